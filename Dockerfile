@@ -1,0 +1,17 @@
+# One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends default-jre-headless \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bma ./bma
+RUN pip install .
+COPY . .
+RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
+USER bma
+EXPOSE 8000
+CMD ["gunicorn", "bma.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

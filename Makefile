@@ -1,0 +1,48 @@
+# Two set-up commands: `make demo` (runs the server on the embedded default) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HAVE_NPM := $(shell command -v npm 2>/dev/null)
+DEMO_ENV := DEBUG=1
+
+.PHONY: install node demo demo-data test lint format clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"' \
+		|| { echo "Python 3.11 is needed (tried: $(PYTHON)); set PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# ODK's form engine (Node) for the form tests; pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: $(if $(HAVE_NPM),node_modules/.installed)
+
+demo-data: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py sync_roles
+	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer
+	$(DEMO_ENV) $(BIN)/python manage.py demo_users
+
+demo: demo-data
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install node
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules db.sqlite3 media .test-media staticfiles .pytest_cache

@@ -1,0 +1,17 @@
+"""The REST API: cross-cutting routes here; each app's endpoints live in its own apis.py."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+app_name = "api"
+
+urlpatterns = [
+    path("token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Swagger UI from drf-spectacular-sidecar, served by this server. (Redoc is left out: its page
+    # pulls fonts from Google, and nothing may load from elsewhere.)
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include("bma.geo.apis")),
+    path("", include("bma.rounds.apis")),
+]

@@ -1,0 +1,49 @@
+"""Errors with stable codes.
+
+Services raise ``BmaError(codes.X, "message for the user")``. The boundary (OpenRosa views, the API,
+the admin) turns it into a response through one table each; the code and its HTTP status are
+defined once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    http_status: int
+
+
+class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
+    # Generic
+    INVALID_INPUT = ErrorCode("input.invalid", 400)
+    NOT_FOUND = ErrorCode("object.not_found", 404)
+    PERMISSION_DENIED = ErrorCode("auth.permission_denied", 403)
+    AUTH_REQUIRED = ErrorCode("auth.required", 401)
+    # Rounds
+    ROUND_TRANSITION = ErrorCode("round.invalid_transition", 409)
+    ROUND_NOT_OPEN = ErrorCode("round.not_open", 409)
+    # Gazetteer
+    GAZETTEER_INVALID_FILE = ErrorCode("gazetteer.invalid_file", 400)
+    # Forms
+    FORM_INVALID = ErrorCode("form.invalid", 400)
+    FORM_VERSION_CONFLICT = ErrorCode("form.version_conflict", 409)
+    FORM_UNKNOWN = ErrorCode("form.unknown", 404)
+    FORM_VERSION_UNKNOWN = ErrorCode("form.version_unknown", 404)
+    FORM_CLOSED = ErrorCode("form.closed", 409)
+
+
+@dataclass
+class BmaError(Exception):
+    code: ErrorCode
+    message: str
+    extra: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.code.code}: {self.message}"
+
+    @property
+    def http_status(self) -> int:
+        return self.code.http_status

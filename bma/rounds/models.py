@@ -1,0 +1,72 @@
+"""Rounds of data collection and the assignment of people to areas for a round."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bma.core.models import TimeStampedModel
+
+
+class RoundState(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Round(TimeStampedModel):
+    number = models.PositiveIntegerField(unique=True)
+    name = models.CharField(max_length=200)
+    collection_start = models.DateField()
+    collection_end = models.DateField()
+    reference_start = models.DateField(help_text="Start of the period the figures refer to (e.g. 2020-01-01).")
+    reference_end = models.DateField(help_text="End of the period the figures refer to.")
+    state = models.CharField(max_length=16, choices=RoundState.choices, default=RoundState.PLANNED)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(collection_end__gte=models.F("collection_start")), name="round_collection_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_end__gte=models.F("reference_start")), name="round_reference_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number}: {self.name}"
+
+    @property
+    def accepts_submissions(self) -> bool:
+        return self.state == RoundState.OPEN
+
+    @property
+    def reference_years(self) -> list[int]:
+        return list(range(self.reference_start.year, self.reference_end.year + 1))
+
+
+class AssignmentRole(models.TextChoices):
+    ENUMERATOR = "enumerator", "Enumerator"
+    SUPERVISOR = "supervisor", "Supervisor"
+
+
+class Assignment(TimeStampedModel):
+    """Puts a user on an area (a province, district or jamoat, with everything below it) for a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    area = models.ForeignKey("geo.AdminArea", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=16, choices=AssignmentRole.choices)
+
+    class Meta:
+        ordering = ["round", "user", "area__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "user", "area", "role"], name="assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role} in {self.area.name_en} ({self.round})"

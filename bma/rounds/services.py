@@ -1,0 +1,53 @@
+"""Round life cycle: planned -> open -> closed (and closed -> open to reopen for late data)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from bma.core.errors import BmaError, codes
+from bma.rounds.models import Round, RoundState
+
+ALLOWED_TRANSITIONS = {
+    RoundState.PLANNED: {RoundState.OPEN},
+    RoundState.OPEN: {RoundState.CLOSED},
+    RoundState.CLOSED: {RoundState.OPEN},
+}
+
+
+@transaction.atomic
+def round_set_state(*, round: Round, state: str) -> Round:
+    # Lock the row: two coordinators clicking at once must not both pass the check.
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    target = RoundState(state)
+    if target not in ALLOWED_TRANSITIONS[RoundState(locked.state)]:
+        raise BmaError(
+            codes.ROUND_TRANSITION,
+            f"Round {locked.number} is {locked.get_state_display().lower()} and cannot become {target.label.lower()}.",
+        )
+    locked.state = target
+    now = timezone.now()
+    if target == RoundState.OPEN:
+        locked.opened_at = now
+    else:
+        locked.closed_at = now
+    locked.save(update_fields=["state", "opened_at", "closed_at", "updated_at"])
+    round.refresh_from_db()
+    return locked
+
+
+def round_open(*, round: Round) -> Round:
+    return round_set_state(round=round, state=RoundState.OPEN)
+
+
+def round_close(*, round: Round) -> Round:
+    return round_set_state(round=round, state=RoundState.CLOSED)
+
+
+def round_require_open(round: Round) -> None:
+    if not round.accepts_submissions:
+        raise BmaError(
+            codes.ROUND_NOT_OPEN,
+            f"Round {round.number} ({round.name}) is {round.get_state_display().lower()} and does not "
+            "accept submissions. Ask your supervisor which round is open.",
+        )

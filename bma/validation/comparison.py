@@ -1,0 +1,69 @@
+"""Comparing a spot-check visit with the village assessment, field by field (pure).
+
+Each checked figure has a tolerance: absolute and relative. Within the tolerance the figure is
+confirmed; within twice the tolerance it is a minor discrepancy; beyond, a major one. A presence that
+the visit contradicts is always major. The worst field decides the village's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Outcome:
+    CONFIRMED = "confirmed"
+    MINOR = "minor_discrepancy"
+    MAJOR = "major_discrepancy"
+
+
+ORDER = {Outcome.CONFIRMED: 0, Outcome.MINOR: 1, Outcome.MAJOR: 2}
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    absolute: int = 10
+    relative: float = 0.20
+
+    def allowed(self, reference: int) -> float:
+        # Whichever is more generous: small villages need the absolute slack, large ones the relative.
+        return max(self.absolute, self.relative * abs(reference))
+
+
+DEFAULT_TOLERANCES = {
+    "households": Tolerance(absolute=10, relative=0.10),
+    "total": Tolerance(absolute=10, relative=0.25),
+}
+
+
+@dataclass(frozen=True)
+class FieldComparison:
+    field: str
+    assessed: int | bool | None
+    observed: int | bool | None
+    outcome: str
+    difference: float | None = None
+
+
+def compare_count(field: str, assessed: int | None, observed: int | None, tolerance: Tolerance) -> FieldComparison:
+    if assessed is None or observed is None:
+        # Nothing to compare: the visit did not check this figure, or the assessment had none.
+        return FieldComparison(field, assessed, observed, Outcome.CONFIRMED, None)
+    difference = abs(observed - assessed)
+    allowed = tolerance.allowed(assessed)
+    if difference <= allowed:
+        outcome = Outcome.CONFIRMED
+    elif difference <= 2 * allowed:
+        outcome = Outcome.MINOR
+    else:
+        outcome = Outcome.MAJOR
+    return FieldComparison(field, assessed, observed, outcome, difference)
+
+
+def compare_presence(field: str, assessed: bool | None, observed: bool | None) -> FieldComparison:
+    if assessed is None or observed is None or assessed == observed:
+        return FieldComparison(field, assessed, observed, Outcome.CONFIRMED)
+    return FieldComparison(field, assessed, observed, Outcome.MAJOR)
+
+
+def overall_outcome(comparisons: list[FieldComparison]) -> str:
+    return max((c.outcome for c in comparisons), key=ORDER.__getitem__, default=Outcome.CONFIRMED)

@@ -1,0 +1,382 @@
+"""Data-quality rules: pure functions from facts about an assessment to findings.
+
+Each rule has a stable code, a severity and a message a supervisor understands. Rules see plain
+dataclasses (built from the typed models by ``bma.validation.services``), never the ORM, so each one is
+tested directly and all of them run fast over a whole round.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+POPULATION_LABELS = {
+    "imw": "International migrant workers",
+    "ret": "Return migrants",
+    "emi": "Emigrants",
+    "imi": "Internal migrants",
+    "ioi": "Internal out-migrants",
+}
+
+
+class Severity:
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Defaults come from settings; a round may override any of them (Round.quality_settings)."""
+
+    min_informants: int = 2
+    # A village cannot host more people of one category than this many per household.
+    max_persons_per_household: float = 6.0
+    gps_max_distance_km: float = 5.0
+    district_margin_km: float = 10.0
+    b1_b2_ratio_low: float = 0.5
+    b1_b2_ratio_high: float = 2.0
+    round_change_factor: float = 3.0
+    round_change_min_total: int = 20
+    min_fill_minutes: float = 5.0
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> Thresholds:
+        values = values or {}
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown quality thresholds: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class PopulationFacts:
+    present: bool | None
+    total: int | None
+    yearly: dict[int, int] = field(default_factory=dict)
+    countries: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Point:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class BoundingBox:
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+
+    def distance_outside_km(self, p: Point) -> float:
+        """0 inside the box, else the distance to its nearest edge."""
+        lat = min(max(p.lat, self.min_lat), self.max_lat)
+        lon = min(max(p.lon, self.min_lon), self.max_lon)
+        return haversine_km(p, Point(lat, lon))
+
+
+@dataclass(frozen=True)
+class AssessmentFacts:
+    """What the rules know about one B2 village assessment."""
+
+    village_name: str
+    households: int | None
+    informants: int
+    populations: dict[str, PopulationFacts]
+    gps: Point | None = None
+    village_location: Point | None = None
+    district_bounds: BoundingBox | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    previous_totals: dict[str, int] | None = None
+    other_assessments_in_round: int = 0
+
+
+@dataclass(frozen=True)
+class DistrictFacts:
+    """B1 district estimates against the sum of the district's B2 village totals."""
+
+    district_name: str
+    b1_estimates: dict[str, int]
+    b2_totals: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    message: str
+    population: str = ""
+    details: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    scope: str  # "assessment" or "district"
+    title: str
+    check: Callable
+
+
+ASSESSMENT_RULES: list[Rule] = []
+DISTRICT_RULES: list[Rule] = []
+
+
+def rule(code: str, severity: str, title: str, scope: str = "assessment"):
+    def register(fn):
+        entry = Rule(code=code, severity=severity, scope=scope, title=title, check=fn)
+        (ASSESSMENT_RULES if scope == "assessment" else DISTRICT_RULES).append(entry)
+        return fn
+
+    return register
+
+
+def haversine_km(a: Point, b: Point) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(h))
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _label(code: str) -> str:
+    return POPULATION_LABELS.get(code, code)
+
+
+# --- Rules on one assessment ----------------------------------------------------------------------
+
+
+@rule("countries_exceed_total", Severity.ERROR, "Country counts add up to more than the total")
+def countries_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    found = []
+    for code, pop in facts.populations.items():
+        if pop.total is None or not pop.countries:
+            continue
+        summed = sum(pop.countries.values())
+        if summed > pop.total:
+            found.append(
+                Finding(
+                    "countries_exceed_total",
+                    Severity.ERROR,
+                    f"{_label(code)}: the countries add up to {_n(summed)} but the total is {_n(pop.total)}.",
+                    code,
+                    {"sum": summed, "total": pop.total},
+                )
+            )
+    return found
+
+
+@rule("yearly_exceed_total", Severity.WARNING, "Yearly figures add up to more than the total")
+def yearly_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    found = []
+    for code, pop in facts.populations.items():
+        if pop.total is None or not pop.yearly:
+            continue
+        summed = sum(pop.yearly.values())
+        if summed > pop.total:
+            years = f"{min(pop.yearly)}-{max(pop.yearly)}"
+            found.append(
+                Finding(
+                    "yearly_exceed_total",
+                    Severity.WARNING,
+                    f"{_label(code)}: the yearly figures for {years} add up to {_n(summed)}, "
+                    f"more than the total of {_n(pop.total)}.",
+                    code,
+                    {"sum": summed, "total": pop.total},
+                )
+            )
+    return found
+
+
+@rule("presence_total_mismatch", Severity.ERROR, "Presence and total disagree")
+def presence_total_mismatch(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    found = []
+    for code, pop in facts.populations.items():
+        if pop.present and not pop.total:
+            found.append(
+                Finding(
+                    "presence_total_mismatch",
+                    Severity.ERROR,
+                    f"{_label(code)} are marked present but the total is {pop.total or 0}.",
+                    code,
+                )
+            )
+        elif pop.present is False and pop.total:
+            found.append(
+                Finding(
+                    "presence_total_mismatch",
+                    Severity.ERROR,
+                    f"{_label(code)} are marked absent but the total is {_n(pop.total)}.",
+                    code,
+                )
+            )
+    return found
+
+
+@rule("implausible_for_households", Severity.WARNING, "Count implausible for the village's households")
+def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if not facts.households:
+        return []
+    limit = facts.households * t.max_persons_per_household
+    found = []
+    for code, pop in facts.populations.items():
+        # Emigrants and out-migrants have left; people hosted or returned live in the households.
+        if pop.total and pop.total > limit:
+            found.append(
+                Finding(
+                    "implausible_for_households",
+                    Severity.WARNING,
+                    f"{_label(code)}: {_n(pop.total)} is more than {t.max_persons_per_household:g} per household "
+                    f"for a village of {_n(facts.households)} households.",
+                    code,
+                    {"total": pop.total, "households": facts.households},
+                )
+            )
+    return found
+
+
+@rule("too_few_informants", Severity.WARNING, "Fewer key informants than required")
+def too_few_informants(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.informants >= t.min_informants:
+        return []
+    return [
+        Finding(
+            "too_few_informants",
+            Severity.WARNING,
+            f"Only {facts.informants} key informant(s) were interviewed; at least {t.min_informants} are required.",
+            details={"informants": facts.informants},
+        )
+    ]
+
+
+@rule("gps_far_from_village", Severity.WARNING, "GPS far from the village's known location")
+def gps_far_from_village(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.gps is None or facts.village_location is None:
+        return []
+    distance = haversine_km(facts.gps, facts.village_location)
+    if distance <= t.gps_max_distance_km:
+        return []
+    return [
+        Finding(
+            "gps_far_from_village",
+            Severity.WARNING,
+            f"The GPS point is {distance:.1f} km from the known location of {facts.village_name} "
+            f"(more than {t.gps_max_distance_km:g} km).",
+            details={"distance_km": round(distance, 2)},
+        )
+    ]
+
+
+@rule("gps_outside_district", Severity.ERROR, "GPS outside the village's district")
+def gps_outside_district(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.gps is None or facts.district_bounds is None:
+        return []
+    outside = facts.district_bounds.distance_outside_km(facts.gps)
+    if outside <= t.district_margin_km:
+        return []
+    return [
+        Finding(
+            "gps_outside_district",
+            Severity.ERROR,
+            f"The GPS point lies {outside:.0f} km outside the district of {facts.village_name}.",
+            details={"outside_km": round(outside, 1)},
+        )
+    ]
+
+
+@rule("large_change_since_previous_round", Severity.WARNING, "Large change since the previous round")
+def large_change_since_previous_round(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if not facts.previous_totals:
+        return []
+    found = []
+    for code, pop in facts.populations.items():
+        before = facts.previous_totals.get(code)
+        now = pop.total or 0
+        if before is None or max(before, now) < t.round_change_min_total:
+            continue
+        low, high = sorted((before, now))
+        if low == 0 or high / low >= t.round_change_factor:
+            found.append(
+                Finding(
+                    "large_change_since_previous_round",
+                    Severity.WARNING,
+                    f"{_label(code)}: {_n(now)} now against {_n(before)} in the previous round.",
+                    code,
+                    {"previous": before, "current": now},
+                )
+            )
+    return found
+
+
+@rule("assessed_twice_in_round", Severity.ERROR, "The same village assessed twice in the round")
+def assessed_twice_in_round(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.other_assessments_in_round <= 0:
+        return []
+    return [
+        Finding(
+            "assessed_twice_in_round",
+            Severity.ERROR,
+            f"{facts.village_name} has {facts.other_assessments_in_round} other assessment(s) in this round; "
+            "keep one and reject the others.",
+            details={"others": facts.other_assessments_in_round},
+        )
+    ]
+
+
+@rule("filled_too_fast", Severity.WARNING, "Form filled implausibly fast")
+def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.started_at is None or facts.ended_at is None:
+        return []
+    minutes = (facts.ended_at - facts.started_at).total_seconds() / 60
+    if minutes >= t.min_fill_minutes:
+        return []
+    return [
+        Finding(
+            "filled_too_fast",
+            Severity.WARNING,
+            f"The form was filled in {minutes:.1f} minutes; an interview with several informants takes at "
+            f"least {t.min_fill_minutes:g}.",
+            details={"minutes": round(minutes, 1)},
+        )
+    ]
+
+
+# --- Rules on a district ------------------------------------------------------------------------
+
+
+@rule("b2_far_from_b1", Severity.WARNING, "District's village totals far from its B1 estimate", scope="district")
+def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
+    found = []
+    for code, estimate in facts.b1_estimates.items():
+        summed = facts.b2_totals.get(code, 0)
+        if not estimate and not summed:
+            continue
+        ratio = summed / estimate if estimate else math.inf
+        if ratio < t.b1_b2_ratio_low or ratio > t.b1_b2_ratio_high:
+            found.append(
+                Finding(
+                    "b2_far_from_b1",
+                    Severity.WARNING,
+                    f"{facts.district_name}, {_label(code).lower()}: the villages add up to {_n(summed)} "
+                    f"against a district estimate of {_n(estimate)}.",
+                    code,
+                    {"b1": estimate, "b2": summed},
+                )
+            )
+    return found
+
+
+def run_assessment_rules(facts: AssessmentFacts, thresholds: Thresholds) -> list[Finding]:
+    return [finding for r in ASSESSMENT_RULES for finding in r.check(facts, thresholds)]
+
+
+def run_district_rules(facts: DistrictFacts, thresholds: Thresholds) -> list[Finding]:
+    return [finding for r in DISTRICT_RULES for finding in r.check(facts, thresholds)]

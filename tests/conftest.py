@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bma.rounds.roles import Role, roles_sync
+from tests import factories
+
+
+@pytest.fixture
+def roles(db):
+    roles_sync()
+
+
+@pytest.fixture
+def geo(db):
+    return SimpleNamespace(**factories.small_gazetteer())
+
+
+@pytest.fixture
+def open_round(db):
+    return factories.make_round(number=2)
+
+
+@pytest.fixture
+def personas(roles, geo, open_round):
+    """The people every permission test checks: one per role, plus an outsider with no role.
+
+    - enumerator: assigned to Asht district (Sughd) in the open round
+    - supervisor: assigned to Sughd province in the open round (sees Asht and Khujand, not Panj)
+    - coordinator and administrator: see everything
+    - outsider: an active account with no role and no assignment
+    """
+    enumerator = factories.make_user("enumerator", Role.ENUMERATOR)
+    supervisor = factories.make_user("supervisor", Role.SUPERVISOR)
+    coordinator = factories.make_user("coordinator", Role.COORDINATOR)
+    administrator = factories.make_user("administrator", Role.ADMINISTRATOR)
+    outsider = factories.make_user("outsider")
+    factories.assign(enumerator, geo.asht, open_round, "enumerator")
+    factories.assign(supervisor, geo.sughd, open_round, "supervisor")
+    return SimpleNamespace(
+        enumerator=enumerator,
+        supervisor=supervisor,
+        coordinator=coordinator,
+        administrator=administrator,
+        outsider=outsider,
+        round=open_round,
+        geo=geo,
+    )
+
+
+# --- Real services: PostgreSQL + Redis + a real Celery worker process ---------------------------------
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from django.conf import settings as django_settings  # noqa: E402
+
+from tests.support import require  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def services_configured() -> bool:
+    """True when the run points at PostgreSQL and Redis (the second CI pass); False on the embedded default."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    return django_settings.IS_POSTGRES and broker.startswith("redis://")
+
+
+@pytest.fixture
+def real_services():
+    """Skip on the embedded default; when configured, PostgreSQL and Redis must answer (fail, not skip)."""
+    if not services_configured():
+        pytest.skip("needs DATABASE_URL=postgres://... and CELERY_BROKER_URL=redis://...")
+    import redis
+
+    try:
+        redis.Redis.from_url(os.environ["CELERY_BROKER_URL"], socket_timeout=3).ping()
+    except Exception as exc:  # the service is configured but down: that is a failure
+        pytest.fail(f"Redis at {os.environ['CELERY_BROKER_URL']} cannot be reached: {exc}")
+
+
+@pytest.fixture
+def celery_worker_process(real_services, transactional_db):
+    """A real `celery worker` subprocess on the Redis broker, using the same test database as the test.
+
+    The test database only exists for the test run, so the worker is pointed at it explicitly.
+    """
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    env.setdefault("CELERY_RESULT_BACKEND", env["CELERY_BROKER_URL"])
+    # The worker's output goes to a file the developer can read when a task test fails.
+    log_path = REPO_ROOT / ".test-media" / "worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "bma", "worker", "--pool=solo", "--loglevel=INFO"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    from bma.celery import app
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("the Celery worker exited at start-up")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        proc.terminate()
+        pytest.fail("the Celery worker did not answer a ping within 30 s")
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+__all__ = ["require"]

@@ -1,0 +1,78 @@
+"""Settings come from the environment; production values are safe; a missing secret fails loudly."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+PROBE = (
+    "import json, django; from django.conf import settings as s; django.setup(); "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
+    "'host': s.DATABASES['default'].get('HOST'), 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
+    "'broker': s.CELERY_BROKER_URL, 'debug': s.DEBUG, 'hosts': s.ALLOWED_HOSTS, 'media': str(s.MEDIA_ROOT), "
+    "'acks_late': s.CELERY_TASK_ACKS_LATE}))"
+)
+
+BASE_ENV = {
+    k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}
+}
+
+
+def run_python(code, **env):
+    full_env = {**BASE_ENV, "DJANGO_SETTINGS_MODULE": "bma.settings", **env}
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=full_env, capture_output=True, text=True)
+
+
+def settings_with(**env):
+    result = run_python(PROBE, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_embedded_default_is_an_sqlite_file_with_tasks_in_process():
+    s = settings_with(DEBUG="1")
+    assert s["engine"] == "django.db.backends.sqlite3"
+    assert s["name"].endswith("db.sqlite3")
+    assert s["eager"] is True
+
+
+def test_database_and_broker_urls_are_read_from_the_environment():
+    s = settings_with(
+        SECRET_KEY="x" * 60,
+        DATABASE_URL="postgres://bma:secret@db.example:5433/bma",
+        CELERY_BROKER_URL="redis://cache.example:6379/2",
+        ALLOWED_HOSTS="bma.example.org,10.0.0.5",
+        MEDIA_ROOT="/srv/bma-media",
+    )
+    assert s["engine"] == "django.db.backends.postgresql"
+    assert (s["name"], s["host"]) == ("bma", "db.example")
+    assert s["eager"] is False and s["broker"] == "redis://cache.example:6379/2"
+    assert s["hosts"] == ["bma.example.org", "10.0.0.5"]
+    assert s["media"] == "/srv/bma-media"
+    assert s["debug"] is False and s["acks_late"] is True
+
+
+def test_production_without_a_secret_key_refuses_to_start_with_a_clear_message():
+    result = run_python("import django; django.setup()")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_values():
+    env = {
+        **BASE_ENV,
+        "DJANGO_SETTINGS_MODULE": "bma.settings",
+        "SECRET_KEY": "k3y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,
+        "ALLOWED_HOSTS": "bma.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

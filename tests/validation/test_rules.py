@@ -1,0 +1,147 @@
+"""Every quality rule fires on the case it is for and stays quiet on a clean assessment."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from bma.validation.rules import (
+    ASSESSMENT_RULES,
+    DISTRICT_RULES,
+    AssessmentFacts,
+    BoundingBox,
+    DistrictFacts,
+    Point,
+    PopulationFacts,
+    Thresholds,
+    run_assessment_rules,
+    run_district_rules,
+)
+
+T = Thresholds()
+START = datetime(2023, 8, 10, 9, 0)
+
+
+def clean(**overrides) -> AssessmentFacts:
+    facts = AssessmentFacts(
+        village_name="Oshoba",
+        households=400,
+        informants=3,
+        populations={
+            "ret": PopulationFacts(True, 120, {2020: 20, 2021: 30, 2022: 30, 2023: 40}, {"RUS": 110, "KAZ": 10}),
+            "emi": PopulationFacts(True, 300, {2020: 50, 2021: 70, 2022: 80, 2023: 100}, {"RUS": 290}),
+            "imw": PopulationFacts(False, 0),
+        },
+        gps=Point(40.6701, 70.3502),
+        village_location=Point(40.6712, 70.3490),
+        district_bounds=BoundingBox(40.4, 70.0, 41.1, 71.0),
+        started_at=START,
+        ended_at=START + timedelta(minutes=42),
+        previous_totals={"ret": 100, "emi": 280},
+        other_assessments_in_round=0,
+    )
+    return replace(facts, **overrides)
+
+
+def codes(findings):
+    return sorted(f.code for f in findings)
+
+
+def with_population(code, **kw):
+    base = clean().populations[code]
+    return clean(populations={**clean().populations, code: replace(base, **kw)})
+
+
+def test_a_clean_assessment_raises_nothing():
+    assert run_assessment_rules(clean(), T) == []
+
+
+def test_country_counts_above_the_total_are_an_error_naming_both_figures():
+    [finding] = run_assessment_rules(with_population("ret", countries={"RUS": 100, "KAZ": 50}), T)
+    assert finding.code == "countries_exceed_total" and finding.severity == "error"
+    assert finding.message == "Return migrants: the countries add up to 150 but the total is 120."
+
+
+def test_yearly_figures_above_the_total_are_flagged():
+    [finding] = run_assessment_rules(with_population("emi", yearly={2020: 200, 2021: 200}), T)
+    assert finding.code == "yearly_exceed_total"
+    assert "2020-2021 add up to 400" in finding.message
+
+
+def test_present_with_zero_total_and_absent_with_a_total_are_both_flagged():
+    present_zero = run_assessment_rules(with_population("imw", present=True, total=0), T)
+    absent_counted = run_assessment_rules(with_population("imw", present=False, total=15), T)
+    assert codes(present_zero) == ["presence_total_mismatch"]
+    assert "marked present but the total is 0" in present_zero[0].message
+    assert codes(absent_counted) == ["presence_total_mismatch"]
+    assert "marked absent but the total is 15" in absent_counted[0].message
+
+
+def test_counts_implausible_for_the_households():
+    found = run_assessment_rules(clean(households=10), T)
+    assert set(codes(found)) == {"implausible_for_households"}
+    assert any("for a village of 10 households" in f.message for f in found)
+
+
+def test_fewer_than_two_informants():
+    assert codes(run_assessment_rules(clean(informants=1), T)) == ["too_few_informants"]
+
+
+def test_gps_far_from_the_known_village_location():
+    found = run_assessment_rules(clean(gps=Point(40.75, 70.35)), T)
+    assert codes(found) == ["gps_far_from_village"]
+    assert "km from the known location of Oshoba" in found[0].message
+
+
+def test_gps_outside_the_district():
+    far = Point(38.56, 68.78)  # Dushanbe, far south of the Asht box
+    found = run_assessment_rules(clean(gps=far, village_location=None), T)
+    assert codes(found) == ["gps_outside_district"]
+
+
+def test_no_gps_raises_no_gps_finding():
+    assert run_assessment_rules(clean(gps=None), T) == []
+
+
+def test_a_large_change_since_the_previous_round_in_either_direction():
+    grown = run_assessment_rules(clean(previous_totals={"ret": 20, "emi": 280}), T)
+    shrunk = run_assessment_rules(clean(previous_totals={"ret": 100, "emi": 2000}), T)
+    assert codes(grown) == ["large_change_since_previous_round"]
+    assert codes(shrunk) == ["large_change_since_previous_round"]
+    assert shrunk[0].message == "Emigrants: 300 now against 2,000 in the previous round."
+
+
+def test_small_numbers_changing_are_not_flagged():
+    facts = clean(populations={"imw": PopulationFacts(True, 9)}, previous_totals={"imw": 2})
+    assert "large_change_since_previous_round" not in codes(run_assessment_rules(facts, T))
+
+
+def test_the_same_village_assessed_twice_in_a_round():
+    assert codes(run_assessment_rules(clean(other_assessments_in_round=1), T)) == ["assessed_twice_in_round"]
+
+
+def test_a_form_filled_implausibly_fast():
+    found = run_assessment_rules(clean(ended_at=START + timedelta(minutes=3)), T)
+    assert codes(found) == ["filled_too_fast"]
+    assert "3.0 minutes" in found[0].message
+
+
+def test_district_b2_totals_far_above_or_below_the_b1_estimate():
+    facts = DistrictFacts("Asht", {"ret": 1000, "emi": 5000, "imw": 0}, {"ret": 300, "emi": 5200, "imw": 0})
+    [finding] = run_district_rules(facts, T)
+    assert finding.code == "b2_far_from_b1" and finding.population == "ret"
+    assert finding.message == "Asht, return migrants: the villages add up to 300 against a district estimate of 1,000."
+    assert run_district_rules(DistrictFacts("Asht", {"ret": 1000}, {"ret": 900}), T) == []
+
+
+def test_thresholds_come_from_a_mapping_and_unknown_names_are_refused():
+    assert Thresholds.from_mapping({"min_informants": 3}).min_informants == 3
+    with pytest.raises(ValueError, match="Unknown quality thresholds: min_informant"):
+        Thresholds.from_mapping({"min_informant": 3})
+    assert codes(run_assessment_rules(clean(), Thresholds(min_informants=4))) == ["too_few_informants"]
+
+
+def test_every_rule_has_a_unique_code_and_a_title():
+    all_rules = ASSESSMENT_RULES + DISTRICT_RULES
+    assert len({r.code for r in all_rules}) == len(all_rules) == 11
+    assert all(r.title and r.severity in {"error", "warning", "info"} for r in all_rules)
