@@ -27,7 +27,7 @@ node: $(if $(HAVE_NPM),node_modules/.installed)
 demo-data: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py sync_roles
-	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer
+	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer --demo-villages
 	$(DEMO_ENV) $(BIN)/python manage.py demo_users
 
 demo: demo-data

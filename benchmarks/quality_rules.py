@@ -41,7 +41,9 @@ def synthetic_facts(n: int, seed: int = 1) -> list[AssessmentFacts]:
             present = rng.random() < 0.6
             total = rng.randint(1, households * 2) if present else 0
             yearly = {y: total // 4 + rng.randint(-3, 3) for y in range(2020, 2024)} if present else {}
-            countries = {"RUS": int(total * 0.9), "KAZ": total - int(total * 0.9) + rng.randint(0, 2)} if present else {}
+            countries = (
+                {"RUS": int(total * 0.9), "KAZ": total - int(total * 0.9) + rng.randint(0, 2)} if present else {}
+            )
             populations[code] = PopulationFacts(present, total, yearly, countries)
         lat, lon = 37 + rng.random() * 3, 68 + rng.random() * 3
         facts.append(

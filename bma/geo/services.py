@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from django.db import transaction
 
 from bma.core.errors import BmaError, codes
-from bma.geo.models import KIND_LEVEL, AdminArea, AreaKind, AreaLevel, Settlement
+from bma.geo.gazetteer_file import (
+    GazetteerFileError,
+    Parsed,
+    RowError,
+    detect_layout,
+    parse_areas,
+    parse_villages,
+    read_table,
+)
+from bma.geo.models import (
+    KIND_LEVEL,
+    AdminArea,
+    AliasKind,
+    AreaAlias,
+    AreaKind,
+    AreaLevel,
+    Settlement,
+    SettlementAlias,
+    SettlementSource,
+    SettlementStatus,
+)
 
 
 def area_path(parent: AdminArea | None, code: str) -> str:
@@ -59,10 +82,20 @@ def area_upsert(
         return AdminArea.objects.create(code=code, **values), True
     changed = any(getattr(area, k) != v for k, v in values.items())
     if changed:
+        old_path = area.path
         for k, v in values.items():
             setattr(area, k, v)
         area.save()
+        if old_path != area.path:
+            _move_descendants(old_path, area.path)
     return area, changed
+
+
+def _move_descendants(old_path: str, new_path: str) -> None:
+    """Keep materialised paths true when an area moves to another parent."""
+    for child in AdminArea.objects.filter(path__startswith=old_path).exclude(path=new_path):
+        child.path = new_path + child.path[len(old_path) :]
+        child.save(update_fields=["path", "updated_at"])
 
 
 def district_of(area: AdminArea) -> AdminArea:
@@ -86,3 +119,140 @@ def settlement_upsert(*, code: str, area: AdminArea, name_en: str, **fields) -> 
             setattr(settlement, k, v)
         settlement.save()
     return settlement, changed
+
+
+# --- Importing gazetteer files ------------------------------------------------------------------
+
+DEFAULT_AREAS_FILE = Path(__file__).resolve().parent / "data" / "tajikistan_admin.csv"
+DEMO_VILLAGES_FILE = Path(__file__).resolve().parent / "data" / "demo_villages.csv"
+MAX_LISTED_ERRORS = 20
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    aliases_added: int = 0
+
+    def count(self, created: bool, changed: bool) -> None:
+        if created:
+            self.created += 1
+        elif changed:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def __str__(self) -> str:
+        return (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.aliases_added} aliases added"
+        )
+
+
+def _refuse(filename: str, errors: list[RowError]) -> BmaError:
+    listed = "; ".join(str(e) for e in errors[:MAX_LISTED_ERRORS])
+    more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
+    return BmaError(
+        codes.GAZETTEER_INVALID_FILE,
+        f"{filename} was not imported; nothing was changed. Fix these rows and upload it again: {listed}{more}.",
+        {"errors": [{"row": e.row, "message": e.message} for e in errors]},
+    )
+
+
+def gazetteer_import(filename: str, data: bytes, *, source: str = SettlementSource.GAZETTEER) -> ImportReport:
+    """Import an areas or villages file, all or nothing. Importing the same file again changes nothing.
+
+    Rows are matched on ``code``; names and parents are updated in place, so codes must stay stable.
+    Aliases are only ever added: an alias removed from the file stays, since old spellings keep
+    turning up in informants' answers.
+    """
+    try:
+        table = read_table(filename, data)
+        layout = detect_layout(set(table[0]) if table else set())
+    except GazetteerFileError as exc:
+        raise BmaError(codes.GAZETTEER_INVALID_FILE, str(exc)) from exc
+    if layout == "areas":
+        return _import_areas(filename, parse_areas(table))
+    return _import_villages(filename, parse_villages(table), source)
+
+
+def _import_areas(filename: str, parsed: Parsed) -> ImportReport:
+    errors = list(parsed.errors)
+    in_file = {row.code: row for row in parsed.rows}
+    existing = {a.code: a for a in AdminArea.objects.filter(code__in={r.parent_code for r in parsed.rows})}
+    for row in parsed.rows:
+        if not row.parent_code:
+            continue
+        parent_level = in_file[row.parent_code].level if row.parent_code in in_file else None
+        if parent_level is None and row.parent_code in existing:
+            parent_level = existing[row.parent_code].level
+        if parent_level is None:
+            errors.append(RowError(row.row, f"parent_code {row.parent_code} is neither in the file nor stored"))
+        elif parent_level != row.level - 1:
+            errors.append(
+                RowError(
+                    row.row, f"a {row.kind.label.lower()} cannot sit under {row.parent_code} (level {parent_level})"
+                )
+            )
+    if errors:
+        raise _refuse(filename, sorted(errors, key=lambda e: e.row))
+    report = ImportReport()
+    with transaction.atomic():
+        areas = dict(existing)
+        for row in sorted(parsed.rows, key=lambda r: r.level):
+            before = AdminArea.objects.filter(code=row.code).exists()
+            area, changed = area_upsert(
+                code=row.code,
+                kind=row.kind,
+                name_en=row.name_en,
+                parent=areas.get(row.parent_code),
+                name_tg=row.name_tg,
+                name_ru=row.name_ru,
+                pcode=row.pcode,
+            )
+            areas[row.code] = area
+            report.count(created=not before, changed=changed)
+            for alias in row.aliases:
+                _, added = AreaAlias.objects.get_or_create(area=area, name=alias, defaults={"kind": AliasKind.OTHER})
+                report.aliases_added += added
+    return report
+
+
+def _import_villages(filename: str, parsed: Parsed, source: str) -> ImportReport:
+    errors = list(parsed.errors)
+    areas = {a.code: a for a in AdminArea.objects.filter(code__in={r.area_code for r in parsed.rows})}
+    for row in parsed.rows:
+        area = areas.get(row.area_code)
+        if area is None:
+            errors.append(RowError(row.row, f"area_code {row.area_code} is not in the gazetteer"))
+        elif area.level < AreaLevel.DISTRICT:
+            errors.append(RowError(row.row, f"area_code {row.area_code} is above district level"))
+    if errors:
+        raise _refuse(filename, sorted(errors, key=lambda e: e.row))
+    report = ImportReport()
+    with transaction.atomic():
+        for row in parsed.rows:
+            before = Settlement.objects.filter(code=row.code).exists()
+            settlement, changed = settlement_upsert(
+                code=row.code,
+                area=areas[row.area_code],
+                name_en=row.name_en,
+                name_tg=row.name_tg,
+                name_ru=row.name_ru,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                **({} if before else {"source": source, "status": SettlementStatus.OFFICIAL}),
+            )
+            report.count(created=not before, changed=changed)
+            for alias in row.aliases:
+                _, added = SettlementAlias.objects.get_or_create(
+                    settlement=settlement, name=alias, defaults={"kind": AliasKind.OTHER}
+                )
+                report.aliases_added += added
+    return report
+
+
+def gazetteer_import_path(path: Path | str) -> ImportReport:
+    path = Path(path)
+    return gazetteer_import(path.name, path.read_bytes())

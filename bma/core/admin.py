@@ -1,0 +1,34 @@
+"""Admin building blocks shared by every app's admin."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+
+from bma.core.errors import BmaError
+from bma.rounds.scoping import area_scope_q
+
+
+class AreaScopedAdminMixin:
+    """Supervisors see only rows in their assigned areas; coordinators and administrators see all.
+
+    ``scope_field`` is the lookup from the model to its AdminArea ("" for AdminArea itself).
+    """
+
+    scope_field = ""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(area_scope_q(request.user, self.scope_field)).distinct()
+
+
+def run_service_action(modeladmin, request, queryset, service, done: str) -> None:
+    """Call ``service(obj)`` for each selected object; report successes and each refusal in plain words."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            service(obj)
+        except BmaError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
