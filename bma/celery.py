@@ -16,5 +16,7 @@ app.autodiscover_tasks()
 # The one place where periodic work is scheduled. Each entry names a task that a test checks exists.
 BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "bma.core.tasks.heartbeat", "schedule": 300.0},
+    # The outbox sweeper: submissions stored while the broker was down, or whose worker died.
+    "submissions-sweep": {"task": "bma.pipeline.tasks.submissions_sweep", "schedule": 120.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -15,4 +15,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("bma.api.urls")),
+    path("", include("bma.submissions.urls")),
 ]

@@ -131,3 +131,17 @@ def celery_worker_process(real_services, transactional_db):
 
 
 __all__ = ["require"]
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Run Celery tasks in the test's own process, also on the pass that has a Redis broker configured."""
+    from bma.celery import app
+
+    # The app reads Django settings with the CELERY_ namespace, so the key carries the prefix.
+    previous = app.conf.task_always_eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+    try:
+        yield
+    finally:
+        app.conf.update(CELERY_TASK_ALWAYS_EAGER=previous)

@@ -38,7 +38,10 @@ def make_round(number=2, state=RoundState.OPEN, **kw):
 
 
 def make_user(username, role=None, password="pass-for-tests-1", **kw):
-    user = User.objects.create_user(username=username, password=password, **kw)
+    # set_password (not create_user, which hashes directly) so the Digest credential is stored too.
+    user = User(username=username, **kw)
+    user.set_password(password)
+    user.save()
     if role:
         role_assign(user, role)
         if role in ("supervisor", "coordinator", "administrator"):

@@ -33,6 +33,15 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     FORM_UNKNOWN = ErrorCode("form.unknown", 404)
     FORM_VERSION_UNKNOWN = ErrorCode("form.version_unknown", 404)
     FORM_CLOSED = ErrorCode("form.closed", 409)
+    # Submissions
+    SUBMISSION_INVALID = ErrorCode("submission.invalid", 400)
+    SUBMISSION_TOO_LARGE = ErrorCode("submission.too_large", 413)
+    SUBMISSION_DUPLICATE_CONFLICT = ErrorCode("submission.duplicate_conflict", 409)
+    SUBMISSION_EDIT_UNKNOWN = ErrorCode("submission.edit_unknown", 404)
+    SUBMISSION_EDIT_STALE = ErrorCode("submission.edit_stale", 409)
+    SUBMISSION_NOT_ASSIGNED = ErrorCode("submission.not_assigned", 403)
+    KOBO_TOKEN_UNKNOWN = ErrorCode("kobo.token_unknown", 403)
+    SERVICE_UNAVAILABLE = ErrorCode("service.unavailable", 503)
 
 
 @dataclass

@@ -51,3 +51,26 @@ def round_require_open(round: Round) -> None:
             f"Round {round.number} ({round.name}) is {round.get_state_display().lower()} and does not "
             "accept submissions. Ask your supervisor which round is open.",
         )
+
+
+def round_for_collection(user) -> Round:
+    """The open round a user collects data in: the newest open round they are assigned to.
+
+    Coordinators and administrators collect in the newest open round. Raises a BmaError whose message
+    tells an enumerator what to ask for.
+    """
+    from bma.rounds.roles import user_sees_everything
+
+    open_rounds = Round.objects.filter(state=RoundState.OPEN).order_by("-number")
+    if not open_rounds.exists():
+        raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
+    if user_sees_everything(user):
+        return open_rounds.first()
+    mine = open_rounds.filter(assignments__user=user).distinct().first()
+    if mine is None:
+        latest = open_rounds.first()
+        raise BmaError(
+            codes.SUBMISSION_NOT_ASSIGNED,
+            f"You ({user.get_username()}) are not assigned to any area in {latest}. Ask your supervisor to assign you.",
+        )
+    return mine

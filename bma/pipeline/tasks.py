@@ -1,0 +1,22 @@
+"""Thin Celery tasks: ids in, the pipeline service does the work."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from bma.pipeline import services
+
+
+@shared_task(
+    name="bma.pipeline.tasks.submission_process",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def submission_process(submission_id: int) -> bool:
+    return services.submission_process(submission_id)
+
+
+@shared_task(name="bma.pipeline.tasks.submissions_sweep")
+def submissions_sweep() -> int:
+    return len(services.submissions_sweep())

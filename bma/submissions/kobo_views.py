@@ -1,0 +1,39 @@
+"""KoboToolbox REST service endpoint: one URL per project token.
+
+Kobo retries only on 502/503/504 and time-outs, so a transient failure on our side must answer 503;
+a duplicate answers 2xx so Kobo stops retrying; a bad token or payload is a 4xx it will not retry.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from bma.core.errors import BmaError
+from bma.submissions.models import SubmissionSource
+from bma.submissions.services import Outcome, kobo_record_receive, rejection_record
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def kobo_record(request, token: str):
+    try:
+        result = kobo_record_receive(token=token, payload=request.body)
+    except BmaError as exc:
+        rejection_record(source=SubmissionSource.KOBO, error=exc, request=request)
+        return JsonResponse({"error": exc.code.code, "message": exc.message}, status=exc.http_status)
+    except DatabaseError:
+        log.exception("Kobo record could not be stored; Kobo will retry")
+        return JsonResponse({"error": "service.unavailable", "message": "Try again later."}, status=503)
+    status = 201 if result.outcome != Outcome.DUPLICATE else 200
+    return JsonResponse(
+        {"instance_id": result.submission.instance_id, "outcome": str(result.outcome)},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,168 @@
+"""The lossless store: every submission's raw bytes and attachments, exactly as received.
+
+A row is written before anything but the header is parsed, so whatever later processing does (or
+fails to do) the original is here to replay. Edits are new rows in the same chain (same root
+instance), the newest one current.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bma.core.models import TimeStampedModel
+
+
+class SubmissionSource(models.TextChoices):
+    OPENROSA = "openrosa", "ODK Collect / Web Forms"
+    KOBO = "kobo", "KoboToolbox REST service"
+
+
+class PayloadFormat(models.TextChoices):
+    XML = "xml", "XForm instance XML"
+    KOBO_JSON = "kobo_json", "KoboToolbox JSON"
+
+
+class ProcessingState(models.TextChoices):
+    RECEIVED = "received", "Received, waiting for processing"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    FAILED = "failed", "Processing failed"
+
+
+class Submission(TimeStampedModel):
+    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="submissions")
+    # Null only for Kobo payloads naming a version we do not hold: kept anyway, processing reports it.
+    form_version = models.ForeignKey(
+        "xforms.FormVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
+    round = models.ForeignKey("rounds.Round", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    instance_id = models.CharField(max_length=255)
+    # The first instanceID of an edit chain: typed rows are keyed by it, so an edit replaces its parent.
+    root_instance_id = models.CharField(max_length=255, db_index=True)
+    deprecated_id = models.CharField(max_length=255, blank=True)
+    is_current = models.BooleanField(default=True, help_text="False once an edit has replaced this version.")
+    instance_name = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=16, choices=SubmissionSource.choices, default=SubmissionSource.OPENROSA)
+    payload_format = models.CharField(max_length=16, choices=PayloadFormat.choices, default=PayloadFormat.XML)
+    payload = models.BinaryField(help_text="The submission exactly as received.")
+    payload_sha256 = models.CharField(max_length=64)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    )
+    device_id = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=ProcessingState.choices, default=ProcessingState.RECEIVED)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The duplicate guard: concurrent POSTs of one instance cannot both insert.
+            models.UniqueConstraint(fields=["form", "instance_id"], name="submission_instance_unique"),
+            # One current version per edit chain: two racing edits of the same parent cannot both win.
+            models.UniqueConstraint(
+                fields=["form", "root_instance_id"], condition=Q(is_current=True), name="submission_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.instance_name or self.instance_id
+
+    @property
+    def payload_bytes(self) -> bytes:
+        return bytes(self.payload)
+
+
+class SubmissionAttachment(TimeStampedModel):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, blank=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["filename"]
+        constraints = [models.UniqueConstraint(fields=["submission", "filename"], name="attachment_unique")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class RejectedAttempt(models.Model):
+    """An intake attempt that was refused: kept so a supervisor can see why a device keeps failing."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=16, choices=SubmissionSource.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.PositiveSmallIntegerField()
+    code = models.CharField(max_length=64)
+    message = models.TextField()
+    form_id = models.CharField(max_length=255, blank=True)
+    instance_id = models.CharField(max_length=255, blank=True)
+    device_id = models.CharField(max_length=255, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    body_size = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CollectToken(TimeStampedModel):
+    """A device token for QR-code set-up, like ODK Central's app users: /collect/key/<token>/..."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collect_tokens")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    label = models.CharField(max_length=100, blank=True, help_text="e.g. the tablet's asset tag")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.label}".strip()
+
+
+class DigestCredential(models.Model):
+    """HA1 = MD5(username:realm:password) for HTTP Digest, the scheme ODK Collect uses over plain HTTP.
+
+    Django keeps only a salted hash of the password, which Digest cannot use; this is written when the
+    password is set (see signals.py) and is worth as much as the password for this realm only.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_credential")
+    ha1 = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Digest credential of {self.user}"
+
+
+class KoboSource(TimeStampedModel):
+    """A KoboToolbox project whose REST service posts here: /kobo/<token>/ feeds one of our forms."""
+
+    name = models.CharField(max_length=200)
+    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="kobo_sources")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    submitted_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Recorded as the submitter of the project's data.",
+    )
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.name

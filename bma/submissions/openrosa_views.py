@@ -1,0 +1,237 @@
+"""The OpenRosa server ODK Collect and Web Forms talk to (server URL: https://host/collect/).
+
+Views stay thin: authenticate, read the request, call one service, answer in OpenRosa's terms.
+Every response carries X-OpenRosa-Version (Collect calls a server without it "not OpenRosa") and
+the accepted content length; every URL tolerates Collect's ?deviceID=.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import reverse
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+
+from bma.core.errors import BmaError, codes
+from bma.rounds.services import round_for_collection
+from bma.submissions.auth import challenge_headers, openrosa_authenticate
+from bma.submissions.header import SubmissionHeader
+from bma.submissions.models import SubmissionSource
+from bma.submissions.services import (
+    IncomingFile,
+    Outcome,
+    header_or_error,
+    rejection_record,
+    submission_receive,
+)
+from bma.xforms.distribution import current_version, forms_for_devices, list_file_for
+from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, manifest_xml, md5_hash, response_xml
+
+log = logging.getLogger(__name__)
+
+XML_PART = "xml_submission_file"
+INCOMPLETE_PART = "*isIncomplete*"
+SUCCESS_MESSAGES = {
+    Outcome.CREATED: "Submission received. Thank you!",
+    Outcome.EDIT: "Your edit was received and replaces the earlier version.",
+    Outcome.DUPLICATE: "This submission was already received; any new files were added.",
+}
+
+
+def _openrosa_headers(response: HttpResponse) -> HttpResponse:
+    response["X-OpenRosa-Version"] = "1.0"
+    response["X-OpenRosa-Accept-Content-Length"] = str(settings.BMA_SUBMISSION_MAX_BYTES)
+    response["Date"] = http_date()
+    response["Content-Language"] = "en"
+    return response
+
+
+def _xml(body: bytes, status: int = 200) -> HttpResponse:
+    # text/xml, not application/xml: Collect treats anything else as a captive portal.
+    return _openrosa_headers(HttpResponse(body, status=status, content_type="text/xml; charset=utf-8"))
+
+
+def _message(message: str, status: int, nature: str = "") -> HttpResponse:
+    return _xml(response_xml(message, nature), status)
+
+
+def _challenge(request, stale: bool = False) -> HttpResponse:
+    response = _message("Log in with your enumerator user name and password.", 401)
+    # Several challenges share one header, comma-separated, as RFC 7235 allows.
+    response["WWW-Authenticate"] = ", ".join(challenge_headers(request, stale=stale))
+    return response
+
+
+def openrosa_endpoint(view):
+    """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, token: str | None = None, **kwargs):
+        outcome = openrosa_authenticate(request, token)
+        if outcome.user is None:
+            if token is not None:
+                return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
+            return _challenge(request, stale=outcome.stale)
+        request.openrosa_user = outcome.user
+        request.openrosa_prefix = (
+            reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")
+        )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _url(request, path: str) -> str:
+    return request.build_absolute_uri(request.openrosa_prefix + path)
+
+
+@openrosa_endpoint
+def form_list(request):
+    try:
+        round_for_collection(request.openrosa_user)
+    except BmaError:
+        listed = []  # no open round or no assignment: nothing to fill
+    else:
+        listed = forms_for_devices(request.GET.get("formID") or None)
+    entries = []
+    for form, version in listed:
+        xml = version.xml.encode("utf-8")
+        entries.append(
+            FormListEntry(
+                form_id=form.xml_form_id,
+                name=form.title,
+                version=version.version,
+                hash=md5_hash(xml),
+                download_url=_url(request, f"forms/{form.xml_form_id}/form.xml"),
+                manifest_url=_url(request, f"forms/{form.xml_form_id}/manifest") if version.media_filenames else "",
+                description=form.get_kind_display(),
+            )
+        )
+    return _xml(form_list_xml(entries, verbose=request.GET.get("verbose") == "true"))
+
+
+def _version_or_404(form_id: str):
+    version = current_version(form_id)
+    if version is None or not version.form.listed_to_devices:
+        raise BmaError(codes.FORM_UNKNOWN, f"The form '{form_id}' is not available for download.")
+    return version
+
+
+def _round_or_none(user):
+    try:
+        return round_for_collection(user)
+    except BmaError:
+        return None
+
+
+@openrosa_endpoint
+def form_download(request, form_id: str):
+    try:
+        version = _version_or_404(form_id)
+    except BmaError as exc:
+        return _message(exc.message, exc.http_status)
+    return _xml(version.xml.encode("utf-8"))
+
+
+@openrosa_endpoint
+def form_manifest(request, form_id: str):
+    try:
+        version = _version_or_404(form_id)
+    except BmaError as exc:
+        return _message(exc.message, exc.http_status)
+    round = _round_or_none(request.openrosa_user)
+    entries = []
+    for filename in version.media_filenames:
+        list_file = list_file_for(round, filename)
+        if list_file is not None:  # like Central, list only files we can serve
+            entries.append(
+                MediaEntry(
+                    filename=filename,
+                    hash=md5_hash(bytes(list_file.content)),
+                    download_url=_url(request, f"forms/{form_id}/media/{filename}"),
+                )
+            )
+    return _xml(manifest_xml(entries))
+
+
+@openrosa_endpoint
+def form_media(request, form_id: str, filename: str):
+    try:
+        version = _version_or_404(form_id)
+    except BmaError as exc:
+        return _message(exc.message, exc.http_status)
+    list_file = list_file_for(_round_or_none(request.openrosa_user), filename)
+    if filename not in version.media_filenames or list_file is None:
+        return _message(f"The file {filename} is not part of the form '{form_id}'.", 404)
+    content_type = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/octet-stream"
+    response = _openrosa_headers(HttpResponse(bytes(list_file.content), content_type=content_type))
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _refuse(request, error: BmaError, header: SubmissionHeader | None = None) -> HttpResponse:
+    rejection_record(
+        source=SubmissionSource.OPENROSA,
+        error=error,
+        user=getattr(request, "openrosa_user", None),
+        form_id=header.form_id if header else "",
+        instance_id=header.instance_id if header else "",
+        device_id=request.GET.get("deviceID", ""),
+        request=request,
+    )
+    return _message(error.message, error.http_status, nature="error")
+
+
+def _too_large(size: int) -> BmaError:
+    return BmaError(
+        codes.SUBMISSION_TOO_LARGE,
+        f"The submission is {size:,} bytes; this server takes at most {settings.BMA_SUBMISSION_MAX_BYTES:,}. "
+        "Send it again over a better connection or ask your supervisor.",
+    )
+
+
+@openrosa_endpoint
+def submission(request):
+    if request.method in ("HEAD", "GET"):
+        return _openrosa_headers(HttpResponse(status=204))  # Collect requires exactly 204 here
+    if request.method != "POST":
+        return _message("Use POST to send a submission.", 405)
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.BMA_SUBMISSION_MAX_BYTES:
+        return _refuse(request, _too_large(declared))
+    try:
+        files = request.FILES
+        xml_part = files.get(XML_PART)
+        payload = xml_part.read() if xml_part is not None else request.POST.get(XML_PART, "").encode("utf-8")
+    except (MultiPartParserError, ValueError) as exc:
+        return _refuse(request, BmaError(codes.SUBMISSION_INVALID, f"The upload could not be read ({exc})."))
+    if not payload:
+        return _refuse(
+            request, BmaError(codes.SUBMISSION_INVALID, f"The upload has no '{XML_PART}' part with the form data.")
+        )
+    attachments = [
+        IncomingFile(f.name or name, f.content_type or "", f.read()) for name, f in files.items() if name != XML_PART
+    ]
+    total = len(payload) + sum(len(a.content) for a in attachments)
+    if total > settings.BMA_SUBMISSION_MAX_BYTES:  # chunked uploads announce no length
+        return _refuse(request, _too_large(total))
+    header = None
+    try:
+        header = header_or_error(payload)
+        result = submission_receive(
+            payload=payload,
+            files=attachments,
+            user=request.openrosa_user,
+            device_id=request.GET.get("deviceID", ""),
+            header=header,
+        )
+    except BmaError as exc:
+        return _refuse(request, exc, header)
+    # *isIncomplete*=yes needs nothing special: each chunk repeats the XML and its files are merged.
+    return _message(SUCCESS_MESSAGES[result.outcome], 201)

@@ -1,0 +1,336 @@
+"""Receiving submissions: store first, losslessly, then ask for processing.
+
+Everything that writes a Submission goes through ``submission_receive`` (OpenRosa) or
+``kobo_record_receive`` (Kobo REST service). Duplicates are stopped by the database's unique
+constraints, never by looking first: two devices (or one impatient device) posting the same
+instance at the same moment cannot both insert.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from bma.core.errors import BmaError, codes
+from bma.rounds.services import round_for_collection
+from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
+from bma.submissions.models import (
+    KoboSource,
+    PayloadFormat,
+    ProcessingState,
+    RejectedAttempt,
+    Submission,
+    SubmissionAttachment,
+    SubmissionSource,
+)
+from bma.xforms.models import Form, FormVersion
+
+log = logging.getLogger(__name__)
+
+PROCESS_TASK = "bma.pipeline.tasks.submission_process"
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    EDIT = "edit"
+    DUPLICATE = "duplicate"  # identical resend: success, new attachments kept
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass
+class ReceiveResult:
+    submission: Submission
+    outcome: Outcome
+    attachments_added: list[str] = field(default_factory=list)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _resolve_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
+    form = Form.objects.filter(xml_form_id=header.form_id).first()
+    if form is None:
+        raise BmaError(codes.FORM_UNKNOWN, f"The form '{header.form_id}' is not on this server.")
+    if not form.accepts_submissions:
+        raise BmaError(
+            codes.FORM_CLOSED, f"The form '{form.title}' is closed and takes no more submissions. Ask your supervisor."
+        )
+    version = FormVersion.objects.filter(form=form, version=header.version).first()
+    if version is None:
+        raise BmaError(
+            codes.FORM_VERSION_UNKNOWN,
+            f"Version '{header.version}' of the form '{form.title}' is not on this server. "
+            "Get the latest forms (Get Blank Form) and fill it again.",
+        )
+    return form, version
+
+
+def _store_attachments(submission: Submission, files: list[IncomingFile]) -> list[str]:
+    """Insert attachments not stored yet; a file already there under that name is left as it is."""
+    if not files:
+        return []
+    have = set(submission.attachments.values_list("filename", flat=True))
+    new = [f for f in files if f.filename not in have]
+    SubmissionAttachment.objects.bulk_create(
+        [
+            SubmissionAttachment(
+                submission=submission,
+                filename=f.filename,
+                content_type=f.content_type,
+                content=f.content,
+                size=len(f.content),
+                sha256=sha256(f.content),
+            )
+            for f in new
+        ],
+        ignore_conflicts=True,  # a concurrent chunk of the same submission may insert the same file
+    )
+    return [f.filename for f in new]
+
+
+def _carry_over_attachments(parent: Submission, child: Submission, payload: bytes) -> None:
+    """An edit keeps the parent's files that its XML still names, unless it sent new ones."""
+    sent = set(child.attachments.values_list("filename", flat=True))
+    kept = [a for a in parent.attachments.all() if a.filename not in sent and a.filename.encode() in payload]
+    SubmissionAttachment.objects.bulk_create(
+        [
+            SubmissionAttachment(
+                submission=child,
+                filename=a.filename,
+                content_type=a.content_type,
+                content=a.content,
+                size=a.size,
+                sha256=a.sha256,
+            )
+            for a in kept
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _edit_parent(form: Form, header: SubmissionHeader) -> Submission:
+    parent = Submission.objects.select_for_update().filter(form=form, instance_id=header.deprecated_id).first()
+    if parent is None:
+        raise BmaError(
+            codes.SUBMISSION_EDIT_UNKNOWN,
+            f"This is an edit of {header.deprecated_id}, which is not on this server. Send the original first.",
+        )
+    return parent
+
+
+def _insert(values: dict) -> Submission | None:
+    """Insert, or return None when the unique constraint says this instance is already stored."""
+    try:
+        with transaction.atomic():
+            return Submission.objects.create(**values)
+    except IntegrityError:
+        return None
+
+
+def _request_processing(submission_id: int) -> None:
+    """After commit, ask the worker to process. A broker that is down loses nothing: the sweeper retries."""
+
+    def send():
+        try:
+            # Imported by name: the task lives in the pipeline app, which imports this one.
+            import_string(PROCESS_TASK).delay(submission_id)
+        except Exception as exc:  # kombu raises several types when the broker is unreachable
+            log.warning(
+                "Could not queue processing of submission %s (%s); the sweeper will pick it up", submission_id, exc
+            )
+
+    transaction.on_commit(send)
+
+
+def _receive(*, form, version, header, payload, payload_format, source, user, round, device_id, files):
+    with transaction.atomic():
+        parent = _edit_parent(form, header) if header.deprecated_id else None
+        root = parent.root_instance_id if parent else (header.root_instance_id or header.instance_id)
+        values = dict(
+            form=form,
+            form_version=version,
+            round=round,
+            instance_id=header.instance_id,
+            root_instance_id=root,
+            deprecated_id=header.deprecated_id,
+            instance_name=header.instance_name,
+            source=source,
+            payload_format=payload_format,
+            payload=payload,
+            payload_sha256=sha256(payload),
+            submitted_by=user,
+            device_id=device_id[:255],
+        )
+        # An edit goes in as not current and takes over below, so an identical resend of the edit
+        # still finds its own row through the unique constraint and gets a success.
+        submission = _insert({**values, "is_current": parent is None})
+        if submission is None:
+            existing = Submission.objects.get(form=form, instance_id=header.instance_id)
+            if existing.payload_sha256 != values["payload_sha256"]:
+                raise BmaError(
+                    codes.SUBMISSION_DUPLICATE_CONFLICT,
+                    f"A different submission with the ID {header.instance_id} is already stored. "
+                    "Nothing was changed; ask your supervisor to look at both.",
+                )
+            added = _store_attachments(existing, files)
+            return ReceiveResult(existing, Outcome.DUPLICATE, added)
+        if parent is not None:
+            # Conditional update: of two racing edits of one parent, only one sees is_current=True.
+            if not Submission.objects.filter(pk=parent.pk, is_current=True).update(is_current=False):
+                raise BmaError(
+                    codes.SUBMISSION_EDIT_STALE,
+                    f"This edits an older version of {parent.root_instance_id}; a newer edit is already stored. "
+                    "Download the current version before editing again.",
+                )
+            Submission.objects.filter(pk=submission.pk).update(is_current=True)
+            submission.is_current = True
+        added = _store_attachments(submission, files)
+        if parent is not None:
+            _carry_over_attachments(parent, submission, payload)
+        _request_processing(submission.pk)
+        return ReceiveResult(submission, Outcome.EDIT if parent else Outcome.CREATED, added)
+
+
+def submission_receive(
+    *, payload: bytes, files: list[IncomingFile], user, device_id: str = "", header: SubmissionHeader | None = None
+) -> ReceiveResult:
+    """Store an OpenRosa submission (one POST of possibly several: attachments are merged)."""
+    if header is None:
+        header = header_or_error(payload)
+    form, version = _resolve_form(header)
+    round = round_for_collection(user)
+    return _receive(
+        form=form,
+        version=version,
+        header=header,
+        payload=payload,
+        payload_format=PayloadFormat.XML,
+        source=SubmissionSource.OPENROSA,
+        user=user,
+        round=round,
+        device_id=device_id,
+        files=files,
+    )
+
+
+def header_or_error(payload: bytes) -> SubmissionHeader:
+    try:
+        return parse_xml_header(payload)
+    except HeaderError as exc:
+        raise BmaError(codes.SUBMISSION_INVALID, str(exc)) from exc
+
+
+def kobo_source_for_token(token: str) -> KoboSource:
+    source = KoboSource.objects.select_related("form", "submitted_as").filter(token=token, active=True).first()
+    if source is None:
+        raise BmaError(codes.KOBO_TOKEN_UNKNOWN, "This Kobo REST-service URL is not known or has been turned off.")
+    return source
+
+
+def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
+    """Store one record sent by a KoboToolbox REST service into the same lossless store."""
+    source = kobo_source_for_token(token)
+    try:
+        _, header = parse_kobo_json(payload)
+    except HeaderError as exc:
+        raise BmaError(codes.SUBMISSION_INVALID, str(exc)) from exc
+    # Kobo's version strings are its own; a version we do not hold is kept and reported by processing.
+    version = FormVersion.objects.filter(form=source.form, version=header.version).first()
+    if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
+        current = Submission.objects.filter(
+            form=source.form, root_instance_id=header.root_instance_id, is_current=True
+        ).first()
+        if current is not None and current.instance_id != header.instance_id:
+            header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
+    from bma.rounds.models import Round, RoundState
+
+    round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
+    return _receive(
+        form=source.form,
+        version=version,
+        header=header,
+        payload=payload,
+        payload_format=PayloadFormat.KOBO_JSON,
+        source=SubmissionSource.KOBO,
+        user=source.submitted_as,
+        round=round,
+        device_id="",
+        files=[],
+    )
+
+
+def rejection_record(*, source, error: BmaError, user=None, form_id="", instance_id="", device_id="", request=None):
+    """Log a refused attempt; never let logging itself fail the response."""
+    try:
+        RejectedAttempt.objects.create(
+            source=source,
+            user=user if user is not None and user.is_authenticated else None,
+            status=error.http_status,
+            code=error.code.code,
+            message=error.message[:2000],
+            form_id=form_id[:255],
+            instance_id=instance_id[:255],
+            device_id=device_id[:255],
+            remote_addr=(request.META.get("REMOTE_ADDR") if request is not None else None) or None,
+            body_size=int((request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0),
+        )
+    except Exception:
+        log.exception("Could not record a rejected submission attempt")
+    log.info(
+        "Submission refused: %s %s (form=%s instance=%s)", error.http_status, error.code.code, form_id, instance_id
+    )
+
+
+# --- Processing bookkeeping (the pipeline app decides what processing means) ---------------------
+
+
+def submission_claim(submission_id: int) -> bool:
+    """Claim a row for processing: a conditional update, so only one worker ever wins."""
+    claimable = Q(state__in=[ProcessingState.RECEIVED, ProcessingState.FAILED])
+    return bool(
+        Submission.objects.filter(claimable, pk=submission_id).update(
+            state=ProcessingState.PROCESSING, claimed_at=timezone.now()
+        )
+    )
+
+
+def submission_mark_processed(submission_id: int) -> None:
+    Submission.objects.filter(pk=submission_id).update(
+        state=ProcessingState.PROCESSED, processed_at=timezone.now(), last_error=""
+    )
+
+
+def submission_mark_failed(submission_id: int, error: str) -> None:
+    from django.db.models import F
+
+    Submission.objects.filter(pk=submission_id).update(
+        state=ProcessingState.FAILED, last_error=error[:5000], attempts=F("attempts") + 1
+    )
+
+
+def submissions_waiting(*, older_than_seconds: int = 60, stuck_after_seconds: int = 900, limit: int = 500):
+    """Ids the sweeper should (re)queue: received but never picked up, or claimed by a worker that died."""
+    now = timezone.now()
+    waiting = Q(state=ProcessingState.RECEIVED, created_at__lt=now - timezone.timedelta(seconds=older_than_seconds))
+    stuck = Q(state=ProcessingState.PROCESSING, claimed_at__lt=now - timezone.timedelta(seconds=stuck_after_seconds))
+    return list(Submission.objects.filter(waiting | stuck).order_by("created_at").values_list("pk", flat=True)[:limit])
+
+
+def submission_release_stuck(submission_id: int) -> None:
+    Submission.objects.filter(pk=submission_id, state=ProcessingState.PROCESSING).update(
+        state=ProcessingState.RECEIVED, claimed_at=None
+    )

@@ -1,0 +1,96 @@
+"""KoboToolbox REST service records land in the same lossless store."""
+
+import json
+
+import pytest
+
+from bma.submissions.models import KoboSource, PayloadFormat, Submission, SubmissionSource
+from tests.submissions.conftest import VERSION
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kobo_source(b2_form, personas):
+    return KoboSource.objects.create(name="Kobo B2 pilot", form=b2_form.form, submitted_as=personas.enumerator)
+
+
+def record(uuid="0b7a7c0e-1111-4a4a-9a9a-000000000001", **extra):
+    body = {
+        "_id": 512,
+        "_uuid": uuid,
+        "__version__": VERSION,
+        "formhub/uuid": "f00",
+        "village_group/village": "V-ASH-0001",
+        "informants": [{"informants/sex": "female"}],
+        "meta/instanceID": f"uuid:{uuid}",
+    }
+    body.update(extra)
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def send(client, source, payload):
+    return client.post(f"/kobo/{source.token}/", payload, content_type="application/json")
+
+
+def test_record_is_stored_as_sent(client, kobo_source):
+    payload = record()
+    response = send(client, kobo_source, payload)
+    assert response.status_code == 201
+    stored = Submission.objects.get()
+    assert stored.payload_bytes == payload
+    assert (stored.source, stored.payload_format) == (SubmissionSource.KOBO, PayloadFormat.KOBO_JSON)
+    assert stored.instance_id == "uuid:0b7a7c0e-1111-4a4a-9a9a-000000000001"
+    assert stored.form_version is not None
+
+
+def test_retried_record_is_a_success_without_a_second_copy(client, kobo_source):
+    assert send(client, kobo_source, record()).status_code == 201
+    response = send(client, kobo_source, record())
+    assert response.status_code == 200 and response.json()["outcome"] == "duplicate"
+    assert Submission.objects.count() == 1
+
+
+def test_record_without_instance_id_uses_uuid(client, kobo_source):
+    payload = json.loads(record())
+    del payload["meta/instanceID"]
+    assert send(client, kobo_source, json.dumps(payload).encode()).status_code == 201
+    assert Submission.objects.get().instance_id.startswith("uuid:0b7a7c0e")
+
+
+def test_kobo_edit_with_root_uuid_replaces_the_current_version(client, kobo_source):
+    send(client, kobo_source, record("aaa"))
+    response = send(client, kobo_source, record("bbb", **{"meta/rootUuid": "uuid:aaa"}))
+    assert response.status_code == 201
+    assert Submission.objects.get(instance_id="uuid:bbb").is_current
+    assert not Submission.objects.get(instance_id="uuid:aaa").is_current
+
+
+def test_bad_token_and_bad_payload_are_4xx_so_kobo_does_not_retry(client, kobo_source):
+    assert client.post("/kobo/not-a-token/", record(), content_type="application/json").status_code == 403
+    response = send(client, kobo_source, b"{not json")
+    assert response.status_code == 400 and "not JSON" in response.json()["message"]
+    assert send(client, kobo_source, b"[1, 2]").status_code == 400
+    assert not Submission.objects.exists()
+
+
+def test_unknown_kobo_version_is_kept_and_reported_by_processing(
+    client, kobo_source, django_capture_on_commit_callbacks, tasks_in_process
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(client, kobo_source, record(__version__="vKoboOnly")).status_code == 201
+    stored = Submission.objects.get()
+    assert stored.form_version is None
+    assert stored.state == "failed" and "not on this server" in stored.last_error
+
+
+def test_database_outage_answers_503_so_kobo_retries(client, kobo_source, monkeypatch):
+    from django.db import OperationalError
+
+    from bma.submissions import kobo_views
+
+    def down(**kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(kobo_views, "kobo_record_receive", down)
+    assert send(client, kobo_source, record()).status_code == 503

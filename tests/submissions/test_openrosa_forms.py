@@ -1,0 +1,121 @@
+"""What ODK Collect sees: authentication, the form list, form download, manifest and media files."""
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+from requests.auth import HTTPDigestAuth
+
+from bma.submissions.auth import collect_token_issue, collect_token_revoke
+from bma.xforms.models import Form, FormState, ListFile
+from tests.submissions.conftest import FORM_ID, VILLAGES_CSV
+
+NS = {"x": "http://openrosa.org/xforms/xformsList", "m": "http://openrosa.org/xforms/xformsManifest"}
+PASSWORD = "pass-for-tests-1"
+
+
+def form_entries(body: bytes) -> dict[str, dict[str, str]]:
+    root = ET.fromstring(body)
+    assert root.tag == "{http://openrosa.org/xforms/xformsList}xforms"
+    return {
+        e.findtext("x:formID", namespaces=NS): {c.tag.split("}")[1]: c.text for c in e}
+        for e in root.findall("x:xform", NS)
+    }
+
+
+@pytest.mark.django_db
+def test_form_list_without_credentials_gets_a_digest_challenge_and_no_basic_over_http(client, b2_form):
+    response = client.get("/collect/formList?deviceID=collect:abc")
+    assert response.status_code == 401
+    challenge = response["WWW-Authenticate"]
+    assert challenge.startswith('Digest realm="BMA"') and 'qop="auth"' in challenge and "nonce=" in challenge
+    assert "Basic" not in challenge
+    assert response["X-OpenRosa-Version"] == "1.0"
+
+
+@pytest.mark.django_db
+def test_basic_is_offered_and_accepted_over_https(client, b2_form, personas):
+    challenge = client.get("/collect/formList", secure=True)["WWW-Authenticate"]
+    assert 'Basic realm="BMA"' in challenge
+    import base64
+
+    auth = "Basic " + base64.b64encode(f"enumerator:{PASSWORD}".encode()).decode()
+    response = client.get("/collect/formList", secure=True, HTTP_AUTHORIZATION=auth)
+    assert response.status_code == 200 and FORM_ID in form_entries(response.content)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_collect_style_digest_login_lists_downloads_and_fetches_the_village_list(live_server, b2_form, personas):
+    session = requests.Session()
+    session.auth = HTTPDigestAuth("enumerator", PASSWORD)
+    session.headers["X-OpenRosa-Version"] = "1.0"
+
+    listing = session.get(f"{live_server.url}/collect/formList", params={"deviceID": "collect:xyz"})
+    assert listing.status_code == 200
+    assert listing.headers["Content-Type"].startswith("text/xml")
+    assert listing.headers["X-OpenRosa-Version"] == "1.0"
+    entry = form_entries(listing.content)[FORM_ID]
+
+    form = session.get(entry["downloadUrl"], params={"deviceID": "collect:xyz"})
+    assert entry["hash"] == "md5:" + hashlib.md5(form.content).hexdigest()
+
+    manifest = ET.fromstring(session.get(entry["manifestUrl"], params={"deviceID": "collect:xyz"}).content)
+    media = manifest.find("m:mediaFile", NS)
+    assert media.findtext("m:filename", namespaces=NS) == "villages.csv"
+    csv = session.get(media.findtext("m:downloadUrl", namespaces=NS), params={"deviceID": "collect:xyz"})
+    assert csv.content == VILLAGES_CSV
+    assert media.findtext("m:hash", namespaces=NS) == "md5:" + hashlib.md5(VILLAGES_CSV).hexdigest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_password_is_challenged_again(live_server, b2_form, personas):
+    response = requests.get(f"{live_server.url}/collect/formList", auth=HTTPDigestAuth("enumerator", "wrong"))
+    assert response.status_code == 401
+
+
+@pytest.mark.django_db
+def test_new_villages_change_the_media_hash_so_devices_refresh(client, b2_form, personas):
+    client.force_login(personas.enumerator)
+    entry = form_entries(client.get("/collect/formList").content)[FORM_ID]
+    before = client.get(entry["manifestUrl"]).content
+    ListFile.objects.filter(filename="villages.csv").update(content=VILLAGES_CSV + b"V-ASH-0009,Shodoba,TJ-SU-ASH\n")
+    after = client.get(entry["manifestUrl"]).content
+    hashes = [re.search(rb"<hash>(.*?)</hash>", doc).group(1) for doc in (before, after)]
+    assert hashes[0] != hashes[1]
+    assert form_entries(client.get("/collect/formList").content)[FORM_ID]["hash"] == entry["hash"]
+
+
+@pytest.mark.django_db
+def test_form_list_shows_only_what_the_user_may_fill(client, b2_form, personas):
+    client.force_login(personas.outsider)  # no assignment in the open round
+    assert form_entries(client.get("/collect/formList").content) == {}
+
+    client.force_login(personas.enumerator)
+    assert set(form_entries(client.get("/collect/formList?formID=nope").content)) == set()
+    assert set(form_entries(client.get(f"/collect/formList?formID={FORM_ID}").content)) == {FORM_ID}
+
+    Form.objects.filter(xml_form_id=FORM_ID).update(state=FormState.CLOSING)
+    assert form_entries(client.get("/collect/formList").content) == {}
+
+
+@pytest.mark.django_db
+def test_device_token_in_the_path_works_until_revoked(client, b2_form, personas):
+    token = collect_token_issue(personas.enumerator, "tablet 7")
+    response = client.get(f"/collect/key/{token.token}/formList?deviceID=x")
+    entry = form_entries(response.content)[FORM_ID]
+    assert entry["downloadUrl"].startswith(f"http://testserver/collect/key/{token.token}/forms/")
+    assert client.get(entry["downloadUrl"]).status_code == 200
+
+    collect_token_revoke(token)
+    response = client.get(f"/collect/key/{token.token}/formList")
+    assert response.status_code == 403
+    assert b"Ask your supervisor for a new QR code" in response.content
+
+
+@pytest.mark.django_db
+def test_enumerator_credentials_open_nothing_but_collect(client, personas):
+    client.force_login(personas.enumerator)
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/api/villages/").status_code == 403

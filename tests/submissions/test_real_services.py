@@ -1,0 +1,50 @@
+"""Against PostgreSQL and Redis (second CI pass): a real worker processes, concurrent resends store once."""
+
+import threading
+import time
+
+import pytest
+import requests
+
+from bma.submissions.auth import collect_token_issue
+from bma.submissions.models import ProcessingState, Submission
+from tests.submissions.conftest import submission_xml
+
+
+def post_via_token(url: str, xml: bytes) -> int:
+    return requests.post(
+        url, files={"xml_submission_file": ("submission.xml", xml, "text/xml")}, timeout=30
+    ).status_code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_processes_a_submission_posted_over_http(celery_worker_process, live_server, personas, b2_form):
+    token = collect_token_issue(personas.enumerator)
+    url = f"{live_server.url}/collect/key/{token.token}/submission"
+    assert post_via_token(url, submission_xml("uuid:w1")) == 201
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if Submission.objects.get(instance_id="uuid:w1").state == ProcessingState.PROCESSED:
+            break
+        time.sleep(0.2)
+    assert Submission.objects.get(instance_id="uuid:w1").state == ProcessingState.PROCESSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_posts_of_one_submission_store_exactly_one(real_services, live_server, personas, b2_form):
+    token = collect_token_issue(personas.enumerator)
+    url = f"{live_server.url}/collect/key/{token.token}/submission"
+    xml = submission_xml("uuid:race")
+    statuses, barrier = [], threading.Barrier(20)
+
+    def send():
+        barrier.wait()
+        statuses.append(post_via_token(url, xml))
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [201] * 20
+    assert Submission.objects.filter(instance_id="uuid:race").count() == 1

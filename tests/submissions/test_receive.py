@@ -1,0 +1,200 @@
+"""Taking submissions from ODK Collect: stored losslessly, duplicates and edits handled, bad input refused."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from bma.rounds.models import RoundState
+from bma.submissions.models import ProcessingState, RejectedAttempt, Submission
+from bma.xforms.models import Form, FormState
+from tests.submissions.conftest import FORM_ID, submission_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, xml: bytes, *files, incomplete=False, **extra):
+    data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, content_type="text/xml")}
+    for name, content in files:
+        data[name] = SimpleUploadedFile(name, content, content_type="image/jpeg")
+    if incomplete:
+        data["*isIncomplete*"] = "yes"
+    return client.post("/collect/submission?deviceID=collect:t1", data, **extra)
+
+
+@pytest.fixture
+def enumerator_client(client, personas, b2_form):
+    client.force_login(personas.enumerator)
+    return client
+
+
+def test_head_answers_204_with_the_size_limit(enumerator_client):
+    response = enumerator_client.head("/collect/submission?deviceID=collect:t1")
+    assert response.status_code == 204
+    assert response["X-OpenRosa-Accept-Content-Length"] == "50000000"
+    assert response["X-OpenRosa-Version"] == "1.0"
+
+
+def test_a_new_submission_is_stored_byte_for_byte_and_processed(
+    enumerator_client, personas, django_capture_on_commit_callbacks, tasks_in_process
+):
+    xml = submission_xml("uuid:a1", photo="p.jpg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(enumerator_client, xml, ("p.jpg", b"\xff\xd8jpeg"))
+    assert response.status_code == 201
+    assert b"Submission received" in response.content
+    stored = Submission.objects.get(instance_id="uuid:a1")
+    assert stored.payload_bytes == xml
+    assert stored.submitted_by == personas.enumerator and stored.round == personas.round
+    assert stored.device_id == "collect:t1"
+    assert [(a.filename, bytes(a.content)) for a in stored.attachments.all()] == [("p.jpg", b"\xff\xd8jpeg")]
+    stored.refresh_from_db()
+    assert stored.state == ProcessingState.PROCESSED
+
+
+def test_identical_resend_succeeds_and_keeps_new_attachments(enumerator_client):
+    xml = submission_xml("uuid:a2", photo="p.jpg")
+    assert post(enumerator_client, xml).status_code == 201
+    response = post(enumerator_client, xml, ("p.jpg", b"jpeg"))
+    assert response.status_code == 201
+    assert b"already received" in response.content
+    assert Submission.objects.filter(instance_id="uuid:a2").count() == 1
+    assert Submission.objects.get(instance_id="uuid:a2").attachments.count() == 1
+
+
+def test_split_upload_keeps_the_files_of_every_part(enumerator_client):
+    xml = submission_xml("uuid:a3", photo="p1.jpg")
+    assert post(enumerator_client, xml, ("p1.jpg", b"one"), incomplete=True).status_code == 201
+    assert post(enumerator_client, xml, ("p2.jpg", b"two")).status_code == 201
+    names = sorted(Submission.objects.get(instance_id="uuid:a3").attachments.values_list("filename", flat=True))
+    assert names == ["p1.jpg", "p2.jpg"]
+
+
+def test_different_body_under_the_same_instance_id_is_a_conflict_and_keeps_the_original(enumerator_client):
+    original = submission_xml("uuid:a4", village="V-ASH-0001")
+    assert post(enumerator_client, original).status_code == 201
+    response = post(enumerator_client, submission_xml("uuid:a4", village="V-ASH-0002"))
+    assert response.status_code == 409
+    assert b"A different submission with the ID uuid:a4 is already stored" in response.content
+    assert Submission.objects.get(instance_id="uuid:a4").payload_bytes == original
+    assert RejectedAttempt.objects.filter(code="submission.duplicate_conflict", instance_id="uuid:a4").exists()
+
+
+def test_an_edit_becomes_the_current_version_of_the_same_submission(enumerator_client):
+    assert post(enumerator_client, submission_xml("uuid:e1", photo="p.jpg"), ("p.jpg", b"photo")).status_code == 201
+    edit = submission_xml("uuid:e2", village="V-ASH-0002", deprecated="uuid:e1", photo="p.jpg")
+    response = post(enumerator_client, edit)
+    assert response.status_code == 201
+    assert b"replaces the earlier version" in response.content
+    first, second = Submission.objects.get(instance_id="uuid:e1"), Submission.objects.get(instance_id="uuid:e2")
+    assert (first.is_current, second.is_current) == (False, True)
+    assert second.root_instance_id == "uuid:e1"
+    assert list(second.attachments.values_list("filename", flat=True)) == ["p.jpg"]  # carried over
+    # Sending the same edit again is still a success.
+    assert post(enumerator_client, edit).status_code == 201
+
+
+def test_editing_an_old_version_or_an_unknown_one_is_refused(enumerator_client):
+    post(enumerator_client, submission_xml("uuid:f1"))
+    post(enumerator_client, submission_xml("uuid:f2", deprecated="uuid:f1"))
+    stale = post(enumerator_client, submission_xml("uuid:f3", deprecated="uuid:f1"))
+    assert stale.status_code == 409
+    assert b"a newer edit is already stored" in stale.content
+    assert not Submission.objects.filter(instance_id="uuid:f3").exists()
+    unknown = post(enumerator_client, submission_xml("uuid:g2", deprecated="uuid:nope"))
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "change, status, words",
+    [
+        (lambda p: Form.objects.filter(xml_form_id=FORM_ID).update(state=FormState.CLOSED), 409, b"is closed"),
+        (lambda p: p.round.__class__.objects.update(state=RoundState.CLOSED), 409, b"No round is open"),
+        (lambda p: None, 404, b"is not on this server"),
+    ],
+    ids=["closed form", "closed round", "unknown form"],
+)
+def test_refusals_say_what_to_do(enumerator_client, personas, change, status, words):
+    change(personas)
+    form_id = "other_form" if status == 404 else FORM_ID
+    response = post(enumerator_client, submission_xml(form_id=form_id))
+    assert response.status_code == status
+    assert words in response.content
+    assert not Submission.objects.exists()
+
+
+def test_closing_form_still_takes_submissions(enumerator_client):
+    Form.objects.filter(xml_form_id=FORM_ID).update(state=FormState.CLOSING)
+    assert post(enumerator_client, submission_xml()).status_code == 201
+
+
+def test_unknown_version_tells_the_enumerator_to_update(enumerator_client):
+    response = post(enumerator_client, submission_xml(version="1999"))
+    assert response.status_code == 404
+    assert b"Get the latest forms" in response.content
+
+
+def test_user_without_assignment_in_the_open_round_is_refused(client, personas, b2_form):
+    client.force_login(personas.outsider)
+    response = post(client, submission_xml())
+    assert response.status_code == 403
+    assert b"not assigned" in response.content
+
+
+@pytest.mark.parametrize(
+    "xml, words",
+    [
+        (b"<data id='bma_b2'><unclosed></data>", b"not well-formed"),
+        (b"", b"has no 'xml_submission_file'"),
+        (b"<data version='1'><meta><instanceID>uuid:x</instanceID></meta></data>", b"no form id"),
+        (b"<data id='bma_b2' version='2023080101'><a/></data>", b"no meta/instanceID"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<data id='bma_b2'>&x;</data>",
+            b"DTD or entities",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+            b"<data id='bma_b2'>&lol2;</data>",
+            b"DTD or entities",
+        ),
+    ],
+    ids=["malformed", "missing part", "no form id", "no instance id", "xxe", "entity expansion"],
+)
+def test_bad_xml_is_refused_clearly_and_logged(enumerator_client, xml, words):
+    response = post(enumerator_client, xml) if xml else enumerator_client.post("/collect/submission", {})
+    assert response.status_code == 400
+    assert words in response.content
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.filter(status=400).count() == 1
+
+
+@override_settings(BMA_SUBMISSION_MAX_BYTES=2000)
+def test_oversized_upload_gets_413_with_the_limit(enumerator_client):
+    response = post(enumerator_client, submission_xml(), ("big.jpg", b"x" * 5000))
+    assert response.status_code == 413
+    assert b"at most 2,000" in response.content
+    assert not Submission.objects.exists()
+
+
+def test_broker_down_still_accepts_and_the_sweeper_processes_later(
+    enumerator_client, monkeypatch, django_capture_on_commit_callbacks, tasks_in_process
+):
+    from kombu.exceptions import OperationalError
+
+    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submission_process as task
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(task, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(enumerator_client, submission_xml("uuid:b1")).status_code == 201
+    stored = Submission.objects.get(instance_id="uuid:b1")
+    assert stored.state == ProcessingState.RECEIVED
+
+    monkeypatch.undo()
+    Submission.objects.filter(pk=stored.pk).update(created_at=stored.created_at.replace(year=2020))
+    assert submissions_sweep() == [stored.pk]
+    stored.refresh_from_db()
+    assert stored.state == ProcessingState.PROCESSED
