@@ -29,6 +29,7 @@ demo-data: install
 	$(DEMO_ENV) $(BIN)/python manage.py sync_roles
 	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer --demo-villages
 	$(DEMO_ENV) $(BIN)/python manage.py demo_users
+	$(DEMO_ENV) $(BIN)/python manage.py publish_forms
 
 demo: demo-data
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,0 +1,131 @@
+"""The form registry: publishing built forms and keeping the list files devices read."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from bma.core.errors import BmaError, codes
+from bma.geo.models import AdminArea, AreaLevel, Settlement
+from bma.xforms import codelists as cl
+from bma.xforms.build import BuiltForm, xlsform_build
+from bma.xforms.models import Form, FormKind, FormVersion, ListFile
+from bma.xforms.workbooks import FORMS_DIR
+
+KIND_BY_FORM_ID = {"bma_b1": FormKind.B1, "bma_b2": FormKind.B2, "bma_spot_check": FormKind.SPOT_CHECK}
+OTHER_VILLAGE_LABEL = "Not on the list / Нет в списке / Дар рӯйхат нест"
+
+
+@transaction.atomic
+def form_publish(built: BuiltForm, xlsform: bytes, user=None) -> tuple[FormVersion, bool]:
+    """Publish a built form. The same form again changes nothing; a changed form must change its version.
+
+    A published version never changes: devices that downloaded it must keep being able to submit it.
+    """
+    if not built.version:
+        raise BmaError(codes.FORM_INVALID, f"{built.form_id}: set a version in the settings sheet before publishing.")
+    form, _ = Form.objects.select_for_update().get_or_create(
+        xml_form_id=built.form_id,
+        defaults={"title": built.title, "kind": KIND_BY_FORM_ID.get(built.form_id, FormKind.OTHER)},
+    )
+    existing = FormVersion.objects.filter(form=form, version=built.version).first()
+    if existing is not None:
+        if existing.xml_md5 == built.xml_md5:
+            return existing, False
+        raise BmaError(
+            codes.FORM_VERSION_CONFLICT,
+            f"{built.form_id} version {built.version} is already published with different content. "
+            "Raise the version in the settings sheet (for example to today's date and a number) and publish again.",
+        )
+    if form.title != built.title:
+        form.title = built.title
+        form.save(update_fields=["title", "updated_at"])
+    version = FormVersion.objects.create(
+        form=form,
+        version=built.version,
+        xlsform=xlsform,
+        xlsform_sha256=hashlib.sha256(xlsform).hexdigest(),
+        xml=built.xml,
+        xml_md5=built.xml_md5,
+        media_filenames=built.media_filenames,
+        published_at=timezone.now(),
+        published_by=user,
+    )
+    return version, True
+
+
+def xlsform_publish(data: bytes, filename: str, user=None) -> tuple[FormVersion, bool]:
+    return form_publish(xlsform_build(data, filename), data, user)
+
+
+def forms_publish_all(directory: Path = FORMS_DIR, user=None) -> list[tuple[FormVersion, bool]]:
+    return [xlsform_publish(path.read_bytes(), path.name, user) for path in sorted(directory.glob("*.xlsx"))]
+
+
+# --- List files -----------------------------------------------------------------------------------------
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _label(en: str, local: str) -> str:
+    return f"{en} ({local})" if local and local != en else en
+
+
+def list_file_store(round, filename: str, content: bytes, row_count: int) -> tuple[ListFile, bool]:
+    """Store a list file; unchanged content keeps its MD5, so devices download only what changed."""
+    md5 = hashlib.md5(content).hexdigest()  # noqa: S324 - the manifest's change detector
+    existing = ListFile.objects.filter(round=round, filename=filename).first()
+    if existing is not None and existing.md5 == md5:
+        return existing, False
+    if existing is None:
+        return ListFile.objects.create(
+            round=round, filename=filename, content=content, md5=md5, row_count=row_count
+        ), True
+    existing.content, existing.md5, existing.row_count = content, md5, row_count
+    existing.save(update_fields=["content", "md5", "row_count", "updated_at"])
+    return existing, True
+
+
+def districts_csv() -> tuple[bytes, int]:
+    districts = (
+        AdminArea.objects.filter(level=AreaLevel.DISTRICT).select_related("parent").order_by("parent__code", "name_en")
+    )
+    rows = [[d.code, _label(d.name_en, d.name_tg), d.parent.code] for d in districts]
+    return _csv(["name", "label", "province"], rows), len(rows)
+
+
+def villages_csv() -> tuple[bytes, int]:
+    """Every village, official and provisional (villages added by referral this round included)."""
+    villages = Settlement.objects.select_related("district").order_by("district__code", "name_en", "code")
+    rows = [[v.code, _label(v.name_en, v.name_tg), v.district.code, v.status] for v in villages]
+    rows.append([cl.OTHER_VILLAGE, OTHER_VILLAGE_LABEL, "", ""])
+    return _csv(["name", "label", "district", "status"], rows), len(rows) - 1
+
+
+def spot_check_villages_csv(settlements) -> tuple[bytes, int]:
+    rows = [[v.code, _label(v.name_en, v.name_tg), v.district.code] for v in settlements]
+    return _csv(["name", "label", "district"], rows), len(rows)
+
+
+def list_files_refresh(round) -> dict[str, bool]:
+    """Regenerate the round's list files from the gazetteer. Returns {filename: changed}."""
+    changed = {}
+    content, count = districts_csv()
+    changed["districts.csv"] = list_file_store(None, "districts.csv", content, count)[1]
+    content, count = villages_csv()
+    changed["villages.csv"] = list_file_store(round, "villages.csv", content, count)[1]
+    if not ListFile.objects.filter(round=round, filename="spot_check_villages.csv").exists():
+        content, count = spot_check_villages_csv([])
+        changed["spot_check_villages.csv"] = list_file_store(round, "spot_check_villages.csv", content, count)[1]
+    return changed

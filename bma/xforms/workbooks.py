@@ -1,0 +1,550 @@
+"""The B1, B2 and spot-check XLSForms, written as Python tables and saved to forms_xls/*.xlsx.
+
+Why tables in code: every label, hint and constraint message exists in English, Russian and Tajik,
+and every choice list comes from codelists.py, so the three languages and the code lists cannot
+drift apart. Coordinators still get ordinary workbooks (``manage.py write_workbooks``); a test checks
+that the committed workbooks match these tables.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from bma.xforms import codelists as cl
+
+FORMS_DIR = Path(__file__).resolve().parents[2] / "forms_xls"
+LANG_NAMES = [name for _, name in cl.LANGUAGES]
+TRANSLATED = ("label", "hint", "constraint_message", "required_message")
+SURVEY_COLUMNS = (
+    "type",
+    "name",
+    *[f"{col}::{lang}" for col in TRANSLATED for lang in LANG_NAMES],
+    "required",
+    "relevant",
+    "constraint",
+    "calculation",
+    "choice_filter",
+    "appearance",
+    "default",
+    "parameters",
+    "read_only",
+)
+
+REQUIRED_MESSAGE = ("This answer is required.", "Это обязательный вопрос.", "Ҷавоб ҳатмист.")
+COUNT_MESSAGE = (
+    "Enter a whole number from 0 to 100000.",
+    "Введите целое число от 0 до 100000.",
+    "Адади бутунро аз 0 то 100000 ворид кунед.",
+)
+COUNT_CONSTRAINT = ". >= 0 and . <= 100000"
+
+
+def q(type_, name, label=None, *, hint=None, required=False, message=None, **kw) -> dict:
+    row = {"type": type_, "name": name, **kw}
+    for key, texts in (("label", label), ("hint", hint), ("constraint_message", message)):
+        if texts:
+            row.update({f"{key}::{lang}": text for lang, text in zip(LANG_NAMES, texts, strict=True)})
+    if required:
+        row["required"] = "yes"
+        row.update({f"required_message::{lang}": t for lang, t in zip(LANG_NAMES, REQUIRED_MESSAGE, strict=True)})
+    return row
+
+
+def count(name, label, *, relevant=None, required=True, hint=None) -> dict:
+    return q(
+        "integer",
+        name,
+        label,
+        hint=hint,
+        required=required,
+        constraint=COUNT_CONSTRAINT,
+        message=COUNT_MESSAGE,
+        **({"relevant": relevant} if relevant else {}),
+    )
+
+
+def begin(kind, name, label=None, **kw) -> dict:
+    return q(f"begin_{kind}", name, label, **kw)
+
+
+def end(kind) -> dict:
+    return {"type": f"end_{kind}"}
+
+
+def choices(list_name: str, codes: dict[str, cl.Labels], **extra_columns) -> list[dict]:
+    rows = []
+    for code, labels in codes.items():
+        row = {"list_name": list_name, "name": code}
+        row.update({f"label::{lang}": text for lang, text in zip(LANG_NAMES, labels, strict=True)})
+        for column, values in extra_columns.items():
+            row[column] = values.get(code, "")
+        rows.append(row)
+    return rows
+
+
+def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
+    names = cl.POPULATIONS[pop]
+    return (f"{names[0]}: {en}", f"{names[1]}: {ru}", f"{names[2]}: {tg}")
+
+
+# --- Pieces shared by the forms -----------------------------------------------------------------------
+
+
+def location_rows(*, with_village: bool, village_file: str = "villages.csv") -> list[dict]:
+    rows = [
+        q(
+            "integer",
+            "round",
+            ("Round number", "Номер раунда", "Рақами давр"),
+            required=True,
+            constraint=". >= 1 and . <= 50",
+            message=("Round is 1 to 50.", "Раунд от 1 до 50.", "Давр аз 1 то 50."),
+        ),
+        q("select_one provinces", "province", ("Province", "Область", "Вилоят"), required=True),
+        q(
+            "select_one_from_file districts.csv",
+            "district",
+            ("District or city", "Район или город", "Ноҳия ё шаҳр"),
+            required=True,
+            choice_filter="province=${province}",
+        ),
+    ]
+    if with_village:
+        other_allowed = village_file == "villages.csv"
+        rows.append(
+            q(
+                f"select_one_from_file {village_file}",
+                "village",
+                ("Village", "Село", "Деҳа"),
+                hint=(
+                    "Pick the village; choose 'Not on the list' to type it.",
+                    "Выберите село; если его нет, выберите «Нет в списке».",
+                    "Деҳаро интихоб кунед; агар набошад, «Дар рӯйхат нест»-ро интихоб кунед.",
+                )
+                if other_allowed
+                else None,
+                required=True,
+                choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'"
+                if other_allowed
+                else "district=${district}",
+            )
+        )
+        if other_allowed:
+            rows.append(
+                q(
+                    "text",
+                    "village_other",
+                    (
+                        "Village name as the informants say it",
+                        "Название села со слов информаторов",
+                        "Номи деҳа аз рӯи гуфтаи иттилоотдиҳандагон",
+                    ),
+                    required=True,
+                    relevant=f"${{village}} = '{cl.OTHER_VILLAGE}'",
+                    constraint="string-length(normalize-space(.)) >= 2",
+                    message=("Type at least two letters.", "Введите не менее двух букв.", "Ақаллан ду ҳарф нависед."),
+                )
+            )
+    rows += [
+        q(
+            "date",
+            "visit_date",
+            ("Date of the visit", "Дата визита", "Санаи ташриф"),
+            required=True,
+            default="today()",
+            constraint=". <= today()",
+            message=(
+                "The date cannot be in the future.",
+                "Дата не может быть в будущем.",
+                "Сана наметавонад оянда бошад.",
+            ),
+        ),
+        q(
+            "geopoint",
+            "gps",
+            ("Location (GPS)", "Местоположение (GPS)", "Ҷойгиршавӣ (GPS)"),
+            hint=(
+                "Wait for accuracy under 10 m.",
+                "Дождитесь точности менее 10 м.",
+                "То дақиқии камтар аз 10 м интизор шавед.",
+            ),
+        ),
+    ]
+    return rows
+
+
+def informant_rows() -> list[dict]:
+    return [
+        begin("repeat", "ki", ("Key informant", "Ключевой информатор", "Иттилоотдиҳандаи асосӣ")),
+        q("select_one sexes", "ki_sex", ("Sex", "Пол", "Ҷинс"), required=True),
+        q(
+            "select_one informant_types",
+            "ki_type",
+            ("Type of informant", "Тип информатора", "Навъи иттилоотдиҳанда"),
+            required=True,
+        ),
+        q(
+            "text",
+            "ki_type_other",
+            ("Other type: describe", "Другой тип: опишите", "Навъи дигар: шарҳ диҳед"),
+            required=True,
+            relevant="${ki_type} = 'other'",
+        ),
+        # Personal data, kept in its own group so exports can leave it out.
+        begin(
+            "group",
+            "ki_contact",
+            ("Contact details (personal data)", "Контакты (персональные данные)", "Маълумоти тамос (маълумоти шахсӣ)"),
+        ),
+        q("text", "ki_name", ("Name", "Имя", "Ном")),
+        q(
+            "text",
+            "ki_phone",
+            ("Phone", "Телефон", "Телефон"),
+            appearance="numbers",
+            constraint="regex(., '^[0-9+ ]{7,16}$')",
+            message=("Digits only, 7 to 16.", "Только цифры, от 7 до 16.", "Танҳо рақамҳо, аз 7 то 16."),
+        ),
+        end("group"),
+        end("repeat"),
+    ]
+
+
+def population_rows(pop: str) -> list[dict]:
+    present = f"${{{pop}_present}} = 'yes'"
+    rows = [
+        begin("group", pop, cl.POPULATIONS[pop]),
+        q(
+            "select_one yes_no",
+            f"{pop}_present",
+            population_label(pop, "present in the village?", "есть в селе?", "дар деҳа ҳастанд?"),
+            required=True,
+        ),
+        count(
+            f"{pop}_total",
+            population_label(pop, "how many now?", "сколько сейчас?", "ҳоло чанд нафар?"),
+            relevant=present,
+        ),
+    ]
+    for year in cl.YEARS:
+        rows.append(
+            count(
+                f"{pop}_y{year}",
+                population_label(pop, f"how many in {year}?", f"сколько в {year} г.?", f"дар соли {year} чанд нафар?"),
+                relevant=present,
+                required=False,
+            )
+        )
+    if pop in cl.INTERNATIONAL_POPULATIONS:
+        meaning = cl.COUNTRY_MEANING[pop]
+        rows += [
+            begin("repeat", f"{pop}_countries", (meaning[0] + "s", meaning[1], meaning[2]), relevant=present),
+            q("select_one countries", f"{pop}_country", meaning, required=True),
+            count(f"{pop}_country_count", ("How many?", "Сколько?", "Чанд нафар?")),
+            end("repeat"),
+        ]
+    else:
+        rows += [
+            begin(
+                "repeat",
+                f"{pop}_districts",
+                (
+                    "Districts of origin" if pop == "imi" else "Districts of destination",
+                    "Районы выбытия" if pop == "imi" else "Районы назначения",
+                    "Ноҳияҳои баромад" if pop == "imi" else "Ноҳияҳои таъинот",
+                ),
+                relevant=present,
+            ),
+            q("select_one_from_file districts.csv", f"{pop}_district", ("District", "Район", "Ноҳия"), required=True),
+            count(f"{pop}_district_count", ("How many?", "Сколько?", "Чанд нафар?")),
+            end("repeat"),
+        ]
+    rows.append(
+        q(
+            "select_multiple reasons",
+            f"{pop}_reasons",
+            ("Main reasons", "Основные причины", "Сабабҳои асосӣ"),
+            required=True,
+            relevant=present,
+            choice_filter=f"selected(pops, '{pop}')",
+            constraint="not(selected(., 'unknown') and count-selected(.) > 1)",
+            message=(
+                "'Unknown' cannot go with other reasons.",
+                "«Неизвестно» нельзя сочетать с другими причинами.",
+                "«Номаълум»-ро бо сабабҳои дигар якҷоя кардан мумкин нест.",
+            ),
+        )
+    )
+    if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
+        rows.append(
+            q(
+                "select_one migration_types",
+                f"{pop}_migration_type",
+                ("Main type of migration", "Основной тип миграции", "Навъи асосии муҳоҷират"),
+                required=True,
+                relevant=present,
+            )
+        )
+    rows.append(end("group"))
+    return rows
+
+
+def service_rows() -> list[dict]:
+    rows = [begin("group", "services", ("Access to services", "Доступ к услугам", "Дастрасӣ ба хизматрасониҳо"))]
+    for code, labels in cl.SERVICES.items():
+        missing = f"${{svc_{code}}} = 'no'"
+        rows += [
+            q(
+                "select_one yes_no",
+                f"svc_{code}",
+                (
+                    f"{labels[0]}: available in the village?",
+                    f"{labels[1]}: есть в селе?",
+                    f"{labels[2]}: дар деҳа ҳаст?",
+                ),
+                required=True,
+            ),
+            q(
+                "select_one distance_bands",
+                f"svc_{code}_distance",
+                ("Distance to the nearest one", "Расстояние до ближайшего", "Масофа то наздиктарин"),
+                required=True,
+                relevant=missing,
+            ),
+            count(
+                f"svc_{code}_households",
+                ("Households without it nearby", "Домохозяйств без доступа", "Хонаводаҳои бе дастрасӣ"),
+                relevant=missing,
+            ),
+        ]
+    rows.append(end("group"))
+    return rows
+
+
+def referral_rows() -> list[dict]:
+    return [
+        begin(
+            "repeat",
+            "ref",
+            (
+                "Other village the informants refer",
+                "Другое село, названное информаторами",
+                "Деҳаи дигаре, ки иттилоотдиҳандагон номбар карданд",
+            ),
+        ),
+        q("select_one_from_file districts.csv", "ref_district", ("District", "Район", "Ноҳия"), required=True),
+        q(
+            "select_one_from_file villages.csv",
+            "ref_village",
+            ("Village", "Село", "Деҳа"),
+            required=True,
+            choice_filter=f"district=${{ref_district}} or name='{cl.OTHER_VILLAGE}'",
+        ),
+        q(
+            "text",
+            "ref_village_other",
+            ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
+            required=True,
+            relevant=f"${{ref_village}} = '{cl.OTHER_VILLAGE}'",
+        ),
+        q(
+            "select_multiple populations",
+            "ref_populations",
+            ("Which groups live there?", "Какие группы там есть?", "Кадом гурӯҳҳо он ҷо ҳастанд?"),
+            required=True,
+        ),
+        count(
+            "ref_estimate",
+            ("Rough number of people", "Примерное число людей", "Шумораи тахминии одамон"),
+            required=False,
+        ),
+        end("repeat"),
+    ]
+
+
+def common_choices() -> list[dict]:
+    pops_for_reason = {
+        code: " ".join(p for p, codes in cl.REASONS_BY_POPULATION.items() if code in codes) for code in cl.REASONS
+    }
+    return [
+        *choices("provinces", cl.PROVINCES),
+        *choices("yes_no", cl.YES_NO),
+        *choices("yes_no_unknown", cl.YES_NO_UNKNOWN),
+        *choices("sexes", cl.SEXES),
+        *choices("informant_types", cl.INFORMANT_TYPES),
+        *choices("populations", cl.POPULATIONS),
+        *choices("reasons", cl.REASONS, pops=pops_for_reason),
+        *choices("migration_types", cl.MIGRATION_TYPES),
+        *choices("countries", cl.COUNTRIES),
+        *choices("distance_bands", cl.DISTANCE_BANDS),
+        *choices("flows", cl.FLOWS),
+        *choices("check_methods", cl.CHECK_METHODS),
+    ]
+
+
+# --- The three forms ----------------------------------------------------------------------------------
+
+
+def b2_survey() -> list[dict]:
+    rows = [*location_rows(with_village=True), *informant_rows()]
+    rows.append(
+        count(
+            "households",
+            ("Number of households in the village", "Число домохозяйств в селе", "Шумораи хонаводаҳо дар деҳа"),
+        )
+    )
+    for pop in cl.POPULATION_CODES:
+        rows += population_rows(pop)
+    rows += service_rows()
+    rows += referral_rows()
+    return rows
+
+
+def b1_survey() -> list[dict]:
+    rows = [*location_rows(with_village=False), *informant_rows()]
+    rows.append(begin("group", "district_estimates", ("District estimates", "Оценки по району", "Арзёбии ноҳия")))
+    for pop in cl.POPULATION_CODES:
+        rows.append(
+            count(
+                f"d_{pop}_total",
+                population_label(pop, "estimate for the district", "оценка по району", "арзёбӣ барои ноҳия"),
+            )
+        )
+    rows.append(end("group"))
+    rows += [
+        begin(
+            "repeat",
+            "hv",
+            (
+                "Village with high inflow or outflow",
+                "Село с большим притоком или оттоком",
+                "Деҳа бо воридот ё хуруҷи зиёд",
+            ),
+        ),
+        q(
+            "select_one flows",
+            "hv_flow",
+            ("Inflow or outflow?", "Приток или отток?", "Воридот ё хуруҷ?"),
+            required=True,
+        ),
+        q(
+            "select_one_from_file villages.csv",
+            "hv_village",
+            ("Village", "Село", "Деҳа"),
+            required=True,
+            choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'",
+        ),
+        q(
+            "text",
+            "hv_village_other",
+            ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
+            required=True,
+            relevant=f"${{hv_village}} = '{cl.OTHER_VILLAGE}'",
+        ),
+    ]
+    for pop in cl.POPULATION_CODES:
+        rows.append(count(f"hv_{pop}", population_label(pop, "estimate", "оценка", "арзёбӣ"), required=False))
+    rows.append(end("repeat"))
+    return rows
+
+
+def spot_check_survey() -> list[dict]:
+    rows = [*location_rows(with_village=True, village_file="spot_check_villages.csv")]
+    rows.append(
+        q(
+            "select_one check_methods",
+            "method",
+            ("How was it checked?", "Как проверяли?", "Чӣ тавр санҷида шуд?"),
+            required=True,
+        )
+    )
+    for pop in cl.POPULATION_CODES:
+        rows += [
+            q(
+                "select_one yes_no_unknown",
+                f"sc_{pop}_present",
+                population_label(pop, "present?", "присутствуют?", "ҳастанд?"),
+                required=True,
+            ),
+            count(
+                f"sc_{pop}_count",
+                population_label(pop, "how many?", "сколько?", "чанд нафар?"),
+                relevant=f"${{sc_{pop}_present}} = 'yes'",
+                required=False,
+            ),
+        ]
+    for code, labels in cl.SERVICES.items():
+        rows.append(
+            q(
+                "select_one yes_no_unknown",
+                f"sc_svc_{code}",
+                (f"{labels[0]} seen in the village?", f"{labels[1]}: есть в селе?", f"{labels[2]}: дар деҳа ҳаст?"),
+                required=True,
+            )
+        )
+    rows += [
+        q("text", "notes", ("Notes", "Примечания", "Эзоҳҳо"), appearance="multiline"),
+        q("image", "photo", ("Photo", "Фото", "Акс"), parameters="max-pixels=1024"),
+    ]
+    return rows
+
+
+FORMS = {
+    "b1_district.xlsx": dict(
+        survey=b1_survey,
+        form_id="bma_b1",
+        title="BMA B1 district assessment",
+        version="2026112201",
+        instance_name="concat('B1 ', ${district}, ' ', ${visit_date})",
+    ),
+    "b2_village.xlsx": dict(
+        survey=b2_survey,
+        form_id="bma_b2",
+        title="BMA B2 village assessment",
+        version="2026112201",
+        instance_name="concat('B2 ', ${district}, ' ', if(${village} = 'other', ${village_other}, ${village}))",
+    ),
+    "spot_check.xlsx": dict(
+        survey=spot_check_survey,
+        form_id="bma_spot_check",
+        title="BMA spot-check visit",
+        version="2026112201",
+        instance_name="concat('Check ', ${village}, ' ', ${visit_date})",
+    ),
+}
+
+
+def workbook_bytes(filename: str) -> bytes:
+    spec = FORMS[filename]
+    survey = spec["survey"]()
+    choice_rows = common_choices()
+    choice_columns = ["list_name", "name", *[f"label::{lang}" for lang in LANG_NAMES], "pops"]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "survey"
+    sheet.append(list(SURVEY_COLUMNS))
+    for row in survey:
+        sheet.append([row.get(column, "") for column in SURVEY_COLUMNS])
+    choices_sheet = workbook.create_sheet("choices")
+    choices_sheet.append(choice_columns)
+    for row in choice_rows:
+        choices_sheet.append([row.get(column, "") for column in choice_columns])
+    settings = workbook.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language", "instance_name"])
+    settings.append([spec["title"], spec["form_id"], spec["version"], LANG_NAMES[0], spec["instance_name"]])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_workbooks(directory: Path = FORMS_DIR) -> list[Path]:
+    directory.mkdir(exist_ok=True)
+    written = []
+    for filename in FORMS:
+        path = directory / filename
+        path.write_bytes(workbook_bytes(filename))
+        written.append(path)
+    return written

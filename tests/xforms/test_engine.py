@@ -1,0 +1,169 @@
+"""The built forms filled in ODK's own form engine (@getodk/xforms-engine under Node), as on a device."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from bma.xforms import codelists as cl
+from bma.xforms.services import districts_csv, list_files_refresh
+from tests.conftest import REPO_ROOT
+from tests.support import require
+
+pytestmark = [pytest.mark.node, pytest.mark.django_db]
+ENGINE = REPO_ROOT / "tools" / "odk_engine" / "fill.mjs"
+
+
+@pytest.fixture
+def engine(tmp_path, built_forms, open_round, geo):
+    require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
+    require((REPO_ROOT / "node_modules" / "@getodk" / "xforms-engine").exists(), "run `make node` (npm ci)")
+    list_files_refresh(open_round)
+    from bma.xforms.models import ListFile
+
+    for list_file in ListFile.objects.filter(round__in=[open_round, None]):
+        (tmp_path / list_file.filename).write_bytes(bytes(list_file.content))
+    (tmp_path / "districts.csv").write_bytes(districts_csv()[0])
+
+    def fill(form_file: str, steps: list) -> dict:
+        form = tmp_path / "form.xml"
+        form.write_text(built_forms[form_file].xml, encoding="utf-8")
+        answers = tmp_path / "answers.json"
+        answers.write_text(json.dumps(steps), encoding="utf-8")
+        done = subprocess.run(
+            ["node", str(ENGINE), str(form), str(tmp_path), str(answers)],
+            capture_output=True,
+            text=True,
+            cwd=REPO_ROOT,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    return fill
+
+
+def location(village="V-ASH-0001"):
+    steps = [["/data/round", 2], ["/data/province", "TJ-SU"], ["/data/district", "TJ-SU-ASH"]]
+    if village:
+        steps.append(["/data/village", village])
+    return steps + [["/data/gps", "40.78 70.79 900 5"]]
+
+
+def informants():
+    return [
+        ["/data/ki[1]/ki_sex", "female"],
+        ["/data/ki[1]/ki_type", "local_authority"],
+        ["/data/ki[1]/ki_contact/ki_phone", "+992 92 555 1234"],
+        ["add", "/data/ki"],
+        ["/data/ki[2]/ki_sex", "male"],
+        ["/data/ki[2]/ki_type", "other"],
+        ["/data/ki[2]/ki_type_other", "Imam of the mosque"],
+    ]
+
+
+def b2_answers(village="V-ASH-0001", households=420):
+    steps = [*location(village), *informants(), ["/data/households", households]]
+    steps += [
+        ["/data/imw/imw_present", "yes"],
+        ["/data/imw/imw_total", 12],
+        ["/data/imw/imw_y2022", 8],
+        ["/data/imw/imw_y2023", 12],
+        ["/data/imw/imw_countries[1]/imw_country", "AF"],
+        ["/data/imw/imw_countries[1]/imw_country_count", 9],
+        ["add", "/data/imw/imw_countries"],
+        ["/data/imw/imw_countries[2]/imw_country", "CN"],
+        ["/data/imw/imw_countries[2]/imw_country_count", 3],
+        ["/data/imw/imw_reasons", ["employment", "family"]],
+        ["/data/imw/imw_migration_type", "long_term"],
+        ["/data/ret/ret_present", "yes"],
+        ["/data/ret/ret_total", 140],
+        ["/data/ret/ret_countries[1]/ret_country", "RU"],
+        ["/data/ret/ret_countries[1]/ret_country_count", 140],
+        ["/data/ret/ret_reasons", ["work_permit", "deportation"]],
+        ["/data/emi/emi_present", "no"],
+        ["/data/imi/imi_present", "no"],
+        ["/data/ioi/ioi_present", "yes"],
+        ["/data/ioi/ioi_total", 30],
+        ["/data/ioi/ioi_districts[1]/ioi_district", "TJ-SU-KHU"],
+        ["/data/ioi/ioi_districts[1]/ioi_district_count", 30],
+        ["/data/ioi/ioi_reasons", ["economic"]],
+    ]
+    for service in cl.SERVICES:
+        steps.append([f"/data/services/svc_{service}", "yes" if service != "hospital" else "no"])
+    steps += [["/data/services/svc_hospital_distance", "11_15"], ["/data/services/svc_hospital_households", 420]]
+    steps += [
+        ["/data/ref[1]/ref_district", "TJ-KT-PAN"],
+        ["/data/ref[1]/ref_village", "other"],
+        ["/data/ref[1]/ref_village_other", "Yangiobod"],
+        ["/data/ref[1]/ref_populations", ["ret"]],
+        ["/data/ref[1]/ref_estimate", 50],
+    ]
+    return steps
+
+
+def test_b2_filled_with_repeats_cascades_and_a_referral_is_ready_to_send(engine):
+    result = engine("b2_village.xlsx", b2_answers())
+    assert result["status"] == "ready", result["violations"]
+    xml = result["xml"]
+    assert "<instanceID>uuid:" in xml and 'id="bma_b2"' in xml
+    assert "<imw_country>CN</imw_country>" in xml and "<ref_village_other>Yangiobod</ref_village_other>" in xml
+    assert "<svc_hospital_distance>11_15</svc_hospital_distance>" in xml
+
+
+def test_cascading_select_offers_only_the_districts_villages(engine):
+    result = engine("b2_village.xlsx", location(village=None))
+    assert set(result["labels"]["/data/village"]) == {"V-ASH-0001", "V-ASH-0002", "V-ASH-0003", "other"}
+    assert "TJ-KT-PAN" not in result["labels"]["/data/district"]
+
+
+def test_typed_in_village_is_kept(engine):
+    steps = b2_answers(village="other")
+    steps.insert(4, ["/data/village_other", "Kamishqurghon"])
+    result = engine("b2_village.xlsx", steps)
+    assert result["status"] == "ready", result["violations"]
+    assert "<village_other>Kamishqurghon</village_other>" in result["xml"]
+
+
+def test_constraint_violations_block_the_submission_with_the_message(engine):
+    steps = b2_answers(households=-5)
+    steps.append(["/data/imi/imi_present", "yes"])
+    steps += [["/data/imi/imi_total", 3], ["/data/imi/imi_reasons", ["unknown", "housing"]]]
+    steps += [
+        ["/data/imi/imi_districts[1]/imi_district", "TJ-KT-PAN"],
+        ["/data/imi/imi_districts[1]/imi_district_count", 3],
+    ]
+    result = engine("b2_village.xlsx", steps)
+    assert result["status"] != "ready" and result["xml"] is None
+    problems = {v["reference"]: v for v in result["violations"]}
+    assert problems["/data/households"]["message"] == "Enter a whole number from 0 to 100000."
+    assert problems["/data/imi/imi_reasons"]["condition"] == "constraint"
+
+
+def test_messages_come_in_russian_and_tajik(engine):
+    result = engine("b2_village.xlsx", [["language", "Russian (ru)"], *b2_answers(households=-1)])
+    assert {v["message"] for v in result["violations"]} == {"Введите целое число от 0 до 100000."}
+    result = engine("b2_village.xlsx", [["language", "Tajik (tg)"], *b2_answers(households=-1)])
+    assert {v["message"] for v in result["violations"]} == {"Адади бутунро аз 0 то 100000 ворид кунед."}
+
+
+def test_b1_district_form_with_high_flow_villages(engine):
+    steps = [*location(village=None), *informants()]
+    steps += [
+        [f"/data/district_estimates/d_{pop}_total", n]
+        for pop, n in zip(cl.POPULATION_CODES, (40, 900, 5000, 20, 60), strict=True)
+    ]
+    steps += [
+        ["/data/hv[1]/hv_flow", "outflow"],
+        ["/data/hv[1]/hv_village", "V-ASH-0002"],
+        ["/data/hv[1]/hv_emi", 700],
+        ["add", "/data/hv"],
+        ["/data/hv[2]/hv_flow", "inflow"],
+        ["/data/hv[2]/hv_village", "other"],
+        ["/data/hv[2]/hv_village_other", "Yangiobod"],
+        ["/data/hv[2]/hv_ret", 80],
+    ]
+    result = engine("b1_district.xlsx", steps)
+    assert result["status"] == "ready", result["violations"]
+    assert "<hv_village_other>Yangiobod</hv_village_other>" in result["xml"]

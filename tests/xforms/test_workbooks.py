@@ -1,0 +1,90 @@
+"""The XLSForms: built by pyxform with ODK Validate, three languages complete, choice lists = code lists."""
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from bma.core.errors import BmaError
+from bma.xforms import codelists as cl
+from bma.xforms.build import xlsform_build
+from bma.xforms.workbooks import FORMS, FORMS_DIR, LANG_NAMES, workbook_bytes
+
+
+def sheet_rows(data: bytes, sheet: str) -> list[dict]:
+    ws = load_workbook(io.BytesIO(data), read_only=True)[sheet]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
+
+
+@pytest.mark.parametrize("filename", list(FORMS))
+def test_committed_workbook_matches_the_form_tables(filename):
+    committed = (FORMS_DIR / filename).read_bytes()
+    for sheet in ("survey", "choices", "settings"):
+        assert sheet_rows(committed, sheet) == sheet_rows(workbook_bytes(filename), sheet), (
+            f"{filename} is out of date: run `manage.py write_workbooks`"
+        )
+
+
+@pytest.mark.parametrize("filename", list(FORMS))
+def test_every_label_hint_and_message_exists_in_all_three_languages(filename):
+    for row in sheet_rows((FORMS_DIR / filename).read_bytes(), "survey"):
+        for column in ("label", "hint", "constraint_message", "required_message"):
+            values = [row.get(f"{column}::{lang}") for lang in LANG_NAMES]
+            assert all(values) or not any(values), f"{filename} {row['name']}: {column} missing a language"
+            assert "-" not in [v.strip() for v in values if v]
+
+
+def test_choice_lists_agree_with_the_code_lists():
+    expected = {
+        "provinces": cl.PROVINCES,
+        "yes_no": cl.YES_NO,
+        "yes_no_unknown": cl.YES_NO_UNKNOWN,
+        "sexes": cl.SEXES,
+        "informant_types": cl.INFORMANT_TYPES,
+        "populations": cl.POPULATIONS,
+        "reasons": cl.REASONS,
+        "migration_types": cl.MIGRATION_TYPES,
+        "countries": cl.COUNTRIES,
+        "distance_bands": cl.DISTANCE_BANDS,
+        "flows": cl.FLOWS,
+        "check_methods": cl.CHECK_METHODS,
+    }
+    for filename in FORMS:
+        lists: dict[str, dict] = {}
+        for row in sheet_rows((FORMS_DIR / filename).read_bytes(), "choices"):
+            lists.setdefault(row["list_name"], {})[row["name"]] = tuple(row[f"label::{lang}"] for lang in LANG_NAMES)
+        assert lists == {name: dict(codes) for name, codes in expected.items()}, filename
+    assert set(cl.DISTANCE_BANDS) == {"0_5", "6_10", "11_15", "16_20", "21_25", "over_25"}
+    assert set(cl.SERVICES) == {"clinic", "hospital", "market", "water", "school", "internet"}
+    assert all(len(code) == 2 and code.isupper() for code in cl.COUNTRIES)
+    for pop, reasons in cl.REASONS_BY_POPULATION.items():
+        assert pop in cl.POPULATIONS and set(reasons) <= set(cl.REASONS)
+
+
+def test_every_form_builds_with_odk_validate_and_no_warnings(built_forms):
+    assert {b.form_id for b in built_forms.values()} == {"bma_b1", "bma_b2", "bma_spot_check"}
+    b2 = built_forms["b2_village.xlsx"]
+    assert b2.media_filenames == ["districts.csv", "villages.csv"]
+    assert b2.version and "Russian (ru)" in b2.xml and "Tajik (tg)" in b2.xml
+    assert built_forms["spot_check.xlsx"].media_filenames == ["districts.csv", "spot_check_villages.csv"]
+
+
+def test_a_broken_workbook_is_refused_in_plain_words(built_forms):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "survey"
+    sheet.append(["type", "name", "label", "relevant"])
+    sheet.append(["integer", "age", "Age", "${nowhere} > 2"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(BmaError) as caught:
+        xlsform_build(buffer.getvalue(), "broken.xlsx")
+    assert "broken.xlsx" in caught.value.message
+    assert "nowhere" in caught.value.message
+    assert "at org." not in caught.value.message
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(built_forms):
+    with pytest.raises(BmaError, match="could not be read as an XLSForm|notes.xlsx"):
+        xlsform_build(b"plain text", "notes.xlsx")

@@ -1,0 +1,93 @@
+// Fill an XForm with ODK's own form engine (@getodk/xforms-engine) in plain Node, as a device would.
+//
+// Usage: node tools/odk_engine/fill.mjs <form.xml> <attachments-dir> <answers.json>
+// answers.json is a list of steps, applied in order:
+//   ["add", "/data/ki"]                      add a repeat instance
+//   ["/data/ki[1]/ki_sex", "female"]         answer a question (selects: a code, or a list for multiple)
+//   ["language", "Russian (ru)"]             switch the form language
+// Prints one JSON object: {status, violations: [{reference, condition, message}], xml, labels}.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { JSDOM } from 'jsdom';
+
+const dom = new JSDOM('<!doctype html><html><body></body></html>');
+for (const name of ['window', 'document', 'DOMParser', 'XMLSerializer', 'Node', 'Element', 'Document', 'XPathResult', 'NodeFilter']) {
+  if (globalThis[name] === undefined) globalThis[name] = name === 'window' ? dom.window : dom.window[name];
+}
+
+// The engine's bundled tree-sitter (emscripten) reads __dirname, which ES modules do not define.
+globalThis.__dirname ??= path.dirname(new URL(import.meta.url).pathname);
+const { createInstance } = await import('@getodk/xforms-engine');
+
+const [formPath, attachmentsDir, answersPath] = process.argv.slice(2);
+const formXml = await readFile(formPath, 'utf8');
+const steps = JSON.parse(await readFile(answersPath, 'utf8'));
+
+const fetchFormAttachment = async (url) => {
+  const name = path.basename(new URL(url.href).pathname);
+  try {
+    return new Response(await readFile(path.join(attachmentsDir, name)), { status: 200 });
+  } catch {
+    return new Response('', { status: 404 });
+  }
+};
+
+const instance = await createInstance(formXml, { form: { fetchFormAttachment } });
+const root = instance.root;
+
+function find(node, reference) {
+  if (node.currentState.reference === reference) return node;
+  for (const child of node.currentState.children ?? []) {
+    const found = find(child, reference);
+    if (found) return found;
+  }
+  return null;
+}
+
+function need(reference) {
+  const node = find(root, reference);
+  if (!node) throw new Error(`no node ${reference} (not relevant, or the repeat instance was not added)`);
+  return node;
+}
+
+for (const step of steps) {
+  const [first, second] = step;
+  if (first === 'add') {
+    need(second).addInstances();
+  } else if (first === 'language') {
+    const language = root.languages.find((l) => l.language === second);
+    if (!language) throw new Error(`no language ${second}`);
+    root.setLanguage(language);
+  } else {
+    const node = need(first);
+    if (node.nodeType === 'select') {
+      if (Array.isArray(second)) node.selectValues(second);
+      else node.selectValue(second);
+      const chosen = Array.isArray(second) ? second : [second];
+      for (const code of chosen) {
+        if (!node.currentState.valueOptions.some((o) => o.value === code)) {
+          throw new Error(`${first}: '${code}' is not among the choices offered (${node.currentState.valueOptions.length} offered)`);
+        }
+      }
+    } else {
+      node.setValue(second);
+    }
+  }
+}
+
+const payload = await root.prepareInstancePayload();
+let xml = null;
+if (payload.status === 'ready') {
+  xml = await payload.data[0].get('xml_submission_file').text();
+}
+const violations = (payload.violations ?? []).map((v) => ({
+  reference: v.reference,
+  condition: v.violation?.condition ?? null,
+  message: v.violation?.message?.asString ?? null,
+}));
+const labels = {};
+for (const ref of ['/data/district', '/data/village']) {
+  const node = find(root, ref);
+  if (node && node.nodeType === 'select') labels[ref] = node.currentState.valueOptions.map((o) => o.value);
+}
+process.stdout.write(JSON.stringify({ status: payload.status, violations, xml, labels }));
