@@ -6,6 +6,10 @@
 //   ["/data/ki[1]/ki_sex", "female"]         answer a question (selects: a code, or a list for multiple)
 //   ["language", "Russian (ru)"]             switch the form language
 // Prints one JSON object: {status, violations: [{reference, condition, message}], xml, labels}.
+//
+// Server mode, as a device does it: node fill.mjs --server <url ending in /collect/...> <formID> <answers.json>
+// reads the form list, downloads the form and its manifest's media, fills it and POSTs the submission
+// (the JSON then also carries submitStatus and submitBody).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JSDOM } from 'jsdom';
@@ -19,18 +23,51 @@ for (const name of ['window', 'document', 'DOMParser', 'XMLSerializer', 'Node', 
 globalThis.__dirname ??= path.dirname(new URL(import.meta.url).pathname);
 const { createInstance } = await import('@getodk/xforms-engine');
 
-const [formPath, attachmentsDir, answersPath] = process.argv.slice(2);
-const formXml = await readFile(formPath, 'utf8');
-const steps = JSON.parse(await readFile(answersPath, 'utf8'));
+const args = process.argv.slice(2);
+const serverMode = args[0] === '--server';
+let formXml;
+let steps;
+let fetchFormAttachment;
+let serverUrl;
 
-const fetchFormAttachment = async (url) => {
-  const name = path.basename(new URL(url.href).pathname);
-  try {
-    return new Response(await readFile(path.join(attachmentsDir, name)), { status: 200 });
-  } catch {
-    return new Response('', { status: 404 });
+const firstText = (doc, parent, name) => parent.getElementsByTagNameNS('*', name)[0]?.textContent ?? null;
+
+if (serverMode) {
+  const [, server, formId, answersPath] = args;
+  serverUrl = server.endsWith('/') ? server : `${server}/`;
+  steps = JSON.parse(await readFile(answersPath, 'utf8'));
+  const headers = { 'X-OpenRosa-Version': '1.0' };
+  const listing = new DOMParser().parseFromString(await (await fetch(`${serverUrl}formList?deviceID=engine`, { headers })).text(), 'text/xml');
+  const entry = [...listing.getElementsByTagNameNS('*', 'xform')].find((x) => firstText(listing, x, 'formID') === formId);
+  if (!entry) throw new Error(`form ${formId} is not in the form list`);
+  formXml = await (await fetch(`${firstText(listing, entry, 'downloadUrl')}?deviceID=engine`, { headers })).text();
+  const media = new Map();
+  const manifestUrl = firstText(listing, entry, 'manifestUrl');
+  if (manifestUrl) {
+    const manifest = new DOMParser().parseFromString(await (await fetch(`${manifestUrl}?deviceID=engine`, { headers })).text(), 'text/xml');
+    for (const file of manifest.getElementsByTagNameNS('*', 'mediaFile')) {
+      media.set(firstText(manifest, file, 'filename'), firstText(manifest, file, 'downloadUrl'));
+    }
   }
-};
+  fetchFormAttachment = async (url) => {
+    const name = path.basename(new URL(url.href).pathname);
+    if (!media.has(name)) return new Response('', { status: 404 });
+    const response = await fetch(`${media.get(name)}?deviceID=engine`, { headers });
+    return new Response(await response.arrayBuffer(), { status: response.status });
+  };
+} else {
+  const [formPath, attachmentsDir, answersPath] = args;
+  formXml = await readFile(formPath, 'utf8');
+  steps = JSON.parse(await readFile(answersPath, 'utf8'));
+  fetchFormAttachment = async (url) => {
+    const name = path.basename(new URL(url.href).pathname);
+    try {
+      return new Response(await readFile(path.join(attachmentsDir, name)), { status: 200 });
+    } catch {
+      return new Response('', { status: 404 });
+    }
+  };
+}
 
 const instance = await createInstance(formXml, { form: { fetchFormAttachment } });
 const root = instance.root;
@@ -90,4 +127,14 @@ for (const ref of ['/data/district', '/data/village']) {
   const node = find(root, ref);
   if (node && node.nodeType === 'select') labels[ref] = node.currentState.valueOptions.map((o) => o.value);
 }
-process.stdout.write(JSON.stringify({ status: payload.status, violations, xml, labels }));
+const result = { status: payload.status, violations, xml, labels };
+if (serverMode && xml) {
+  const body = new FormData();
+  body.append('xml_submission_file', new Blob([xml], { type: 'text/xml' }), 'submission.xml');
+  const response = await fetch(`${serverUrl}submission?deviceID=engine`, {
+    method: 'POST', body, headers: { 'X-OpenRosa-Version': '1.0' },
+  });
+  result.submitStatus = response.status;
+  result.submitBody = await response.text();
+}
+process.stdout.write(JSON.stringify(result));

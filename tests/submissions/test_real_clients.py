@@ -1,0 +1,51 @@
+"""ODK's own form engine as the device: form list, download, manifest and village list over HTTP, fill, POST."""
+
+import json
+import shutil
+import subprocess
+
+import pytest
+from django.core.management import call_command
+
+from bma.submissions.auth import collect_token_issue
+from bma.submissions.models import ProcessingState, Submission
+from tests.conftest import REPO_ROOT
+from tests.support import require
+from tests.xforms.test_engine import b2_answers
+
+
+@pytest.mark.node
+@pytest.mark.django_db(transaction=True)
+def test_form_engine_downloads_fills_and_submits_through_the_openrosa_server(
+    live_server, personas, tmp_path, tasks_in_process
+):
+    require(shutil.which("java") is not None, "ODK Validate needs Java")
+    require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
+    call_command("publish_forms")
+    token = collect_token_issue(personas.enumerator, "engine")
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(b2_answers()), encoding="utf-8")
+
+    done = subprocess.run(
+        [
+            "node",
+            "tools/odk_engine/fill.mjs",
+            "--server",
+            f"{live_server.url}/collect/key/{token.token}/",
+            "bma_b2",
+            str(answers),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["status"] == "ready", result["violations"]
+    assert result["submitStatus"] == 201, result["submitBody"]
+    stored = Submission.objects.get(form__xml_form_id="bma_b2")
+    assert stored.payload_bytes.decode() == result["xml"]
+    assert stored.submitted_by == personas.enumerator
+    assert stored.state == ProcessingState.PROCESSED
