@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "geo.*",
         "rounds.*",
         "xforms.*",
+        "submissions.*",
         "auth.view_user",
     ],
     Role.ADMINISTRATOR: ["*"],
