@@ -145,3 +145,23 @@ def tasks_in_process():
         yield
     finally:
         app.conf.update(CELERY_TASK_ALWAYS_EAGER=previous)
+
+
+@pytest.fixture(scope="session")
+def built_forms():
+    """The committed workbooks built once per run with ODK Validate (needs Java)."""
+    import shutil
+
+    from bma.xforms.build import xlsform_build
+    from bma.xforms.workbooks import FORMS, FORMS_DIR
+
+    require(shutil.which("java") is not None, "ODK Validate needs Java (apt-get install default-jre-headless)")
+    return {name: xlsform_build((FORMS_DIR / name).read_bytes(), name) for name in FORMS}
+
+
+@pytest.fixture
+def published_forms(db, built_forms):
+    """B1, B2 and the spot-check form published, as after `manage.py publish_forms`."""
+    from bma.xforms.services import form_publish
+
+    return {built.form_id: form_publish(built, b"")[0] for built in built_forms.values()}

@@ -1,35 +1,40 @@
 """The one place that runs processing, in order: map -> validate -> refer.
 
-Each step takes the stored Submission and must be idempotent (typed rows are upserted by the root
-instance), so a submission can be processed again at any time: after a fix, or by
-``reprocess_submissions``. Later steps are appended to PROCESSING_STEPS by their apps' issues.
+Processing works on batches: a worker claims the submission it was asked for plus others waiting,
+maps them, stores B2s with a fixed number of queries per batch, runs the after-store steps and marks
+them, all in one transaction. Every step is idempotent (typed rows are upserted by the root
+instance), so anything can be processed again: after a fix, or by ``reprocess_submissions``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from defusedxml.ElementTree import ParseError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from bma.assessments.mappers import B2Values, MappingError
+from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.errors import BmaError, codes
-from bma.submissions.models import PayloadFormat, Submission
-from bma.submissions.services import (
-    header_or_error,
-    submission_claim,
-    submission_mark_failed,
-    submission_mark_processed,
-    submission_release_stuck,
-    submissions_waiting,
-)
+from bma.submissions.models import PayloadFormat, ProcessingState, Submission
+from bma.submissions.services import header_or_error, submission_release_stuck, submissions_waiting
 
 log = logging.getLogger(__name__)
 
+BATCH_SIZE = 200
+CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
+
+# Steps that run on the assessments a batch stored (quality rules, referral matching). Each takes the
+# list of stored assessments and must be idempotent.
+AFTER_STORE_STEPS: list[Callable[[list], None]] = []
+
 
 def check_payload(submission: Submission) -> None:
-    """The stored payload reads as what it claims to be and names a form version we hold."""
-    if submission.payload_format == PayloadFormat.XML:
-        header_or_error(submission.payload_bytes)
+    """The submission names a form version we hold (the payload itself is read by the mapper)."""
     if submission.form_version_id is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
@@ -37,27 +42,114 @@ def check_payload(submission: Submission) -> None:
         )
 
 
-PROCESSING_STEPS: list[Callable[[Submission], None]] = [check_payload]
+@dataclass
+class BatchReport:
+    processed: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
 
 
-def submission_process(submission_id: int) -> bool:
-    """Process one stored submission. Returns False when another worker holds it or it is done."""
-    if not submission_claim(submission_id):
-        return False
-    submission = Submission.objects.select_related("form", "form_version", "round").get(pk=submission_id)
+def _failure_message(exc: Exception) -> str:
+    if isinstance(exc, BmaError):
+        return exc.message
+    return f"The submission could not be mapped: {exc}"
+
+
+def _process_claimed(claimed: list[Submission]) -> BatchReport:
+    report = BatchReport()
+    b2_items, others = [], []
+    for submission in claimed:
+        try:
+            check_payload(submission)
+            # Only the current version of an edit chain is mapped: an old version must not undo its edit.
+            values = submission_values(submission) if submission.is_current else None
+            if values is None and submission.payload_format == PayloadFormat.XML:
+                header_or_error(submission.payload_bytes)  # raw-only forms: at least the XML must read
+        except (BmaError, MappingError, ParseError) as exc:
+            report.failed[submission.pk] = _failure_message(exc)
+            continue
+        if isinstance(values, B2Values):
+            b2_items.append((submission, values))
+        elif values is not None:
+            others.append((submission, values))
+    assessments, errors = store_b2_batch(b2_items)
+    report.failed.update(errors)
+    for submission, values in others:
+        try:
+            with transaction.atomic():
+                assessments.append(STORES[type(values)](submission, values))
+        except MappingError as exc:
+            report.failed[submission.pk] = _failure_message(exc)
+    for step in AFTER_STORE_STEPS:
+        step(assessments)
+    report.processed = [s.pk for s in claimed if s.pk not in report.failed]
+    return report
+
+
+def _mark(report: BatchReport) -> None:
+    now = timezone.now()
+    Submission.objects.filter(pk__in=report.processed).update(
+        state=ProcessingState.PROCESSED, processed_at=now, claimed_at=now, last_error=""
+    )
+    for submission_id, error in report.failed.items():
+        Submission.objects.filter(pk=submission_id).update(
+            state=ProcessingState.FAILED, last_error=error[:5000], attempts=F("attempts") + 1, claimed_at=now
+        )
+
+
+def submissions_process_batch(ids: list[int]) -> BatchReport:
+    """Process these submissions (those still waiting; rows another worker holds are skipped).
+
+    Claim, store and mark share one transaction: a worker killed mid-way leaves every row waiting
+    for the next delivery or the sweeper. If the batch hits an unexpected error, each submission is
+    retried alone so one bad row cannot hold the others back.
+    """
     try:
         with transaction.atomic():
-            for step in PROCESSING_STEPS:
-                step(submission)
-    except BmaError as exc:
-        submission_mark_failed(submission_id, exc.message)
-        return True
-    except Exception as exc:
-        log.exception("Processing submission %s failed", submission_id)
-        submission_mark_failed(submission_id, f"{exc.__class__.__name__}: {exc}")
-        raise
-    submission_mark_processed(submission_id)
-    return True
+            claimed = list(
+                Submission.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=ids, state__in=CLAIMABLE)
+                .select_related("form", "form_version", "round", "submitted_by")
+            )
+            if not claimed:
+                return BatchReport()
+            report = _process_claimed(claimed)
+            _mark(report)
+            return report
+    except Exception:
+        if len(ids) == 1:
+            log.exception("Processing submission %s failed", ids[0])
+            _mark(BatchReport(failed={ids[0]: "Processing failed unexpectedly; the error is in the worker log."}))
+            raise
+        log.exception("A batch of %d submissions failed; processing them one by one", len(ids))
+        report = BatchReport()
+        for submission_id in ids:
+            try:
+                single = submissions_process_batch([submission_id])
+            except Exception:  # already marked failed and logged
+                report.failed[submission_id] = "unexpected error"
+                continue
+            report.processed += single.processed
+            report.failed.update(single.failed)
+        return report
+
+
+def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool:
+    """Process a submission, and while at it up to BATCH_SIZE - 1 others that are waiting.
+
+    Returns False when the submission was not waiting (another worker has it, or it is done).
+    """
+    if not Submission.objects.filter(pk=submission_id, state__in=CLAIMABLE).exists():
+        return False  # done already, often by an earlier batch that took it along
+    ids = [submission_id]
+    if with_waiting:
+        ids += list(
+            Submission.objects.filter(state=ProcessingState.RECEIVED)
+            .exclude(pk=submission_id)
+            .order_by("created_at")
+            .values_list("pk", flat=True)[: BATCH_SIZE - 1]
+        )
+    report = submissions_process_batch(ids)
+    return submission_id in report.processed or submission_id in report.failed
 
 
 def submissions_sweep() -> list[int]:

@@ -298,30 +298,6 @@ def rejection_record(*, source, error: BmaError, user=None, form_id="", instance
 # --- Processing bookkeeping (the pipeline app decides what processing means) ---------------------
 
 
-def submission_claim(submission_id: int) -> bool:
-    """Claim a row for processing: a conditional update, so only one worker ever wins."""
-    claimable = Q(state__in=[ProcessingState.RECEIVED, ProcessingState.FAILED])
-    return bool(
-        Submission.objects.filter(claimable, pk=submission_id).update(
-            state=ProcessingState.PROCESSING, claimed_at=timezone.now()
-        )
-    )
-
-
-def submission_mark_processed(submission_id: int) -> None:
-    Submission.objects.filter(pk=submission_id).update(
-        state=ProcessingState.PROCESSED, processed_at=timezone.now(), last_error=""
-    )
-
-
-def submission_mark_failed(submission_id: int, error: str) -> None:
-    from django.db.models import F
-
-    Submission.objects.filter(pk=submission_id).update(
-        state=ProcessingState.FAILED, last_error=error[:5000], attempts=F("attempts") + 1
-    )
-
-
 def submissions_waiting(*, older_than_seconds: int = 60, stuck_after_seconds: int = 900, limit: int = 500):
     """Ids the sweeper should (re)queue: received but never picked up, or claimed by a worker that died."""
     now = timezone.now()

@@ -95,6 +95,9 @@ def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
 
 def location_rows(*, with_village: bool, village_file: str = "villages.csv") -> list[dict]:
     rows = [
+        # Device timestamps: the quality rule on implausibly fast interviews reads them.
+        {"type": "start", "name": "started"},
+        {"type": "end", "name": "ended"},
         q(
             "integer",
             "round",
@@ -497,21 +500,21 @@ FORMS = {
         survey=b1_survey,
         form_id="bma_b1",
         title="BMA B1 district assessment",
-        version="2026112201",
+        version="2026112202",
         instance_name="concat('B1 ', ${district}, ' ', ${visit_date})",
     ),
     "b2_village.xlsx": dict(
         survey=b2_survey,
         form_id="bma_b2",
         title="BMA B2 village assessment",
-        version="2026112201",
+        version="2026112202",
         instance_name="concat('B2 ', ${district}, ' ', if(${village} = 'other', ${village_other}, ${village}))",
     ),
     "spot_check.xlsx": dict(
         survey=spot_check_survey,
         form_id="bma_spot_check",
         title="BMA spot-check visit",
-        version="2026112201",
+        version="2026112202",
         instance_name="concat('Check ', ${village}, ' ', ${visit_date})",
     ),
 }

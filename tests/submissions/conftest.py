@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bma.xforms.models import Form, FormKind, FormVersion, ListFile
 
-FORM_ID = "bma_b2"
+FORM_ID = "intake_test"  # a form without a mapper: intake tests do not depend on mapping
 VERSION = "2023080101"
 
 FORM_XML = f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -48,3 +48,20 @@ def test_twenty_concurrent_posts_of_one_submission_store_exactly_one(real_servic
         t.join()
     assert statuses == [201] * 20
     assert Submission.objects.filter(instance_id="uuid:race").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_real_worker_maps_a_b2_into_a_village_assessment(celery_worker_process, live_server, personas, published_forms):
+    from pathlib import Path
+
+    from bma.assessments.models import VillageAssessment
+
+    token = collect_token_issue(personas.enumerator)
+    fixture = Path(__file__).parent.parent / "assessments" / "fixtures" / "b2_2026112202.xml"
+    url = f"{live_server.url}/collect/key/{token.token}/submission"
+    assert post_via_token(url, fixture.read_bytes()) == 201
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not VillageAssessment.objects.exists():
+        time.sleep(0.2)
+    assessment = VillageAssessment.objects.get()
+    assert assessment.village.code == "V-ASH-0001" and assessment.households == 420

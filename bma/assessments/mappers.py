@@ -1,0 +1,369 @@
+"""Mappers: a submission tree in, typed values out. Pure code, one mapper per form, each declaring the
+form versions it understands.
+
+Mappers read every field unconditionally through a Reader that records what was read, so a test can
+prove that every field of every supported form version is mapped (nothing silently dropped).
+Values are not judged here: an implausible figure is the quality rules' business, not a mapping error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from bma.assessments.instance_tree import Tree
+from bma.xforms import codelists as cl
+
+
+class MappingError(ValueError):
+    """The submission cannot be mapped; the message is shown to supervisors."""
+
+
+class Reader:
+    def __init__(self, tree, seen: set[str]):
+        self.tree = tree if isinstance(tree, dict) else {}
+        self.seen = seen
+
+    def text(self, name: str) -> str:
+        self.seen.add(name)
+        value = self.tree.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def group(self, name: str) -> Reader:
+        self.seen.add(name)
+        return Reader(self.tree.get(name), self.seen)
+
+    def repeat(self, name: str) -> list[Reader]:
+        self.seen.add(name)
+        items = self.tree.get(name) or []
+        if isinstance(items, dict):
+            items = [items]
+        return [Reader(item, self.seen) for item in items if isinstance(item, dict)]
+
+    def integer(self, name: str) -> int | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            return int(Decimal(value))
+        except (InvalidOperation, ValueError) as exc:
+            raise MappingError(f"{name}: '{value}' is not a whole number") from exc
+
+    def choices(self, name: str) -> list[str]:
+        return self.text(name).split()
+
+    def yes(self, name: str) -> bool | None:
+        value = self.text(name)
+        return {"yes": True, "no": False}.get(value)
+
+
+# --- Values -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Location:
+    round_number: int | None
+    province_code: str
+    district_code: str
+    village_code: str = ""
+    village_name_typed: str = ""
+    visit_date: dt.date | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    accuracy_m: float | None = None
+
+
+@dataclass
+class InformantValues:
+    sex: str
+    informant_type: str
+    informant_type_other: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+@dataclass
+class PopulationValues:
+    population: str
+    present: bool | None
+    total: int | None = None
+    yearly: dict[int, int] = field(default_factory=dict)
+    countries: list[tuple[str, int | None]] = field(default_factory=list)
+    areas: list[tuple[str, int | None]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    migration_type: str = ""
+
+
+@dataclass
+class ServiceValues:
+    service: str
+    available: bool | None
+    distance_band: str = ""
+    households_affected: int | None = None
+
+
+@dataclass
+class ReferralValues:
+    district_code: str
+    village_code: str
+    name_typed: str
+    populations: list[str]
+    estimate: int | None
+
+
+@dataclass
+class B2Values:
+    location: Location
+    informants: list[InformantValues]
+    households: int | None
+    populations: list[PopulationValues]
+    services: list[ServiceValues]
+    referrals: list[ReferralValues]
+
+
+@dataclass
+class NominationValues:
+    flow: str
+    village_code: str
+    name_typed: str
+    estimates: dict[str, int]
+
+
+@dataclass
+class B1Values:
+    location: Location
+    informants: list[InformantValues]
+    estimates: dict[str, int | None]
+    nominations: list[NominationValues]
+
+
+@dataclass
+class SpotCheckValues:
+    location: Location
+    method: str
+    figures: list[tuple[str, str, int | None]]
+    services: list[tuple[str, str]]
+    notes: str
+    photo: str
+
+
+# --- Shared pieces ------------------------------------------------------------------------------------
+
+
+def _date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise MappingError(f"'{value}' is not a date") from exc
+
+
+def _datetime(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None  # device clocks write odd stamps; the timing rule simply has nothing to go on
+
+
+def _gps(value: str) -> tuple[Decimal | None, Decimal | None, float | None]:
+    parts = value.split()
+    if len(parts) < 2:
+        return None, None, None
+    try:
+        latitude, longitude = (
+            Decimal(parts[0]).quantize(Decimal("0.000001")),
+            Decimal(parts[1]).quantize(Decimal("0.000001")),
+        )
+        accuracy = float(parts[3]) if len(parts) > 3 else None
+    except (InvalidOperation, ValueError) as exc:
+        raise MappingError(f"GPS '{value}' is not 'latitude longitude altitude accuracy'") from exc
+    return latitude, longitude, accuracy
+
+
+def _typed_village(code: str, typed: str) -> tuple[str, str]:
+    return ("", typed) if code == cl.OTHER_VILLAGE else (code, typed)
+
+
+def read_location(r: Reader, *, village: bool, other_field: str = "village_other") -> Location:
+    latitude, longitude, accuracy = _gps(r.text("gps"))
+    code, typed = "", ""
+    if village:
+        code, typed = _typed_village(r.text("village"), r.text(other_field) if other_field else "")
+    return Location(
+        round_number=r.integer("round"),
+        province_code=r.text("province"),
+        district_code=r.text("district"),
+        village_code=code,
+        village_name_typed=typed,
+        visit_date=_date(r.text("visit_date")),
+        started_at=_datetime(r.text("started")),
+        ended_at=_datetime(r.text("ended")),
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy,
+    )
+
+
+def read_informants(r: Reader) -> list[InformantValues]:
+    informants = []
+    for ki in r.repeat("ki"):
+        contact = ki.group("ki_contact")
+        informants.append(
+            InformantValues(
+                sex=ki.text("ki_sex"),
+                informant_type=ki.text("ki_type"),
+                informant_type_other=ki.text("ki_type_other"),
+                name=contact.text("ki_name"),
+                phone=contact.text("ki_phone"),
+            )
+        )
+    return informants
+
+
+def read_meta(r: Reader) -> None:
+    """meta is the header: read by intake, recorded here so the completeness test counts it."""
+    meta = r.group("meta")
+    for name in ("instanceID", "instanceName", "deprecatedID"):
+        meta.text(name)
+
+
+def read_population(r: Reader, pop: str) -> PopulationValues:
+    g = r.group(pop)
+    values = PopulationValues(
+        population=pop,
+        present=g.yes(f"{pop}_present"),
+        total=g.integer(f"{pop}_total"),
+        reasons=g.choices(f"{pop}_reasons"),
+        migration_type=g.text(f"{pop}_migration_type") if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE else "",
+    )
+    for year in cl.YEARS:
+        count = g.integer(f"{pop}_y{year}")
+        if count is not None:
+            values.yearly[year] = count
+    if pop in cl.INTERNATIONAL_POPULATIONS:
+        for item in g.repeat(f"{pop}_countries"):
+            country, count = item.text(f"{pop}_country"), item.integer(f"{pop}_country_count")
+            if country:
+                values.countries.append((country, count))
+    else:
+        for item in g.repeat(f"{pop}_districts"):
+            area, count = item.text(f"{pop}_district"), item.integer(f"{pop}_district_count")
+            if area:
+                values.areas.append((area, count))
+    return values
+
+
+# --- The three forms ----------------------------------------------------------------------------------
+
+
+def map_b2(tree: Tree, seen: set[str] | None = None) -> B2Values:
+    r = Reader(tree, set() if seen is None else seen)
+    read_meta(r)
+    services_group = r.group("services")
+    services = []
+    for service in cl.SERVICES:
+        services.append(
+            ServiceValues(
+                service=service,
+                available=services_group.yes(f"svc_{service}"),
+                distance_band=services_group.text(f"svc_{service}_distance"),
+                households_affected=services_group.integer(f"svc_{service}_households"),
+            )
+        )
+    referrals = []
+    for ref in r.repeat("ref"):
+        code, typed = _typed_village(ref.text("ref_village"), ref.text("ref_village_other"))
+        referrals.append(
+            ReferralValues(
+                district_code=ref.text("ref_district"),
+                village_code=code,
+                name_typed=typed,
+                populations=ref.choices("ref_populations"),
+                estimate=ref.integer("ref_estimate"),
+            )
+        )
+    return B2Values(
+        location=read_location(r, village=True),
+        informants=read_informants(r),
+        households=r.integer("households"),
+        populations=[read_population(r, pop) for pop in cl.POPULATION_CODES],
+        services=services,
+        referrals=referrals,
+    )
+
+
+def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
+    r = Reader(tree, set() if seen is None else seen)
+    read_meta(r)
+    estimates_group = r.group("district_estimates")
+    nominations = []
+    for hv in r.repeat("hv"):
+        code, typed = _typed_village(hv.text("hv_village"), hv.text("hv_village_other"))
+        estimates = {pop: hv.integer(f"hv_{pop}") for pop in cl.POPULATION_CODES}
+        nominations.append(
+            NominationValues(
+                flow=hv.text("hv_flow"),
+                village_code=code,
+                name_typed=typed,
+                estimates={pop: n for pop, n in estimates.items() if n is not None},
+            )
+        )
+    return B1Values(
+        location=read_location(r, village=False),
+        informants=read_informants(r),
+        estimates={pop: estimates_group.integer(f"d_{pop}_total") for pop in cl.POPULATION_CODES},
+        nominations=nominations,
+    )
+
+
+def map_spot_check(tree: Tree, seen: set[str] | None = None) -> SpotCheckValues:
+    r = Reader(tree, set() if seen is None else seen)
+    read_meta(r)
+    return SpotCheckValues(
+        location=read_location(r, village=True, other_field=""),
+        method=r.text("method"),
+        figures=[(pop, r.text(f"sc_{pop}_present"), r.integer(f"sc_{pop}_count")) for pop in cl.POPULATION_CODES],
+        services=[(service, r.text(f"sc_svc_{service}")) for service in cl.SERVICES],
+        notes=r.text("notes"),
+        photo=r.text("photo"),
+    )
+
+
+@dataclass(frozen=True)
+class Mapper:
+    form_id: str
+    versions: frozenset[str]
+    repeats: frozenset[str]
+    map: Callable[..., object]
+
+
+B2_REPEATS = frozenset(
+    {"ki", "ref"}
+    | {f"{p}_countries" for p in cl.INTERNATIONAL_POPULATIONS}
+    | {f"{p}_districts" for p in cl.INTERNAL_POPULATIONS}
+)
+MAPPERS: dict[str, Mapper] = {
+    m.form_id: m
+    for m in (
+        Mapper("bma_b1", frozenset({"2026112202"}), frozenset({"ki", "hv"}), map_b1),
+        Mapper("bma_b2", frozenset({"2026112202"}), B2_REPEATS, map_b2),
+        Mapper("bma_spot_check", frozenset({"2026112202"}), frozenset(), map_spot_check),
+    )
+}
+
+
+def mapper_for(form_id: str, version: str) -> Mapper | None:
+    """The mapper for this form version; None for forms we keep raw. Unknown versions are an error."""
+    mapper = MAPPERS.get(form_id)
+    if mapper is None:
+        return None
+    if version not in mapper.versions:
+        supported = ", ".join(sorted(mapper.versions))
+        raise MappingError(
+            f"Version '{version}' of {form_id} has no mapper (supported: {supported}). The raw submission is "
+            "kept; add the version to the mapper, then reprocess."
+        )
+    return mapper

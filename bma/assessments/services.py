@@ -1,0 +1,348 @@
+"""Storing mapped submissions as typed assessments: an idempotent upsert keyed by the root instance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from bma.assessments import models as m
+from bma.assessments.instance_tree import kobo_tree, xml_tree
+from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
+from bma.geo.models import AdminArea, Settlement
+from bma.submissions.models import PayloadFormat, Submission
+
+
+def submission_tree(submission: Submission, repeats: frozenset[str]) -> dict:
+    payload = submission.payload_bytes
+    if submission.payload_format == PayloadFormat.KOBO_JSON:
+        return kobo_tree(payload, repeats)
+    return xml_tree(payload, repeats)
+
+
+def submission_values(submission: Submission):
+    """The mapped values of a submission, or None for a form we keep raw."""
+    mapper = mapper_for(submission.form.xml_form_id, submission.form_version.version)
+    if mapper is None:
+        return None
+    return mapper.map(submission_tree(submission, mapper.repeats))
+
+
+class Gazetteer:
+    """The areas and villages a batch of submissions names, fetched in two queries."""
+
+    def __init__(self, values_list):
+        area_codes, village_codes = set(), set()
+        for values in values_list:
+            loc = values.location
+            area_codes.update({loc.province_code, loc.district_code})
+            village_codes.add(loc.village_code)
+            for pop in getattr(values, "populations", []):
+                area_codes.update(code for code, _ in pop.areas)
+        area_codes.discard("")
+        village_codes.discard("")
+        self.areas = {a.code: a for a in AdminArea.objects.filter(code__in=area_codes)} if area_codes else {}
+        self.villages = {v.code: v for v in Settlement.objects.filter(code__in=village_codes)} if village_codes else {}
+
+    def area(self, code: str, label: str) -> AdminArea | None:
+        if not code:
+            return None
+        if code not in self.areas:
+            raise MappingError(f"The {label} code '{code}' is not in the gazetteer. Load it, then reprocess.")
+        return self.areas[code]
+
+    def village(self, code: str) -> Settlement | None:
+        if not code:
+            return None
+        if code not in self.villages:
+            raise MappingError(f"The village code '{code}' is not in the gazetteer. Load it, then reprocess.")
+        return self.villages[code]
+
+
+def _base_fields(submission: Submission, values, gazetteer: Gazetteer) -> dict:
+    loc = values.location
+    if not loc.district_code:
+        raise MappingError("The submission names no district.")
+    return dict(
+        submission=submission,
+        form_version=submission.form_version.version,
+        round=submission.round,
+        province=gazetteer.area(loc.province_code, "province"),
+        district=gazetteer.area(loc.district_code, "district"),
+        enumerator=submission.submitted_by,
+        visit_date=loc.visit_date,
+        started_at=loc.started_at,
+        ended_at=loc.ended_at,
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+        gps_accuracy_m=loc.accuracy_m,
+    )
+
+
+def _upsert(model, submission: Submission, fields: dict, create_only: dict | None = None):
+    """Create or replace the assessment of this submission chain; children are rebuilt by the caller."""
+    existing = model.objects.select_for_update().filter(root_instance_id=submission.root_instance_id).first()
+    if existing is None:
+        return model.objects.create(root_instance_id=submission.root_instance_id, **fields, **(create_only or {})), True
+    edited = existing.submission_id != submission.pk
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    if edited:
+        existing.review_state = m.ReviewState.EDITED
+    existing.save()
+    return existing, False
+
+
+def _clear(assessment: m.VillageAssessment) -> None:
+    """Remove a re-mapped assessment's rows, children first, without Django's cascade collector
+    (it would select every child before deleting it)."""
+    figures = m.PopulationFigure.objects.filter(assessment=assessment)
+    for model in (m.YearlyFigure, m.CountryFigure, m.AreaFlow, m.PopulationReason):
+        model.objects.filter(figure__in=figures)._raw_delete(model.objects.db)
+    figures._raw_delete(figures.db)
+    m.InformantContact.objects.filter(informant__village_assessment=assessment)._raw_delete(figures.db)
+    for queryset in (
+        m.Informant.objects.filter(village_assessment=assessment),
+        assessment.services.all(),
+        assessment.referrals.all(),
+    ):
+        queryset._raw_delete(queryset.db)
+
+
+def _store_informants(pairs) -> None:
+    """pairs: (values, owner kwargs) for each assessment; informants and contacts in two inserts."""
+    rows, contacts = [], []
+    for values, owner in pairs:
+        for position, ki in enumerate(values.informants, start=1):
+            rows.append(
+                m.Informant(
+                    position=position,
+                    sex=ki.sex,
+                    informant_type=ki.informant_type,
+                    informant_type_other=ki.informant_type_other,
+                    **owner,
+                )
+            )
+            contacts.append((ki.name, ki.phone))
+    informants = m.Informant.objects.bulk_create(rows)
+    m.InformantContact.objects.bulk_create(
+        m.InformantContact(informant=informant, name=name, phone=phone)
+        for informant, (name, phone) in zip(informants, contacts, strict=True)
+        if name or phone
+    )
+
+
+B2_FIELDS = (
+    "submission",
+    "form_version",
+    "round",
+    "province",
+    "district",
+    "enumerator",
+    "visit_date",
+    "started_at",
+    "ended_at",
+    "latitude",
+    "longitude",
+    "gps_accuracy_m",
+    "village",
+    "village_name_typed",
+    "households",
+)
+
+
+def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.VillageAssessment], dict[int, str]]:
+    """Store many B2 submissions with a fixed number of queries, whatever their number.
+
+    Returns the assessments and {submission id: error} for submissions that could not be stored
+    (their rows are left untouched). This is the only B2 store: one submission is a batch of one.
+    """
+    gazetteer = Gazetteer(values for _, values in items)
+    errors: dict[int, str] = {}
+    prepared = []
+    for submission, values in items:
+        try:
+            fields = _base_fields(submission, values, gazetteer)
+            fields.update(
+                village=gazetteer.village(values.location.village_code),
+                village_name_typed=values.location.village_name_typed,
+                households=values.households,
+            )
+        except MappingError as exc:
+            errors[submission.pk] = str(exc)
+            continue
+        prepared.append((submission, values, fields))
+    roots = [submission.root_instance_id for submission, _, _ in prepared]
+    existing = {
+        a.root_instance_id: a
+        for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots)
+    }
+    new, updated, stored = [], [], []
+    for submission, values, fields in prepared:
+        assessment = existing.get(submission.root_instance_id)
+        if assessment is None:
+            # Created as not current: _settle_current then picks the newest visit of the village.
+            assessment = m.VillageAssessment(root_instance_id=submission.root_instance_id, is_current=False, **fields)
+            new.append(assessment)
+        else:
+            if assessment.submission_id != submission.pk:
+                assessment.review_state = m.ReviewState.EDITED
+            for name, value in fields.items():
+                setattr(assessment, name, value)
+            updated.append(assessment)
+        stored.append((assessment, values))
+    m.VillageAssessment.objects.bulk_create(new)
+    if updated:
+        m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state"])
+        for assessment in updated:
+            _clear(assessment)
+    _store_informants((values, {"village_assessment": a}) for a, values in stored)
+    present = [(a, pop) for a, values in stored for pop in values.populations if pop.present is not None]
+    figures = m.PopulationFigure.objects.bulk_create(
+        m.PopulationFigure(
+            assessment=a,
+            population=pop.population,
+            present=pop.present,
+            total=pop.total if pop.present else None,
+            migration_type=pop.migration_type if pop.present else "",
+        )
+        for a, pop in present
+    )
+    answered = [(figure, pop) for figure, (_, pop) in zip(figures, present, strict=True) if pop.present]
+    m.YearlyFigure.objects.bulk_create(
+        m.YearlyFigure(figure=f, year=y, count=n) for f, pop in answered for y, n in pop.yearly.items()
+    )
+    m.CountryFigure.objects.bulk_create(
+        m.CountryFigure(figure=f, country=c, count=n) for f, pop in answered for c, n in pop.countries
+    )
+    m.AreaFlow.objects.bulk_create(
+        m.AreaFlow(figure=f, area=gazetteer.areas.get(code), area_code=code, count=n)
+        for f, pop in answered
+        for code, n in pop.areas
+    )
+    m.PopulationReason.objects.bulk_create(
+        m.PopulationReason(figure=f, reason=r) for f, pop in answered for r in dict.fromkeys(pop.reasons)
+    )
+    m.ServiceAccess.objects.bulk_create(
+        m.ServiceAccess(
+            assessment=a,
+            service=s.service,
+            available=bool(s.available),
+            distance_band=s.distance_band if s.available is False else "",
+            households_affected=s.households_affected if s.available is False else None,
+        )
+        for a, values in stored
+        for s in values.services
+        if s.available is not None
+    )
+    m.ReferredVillage.objects.bulk_create(
+        m.ReferredVillage(
+            assessment=a,
+            position=position,
+            district_code=ref.district_code,
+            village_code=ref.village_code,
+            name_typed=ref.name_typed,
+            populations=ref.populations,
+            estimate=ref.estimate,
+        )
+        for a, values in stored
+        for position, ref in enumerate(values.referrals, start=1)
+    )
+    _settle_current([a for a, _ in stored])
+    return [a for a, _ in stored], errors
+
+
+def _settle_current(assessments: list[m.VillageAssessment]) -> None:
+    """The newest visit to a village in a round is its current assessment; older ones stay, flagged."""
+    pairs = {(a.round_id, a.village_id) for a in assessments if a.village_id}
+    if not pairs:
+        return
+    candidates = m.VillageAssessment.objects.filter(
+        round_id__in={r for r, _ in pairs}, village_id__in={v for _, v in pairs}
+    ).values_list("pk", "round_id", "village_id", "visit_date", "submission__created_at", "is_current")
+    newest: dict[tuple, tuple] = {}
+    for pk, round_id, village_id, visit_date, received, _ in candidates:
+        key = (round_id, village_id)
+        if key in pairs:
+            rank = (visit_date or dt.date.min, received, pk)
+            if key not in newest or rank > newest[key][0]:
+                newest[key] = (rank, pk)
+    keep = {pk for _, pk in newest.values()}
+    demote = [pk for pk, r, v, _, _, current in candidates if (r, v) in pairs and current and pk not in keep]
+    if demote:
+        m.VillageAssessment.objects.filter(pk__in=demote).update(is_current=False)
+    m.VillageAssessment.objects.filter(pk__in=keep, is_current=False).update(is_current=True)
+
+
+def _store_b1(submission: Submission, values: B1Values) -> m.DistrictAssessment:
+    assessment, _ = _upsert(m.DistrictAssessment, submission, _base_fields(submission, values, Gazetteer([values])))
+    m.Informant.objects.filter(district_assessment=assessment).delete()
+    assessment.estimates.all().delete()
+    assessment.nominations.all().delete()
+    _store_informants([(values, {"district_assessment": assessment})])
+    m.DistrictEstimate.objects.bulk_create(
+        m.DistrictEstimate(assessment=assessment, population=pop, total=total)
+        for pop, total in values.estimates.items()
+    )
+    m.NominatedVillage.objects.bulk_create(
+        m.NominatedVillage(
+            assessment=assessment,
+            position=position,
+            flow=nomination.flow,
+            village_code=nomination.village_code,
+            name_typed=nomination.name_typed,
+            estimates=nomination.estimates,
+        )
+        for position, nomination in enumerate(values.nominations, start=1)
+    )
+    return assessment
+
+
+def _store_spot_check(submission: Submission, values: SpotCheckValues) -> m.SpotCheckVisit:
+    gazetteer = Gazetteer([values])
+    fields = _base_fields(submission, values, gazetteer)
+    fields.update(
+        village=gazetteer.village(values.location.village_code),
+        method=values.method,
+        notes=values.notes,
+        photo=values.photo,
+    )
+    visit, _ = _upsert(m.SpotCheckVisit, submission, fields)
+    visit.figures.all().delete()
+    visit.services.all().delete()
+    m.SpotCheckFigure.objects.bulk_create(
+        m.SpotCheckFigure(visit=visit, population=pop, present=present, count=count)
+        for pop, present, count in values.figures
+        if present
+    )
+    m.SpotCheckService.objects.bulk_create(
+        m.SpotCheckService(visit=visit, service=service, observed=observed)
+        for service, observed in values.services
+        if observed
+    )
+    return visit
+
+
+def _store_b2(submission: Submission, values: B2Values) -> m.VillageAssessment:
+    assessments, errors = store_b2_batch([(submission, values)])
+    if errors:
+        raise MappingError(errors[submission.pk])
+    return assessments[0]
+
+
+STORES = {B2Values: _store_b2, B1Values: _store_b1, SpotCheckValues: _store_spot_check}
+
+
+@transaction.atomic
+def assessment_store(submission: Submission):
+    """Map and store one submission. Returns the assessment, or None for raw-only forms and old versions.
+
+    Only the current version of an edit chain is stored: reprocessing an older version must not
+    overwrite its edit.
+    """
+    if not submission.is_current:
+        return None
+    values = submission_values(submission)
+    if values is None:
+        return None
+    return STORES[type(values)](submission, values)

@@ -1,0 +1,147 @@
+"""Mappers turn a filled form into exactly the values entered, and read every field the form has."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from defusedxml.ElementTree import fromstring
+
+from bma.assessments.instance_tree import flatten, kobo_tree, xml_tree
+from bma.assessments.mappers import MAPPERS, MappingError, Reader, mapper_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FORM_FILES = {"bma_b1": "b1_district.xlsx", "bma_b2": "b2_village.xlsx", "bma_spot_check": "spot_check.xlsx"}
+FIXTURE_PREFIX = {"bma_b1": "b1", "bma_b2": "b2", "bma_spot_check": "spot_check"}
+
+
+def fixture_tree(form_id: str, version: str = "2026112202"):
+    mapper = MAPPERS[form_id]
+    return xml_tree((FIXTURES / f"{FIXTURE_PREFIX[form_id]}_{version}.xml").read_bytes(), mapper.repeats)
+
+
+def test_b2_filled_in_the_form_engine_maps_to_the_values_entered():
+    values = MAPPERS["bma_b2"].map(fixture_tree("bma_b2"))
+    loc = values.location
+    assert (loc.round_number, loc.province_code, loc.district_code, loc.village_code) == (
+        2,
+        "TJ-SU",
+        "TJ-SU-ASH",
+        "V-ASH-0001",
+    )
+    assert (loc.latitude, loc.longitude, loc.accuracy_m) == (Decimal("40.780000"), Decimal("70.790000"), 5.0)
+    assert loc.ended_at - loc.started_at < dt.timedelta(seconds=5)
+    assert [(k.sex, k.informant_type, k.informant_type_other, k.phone) for k in values.informants] == [
+        ("female", "local_authority", "", "+992 92 555 1234"),
+        ("male", "other", "Imam of the mosque", ""),
+    ]
+    assert values.households == 420
+    pops = {p.population: p for p in values.populations}
+    imw = pops["imw"]
+    assert (imw.present, imw.total, imw.yearly, imw.countries) == (
+        True,
+        12,
+        {2022: 8, 2023: 12},
+        [("AF", 9), ("CN", 3)],
+    )
+    assert (imw.reasons, imw.migration_type) == (["employment", "family"], "long_term")
+    assert (pops["ret"].total, pops["ret"].countries, pops["ret"].reasons) == (
+        140,
+        [("RU", 140)],
+        ["work_permit", "deportation"],
+    )
+    assert pops["emi"].present is False and pops["emi"].total is None
+    assert (pops["ioi"].areas, pops["ioi"].reasons) == ([("TJ-SU-KHU", 30)], ["economic"])
+    services = {s.service: s for s in values.services}
+    assert services["hospital"].available is False
+    assert (services["hospital"].distance_band, services["hospital"].households_affected) == ("11_15", 420)
+    assert all(services[s].available for s in ("clinic", "market", "water", "school", "internet"))
+    (ref,) = values.referrals
+    assert (ref.district_code, ref.village_code, ref.name_typed, ref.populations, ref.estimate) == (
+        "TJ-KT-PAN",
+        "",
+        "Yangiobod",
+        ["ret"],
+        50,
+    )
+
+
+def test_b1_maps_estimates_and_nominations():
+    values = MAPPERS["bma_b1"].map(fixture_tree("bma_b1"))
+    assert values.estimates == {"imw": 40, "ret": 900, "emi": 5000, "imi": 20, "ioi": 60}
+    assert [(n.flow, n.village_code, n.name_typed, n.estimates) for n in values.nominations] == [
+        ("outflow", "V-ASH-0002", "", {"emi": 700}),
+        ("inflow", "", "Yangiobod", {"ret": 80}),
+    ]
+
+
+def test_spot_check_maps_figures_services_and_photo():
+    values = MAPPERS["bma_spot_check"].map(fixture_tree("bma_spot_check"))
+    assert values.method == "direct_observation" and values.photo == "1700000000000.jpg"
+    assert ("ret", "yes", 150) in values.figures and ("imi", "unknown", None) in values.figures
+    assert ("internet", "unknown") in values.services
+
+
+@pytest.mark.parametrize("form_id", list(MAPPERS))
+def test_every_field_of_every_supported_version_has_a_fixture_and_is_mapped(form_id, built_forms):
+    mapper = MAPPERS[form_id]
+    for version in mapper.versions:
+        fixture = FIXTURES / f"{FIXTURE_PREFIX[form_id]}_{version}.xml"
+        assert fixture.exists(), f"no fixture for {form_id} {version}"
+        built = built_forms[FORM_FILES[form_id]]
+        assert built.version in mapper.versions
+        # The form's own primary instance holds every field, empty: map it and see what was read.
+        root = fromstring(built.xml.encode())
+        instance = root.find(".//{http://www.w3.org/2002/xforms}instance")[0]
+        template = xml_tree(_xml_bytes(instance), mapper.repeats)
+        seen: set[str] = set()
+        mapper.map(template, seen)
+        leaves = {path.split("/")[-1].split("[")[0] for path in flatten(template)}
+        assert leaves - seen == set(), f"{form_id} {version}: fields nobody maps"
+        # And everything answered in the fixture is read too.
+        seen_fixture: set[str] = set()
+        mapper.map(xml_tree(fixture.read_bytes(), mapper.repeats), seen_fixture)
+        assert {p.split("/")[-1].split("[")[0] for p in flatten(fixture_tree(form_id, version))} <= seen_fixture
+
+
+def _xml_bytes(element) -> bytes:
+    import xml.etree.ElementTree as ET
+
+    return ET.tostring(element)
+
+
+def test_unknown_version_is_a_clear_error_and_other_forms_stay_raw():
+    with pytest.raises(MappingError, match="Version '1999' of bma_b2 has no mapper .* The raw submission is kept"):
+        mapper_for("bma_b2", "1999")
+    assert mapper_for("household_survey", "1") is None
+
+
+def test_kobo_json_gives_the_same_values_as_xml():
+    record = {
+        "_id": 7,
+        "_uuid": "abc",
+        "round": "2",
+        "province": "TJ-SU",
+        "district": "TJ-SU-ASH",
+        "village": "V-ASH-0001",
+        "households": 420,
+        "imw/imw_present": "yes",
+        "imw/imw_total": "12",
+        "imw/imw_countries": [{"imw/imw_countries/imw_country": "AF", "imw/imw_countries/imw_country_count": "9"}],
+        "imw/imw_reasons": "employment family",
+        "ki": [{"ki/ki_sex": "female", "ki/ki_type": "local_authority"}],
+        "services/svc_hospital": "no",
+        "services/svc_hospital_distance": "11_15",
+    }
+    mapper = MAPPERS["bma_b2"]
+    values = mapper.map(kobo_tree(json.dumps(record).encode(), mapper.repeats))
+    imw = values.populations[0]
+    assert (imw.present, imw.total, imw.countries, imw.reasons) == (True, 12, [("AF", 9)], ["employment", "family"])
+    assert values.households == 420 and values.informants[0].sex == "female"
+    assert values.services[1].distance_band == "11_15"
+
+
+def test_a_non_number_in_a_count_is_a_mapping_error():
+    with pytest.raises(MappingError, match="households: 'many' is not a whole number"):
+        Reader({"households": "many"}, set()).integer("households")

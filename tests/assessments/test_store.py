@@ -1,0 +1,162 @@
+"""From stored submission to typed assessment through the pipeline: exact, idempotent, edit-aware."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from bma.assessments import models as m
+from bma.pipeline.services import submission_process
+from bma.submissions.models import ProcessingState, Submission
+from bma.submissions.services import submission_receive
+
+FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receive(personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process):
+    def send(name, replace=None):
+        payload = (FIXTURES / name).read_text(encoding="utf-8")
+        for old, new in (replace or {}).items():
+            payload = payload.replace(old, new)
+        with django_capture_on_commit_callbacks(execute=True):
+            result = submission_receive(payload=payload.encode(), files=[], user=personas.enumerator)
+        result.submission.refresh_from_db()
+        return result.submission
+
+    return send
+
+
+def snapshot(assessment):
+    return (
+        sorted(assessment.populations.values_list("population", "present", "total", "migration_type")),
+        sorted(
+            m.CountryFigure.objects.filter(figure__assessment=assessment).values_list(
+                "figure__population", "country", "count"
+            )
+        ),
+        sorted(
+            m.YearlyFigure.objects.filter(figure__assessment=assessment).values_list(
+                "figure__population", "year", "count"
+            )
+        ),
+        sorted(
+            m.PopulationReason.objects.filter(figure__assessment=assessment).values_list("figure__population", "reason")
+        ),
+        sorted(assessment.services.values_list("service", "available", "distance_band", "households_affected")),
+        list(
+            assessment.referrals.values_list("district_code", "village_code", "name_typed", "populations", "estimate")
+        ),
+        list(assessment.informants.values_list("position", "sex", "informant_type", "informant_type_other")),
+    )
+
+
+def test_b2_becomes_a_village_assessment_with_every_figure(receive, personas):
+    submission = receive("b2_2026112202.xml")
+    assert submission.state == ProcessingState.PROCESSED, submission.last_error
+    assessment = m.VillageAssessment.objects.get()
+    assert assessment.submission == submission and assessment.village.code == "V-ASH-0001"
+    assert (assessment.district.code, assessment.province.code, assessment.households) == ("TJ-SU-ASH", "TJ-SU", 420)
+    assert assessment.enumerator == personas.enumerator and assessment.round == personas.round
+    populations, countries, yearly, reasons, services, referrals, informants = snapshot(assessment)
+    assert ("imw", True, 12, "long_term") in populations and ("emi", False, None, "") in populations
+    assert countries == [("imw", "AF", 9), ("imw", "CN", 3), ("ret", "RU", 140)]
+    assert yearly == [("imw", 2022, 8), ("imw", 2023, 12)]
+    assert ("ret", "deportation") in reasons
+    assert ("hospital", False, "11_15", 420) in services
+    assert referrals == [("TJ-KT-PAN", "", "Yangiobod", ["ret"], 50)]
+    assert informants[1] == (2, "male", "other", "Imam of the mosque")
+    # Personal data sits in its own table.
+    assert m.InformantContact.objects.get().phone == "+992 92 555 1234"
+    assert m.AreaFlow.objects.get().area.code == "TJ-SU-KHU"
+
+
+def test_reprocessing_twice_gives_the_same_rows(receive):
+    submission = receive("b2_2026112202.xml")
+    first = snapshot(m.VillageAssessment.objects.get())
+    for _ in range(2):
+        Submission.objects.filter(pk=submission.pk).update(state=ProcessingState.RECEIVED)
+        assert submission_process(submission.pk)
+    assert m.VillageAssessment.objects.count() == 1
+    assert snapshot(m.VillageAssessment.objects.get()) == first
+
+
+def test_an_edit_replaces_the_typed_rows_and_marks_the_assessment_edited(receive):
+    original = receive("b2_2026112202.xml")
+    edit = receive(
+        "b2_2026112202.xml",
+        {
+            "<households>420</households>": "<households>380</households>",
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c</instanceID>": "uuid:edit-1</instanceID>"
+            "<deprecatedID>uuid:342071ed-911c-4e50-9659-3f73b09c383c</deprecatedID>",
+        },
+    )
+    assessment = m.VillageAssessment.objects.get()
+    assert assessment.submission == edit and assessment.households == 380
+    assert assessment.review_state == m.ReviewState.EDITED
+    assert assessment.root_instance_id == original.instance_id
+    # Reprocessing the old version later must not undo the edit.
+    Submission.objects.filter(pk=original.pk).update(state=ProcessingState.RECEIVED)
+    submission_process(original.pk)
+    assert m.VillageAssessment.objects.get().households == 380
+
+
+def test_b1_and_spot_check_are_stored(receive):
+    receive("b1_2026112202.xml")
+    receive("spot_check_2026112202.xml")
+    b1 = m.DistrictAssessment.objects.get()
+    assert dict(b1.estimates.values_list("population", "total"))["emi"] == 5000
+    assert list(b1.nominations.values_list("flow", "village_code", "name_typed")) == [
+        ("outflow", "V-ASH-0002", ""),
+        ("inflow", "", "Yangiobod"),
+    ]
+    visit = m.SpotCheckVisit.objects.get()
+    assert visit.village.code == "V-ASH-0001" and visit.figures.get(population="ret").count == 150
+
+
+def test_second_assessment_of_a_village_in_a_round_becomes_current(receive):
+    receive("b2_2026112202.xml")
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:second-visit",
+            "2026-11-22</visit_date>": "2026-11-23</visit_date>",
+        },
+    )
+    current = m.VillageAssessment.objects.filter(is_current=True)
+    assert current.count() == 1 and current.get().root_instance_id == "uuid:second-visit"
+    assert m.VillageAssessment.objects.count() == 2
+
+
+def test_unknown_district_fails_processing_clearly_and_keeps_the_raw_row(receive):
+    submission = receive("b2_2026112202.xml", {"<district>TJ-SU-ASH</district>": "<district>TJ-SU-NOPE</district>"})
+    assert submission.state == ProcessingState.FAILED and submission.attempts == 1
+    assert "district code 'TJ-SU-NOPE' is not in the gazetteer" in submission.last_error
+    assert not m.VillageAssessment.objects.exists()
+
+
+def test_reprocess_command_replays_failed_rows_after_a_fix(receive, geo, django_capture_on_commit_callbacks):
+    submission = receive("b2_2026112202.xml", {"<district>TJ-SU-ASH</district>": "<district>TJ-SU-NEW</district>"})
+    assert submission.state == ProcessingState.FAILED
+    from tests import factories
+
+    factories.make_area("TJ-SU-NEW", "district", "New district", geo.sughd)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reprocess_submissions", "--form", "bma_b2", "--state", "failed")
+    submission.refresh_from_db()
+    assert submission.state == ProcessingState.PROCESSED
+
+
+def test_a_row_whose_worker_died_mid_task_is_picked_up_again(receive):
+    from django.utils import timezone
+
+    from bma.pipeline.services import submissions_sweep
+
+    submission = receive("b2_2026112202.xml")
+    m.VillageAssessment.objects.all().delete()
+    long_ago = timezone.now() - timezone.timedelta(hours=1)
+    Submission.objects.filter(pk=submission.pk).update(state=ProcessingState.PROCESSING, claimed_at=long_ago)
+    assert submissions_sweep() == [submission.pk]
+    submission.refresh_from_db()
+    assert submission.state == ProcessingState.PROCESSED and m.VillageAssessment.objects.count() == 1
