@@ -118,6 +118,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# ODK Web Forms and Vue come from npm (package-lock.json) and are served as our own static files.
+STATICFILES_DIRS = [
+    (prefix, path)
+    for prefix, path in (
+        ("vendor/web-forms", BASE_DIR / "node_modules" / "@getodk" / "web-forms" / "dist"),
+        ("vendor/vue", BASE_DIR / "node_modules" / "vue" / "dist"),
+    )
+    if path.exists()
+]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -207,4 +216,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"

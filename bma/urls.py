@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.urls import include, path
 
@@ -14,6 +15,7 @@ admin.site.index_title = "Baseline Mobility Assessment"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("api/", include("bma.api.urls")),
     path("", include("bma.submissions.urls")),
 ]

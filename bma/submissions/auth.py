@@ -66,9 +66,10 @@ def challenge_headers(request, *, stale: bool = False) -> list[str]:
 
 
 class AuthOutcome:
-    def __init__(self, user=None, stale=False):
+    def __init__(self, user=None, stale=False, by_session=False):
         self.user = user
         self.stale = stale
+        self.by_session = by_session
 
 
 def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
@@ -112,7 +113,7 @@ def openrosa_authenticate(request, token: str | None = None) -> AuthOutcome:
             return AuthOutcome()
         return AuthOutcome(user=authenticate(request, username=username, password=password))
     if request.user.is_authenticated:  # ODK Web Forms in the same browser session as the admin
-        return AuthOutcome(user=request.user)
+        return AuthOutcome(user=request.user, by_session=True)
     return AuthOutcome()
 
 

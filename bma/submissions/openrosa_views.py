@@ -13,6 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
@@ -78,6 +79,11 @@ def openrosa_endpoint(view):
             if token is not None:
                 return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
             return _challenge(request, stale=outcome.stale)
+        if outcome.by_session and request.method == "POST":
+            # A browser session would let any site post as the user: ask for the CSRF token too.
+            refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+            if refused is not None:
+                return _message("The page's security token is missing or old. Reload the form page.", 403)
         request.openrosa_user = outcome.user
         request.openrosa_prefix = (
             reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")

@@ -5,6 +5,7 @@ from django.urls import path
 
 from bma.submissions import kobo_views
 from bma.submissions import openrosa_views as views
+from bma.submissions.webforms import webform_page
 
 
 def _root(request, token=None):
@@ -26,4 +27,5 @@ urlpatterns = [
     *_patterns("collect/", "openrosa-"),
     *_patterns("collect/key/<str:token>/", "openrosa-token-"),
     path("kobo/<str:token>/", kobo_views.kobo_record, name="kobo-record"),
+    path("collect/webforms/<str:form_id>/", webform_page, name="webform"),
 ]

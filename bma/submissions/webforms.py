@@ -1,0 +1,27 @@
+"""ODK Web Forms in the browser: the same forms, list files and submission endpoint as ODK Collect.
+
+The page loads Web Forms (a Vue component library, served from our own static files, never a CDN),
+gives it the form XML and a fetcher for the form's list files, and posts the finished submission to
+/collect/submission with the browser session (checked against CSRF there).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+
+from bma.xforms.distribution import current_version
+
+
+@login_required
+def webform_page(request, form_id: str):
+    version = current_version(form_id)
+    if version is None or not version.form.listed_to_devices:
+        raise Http404(f"The form '{form_id}' is not open.")
+    context = {
+        "form": version.form,
+        "form_url": reverse("openrosa-form-download", kwargs={"form_id": form_id}),
+        "media_url": reverse("openrosa-form-media", kwargs={"form_id": form_id, "filename": "FILENAME"}),
+        "submission_url": reverse("openrosa-submission"),
+    }
+    return render(request, "submissions/webform.html", context)
