@@ -1,4 +1,11 @@
 # One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime.
+
+# ODK Web Forms and Vue, served as our own static files (pinned in package-lock.json).
+FROM node:20-bookworm-slim AS node
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -11,6 +18,8 @@ COPY pyproject.toml README.md ./
 COPY bma ./bma
 RUN pip install .
 COPY . .
+COPY --from=node /app/node_modules ./node_modules
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
 USER bma
 EXPOSE 8000

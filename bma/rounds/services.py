@@ -62,15 +62,16 @@ def round_for_collection(user) -> Round:
     from bma.rounds.roles import user_sees_everything
 
     open_rounds = Round.objects.filter(state=RoundState.OPEN).order_by("-number")
-    if not open_rounds.exists():
+    # The common case, an enumerator with an assignment, in one query.
+    mine = open_rounds.filter(assignments__user=user).first()
+    if mine is not None:
+        return mine
+    latest = open_rounds.first()
+    if latest is None:
         raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
     if user_sees_everything(user):
-        return open_rounds.first()
-    mine = open_rounds.filter(assignments__user=user).distinct().first()
-    if mine is None:
-        latest = open_rounds.first()
-        raise BmaError(
-            codes.SUBMISSION_NOT_ASSIGNED,
-            f"You ({user.get_username()}) are not assigned to any area in {latest}. Ask your supervisor to assign you.",
-        )
-    return mine
+        return latest
+    raise BmaError(
+        codes.SUBMISSION_NOT_ASSIGNED,
+        f"You ({user.get_username()}) are not assigned to any area in {latest}. Ask your supervisor to assign you.",
+    )

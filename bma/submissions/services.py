@@ -62,14 +62,20 @@ def sha256(data: bytes) -> str:
 
 
 def _resolve_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
-    form = Form.objects.filter(xml_form_id=header.form_id).first()
+    # One query for the common case; the large XForm and XLSForm columns are not needed here.
+    version = (
+        FormVersion.objects.select_related("form")
+        .defer("xml", "xlsform")
+        .filter(form__xml_form_id=header.form_id, version=header.version)
+        .first()
+    )
+    form = version.form if version else Form.objects.filter(xml_form_id=header.form_id).first()
     if form is None:
         raise BmaError(codes.FORM_UNKNOWN, f"The form '{header.form_id}' is not on this server.")
     if not form.accepts_submissions:
         raise BmaError(
             codes.FORM_CLOSED, f"The form '{form.title}' is closed and takes no more submissions. Ask your supervisor."
         )
-    version = FormVersion.objects.filter(form=form, version=header.version).first()
     if version is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
@@ -249,7 +255,7 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     except HeaderError as exc:
         raise BmaError(codes.SUBMISSION_INVALID, str(exc)) from exc
     # Kobo's version strings are its own; a version we do not hold is kept and reported by processing.
-    version = FormVersion.objects.filter(form=source.form, version=header.version).first()
+    version = FormVersion.objects.defer("xml", "xlsform").filter(form=source.form, version=header.version).first()
     if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
         current = Submission.objects.filter(
             form=source.form, root_instance_id=header.root_instance_id, is_current=True
