@@ -18,19 +18,28 @@ from django.db.models import F
 from django.utils import timezone
 
 from bma.assessments.mappers import B2Values, MappingError
+from bma.assessments.models import SpotCheckVisit
 from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.errors import BmaError, codes
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
 from bma.submissions.services import header_or_error, submission_release_stuck, submissions_waiting
+from bma.validation.services import quality_check, spot_check_compare
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
 CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
 
+
 # Steps that run on the assessments a batch stored (quality rules, referral matching). Each takes the
 # list of stored assessments and must be idempotent.
-AFTER_STORE_STEPS: list[Callable[[list], None]] = []
+def compare_spot_checks(assessments: list) -> None:
+    for visit in assessments:
+        if isinstance(visit, SpotCheckVisit):
+            spot_check_compare(visit)
+
+
+AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check, compare_spot_checks]
 
 
 def check_payload(submission: Submission) -> None:

@@ -1,0 +1,107 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+
+from bma.assessments.models import VillageAssessment
+from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
+from bma.validation.sampling import SamplingPlan
+from bma.validation.services import issue_resolve, issue_waive, spot_check_sample_draw
+
+
+class DecisionForm(ActionForm):
+    note = forms.CharField(required=False, label="Note (required)", widget=forms.TextInput(attrs={"size": 60}))
+
+
+@admin.register(QualityIssue)
+class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+    scope_field = "district"
+    list_display = ("message", "severity", "code", "state", "district", "village_assessment", "decided_by")
+    list_filter = ("state", "severity", "code", "round", ("district", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("message", "village_assessment__village__name_en", "village_assessment__village__name_tg")
+    readonly_fields = [f.name for f in QualityIssue._meta.fields]
+    action_form = DecisionForm
+    actions = ["resolve", "waive"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def _decide(self, request, queryset, service, done):
+        note = request.POST.get("note", "")
+        run_service_action(self, request, queryset, lambda issue: service(issue, request.user, note), done)
+
+    @admin.action(description="Resolve the selected issues (with the note)", permissions=["change"])
+    def resolve(self, request, queryset):
+        self._decide(request, queryset, issue_resolve, "issues resolved")
+
+    @admin.action(description="Waive the selected issues (with the note)", permissions=["change"])
+    def waive(self, request, queryset):
+        self._decide(request, queryset, issue_waive, "issues waived")
+
+
+class AssignmentInline(admin.TabularInline):
+    model = SpotCheckAssignment
+    fields = ("village", "district", "had_open_issues", "outcome", "endorsed_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class SampleForm(forms.ModelForm):
+    class Meta:
+        model = SpotCheckSample
+        fields = ("round", "share", "min_per_district", "seed")
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            SamplingPlan(share=cleaned.get("share") or 0, min_per_district=cleaned.get("min_per_district") or 0)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        round_ = cleaned.get("round")
+        if round_ and not VillageAssessment.objects.filter(round=round_, is_current=True).exists():
+            raise forms.ValidationError(f"{round_} has no assessed villages to sample yet.")
+        return cleaned
+
+
+@admin.register(SpotCheckSample)
+class SpotCheckSampleAdmin(admin.ModelAdmin):
+    """Adding a sample draws it: villages per district, weighted towards open issues, from the seed."""
+
+    list_display = ("round", "seed", "share", "min_per_district", "drawn_by", "created_at")
+    form = SampleForm
+    fields = ("round", "share", "min_per_district", "seed")
+    inlines = [AssignmentInline]
+
+    def get_changeform_initial_data(self, request):
+        return {"share": 0.10, "min_per_district": 2}
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("round", "share", "min_per_district", "seed") if obj else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            form.base_fields["seed"].required = False
+            form.base_fields[
+                "seed"
+            ].help_text = "Leave empty for a new random seed; reuse one to redraw the same sample."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        sample = spot_check_sample_draw(
+            obj.round, share=obj.share, min_per_district=obj.min_per_district, seed=obj.seed, user=request.user
+        )
+        obj.pk = sample.pk
+        obj.seed = sample.seed
+        self.message_user(request, f"{sample.assignments.count()} villages drawn for checking.", messages.SUCCESS)
+
+
+@admin.register(RoundQualitySettings)
+class RoundQualitySettingsAdmin(admin.ModelAdmin):
+    list_display = ("round", "thresholds", "tolerances")

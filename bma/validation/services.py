@@ -1,0 +1,340 @@
+"""Running the quality rules on stored assessments, and spot-check sampling and comparison.
+
+Facts for the pure rules are built here in a fixed number of queries per batch; the findings become
+QualityIssue rows. Re-running is idempotent: a finding that still applies keeps its row (and any
+decision on it), an open issue that no longer applies is removed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from dataclasses import asdict
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from bma.assessments import models as am
+from bma.core.errors import BmaError, codes
+from bma.geo.models import Settlement
+from bma.validation.comparison import (
+    DEFAULT_TOLERANCES,
+    Tolerance,
+    compare_count,
+    compare_presence,
+    overall_outcome,
+)
+from bma.validation.models import (
+    CheckOutcome,
+    IssueState,
+    QualityIssue,
+    RoundQualitySettings,
+    SpotCheckAssignment,
+    SpotCheckSample,
+)
+from bma.validation.rules import (
+    AssessmentFacts,
+    BoundingBox,
+    DistrictFacts,
+    Finding,
+    Point,
+    PopulationFacts,
+    Thresholds,
+    run_assessment_rules,
+    run_district_rules,
+)
+from bma.validation.sampling import Candidate, SamplingPlan, draw_sample
+
+
+def round_thresholds(round) -> Thresholds:
+    values = dict(getattr(settings, "BMA_QUALITY_THRESHOLDS", {}) or {})
+    override = RoundQualitySettings.objects.filter(round=round).values_list("thresholds", flat=True).first()
+    values.update(override or {})
+    return Thresholds.from_mapping(values)
+
+
+def round_tolerances(round) -> dict[str, Tolerance]:
+    tolerances = dict(DEFAULT_TOLERANCES)
+    override = RoundQualitySettings.objects.filter(round=round).values_list("tolerances", flat=True).first() or {}
+    for field, values in override.items():
+        tolerances[field] = Tolerance(**values)
+    return tolerances
+
+
+# --- Facts ------------------------------------------------------------------------------------------
+
+
+def _point(lat, lon) -> Point | None:
+    return Point(float(lat), float(lon)) if lat is not None and lon is not None else None
+
+
+def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, AssessmentFacts]:
+    """Facts for many B2 assessments in a handful of queries."""
+    if not assessments:
+        return {}
+    ids = [a.pk for a in assessments]
+    rows = (
+        am.VillageAssessment.objects.filter(pk__in=ids)
+        .select_related("village", "round")
+        .prefetch_related("populations__yearly", "populations__countries")
+        .annotate(informant_count=Count("informants", distinct=True))
+    )
+    rows = list(rows)
+    district_ids = {a.district_id for a in rows}
+    bounds = {
+        b["district_id"]: b
+        for b in Settlement.objects.filter(district_id__in=district_ids, latitude__isnull=False)
+        .values("district_id")
+        .annotate(min_lat=Min("latitude"), max_lat=Max("latitude"), min_lon=Min("longitude"), max_lon=Max("longitude"))
+    }
+    village_ids = {a.village_id for a in rows if a.village_id}
+    same_round = Counter(
+        am.VillageAssessment.objects.filter(
+            village_id__in=village_ids, round__in={a.round_id for a in rows}
+        ).values_list("round_id", "village_id")
+    )
+    previous = _previous_round_totals(rows, village_ids)
+    facts = {}
+    for a in rows:
+        box = bounds.get(a.district_id)
+        facts[a.pk] = AssessmentFacts(
+            village_name=str(a.village.name_en if a.village else a.village_name_typed),
+            households=a.households,
+            informants=a.informant_count,
+            populations={
+                p.population: PopulationFacts(
+                    present=p.present,
+                    total=p.total,
+                    yearly={y.year: y.count for y in p.yearly.all()},
+                    countries={c.country: c.count or 0 for c in p.countries.all()},
+                )
+                for p in a.populations.all()
+            },
+            gps=_point(a.latitude, a.longitude),
+            village_location=_point(a.village.latitude, a.village.longitude) if a.village else None,
+            district_bounds=BoundingBox(
+                float(box["min_lat"]), float(box["min_lon"]), float(box["max_lat"]), float(box["max_lon"])
+            )
+            if box
+            else None,
+            started_at=a.started_at,
+            ended_at=a.ended_at,
+            previous_totals=previous.get(a.pk),
+            other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1) if a.village_id else 0,
+        )
+    return facts
+
+
+def _previous_round_totals(rows, village_ids) -> dict[int, dict[str, int]]:
+    """Totals of the same village's current assessment in the round before, by population."""
+    from bma.rounds.models import Round
+
+    numbers = {a.round.number for a in rows}
+    earlier = {r.number: r.pk for r in Round.objects.filter(number__lt=max(numbers, default=0))}
+    previous_round = {n: earlier.get(max((m for m in earlier if m < n), default=-1)) for n in numbers}
+    wanted_rounds = {pk for pk in previous_round.values() if pk}
+    if not wanted_rounds:
+        return {}
+    totals: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for round_id, village_id, population, total in am.PopulationFigure.objects.filter(
+        assessment__round_id__in=wanted_rounds, assessment__village_id__in=village_ids, assessment__is_current=True
+    ).values_list("assessment__round_id", "assessment__village_id", "population", "total"):
+        totals[(round_id, village_id)][population] = total or 0
+    return {
+        a.pk: totals[(previous_round[a.round.number], a.village_id)]
+        for a in rows
+        if previous_round.get(a.round.number) and (previous_round[a.round.number], a.village_id) in totals
+    }
+
+
+def district_facts(assessment: am.DistrictAssessment) -> DistrictFacts:
+    """The B1 estimates against the sum of the district's current B2 totals in the round (one query)."""
+    b1 = {e.population: e.total for e in assessment.estimates.all() if e.total is not None}
+    b2 = dict(
+        am.PopulationFigure.objects.filter(
+            assessment__round=assessment.round, assessment__district=assessment.district, assessment__is_current=True
+        )
+        .values("population")
+        .annotate(summed=Sum("total"))
+        .values_list("population", "summed")
+    )
+    return DistrictFacts(
+        district_name=str(assessment.district), b1_estimates=b1, b2_totals={k: v or 0 for k, v in b2.items()}
+    )
+
+
+# --- Issues -----------------------------------------------------------------------------------------
+
+
+def _sync_issues(owner: dict, round_id: int, district_id, findings: list[Finding]) -> None:
+    existing = {(i.code, i.population): i for i in QualityIssue.objects.filter(**owner)}
+    wanted = {(f.code, f.population): f for f in findings}
+    stale = [i.pk for key, i in existing.items() if key not in wanted and i.state == IssueState.OPEN]
+    if stale:
+        QualityIssue.objects.filter(pk__in=stale).delete()
+    new = [
+        QualityIssue(
+            round_id=round_id,
+            district_id=district_id,
+            code=f.code,
+            severity=f.severity,
+            population=f.population,
+            message=f.message,
+            details=f.details,
+            **owner,
+        )
+        for key, f in wanted.items()
+        if key not in existing
+    ]
+    QualityIssue.objects.bulk_create(new)
+
+
+def quality_check(assessments: list) -> int:
+    """Run the rules on stored assessments (B2: village rules; B1: district rules). Returns findings."""
+    villages = [a for a in assessments if isinstance(a, am.VillageAssessment)]
+    thresholds_by_round = {}
+    found = 0
+    for pk, facts in village_facts(villages).items():
+        a = next(v for v in villages if v.pk == pk)
+        thresholds = thresholds_by_round.setdefault(a.round_id, round_thresholds(a.round))
+        findings = run_assessment_rules(facts, thresholds)
+        _sync_issues({"village_assessment": a}, a.round_id, a.district_id, findings)
+        found += len(findings)
+    for a in assessments:
+        if isinstance(a, am.DistrictAssessment):
+            findings = run_district_rules(district_facts(a), round_thresholds(a.round))
+            _sync_issues({"district_assessment": a}, a.round_id, a.district_id, findings)
+            found += len(findings)
+    return found
+
+
+def quality_check_round(round) -> int:
+    found = 0
+    current = am.VillageAssessment.objects.filter(round=round).order_by("pk")
+    ids = list(current.values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        found += quality_check(list(am.VillageAssessment.objects.filter(pk__in=ids[start : start + 500])))
+    found += quality_check(list(am.DistrictAssessment.objects.filter(round=round)))
+    return found
+
+
+def _decide(issue: QualityIssue, state: str, user, note: str) -> QualityIssue:
+    note = (note or "").strip()
+    if not note:
+        raise BmaError(codes.INVALID_INPUT, "Say why: a note is required to resolve or waive an issue.")
+    if issue.state != IssueState.OPEN:
+        raise BmaError(codes.INVALID_INPUT, f"This issue is already {issue.get_state_display().lower()}.")
+    issue.state, issue.decided_by, issue.decided_at, issue.decision_note = state, user, timezone.now(), note
+    issue.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
+    return issue
+
+
+def issue_resolve(issue: QualityIssue, user, note: str) -> QualityIssue:
+    return _decide(issue, IssueState.RESOLVED, user, note)
+
+
+def issue_waive(issue: QualityIssue, user, note: str) -> QualityIssue:
+    return _decide(issue, IssueState.WAIVED, user, note)
+
+
+# --- Spot checks ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, user=None) -> SpotCheckSample:
+    """Draw the villages to check, stratified by district and weighted towards open issues."""
+    from bma.xforms.services import list_file_store, spot_check_villages_csv
+
+    plan = SamplingPlan(share=share, min_per_district=min_per_district)
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    assessments = list(
+        am.VillageAssessment.objects.filter(round=round, is_current=True, village__isnull=False)
+        .annotate(open_issues=Count("issues", filter=Q(issues__state=IssueState.OPEN)))
+        .select_related("village", "district")
+    )
+    if not assessments:
+        raise BmaError(codes.INVALID_INPUT, f"{round} has no assessed villages to sample yet.")
+    by_village = {a.village_id: a for a in assessments}
+    drawn = draw_sample([Candidate(a.village_id, a.district_id, a.open_issues) for a in assessments], plan, seed)
+    sample = SpotCheckSample.objects.create(
+        round=round, seed=seed, share=share, min_per_district=min_per_district, drawn_by=user
+    )
+    SpotCheckAssignment.objects.bulk_create(
+        SpotCheckAssignment(
+            sample=sample,
+            assessment=by_village[c.village_id],
+            village_id=c.village_id,
+            district_id=c.district_id,
+            had_open_issues=c.open_issues > 0,
+        )
+        for c in drawn
+    )
+    villages = Settlement.objects.filter(pk__in=[c.village_id for c in drawn]).select_related("district")
+    content, count = spot_check_villages_csv(villages.order_by("district__code", "name_en"))
+    list_file_store(round, "spot_check_villages.csv", content, count)
+    return sample
+
+
+def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
+    """Compare a spot-check visit with the village's assessment; returns the updated assignment."""
+    assignment = (
+        SpotCheckAssignment.objects.filter(sample__round=visit.round, village=visit.village)
+        .select_related("assessment")
+        .order_by("-sample__created_at")
+        .first()
+    )
+    if assignment is None:
+        return None
+    tolerances = round_tolerances(visit.round)
+    figures = {p.population: p for p in assignment.assessment.populations.all()}
+    comparisons = []
+    for observed in visit.figures.all():
+        assessed = figures.get(observed.population)
+        seen = {"yes": True, "no": False}.get(observed.present)
+        comparisons.append(
+            compare_presence(f"{observed.population}_present", assessed.present if assessed else False, seen)
+        )
+        if assessed is not None and observed.count is not None:
+            comparisons.append(
+                compare_count(f"{observed.population}_total", assessed.total, observed.count, tolerances["total"])
+            )
+    outcome = overall_outcome(comparisons)
+    assignment.outcome = outcome
+    assignment.visit = visit
+    assignment.comparisons = [asdict(c) for c in comparisons]
+    assignment.endorsed_at = timezone.now() if outcome == CheckOutcome.CONFIRMED else None
+    assignment.save(update_fields=["outcome", "visit", "comparisons", "endorsed_at", "updated_at"])
+    return assignment
+
+
+def spot_check_summary(round_) -> list[dict]:
+    """Per district: villages assessed, checked, confirmed, and the shares."""
+    assessed = dict(
+        am.VillageAssessment.objects.filter(round=round_, is_current=True)
+        .values("district__name_en")
+        .annotate(n=Count("pk"))
+        .values_list("district__name_en", "n")
+    )
+    checks = (
+        SpotCheckAssignment.objects.filter(sample__round=round_)
+        .exclude(outcome=CheckOutcome.PENDING)
+        .values("district__name_en")
+        .annotate(checked=Count("pk"), confirmed=Count("pk", filter=Q(outcome=CheckOutcome.CONFIRMED)))
+    )
+    by_district = {c["district__name_en"]: c for c in checks}
+    summary = []
+    for district, n in sorted(assessed.items()):
+        c = by_district.get(district, {"checked": 0, "confirmed": 0})
+        summary.append(
+            {
+                "district": district,
+                "assessed": n,
+                "checked": c["checked"],
+                "confirmed": c["confirmed"],
+                "share_checked": round(c["checked"] / n, 3) if n else 0.0,
+                "share_confirmed": round(c["confirmed"] / c["checked"], 3) if c["checked"] else 0.0,
+            }
+        )
+    return summary

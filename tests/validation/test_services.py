@@ -1,0 +1,145 @@
+"""Quality issues on processed assessments, supervisors' decisions, spot-check sampling and comparison."""
+
+import pytest
+from django.urls import reverse
+
+from bma.assessments import models as am
+from bma.core.errors import BmaError
+from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
+from bma.validation.services import (
+    issue_resolve,
+    issue_waive,
+    quality_check_round,
+    spot_check_sample_draw,
+    spot_check_summary,
+)
+from bma.xforms.models import ListFile
+from tests.assessments.test_store import receive  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def codes_of(assessment):
+    return sorted(assessment.issues.values_list("code", flat=True))
+
+
+def test_processing_runs_the_rules_and_stores_issues(receive):  # noqa: F811
+    receive("b2_2026112202.xml")
+    assessment = am.VillageAssessment.objects.get()
+    # The engine filled the form in under a second: too fast for a real interview.
+    assert "filled_too_fast" in codes_of(assessment)
+    issue = assessment.issues.get(code="filled_too_fast")
+    assert issue.district.code == "TJ-SU-ASH" and issue.state == IssueState.OPEN
+    assert "minutes" in issue.message or "minute" in issue.message
+
+
+def test_rerunning_the_rules_keeps_decisions_and_adds_no_duplicates(receive, personas):  # noqa: F811
+    receive("b2_2026112202.xml")
+    issue = QualityIssue.objects.get(code="filled_too_fast")
+    issue_waive(issue, personas.supervisor, "Interview was done by phone beforehand.")
+    quality_check_round(personas.round)
+    quality_check_round(personas.round)
+    again = QualityIssue.objects.filter(code="filled_too_fast")
+    assert again.count() == 1 and again.get().state == IssueState.WAIVED
+
+
+def test_an_issue_that_no_longer_applies_is_removed_when_open(receive):  # noqa: F811
+    receive("b2_2026112202.xml", {"<households>420</households>": "<households>1</households>"})
+    assert "implausible_for_households" in codes_of(am.VillageAssessment.objects.get())
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c</instanceID>": "uuid:fix</instanceID>"
+            "<deprecatedID>uuid:342071ed-911c-4e50-9659-3f73b09c383c</deprecatedID>",
+        },
+    )
+    assert "implausible_for_households" not in codes_of(am.VillageAssessment.objects.get())
+
+
+def test_decisions_need_a_note_and_happen_once(receive, personas):  # noqa: F811
+    receive("b2_2026112202.xml")
+    issue = QualityIssue.objects.get(code="filled_too_fast")
+    with pytest.raises(BmaError, match="a note is required"):
+        issue_resolve(issue, personas.supervisor, "  ")
+    issue_resolve(issue, personas.supervisor, "Checked with the enumerator.")
+    with pytest.raises(BmaError, match="already resolved"):
+        issue_waive(issue, personas.supervisor, "again")
+
+
+def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):  # noqa: F811
+    receive("b2_2026112202.xml")
+    receive("b1_2026112202.xml")
+    b1 = am.DistrictAssessment.objects.get()
+    issue = b1.issues.get(code="b2_far_from_b1", population="ret")
+    assert issue.details == {"b1": 900, "b2": 140}
+
+
+def test_supervisor_resolves_issues_in_the_admin_with_a_note(client, receive, personas):  # noqa: F811
+    receive("b2_2026112202.xml")
+    issue = QualityIssue.objects.get(code="filled_too_fast")
+    client.force_login(personas.supervisor)
+    url = reverse("admin:validation_qualityissue_changelist")
+    client.post(url, {"action": "resolve", "_selected_action": [issue.pk], "note": ""}, follow=True)
+    issue.refresh_from_db()
+    assert issue.state == IssueState.OPEN
+    client.post(url, {"action": "resolve", "_selected_action": [issue.pk], "note": "Phone interview."}, follow=True)
+    issue.refresh_from_db()
+    assert (issue.state, issue.decided_by, issue.decision_note) == (
+        IssueState.RESOLVED,
+        personas.supervisor,
+        "Phone interview.",
+    )
+
+
+def test_supervisor_of_another_province_sees_no_issues_here(client, receive, personas):  # noqa: F811
+    from tests import factories
+
+    receive("b2_2026112202.xml")
+    khatlon_supervisor = factories.make_user("khatlon-sup", "supervisor")
+    factories.assign(khatlon_supervisor, personas.geo.khatlon, personas.round, "supervisor")
+    client.force_login(khatlon_supervisor)
+    response = client.get(reverse("admin:validation_qualityissue_changelist"))
+    assert response.context["cl"].result_count == 0
+
+
+def _assess_many(receive, villages):  # noqa: F811
+    for index, code in enumerate(villages):
+        receive(
+            "b2_2026112202.xml",
+            {
+                "uuid:342071ed-911c-4e50-9659-3f73b09c383c": f"uuid:v{index}",
+                "<village>V-ASH-0001</village>": f"<village>{code}</village>",
+            },
+        )
+
+
+def test_sample_is_stratified_reproducible_and_feeds_the_spot_check_list(receive, personas):  # noqa: F811
+    _assess_many(receive, ["V-ASH-0001", "V-ASH-0002", "V-ASH-0003"])
+    first = spot_check_sample_draw(personas.round, share=0.1, min_per_district=2, seed=42)
+    again = spot_check_sample_draw(personas.round, share=0.1, min_per_district=2, seed=42)
+    villages = lambda s: sorted(s.assignments.values_list("village__code", flat=True))  # noqa: E731
+    assert len(villages(first)) == 2  # 10% of 3 is below the district minimum of 2
+    assert villages(first) == villages(again)
+    csv = bytes(ListFile.objects.get(round=personas.round, filename="spot_check_villages.csv").content).decode()
+    assert all(code in csv for code in villages(first))
+
+
+def test_spot_check_visit_confirms_and_endorses_or_flags_a_major_discrepancy(receive, personas):  # noqa: F811
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    receive("spot_check_2026112202.xml")
+    assignment = SpotCheckAssignment.objects.get()
+    assert assignment.outcome == CheckOutcome.CONFIRMED and assignment.endorsed_at is not None
+    receive(
+        "spot_check_2026112202.xml",
+        {
+            "<sc_ret_count>150</sc_ret_count>": "<sc_ret_count>600</sc_ret_count>",
+            "uuid:5c1a2b3d-0000-4000-8000-000000000001": "uuid:second-check",
+        },
+    )
+    assignment.refresh_from_db()
+    assert assignment.outcome == CheckOutcome.MAJOR and assignment.endorsed_at is None
+    ret = next(c for c in assignment.comparisons if c["field"] == "ret_total")
+    assert (ret["assessed"], ret["observed"]) == (140, 600)
+    (row,) = spot_check_summary(personas.round)
+    assert (row["assessed"], row["checked"], row["confirmed"], row["share_checked"]) == (1, 1, 0, 1.0)
