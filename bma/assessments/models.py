@@ -285,3 +285,30 @@ class SpotCheckService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.observed}"
+
+
+class ReviewEvent(models.Model):
+    """One change of an assessment's review state: who, when, from, to, and why."""
+
+    village_assessment = models.ForeignKey(
+        VillageAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="review_events"
+    )
+    district_assessment = models.ForeignKey(
+        DistrictAssessment, null=True, blank=True, on_delete=models.CASCADE, related_name="review_events"
+    )
+    spot_check_visit = models.ForeignKey(
+        SpotCheckVisit, null=True, blank=True, on_delete=models.CASCADE, related_name="review_events"
+    )
+    from_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    to_state = models.CharField(max_length=16, choices=ReviewState.choices)
+    comment = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, help_text="Empty: the system."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} -> {self.to_state}"

@@ -9,6 +9,7 @@ from django.db import transaction
 from bma.assessments import models as m
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
+from bma.assessments.review import review_event
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
 
@@ -88,6 +89,7 @@ def _upsert(model, submission: Submission, fields: dict, create_only: dict | Non
     for name, value in fields.items():
         setattr(existing, name, value)
     if edited:
+        review_event(existing, existing.review_state, m.ReviewState.EDITED).save()
         existing.review_state = m.ReviewState.EDITED
     existing.save()
     return existing, False
@@ -177,7 +179,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
         a.root_instance_id: a
         for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots)
     }
-    new, updated, stored = [], [], []
+    new, updated, stored, events = [], [], [], []
     for submission, values, fields in prepared:
         assessment = existing.get(submission.root_instance_id)
         if assessment is None:
@@ -186,12 +188,14 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             new.append(assessment)
         else:
             if assessment.submission_id != submission.pk:
+                events.append(review_event(assessment, assessment.review_state, m.ReviewState.EDITED))
                 assessment.review_state = m.ReviewState.EDITED
             for name, value in fields.items():
                 setattr(assessment, name, value)
             updated.append(assessment)
         stored.append((assessment, values))
     m.VillageAssessment.objects.bulk_create(new)
+    m.ReviewEvent.objects.bulk_create(events)
     if updated:
         m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state"])
         for assessment in updated:

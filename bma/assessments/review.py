@@ -1,0 +1,51 @@
+"""Review states as in ODK Central: supervisors approve, reject or flag; edits are set by the system."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from bma.assessments.models import (
+    DistrictAssessment,
+    ReviewEvent,
+    ReviewState,
+    SpotCheckVisit,
+    VillageAssessment,
+)
+from bma.core.errors import BmaError, codes
+
+NEEDS_COMMENT = {ReviewState.HAS_ISSUES, ReviewState.REJECTED}
+SUPERVISOR_STATES = {ReviewState.HAS_ISSUES, ReviewState.APPROVED, ReviewState.REJECTED}
+OWNER_FIELD = {
+    VillageAssessment: "village_assessment",
+    DistrictAssessment: "district_assessment",
+    SpotCheckVisit: "spot_check_visit",
+}
+
+
+def review_event(assessment, from_state: str, to_state: str, actor=None, comment: str = "") -> ReviewEvent:
+    return ReviewEvent(
+        **{OWNER_FIELD[type(assessment)]: assessment},
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        comment=comment,
+    )
+
+
+@transaction.atomic
+def assessment_review(assessment, to_state: str, user, comment: str = ""):
+    """Set a review state chosen by a supervisor, with the comment the state needs; every change is recorded."""
+    to_state = ReviewState(to_state)
+    comment = (comment or "").strip()
+    if to_state not in SUPERVISOR_STATES:
+        raise BmaError(codes.INVALID_INPUT, f"'{to_state.label}' is set by the system, not by a reviewer.")
+    if to_state in NEEDS_COMMENT and not comment:
+        raise BmaError(codes.INVALID_INPUT, f"Say why: a comment is required to mark an assessment '{to_state.label}'.")
+    locked = type(assessment).objects.select_for_update().get(pk=assessment.pk)
+    if locked.review_state == to_state:
+        return locked
+    review_event(locked, locked.review_state, to_state, user, comment).save()
+    locked.review_state = to_state
+    locked.save(update_fields=["review_state", "updated_at"])
+    assessment.review_state = to_state
+    return locked

@@ -1,0 +1,122 @@
+"""The review desk, driven through the admin as each persona."""
+
+import pytest
+from django.urls import reverse
+
+from bma.assessments import models as m
+from tests import factories
+from tests.assessments.test_store import receive  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+LIST = "admin:assessments_villageassessment_changelist"
+
+
+@pytest.fixture
+def assessed(receive, personas):  # noqa: F811
+    receive("b2_2026112202.xml")
+    return m.VillageAssessment.objects.get()
+
+
+@pytest.fixture
+def khatlon_supervisor(personas):
+    user = factories.make_user("khatlon-sup", "supervisor")
+    factories.assign(user, personas.geo.khatlon, personas.round, "supervisor")
+    return user
+
+
+def test_each_persona_sees_what_it_should(client, assessed, personas, khatlon_supervisor):
+    change = reverse("admin:assessments_villageassessment_change", args=[assessed.pk])
+    for user, listed, page in (
+        (personas.supervisor, 1, 200),
+        (personas.coordinator, 1, 200),
+        (personas.administrator, 1, 200),
+        (khatlon_supervisor, 0, 302),  # not theirs: the admin sends them back to the index
+    ):
+        client.force_login(user)
+        assert client.get(reverse(LIST)).context["cl"].result_count == listed, user
+        assert client.get(change).status_code == page, user
+    for user in (personas.enumerator, personas.outsider):
+        client.force_login(user)
+        assert client.get(reverse(LIST)).status_code == 302
+        assert client.get(change).status_code == 302
+
+
+def test_bulk_approve_and_reject_needs_a_comment_and_history_is_kept(client, assessed, personas):
+    client.force_login(personas.supervisor)
+    client.post(reverse(LIST), {"action": "reject", "_selected_action": [assessed.pk], "comment": ""}, follow=True)
+    assessed.refresh_from_db()
+    assert assessed.review_state == m.ReviewState.RECEIVED
+    client.post(
+        reverse(LIST), {"action": "mark_has_issues", "_selected_action": [assessed.pk], "comment": "Totals unclear"}
+    )
+    client.post(reverse(LIST), {"action": "approve", "_selected_action": [assessed.pk], "comment": ""})
+    assessed.refresh_from_db()
+    assert assessed.review_state == m.ReviewState.APPROVED
+    history = list(assessed.review_events.order_by("pk").values_list("from_state", "to_state", "comment", "actor"))
+    assert history == [
+        ("received", "has_issues", "Totals unclear", personas.supervisor.pk),
+        ("has_issues", "approved", "", personas.supervisor.pk),
+    ]
+    page = client.get(reverse("admin:assessments_villageassessment_change", args=[assessed.pk])).content.decode()
+    assert "Totals unclear" in page
+
+
+def test_khatlon_supervisor_cannot_act_on_sughd_assessments(client, assessed, khatlon_supervisor):
+    client.force_login(khatlon_supervisor)
+    client.post(reverse(LIST), {"action": "approve", "_selected_action": [assessed.pk]})
+    assessed.refresh_from_db()
+    assert assessed.review_state == m.ReviewState.RECEIVED
+
+
+def test_an_edit_sets_the_state_to_edited_with_a_system_event(receive, assessed):  # noqa: F811
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c</instanceID>": "uuid:e2</instanceID>"
+            "<deprecatedID>uuid:342071ed-911c-4e50-9659-3f73b09c383c</deprecatedID>",
+        },
+    )
+    assessed.refresh_from_db()
+    assert assessed.review_state == m.ReviewState.EDITED
+    assert assessed.review_events.get().actor is None
+
+
+def test_assessment_page_reads_like_the_interview(client, assessed, personas):
+    client.force_login(personas.supervisor)
+    response = client.get(reverse("admin:assessments_villageassessment_change", args=[assessed.pk]))
+    page = response.content.decode()
+    assert "International migrant workers" in page and "Internal out-migrants (left)" in page
+    assert "Afghanistan 9" in page and "Expiration or high cost of work permits" in page
+    assert "Hospital" in page and "11-15 km" in page
+    assert "Form filled implausibly fast" in page or "minutes" in page
+    assert "&lt;instanceID&gt;uuid:342071ed" in page  # the raw submission, escaped
+
+
+def test_search_finds_a_village_by_its_tajik_or_russian_name(client, assessed, personas):
+    client.force_login(personas.supervisor)
+    for query in ("Ошоба", "Oshoba", "V-ASH-0001"):
+        assert client.get(reverse(LIST), {"q": query}).context["cl"].result_count == 1, query
+
+
+def test_filter_by_open_issues_and_state_counts(client, assessed, personas):
+    client.force_login(personas.supervisor)
+    response = client.get(reverse(LIST), {"open_issues": "yes"})
+    assert response.context["cl"].result_count == 1
+    assert ("Received", 1) in response.context["state_counts"]
+    assert client.get(reverse(LIST), {"open_issues": "no"}).context["cl"].result_count == 0
+
+
+def test_photos_are_shown_only_to_who_may_see_the_assessment(client, personas, receive, khatlon_supervisor):  # noqa: F811
+    from bma.submissions.models import Submission, SubmissionAttachment
+
+    receive("b2_2026112202.xml")
+    submission = Submission.objects.get()
+    photo = SubmissionAttachment.objects.create(
+        submission=submission, filename="p.jpg", content_type="image/jpeg", content=b"\xff\xd8jpeg", size=6, sha256="x"
+    )
+    url = reverse("admin:assessments_attachment", args=[photo.pk])
+    client.force_login(personas.supervisor)
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == b"\xff\xd8jpeg"
+    client.force_login(khatlon_supervisor)
+    assert client.get(url).status_code == 403
