@@ -18,4 +18,5 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("api/", include("bma.api.urls")),
     path("", include("bma.submissions.urls")),
+    path("", include("bma.exports.urls")),
 ]

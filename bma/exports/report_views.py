@@ -1,0 +1,110 @@
+"""The round report as a printable page, as XLSX, and (in apis.py) as JSON."""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from bma.exports.report import previous_round_of, round_figures
+from bma.exports.svg import bar_chart
+from bma.rounds.models import Round
+from bma.rounds.roles import user_sees_everything
+
+
+def _figures_for(request, number: int) -> dict:
+    if not user_sees_everything(request.user):
+        raise PermissionDenied("The round report is for coordinators.")
+    round_ = get_object_or_404(Round, number=number)
+    include_unapproved = request.GET.get("include") == "unapproved"
+    return round_figures(round_, include_unapproved, previous_round_of(round_))
+
+
+@login_required
+def report_page(request, number: int):
+    figures = _figures_for(request, number)
+    charts = {}
+    for pop in figures["populations"]:
+        code = pop["code"]
+        charts[code] = {
+            "provinces": bar_chart([(p["province"], p["share"]) for p in pop["by_province"]], unit="%"),
+            "yearly": bar_chart([(str(y["year"]), y["total"]) for y in pop["yearly"]]),
+            "reasons": bar_chart([(r["reason"], r["share"]) for r in pop["reasons"]], unit="%"),
+            "countries": bar_chart([(c["country"], c["total"]) for c in pop.get("top_countries", [])]),
+        }
+    services = figures["services"]
+    charts["services"] = bar_chart([(s["service"], s["no"]) for s in services["availability"]], unit="%")
+    return render(request, "exports/report.html", {"f": figures, "charts": charts})
+
+
+def figures_workbook(figures: dict) -> bytes:
+    """The report's tables, one sheet each, for coordinators who lay out the published report."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+
+    def sheet(name, header, rows):
+        ws = book.add_worksheet(name[:31])
+        ws.write_row(0, 0, header, bold)
+        for index, row in enumerate(rows, start=1):
+            ws.write_row(index, 0, row)
+
+    sheet(
+        "summary",
+        ["figure", "value"],
+        [
+            ["round", figures["round"]["number"]],
+            ["basis", figures["basis"]],
+            ["communities", figures["communities"]],
+            ["key informants", figures["informants"]["total"]],
+            *[[f"informants {sex} %", share] for sex, share in figures["informants"]["share_by_sex"].items()],
+            *[[f"{p['label']} total", p["total"]] for p in figures["populations"]],
+            *[[f"{p['label']} communities reporting %", p["share_of_communities"]] for p in figures["populations"]],
+        ],
+    )
+    for p in figures["populations"]:
+        code = p["code"]
+        sheet(
+            f"{code} provinces",
+            ["province", "total", "share %"],
+            [[r["province"], r["total"], r["share"]] for r in p["by_province"]],
+        )
+        sheet(
+            f"{code} districts",
+            ["district", "total", "share %"],
+            [[r["district"], r["total"], r["share"]] for r in p["top_districts"]],
+        )
+        sheet(
+            f"{code} yearly", ["year", "total", "change %"], [[r["year"], r["total"], r["change"]] for r in p["yearly"]]
+        )
+        sheet(f"{code} reasons", ["reason", "share %"], [[r["reason"], r["share"]] for r in p["reasons"]])
+        if "top_countries" in p:
+            sheet(f"{code} countries", ["country", "total"], [[r["country"], r["total"]] for r in p["top_countries"]])
+        if "migration_types" in p:
+            sheet(f"{code} types", ["type", "share %"], [[r["type"], r["share"]] for r in p["migration_types"]])
+    services = figures["services"]
+    sheet(
+        "services", ["service", "yes %", "no %"], [[s["service"], s["yes"], s["no"]] for s in services["availability"]]
+    )
+    codes = [c for c in services["distance_households"][0] if c not in ("band", "code")]
+    sheet(
+        "distance households",
+        ["distance", *codes],
+        [[r["band"], *[r[c] for c in codes]] for r in services["distance_households"]],
+    )
+    book.close()
+    return buffer.getvalue()
+
+
+@login_required
+def report_xlsx(request, number: int):
+    figures = _figures_for(request, number)
+    response = HttpResponse(
+        figures_workbook(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.xlsx"'
+    return response

@@ -1,0 +1,32 @@
+"""Inline SVG charts for the round report (pure; no JavaScript, no CDN, prints as it shows)."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+BAR_COLOUR = "#0033a0"  # IOM blue
+
+
+def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 520, bar_height: int = 18) -> str:
+    """Horizontal bars, one per (label, value), labelled with the value."""
+    if not items:
+        return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
+    label_width, value_width = 190, 70
+    scale_width = width - label_width - value_width
+    largest = max((value for _, value in items), default=0) or 1
+    height = len(items) * (bar_height + 6) + 4
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'font-family="sans-serif" font-size="12">'
+    ]
+    for index, (label, value) in enumerate(items):
+        y = 2 + index * (bar_height + 6)
+        length = max(1, round(scale_width * (value or 0) / largest))
+        shown = f"{value:,.0f}{unit}" if float(value).is_integer() else f"{value:,.1f}{unit}"
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + bar_height - 5}" text-anchor="end">{escape(str(label))}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" fill="{BAR_COLOUR}"/>'
+            f'<text x="{label_width + length + 4}" y="{y + bar_height - 5}">{escape(shown)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
