@@ -165,3 +165,46 @@ def published_forms(db, built_forms):
     from bma.xforms.services import form_publish
 
     return {built.form_id: form_publish(built, b"")[0] for built in built_forms.values()}
+
+
+# --- Submissions sent through the real intake ------------------------------------------------------
+
+SUBMISSION_FIXTURES = REPO_ROOT / "tests" / "assessments" / "fixtures"
+
+
+@pytest.fixture
+def receive(personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process):
+    """Send a fixture submission (tests/assessments/fixtures) through intake and processing, in-process."""
+    from bma.submissions.services import submission_receive
+
+    def send(name, replace=None):
+        payload = (SUBMISSION_FIXTURES / name).read_text(encoding="utf-8")
+        for old, new in (replace or {}).items():
+            payload = payload.replace(old, new)
+        with django_capture_on_commit_callbacks(execute=True):
+            result = submission_receive(payload=payload.encode(), files=[], user=personas.enumerator)
+        result.submission.refresh_from_db()
+        return result.submission
+
+    return send
+
+
+@pytest.fixture
+def two_villages(receive, personas):
+    """Two approved B2 assessments in Asht (Oshoba and Shaydon), as the report tests use them."""
+    from bma.assessments import models as am
+
+    receive("b2_2026112202.xml")
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:v2",
+            "<village>V-ASH-0001</village>": "<village>V-ASH-0002</village>",
+            "<imw_present>yes</imw_present>": "<imw_present>no</imw_present>",
+            "<ki_sex>male</ki_sex>": "<ki_sex>female</ki_sex>",
+            "<svc_clinic>yes</svc_clinic>": "<svc_clinic>no</svc_clinic><svc_clinic_distance>6_10</svc_clinic_distance>"
+            "<svc_clinic_households>300</svc_clinic_households>",
+        },
+    )
+    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
+    return personas.round

@@ -14,5 +14,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include("bma.geo.apis")),
     path("", include("bma.rounds.apis")),
+    path("", include("bma.assessments.apis")),
     path("", include("bma.exports.apis")),
 ]

@@ -1,10 +1,15 @@
 from django.shortcuts import get_object_or_404
-from django.urls import path
+from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bma.api.permissions import IsCoordinator
+from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.report import previous_round_of, round_figures
+from bma.exports.services import export_job_start
 from bma.rounds.models import Round
 
 
@@ -16,10 +21,79 @@ class RoundReportApi(APIView):
 
     permission_classes = [IsCoordinator]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="round_report")
     def get(self, request, number: int):
         round_ = get_object_or_404(Round, number=number)
         include = request.query_params.get("include") == "unapproved"
         return Response(round_figures(round_, include, previous_round_of(round_)))
 
 
-urlpatterns = [path("rounds/<int:number>/report/", RoundReportApi.as_view(), name="round-report")]
+class ExportJobOutput(serializers.ModelSerializer):
+    round = serializers.IntegerField(source="round.number")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "round",
+            "format",
+            "include_unapproved",
+            "include_personal",
+            "hxl",
+            "state",
+            "progress",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, job) -> str | None:
+        if job.state != ExportState.DONE:
+            return None
+        return self.context["request"].build_absolute_uri(reverse("export-download", args=[job.pk]))
+
+
+class ExportJobInput(serializers.Serializer):
+    round = serializers.IntegerField(help_text="Round number")
+    format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.XLSX)
+    include_unapproved = serializers.BooleanField(default=False)
+    include_personal = serializers.BooleanField(default=False)
+    hxl = serializers.BooleanField(default=False)
+
+
+class ExportJobListApi(APIView):
+    """Start a round dataset export (202, then poll its progress), or list the exports."""
+
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(responses={200: ExportJobOutput(many=True)}, operation_id="exports_list")
+    def get(self, request):
+        jobs = ExportJob.objects.select_related("round")[:100]
+        return Response(ExportJobOutput(jobs, many=True, context={"request": request}).data)
+
+    @extend_schema(request=ExportJobInput, responses={202: ExportJobOutput}, operation_id="exports_start")
+    def post(self, request):
+        data = ExportJobInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        round_ = get_object_or_404(Round, number=values.pop("round"))
+        job = export_job_start(round=round_, user=request.user, **values)
+        return Response(ExportJobOutput(job, context={"request": request}).data, status=202)
+
+
+class ExportJobApi(APIView):
+    permission_classes = [IsCoordinator]
+
+    @extend_schema(responses={200: ExportJobOutput}, operation_id="exports_detail")
+    def get(self, request, job_id: int):
+        job = get_object_or_404(ExportJob.objects.select_related("round"), pk=job_id)
+        return Response(ExportJobOutput(job, context={"request": request}).data)
+
+
+urlpatterns = [
+    path("rounds/<int:number>/report/", RoundReportApi.as_view(), name="round-report"),
+    path("exports/", ExportJobListApi.as_view(), name="export-list"),
+    path("exports/<int:job_id>/", ExportJobApi.as_view(), name="export-detail"),
+]

@@ -108,3 +108,18 @@ def report_xlsx(request, number: int):
     )
     response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.xlsx"'
     return response
+
+
+@login_required
+def export_download(request, job_id: int):
+    from django.http import FileResponse, Http404
+
+    from bma.exports.models import ExportJob, ExportState
+    from bma.exports.services import export_job_visible_to
+
+    job = get_object_or_404(ExportJob, pk=job_id)
+    if not export_job_visible_to(job, request.user):
+        raise PermissionDenied
+    if job.state != ExportState.DONE or not job.file:
+        raise Http404("This export is not ready yet.")
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])

@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ADMINISTRATOR: ["*"],
 }
 
+# Never granted through a role, only to named people: informants' names and phones.
+PERSONAL_DATA_PERMISSIONS = {"assessments.view_personal_data"}
+
 # Roles whose holders see every area; the others see only what their assignments cover.
 UNSCOPED_ROLES = {Role.COORDINATOR, Role.ADMINISTRATOR}
 
@@ -64,7 +67,7 @@ def _matching_permissions(patterns: list[str]) -> list[Permission]:
     chosen = []
     for perm in perms:
         full = f"{perm.content_type.app_label}.{perm.codename}"
-        if any(fnmatch(full, p) for p in patterns):
+        if full not in PERSONAL_DATA_PERMISSIONS and any(fnmatch(full, p) for p in patterns):
             chosen.append(perm)
     return chosen
 

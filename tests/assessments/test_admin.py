@@ -5,14 +5,13 @@ from django.urls import reverse
 
 from bma.assessments import models as m
 from tests import factories
-from tests.assessments.test_store import receive  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 LIST = "admin:assessments_villageassessment_changelist"
 
 
 @pytest.fixture
-def assessed(receive, personas):  # noqa: F811
+def assessed(receive, personas):
     receive("b2_2026112202.xml")
     return m.VillageAssessment.objects.get()
 
@@ -68,7 +67,7 @@ def test_khatlon_supervisor_cannot_act_on_sughd_assessments(client, assessed, kh
     assert assessed.review_state == m.ReviewState.RECEIVED
 
 
-def test_an_edit_sets_the_state_to_edited_with_a_system_event(receive, assessed):  # noqa: F811
+def test_an_edit_sets_the_state_to_edited_with_a_system_event(receive, assessed):
     receive(
         "b2_2026112202.xml",
         {
@@ -106,7 +105,7 @@ def test_filter_by_open_issues_and_state_counts(client, assessed, personas):
     assert client.get(reverse(LIST), {"open_issues": "no"}).context["cl"].result_count == 0
 
 
-def test_photos_are_shown_only_to_who_may_see_the_assessment(client, personas, receive, khatlon_supervisor):  # noqa: F811
+def test_photos_are_shown_only_to_who_may_see_the_assessment(client, personas, receive, khatlon_supervisor):
     from bma.submissions.models import Submission, SubmissionAttachment
 
     receive("b2_2026112202.xml")

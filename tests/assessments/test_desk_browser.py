@@ -5,7 +5,6 @@ import shutil
 import pytest
 
 from bma.assessments import models as m
-from tests.assessments.test_store import receive  # noqa: F401  (fixture)
 from tests.support import require
 
 CHROMIUM = "/usr/bin/chromium"
@@ -13,7 +12,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_server, receive, personas):  # noqa: F811
+def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_server, receive, personas):
     require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

@@ -8,24 +8,9 @@ from django.core.management import call_command
 from bma.assessments import models as m
 from bma.pipeline.services import submission_process
 from bma.submissions.models import ProcessingState, Submission
-from bma.submissions.services import submission_receive
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receive(personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process):
-    def send(name, replace=None):
-        payload = (FIXTURES / name).read_text(encoding="utf-8")
-        for old, new in (replace or {}).items():
-            payload = payload.replace(old, new)
-        with django_capture_on_commit_callbacks(execute=True):
-            result = submission_receive(payload=payload.encode(), files=[], user=personas.enumerator)
-        result.submission.refresh_from_db()
-        return result.submission
-
-    return send
 
 
 def snapshot(assessment):

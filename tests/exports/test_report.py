@@ -7,27 +7,8 @@ from openpyxl import load_workbook
 
 from bma.assessments import models as am
 from bma.exports.report import round_figures
-from tests.assessments.test_store import receive  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def two_villages(receive, personas):  # noqa: F811
-    receive("b2_2026112202.xml")
-    receive(
-        "b2_2026112202.xml",
-        {
-            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:v2",
-            "<village>V-ASH-0001</village>": "<village>V-ASH-0002</village>",
-            "<imw_present>yes</imw_present>": "<imw_present>no</imw_present>",
-            "<ki_sex>male</ki_sex>": "<ki_sex>female</ki_sex>",
-            "<svc_clinic>yes</svc_clinic>": "<svc_clinic>no</svc_clinic><svc_clinic_distance>6_10</svc_clinic_distance>"
-            "<svc_clinic_households>300</svc_clinic_households>",
-        },
-    )
-    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
-    return personas.round
 
 
 def population(figures, code):

@@ -14,7 +14,6 @@ from bma.validation.services import (
     spot_check_summary,
 )
 from bma.xforms.models import ListFile
-from tests.assessments.test_store import receive  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ def codes_of(assessment):
     return sorted(assessment.issues.values_list("code", flat=True))
 
 
-def test_processing_runs_the_rules_and_stores_issues(receive):  # noqa: F811
+def test_processing_runs_the_rules_and_stores_issues(receive):
     receive("b2_2026112202.xml")
     assessment = am.VillageAssessment.objects.get()
     # The engine filled the form in under a second: too fast for a real interview.
@@ -33,7 +32,7 @@ def test_processing_runs_the_rules_and_stores_issues(receive):  # noqa: F811
     assert "minutes" in issue.message or "minute" in issue.message
 
 
-def test_rerunning_the_rules_keeps_decisions_and_adds_no_duplicates(receive, personas):  # noqa: F811
+def test_rerunning_the_rules_keeps_decisions_and_adds_no_duplicates(receive, personas):
     receive("b2_2026112202.xml")
     issue = QualityIssue.objects.get(code="filled_too_fast")
     issue_waive(issue, personas.supervisor, "Interview was done by phone beforehand.")
@@ -43,7 +42,7 @@ def test_rerunning_the_rules_keeps_decisions_and_adds_no_duplicates(receive, per
     assert again.count() == 1 and again.get().state == IssueState.WAIVED
 
 
-def test_an_issue_that_no_longer_applies_is_removed_when_open(receive):  # noqa: F811
+def test_an_issue_that_no_longer_applies_is_removed_when_open(receive):
     receive("b2_2026112202.xml", {"<households>420</households>": "<households>1</households>"})
     assert "implausible_for_households" in codes_of(am.VillageAssessment.objects.get())
     receive(
@@ -56,7 +55,7 @@ def test_an_issue_that_no_longer_applies_is_removed_when_open(receive):  # noqa:
     assert "implausible_for_households" not in codes_of(am.VillageAssessment.objects.get())
 
 
-def test_decisions_need_a_note_and_happen_once(receive, personas):  # noqa: F811
+def test_decisions_need_a_note_and_happen_once(receive, personas):
     receive("b2_2026112202.xml")
     issue = QualityIssue.objects.get(code="filled_too_fast")
     with pytest.raises(BmaError, match="a note is required"):
@@ -66,7 +65,7 @@ def test_decisions_need_a_note_and_happen_once(receive, personas):  # noqa: F811
         issue_waive(issue, personas.supervisor, "again")
 
 
-def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):  # noqa: F811
+def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):
     receive("b2_2026112202.xml")
     receive("b1_2026112202.xml")
     b1 = am.DistrictAssessment.objects.get()
@@ -74,7 +73,7 @@ def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):  # noqa: F811
     assert issue.details == {"b1": 900, "b2": 140}
 
 
-def test_supervisor_resolves_issues_in_the_admin_with_a_note(client, receive, personas):  # noqa: F811
+def test_supervisor_resolves_issues_in_the_admin_with_a_note(client, receive, personas):
     receive("b2_2026112202.xml")
     issue = QualityIssue.objects.get(code="filled_too_fast")
     client.force_login(personas.supervisor)
@@ -91,7 +90,7 @@ def test_supervisor_resolves_issues_in_the_admin_with_a_note(client, receive, pe
     )
 
 
-def test_supervisor_of_another_province_sees_no_issues_here(client, receive, personas):  # noqa: F811
+def test_supervisor_of_another_province_sees_no_issues_here(client, receive, personas):
     from tests import factories
 
     receive("b2_2026112202.xml")
@@ -102,7 +101,7 @@ def test_supervisor_of_another_province_sees_no_issues_here(client, receive, per
     assert response.context["cl"].result_count == 0
 
 
-def _assess_many(receive, villages):  # noqa: F811
+def _assess_many(receive, villages):
     for index, code in enumerate(villages):
         receive(
             "b2_2026112202.xml",
@@ -113,7 +112,7 @@ def _assess_many(receive, villages):  # noqa: F811
         )
 
 
-def test_sample_is_stratified_reproducible_and_feeds_the_spot_check_list(receive, personas):  # noqa: F811
+def test_sample_is_stratified_reproducible_and_feeds_the_spot_check_list(receive, personas):
     _assess_many(receive, ["V-ASH-0001", "V-ASH-0002", "V-ASH-0003"])
     first = spot_check_sample_draw(personas.round, share=0.1, min_per_district=2, seed=42)
     again = spot_check_sample_draw(personas.round, share=0.1, min_per_district=2, seed=42)
@@ -124,7 +123,7 @@ def test_sample_is_stratified_reproducible_and_feeds_the_spot_check_list(receive
     assert all(code in csv for code in villages(first))
 
 
-def test_spot_check_visit_confirms_and_endorses_or_flags_a_major_discrepancy(receive, personas):  # noqa: F811
+def test_spot_check_visit_confirms_and_endorses_or_flags_a_major_discrepancy(receive, personas):
     receive("b2_2026112202.xml")
     spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
     receive("spot_check_2026112202.xml")

@@ -1,0 +1,55 @@
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from bma.exports.models import ExportJob, ExportState
+from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Adding an export starts it in the worker; the list shows progress and the download link."""
+
+    list_display = (
+        "round",
+        "format",
+        "include_unapproved",
+        "include_personal",
+        "state",
+        "progress",
+        "download",
+        "created_at",
+    )
+    list_filter = ("state", "format", "round")
+    fields = ("round", "format", "include_unapproved", "include_personal", "hxl")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj else ()
+
+    @admin.display(description="File")
+    def download(self, job):
+        if job.state != ExportState.DONE:
+            return job.error[:80] if job.error else "…"
+        return format_html('<a href="{}">Download</a>', reverse("export-download", args=[job.pk]))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and not request.user.has_perm(PERSONAL_DATA_PERMISSION):
+            field = form.base_fields["include_personal"]
+            field.disabled = True
+            field.help_text = "You do not have the personal-data permission."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        job = export_job_start(
+            round=obj.round,
+            user=request.user,
+            format=obj.format,
+            include_unapproved=obj.include_unapproved,
+            include_personal=obj.include_personal,
+            hxl=obj.hxl,
+        )
+        obj.pk = job.pk
+        self.message_user(request, "The export is being built; refresh this page to see its progress.", messages.INFO)

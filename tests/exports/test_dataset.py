@@ -1,0 +1,76 @@
+"""Round datasets: XLSX and CSV, a codebook, personal data only with the permission, built as a job."""
+
+import csv
+import io
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from bma.core.errors import BmaError
+from bma.exports.dataset import write_csv_zip, write_xlsx
+from bma.exports.models import ExportJob, ExportState
+from bma.exports.services import export_job_start
+
+pytestmark = pytest.mark.django_db
+
+
+def test_xlsx_has_a_wide_row_per_village_long_tables_and_a_codebook(two_villages):
+    out = io.BytesIO()
+    write_xlsx(out, two_villages, hxl=True)
+    book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
+    assert {"villages", "countries", "reasons", "yearly", "services", "informants", "codebook"} <= set(book.sheetnames)
+    assert "informant_contacts" not in book.sheetnames
+    rows = list(book["villages"].iter_rows(values_only=True))
+    header, hxl, *villages = rows
+    assert hxl[header.index("village_code")] == "#loc+code"
+    first = dict(zip(header, villages[0], strict=False))
+    assert (first["village_code"], first["province"], first["households"], first["imw_total"]) == (
+        "V-ASH-0001",
+        "Sughd",
+        420,
+        12,
+    )
+    assert (first["informants"], first["informants_female"], first["ret_2023"]) == (2, 1, None)
+    assert len(villages) == 2
+    codebook = {(r[0], r[1]) for r in book["codebook"].iter_rows(min_row=2, values_only=True)}
+    assert ("villages", "imw_total") in codebook and ("codes", "reason=work_permit") in codebook
+
+
+def test_csv_zip_has_the_same_tables(two_villages):
+    out = io.BytesIO()
+    write_csv_zip(out, two_villages)
+    archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    assert {"villages.csv", "countries.csv", "codebook.csv"} <= set(archive.namelist())
+    countries = list(csv.reader(io.TextIOWrapper(archive.open("countries.csv"), encoding="utf-8-sig")))
+    assert countries[0] == ["village_code", "population", "country", "count"]
+    assert ["V-ASH-0001", "imw", "AF", "9"] in countries
+
+
+def test_personal_data_needs_the_permission(two_villages, personas):
+    with pytest.raises(BmaError, match="personal-data permission"):
+        export_job_start(round=two_villages, user=personas.coordinator, include_personal=True)
+    out = io.BytesIO()
+    write_xlsx(out, two_villages, include_personal=True)
+    book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
+    phones = [r[3] for r in book["informant_contacts"].iter_rows(min_row=2, values_only=True)]
+    assert "+992 92 555 1234" in phones
+
+
+def test_export_job_runs_in_the_worker_and_is_downloaded(
+    client, two_villages, personas, tasks_in_process, django_capture_on_commit_callbacks
+):
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/exports/", {"round": two_villages.number, "format": "csv"}, content_type="application/json"
+        )
+    assert response.status_code == 202
+    job = ExportJob.objects.get(pk=response.json()["id"])
+    assert (job.state, job.progress) == (ExportState.DONE, 100)
+    status = client.get(f"/api/exports/{job.pk}/").json()
+    download = client.get(status["download_url"])
+    assert download.status_code == 200
+    assert "villages.csv" in zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    client.force_login(personas.supervisor)
+    assert client.get(f"/exports/{job.pk}/download/").status_code == 403
