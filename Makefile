@@ -30,6 +30,7 @@ demo-data: install
 	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer --demo-villages
 	$(DEMO_ENV) $(BIN)/python manage.py demo_users
 	$(DEMO_ENV) $(BIN)/python manage.py publish_forms
+	$(DEMO_ENV) $(BIN)/python manage.py demo_round
 
 demo: demo-data
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,0 +1,214 @@
+"""A synthetic round shaped like the published Round 2 report, sent through the real OpenRosa intake.
+
+About 900 communities in the report's 12 districts and cities, about three informants each (70% men),
+each population present in roughly the share of communities the report gives, countries, reasons,
+services and distances in similar proportions. Seeded, so every demo looks the same.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from bma.xforms import codelists as cl
+
+# The 12 districts and cities of the Round 2 report, with their share of the communities.
+DEMO_DISTRICTS = {
+    "TJ-RA-RUD": 0.16,
+    "TJ-KT-BOK": 0.10,
+    "TJ-SU-KHU": 0.10,
+    "TJ-GB-KHO": 0.05,
+    "TJ-KT-PAN": 0.09,
+    "TJ-KT-KUL": 0.10,
+    "TJ-GB-VAN": 0.06,
+    "TJ-RA-VAH": 0.10,
+    "TJ-DU-FIR": 0.06,
+    "TJ-DU-SIN": 0.06,
+    "TJ-DU-SHO": 0.06,
+    "TJ-DU-ISM": 0.06,
+}
+# Share of communities reporting each population, and the typical size when present (report figures).
+PRESENCE = {"imw": 0.06, "ret": 0.95, "emi": 0.93, "imi": 0.08, "ioi": 0.11}
+TYPICAL = {"imw": 45, "ret": 140, "emi": 270, "imi": 25, "ioi": 80}
+COUNTRY_WEIGHTS = {
+    "imw": {"AF": 47, "CN": 22, "UZ": 13, "RU": 9, "US": 3, "TR": 2, "IR": 2, "PK": 2},
+    "ret": {"RU": 90, "KZ": 4, "TR": 2, "UZ": 1, "KR": 1, "AE": 1, "DE": 1},
+    "emi": {"RU": 93, "KZ": 2, "TR": 1, "KR": 1, "AE": 1, "US": 1, "DE": 1},
+}
+REASON_WEIGHTS = {
+    "imw": {
+        "employment": 37,
+        "conflict_security": 23,
+        "sanctions": 12,
+        "mobilization": 8,
+        "family": 3,
+        "other": 16,
+        "currency": 1,
+    },
+    "ret": {
+        "work_permit": 34,
+        "family": 24,
+        "deportation": 13,
+        "currency": 10,
+        "mobilization": 6,
+        "conflict_security": 4,
+        "sanctions": 4,
+        "personal": 2,
+        "covid": 1,
+        "other": 2,
+    },
+    "emi": {"economic": 86, "medical": 6, "education": 4, "conflict_security": 1, "covid": 1, "other": 1, "unknown": 1},
+    "imi": {"economic": 42, "unknown": 26, "housing": 19, "climate": 7, "better_living": 5, "marriage": 1},
+    "ioi": {"housing": 75, "economic": 15, "unknown": 6, "climate": 2, "better_living": 1, "family": 1},
+}
+TYPE_WEIGHTS = {"long_term": 61, "seasonal": 22, "unknown": 15, "other": 2}
+SERVICE_AVAILABLE = {"clinic": 0.68, "hospital": 0.19, "market": 0.30, "water": 0.92, "school": 0.88, "internet": 0.90}
+DISTANCE_WEIGHTS = {
+    "clinic": {"0_5": 60, "6_10": 25, "11_15": 8, "16_20": 4, "21_25": 2, "over_25": 1},
+    "hospital": {"0_5": 35, "6_10": 25, "11_15": 10, "16_20": 8, "21_25": 7, "over_25": 15},
+    "market": {"0_5": 55, "6_10": 25, "11_15": 10, "16_20": 5, "21_25": 2, "over_25": 3},
+    "water": {"0_5": 90, "6_10": 10},
+    "school": {"0_5": 90, "6_10": 10},
+    "internet": {"0_5": 80, "6_10": 15, "11_15": 5},
+}
+INFORMANT_TYPE_WEIGHTS = {
+    "local_authority": 40,
+    "entrepreneur": 20,
+    "humanitarian": 10,
+    "statistics": 8,
+    "migration_agency": 8,
+    "employment_agency": 6,
+    "migration_employment": 4,
+    "other": 4,
+}
+SYLLABLES = [
+    "ob",
+    "shah",
+    "dar",
+    "kan",
+    "sar",
+    "qal",
+    "nav",
+    "bog",
+    "chash",
+    "mai",
+    "zar",
+    "gul",
+    "tut",
+    "sang",
+    "rud",
+    "kish",
+    "lak",
+    "dasht",
+    "ravon",
+    "kho",
+    "pan",
+    "bun",
+    "yak",
+    "nur",
+    "sho",
+    "mir",
+    "bek",
+]
+ENDINGS = ["obod", "don", "kent", "teppa", "qishloq", "bog", "dara", "ravot", "chashma", "zor"]
+FORM_VERSION = "2026112202"
+
+
+def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def village_name(rng: random.Random) -> str:
+    return (rng.choice(SYLLABLES) + rng.choice(SYLLABLES) + rng.choice(ENDINGS)).capitalize()
+
+
+@dataclass
+class DemoVillage:
+    code: str
+    district_code: str
+    province_code: str
+    latitude: float
+    longitude: float
+
+
+def _el(name: str, value) -> str:
+    return f"<{name}>{escape(str(value))}</{name}>" if value not in (None, "") else f"<{name}/>"
+
+
+def b2_xml(rng: random.Random, village: DemoVillage, round_number: int, visit_date: str) -> bytes:
+    households = rng.randint(80, 900)
+    parts = [
+        f'<data xmlns:orx="http://openrosa.org/xforms" id="bma_b2" version="{FORM_VERSION}">',
+        _el("started", f"{visit_date}T09:{rng.randint(0, 20):02d}:00.000+05:00"),
+        _el("ended", f"{visit_date}T10:{rng.randint(0, 50):02d}:00.000+05:00"),
+        _el("round", round_number),
+        _el("province", village.province_code),
+        _el("district", village.district_code),
+        _el("village", village.code),
+        _el("visit_date", visit_date),
+        _el(
+            "gps",
+            f"{village.latitude + rng.uniform(-0.005, 0.005):.6f} {village.longitude + rng.uniform(-0.005, 0.005):.6f} 900 6",
+        ),
+    ]
+    for _ in range(rng.choice([2, 3, 3, 3, 4])):
+        kind = _pick(rng, INFORMANT_TYPE_WEIGHTS)
+        parts.append(
+            "<ki>"
+            + _el("ki_sex", "male" if rng.random() < 0.7 else "female")
+            + _el("ki_type", kind)
+            + (_el("ki_type_other", "Teacher") if kind == "other" else "")
+            + "<ki_contact><ki_name/><ki_phone/></ki_contact></ki>"
+        )
+    parts.append(_el("households", households))
+    for pop in cl.POPULATION_CODES:
+        present = rng.random() < PRESENCE[pop]
+        if not present:
+            parts.append(f"<{pop}>{_el(f'{pop}_present', 'no')}</{pop}>")
+            continue
+        total = max(1, int(rng.lognormvariate(0, 0.6) * TYPICAL[pop]))
+        total = min(total, households * 3)
+        block = [_el(f"{pop}_present", "yes"), _el(f"{pop}_total", total)]
+        level = total
+        for year in reversed(cl.YEARS):
+            block.append(_el(f"{pop}_y{year}", level))
+            level = max(0, int(level / rng.uniform(0.8, 1.4)))
+        if pop in cl.INTERNATIONAL_POPULATIONS:
+            remaining = total
+            for country in dict.fromkeys(
+                rng.choices(list(COUNTRY_WEIGHTS[pop]), weights=list(COUNTRY_WEIGHTS[pop].values()), k=2)
+            ):
+                count = remaining if remaining < 3 else rng.randint(1, remaining)
+                remaining -= count
+                block.append(
+                    f"<{pop}_countries>{_el(f'{pop}_country', country)}{_el(f'{pop}_country_count', count)}</{pop}_countries>"
+                )
+                if remaining <= 0:
+                    break
+        else:
+            other = rng.choice([village.district_code, "TJ-DU-ISM", "TJ-KT-BOK", "TJ-RA-RUD"])
+            block.append(
+                f"<{pop}_districts>{_el(f'{pop}_district', other)}{_el(f'{pop}_district_count', total)}</{pop}_districts>"
+            )
+        reasons = list(dict.fromkeys(_pick(rng, REASON_WEIGHTS[pop]) for _ in range(rng.choice([1, 1, 2]))))
+        if "unknown" in reasons and len(reasons) > 1:
+            reasons = ["unknown"]
+        block.append(_el(f"{pop}_reasons", " ".join(reasons)))
+        if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
+            block.append(_el(f"{pop}_migration_type", _pick(rng, TYPE_WEIGHTS)))
+        parts.append(f"<{pop}>{''.join(block)}</{pop}>")
+    services = []
+    for service, share in SERVICE_AVAILABLE.items():
+        if rng.random() < share:
+            services.append(_el(f"svc_{service}", "yes"))
+        else:
+            services.append(
+                _el(f"svc_{service}", "no")
+                + _el(f"svc_{service}_distance", _pick(rng, DISTANCE_WEIGHTS[service]))
+                + _el(f"svc_{service}_households", households)
+            )
+    parts.append(f"<services>{''.join(services)}</services>")
+    parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
+    return "".join(parts).encode("utf-8")
