@@ -21,8 +21,11 @@ from bma.assessments.mappers import B2Values, MappingError
 from bma.assessments.models import SpotCheckVisit
 from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.errors import BmaError, codes
+from bma.referrals.models import PlanReason
+from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
 from bma.submissions.services import header_or_error, submission_release_stuck, submissions_waiting
+from bma.validation.models import CheckOutcome
 from bma.validation.services import quality_check, spot_check_compare
 
 log = logging.getLogger(__name__)
@@ -34,12 +37,19 @@ CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
 # Steps that run on the assessments a batch stored (quality rules, referral matching). Each takes the
 # list of stored assessments and must be idempotent.
 def compare_spot_checks(assessments: list) -> None:
+    """A major discrepancy puts the village back in the visit plan for re-assessment."""
     for visit in assessments:
         if isinstance(visit, SpotCheckVisit):
-            spot_check_compare(visit)
+            assignment = spot_check_compare(visit)
+            if assignment is not None and assignment.outcome == CheckOutcome.MAJOR:
+                plan_add(visit.round_id, assignment.village, PlanReason.REASSESSMENT)
 
 
-AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check, compare_spot_checks]
+def match_referrals(assessments: list) -> None:
+    referrals_match(assessments)
+
+
+AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check, compare_spot_checks, match_referrals]
 
 
 def check_payload(submission: Submission) -> None:

@@ -42,6 +42,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assessments.change_spotcheckvisit",
         "validation.view_*",
         "validation.change_qualityissue",
+        "referrals.view_*",
+        "referrals.change_*",
     ],
     Role.COORDINATOR: [
         "geo.*",
@@ -50,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "submissions.*",
         "assessments.*",
         "validation.*",
+        "referrals.*",
         "auth.view_user",
     ],
     Role.ADMINISTRATOR: ["*"],

@@ -1,0 +1,295 @@
+"""Growing the round's visit plan from B1 nominations, B2 referrals and villages typed in a B2.
+
+Each name is matched only within its district. Exact, alias and clear fuzzy matches link at once; an
+unclear one waits for a supervisor; a name that matches nothing becomes a provisional village in that
+district, which later referrals of the same name then find. When villages are added, the round's
+village list file is regenerated, so tablets offer them on their next refresh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from bma.assessments.models import DistrictAssessment, VillageAssessment
+from bma.core.errors import BmaError, codes
+from bma.geo.matching import Candidate, VillageIndex
+from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
+from bma.geo.services import settlement_upsert
+from bma.referrals.models import MatchOutcome, MatchState, PlanReason, PlanStatus, ReferralMatch, VisitPlanEntry
+
+SOURCE_FOR_REASON = {
+    PlanReason.B1_NOMINATION: SettlementSource.B1_NOMINATION,
+    PlanReason.REFERRAL: SettlementSource.REFERRAL,
+    PlanReason.ENUMERATOR: SettlementSource.ENUMERATOR,
+}
+
+
+@dataclass
+class NamedVillage:
+    source_key: str
+    round_id: int
+    district_code: str
+    name: str
+    picked_code: str
+    reason: str
+    village_assessment: VillageAssessment | None = None
+    district_assessment: DistrictAssessment | None = None
+
+
+@dataclass
+class MatchReport:
+    linked: int = 0
+    pending: int = 0
+    created: int = 0
+    rounds_changed: set = field(default_factory=set)
+
+
+def plan_add(round_id: int, village: Settlement, reason: str, referred_by=None) -> VisitPlanEntry:
+    entry, created = VisitPlanEntry.objects.get_or_create(
+        round_id=round_id,
+        village=village,
+        defaults={
+            "district_id": village.district_id,
+            "reason": reason,
+            "referral_count": 1,
+            "first_referred_by": referred_by,
+        },
+    )
+    if not created and reason in (PlanReason.REFERRAL, PlanReason.B1_NOMINATION):
+        VisitPlanEntry.objects.filter(pk=entry.pk).update(referral_count=F("referral_count") + 1)
+    if not created and reason == PlanReason.REASSESSMENT and entry.status == PlanStatus.ASSESSED:
+        VisitPlanEntry.objects.filter(pk=entry.pk).update(status=PlanStatus.PLANNED, reason=PlanReason.REASSESSMENT)
+    return entry
+
+
+def plan_mark_assessed(round_id: int, village: Settlement) -> None:
+    entry, created = VisitPlanEntry.objects.get_or_create(
+        round_id=round_id,
+        village=village,
+        defaults={"district_id": village.district_id, "reason": PlanReason.ENUMERATOR, "status": PlanStatus.ASSESSED},
+    )
+    if not created and entry.status == PlanStatus.PLANNED:
+        VisitPlanEntry.objects.filter(pk=entry.pk).update(status=PlanStatus.ASSESSED)
+
+
+def _named_villages(assessments) -> list[NamedVillage]:
+    named = []
+    for a in assessments:
+        if isinstance(a, VillageAssessment):
+            if a.village_id is None and a.village_name_typed and a.district_id:
+                named.append(
+                    NamedVillage(
+                        f"{a.root_instance_id}#village",
+                        a.round_id,
+                        a.district.code,
+                        a.village_name_typed,
+                        "",
+                        PlanReason.ENUMERATOR,
+                        village_assessment=a,
+                    )
+                )
+            for ref in a.referrals.all():
+                named.append(
+                    NamedVillage(
+                        f"{a.root_instance_id}#ref{ref.position}",
+                        a.round_id,
+                        ref.district_code,
+                        ref.name_typed,
+                        ref.village_code,
+                        PlanReason.REFERRAL,
+                        village_assessment=a,
+                    )
+                )
+        elif isinstance(a, DistrictAssessment) and a.district_id:
+            for nomination in a.nominations.all():
+                named.append(
+                    NamedVillage(
+                        f"{a.root_instance_id}#hv{nomination.position}",
+                        a.round_id,
+                        a.district.code,
+                        nomination.name_typed,
+                        nomination.village_code,
+                        PlanReason.B1_NOMINATION,
+                        district_assessment=a,
+                    )
+                )
+    return named
+
+
+def _index(district_codes: set[str]) -> VillageIndex:
+    settlements = (
+        Settlement.objects.filter(district__code__in=district_codes)
+        .select_related("district")
+        .prefetch_related("aliases")
+    )
+    return VillageIndex(
+        Candidate(s.code, s.district.code, (s.name_en, s.name_tg, s.name_ru), tuple(a.name for a in s.aliases.all()))
+        for s in settlements
+    )
+
+
+def _provisional_village(item: NamedVillage, district: AdminArea) -> Settlement:
+    village, _ = settlement_upsert(
+        code=f"P-{district.code}-{uuid.uuid4().hex[:8].upper()}",
+        area=district,
+        name_en=item.name,
+        status=SettlementStatus.PROVISIONAL,
+        source=SOURCE_FOR_REASON[item.reason],
+        source_note=f"Named in {item.source_key}",
+    )
+    return village
+
+
+def _link(item: NamedVillage, village: Settlement) -> None:
+    if item.reason == PlanReason.ENUMERATOR:
+        # The enumerator assessed a village that was not on the list: it now is, and is assessed.
+        VillageAssessment.objects.filter(pk=item.village_assessment.pk, village__isnull=True).update(village=village)
+        plan_mark_assessed(item.round_id, village)
+    else:
+        plan_add(item.round_id, village, item.reason, item.village_assessment)
+
+
+@transaction.atomic
+def referrals_match(assessments) -> MatchReport:
+    """Match every nominated, referred or typed-in village of these assessments. Idempotent."""
+    report = MatchReport()
+    for a in assessments:
+        if isinstance(a, VillageAssessment) and a.village_id:
+            plan_mark_assessed(a.round_id, a.village)
+    named = _named_villages(assessments)
+    done = set(
+        ReferralMatch.objects.filter(source_key__in=[n.source_key for n in named]).values_list("source_key", flat=True)
+    )
+    todo = [n for n in named if n.source_key not in done]
+    if not todo:
+        return report
+    districts = {a.code: a for a in AdminArea.objects.filter(code__in={n.district_code for n in todo})}
+    picked = {s.code: s for s in Settlement.objects.filter(code__in={n.picked_code for n in todo if n.picked_code})}
+    index = _index(set(districts))
+    for item in todo:
+        district = districts.get(item.district_code)
+        match = ReferralMatch(
+            round_id=item.round_id,
+            district=district,
+            district_code=item.district_code,
+            name=item.name or item.picked_code,
+            reason=item.reason,
+            source_key=item.source_key,
+            village_assessment=item.village_assessment,
+            district_assessment=item.district_assessment,
+        )
+        village = None
+        if item.picked_code and item.picked_code in picked:
+            village, match.outcome, match.score = picked[item.picked_code], MatchOutcome.PICKED, 100.0
+        elif district is None or not item.name:
+            match.outcome, match.state = MatchOutcome.AMBIGUOUS, MatchState.PENDING
+        else:
+            result = index.match(item.name, item.district_code)
+            match.score, match.candidates = result.score, result.candidates
+            if result.outcome in ("exact", "alias", "fuzzy"):
+                village = Settlement.objects.get(code=result.code)
+                match.outcome = MatchOutcome(result.outcome)
+            elif result.outcome == "ambiguous":
+                match.outcome, match.state = MatchOutcome.AMBIGUOUS, MatchState.PENDING
+            else:
+                village = _provisional_village(item, district)
+                index.add(Candidate(village.code, district.code, (village.name_en,)))
+                match.outcome = MatchOutcome.NEW
+                report.created += 1
+                report.rounds_changed.add(item.round_id)
+        if village is not None:
+            match.village, match.state = village, MatchState.LINKED
+            _link(item, village)
+            report.linked += 1
+        else:
+            report.pending += 1
+        match.save()
+    for round_id in report.rounds_changed:
+        _refresh_lists(round_id)
+    return report
+
+
+def _refresh_lists(round_id: int) -> None:
+    from bma.rounds.models import Round
+    from bma.xforms.services import list_files_refresh
+
+    list_files_refresh(Round.objects.get(pk=round_id))
+
+
+# --- Supervisors' decisions on unclear matches ----------------------------------------------------------
+
+
+def _decided(match: ReferralMatch, user, village: Settlement | None, state: str) -> ReferralMatch:
+    if match.state != MatchState.PENDING:
+        raise BmaError(codes.INVALID_INPUT, f"'{match.name}' was already decided ({match.get_state_display()}).")
+    match.village, match.state, match.decided_by, match.decided_at = village, state, user, timezone.now()
+    match.save(update_fields=["village", "state", "decided_by", "decided_at", "updated_at"])
+    return match
+
+
+@transaction.atomic
+def match_link(match: ReferralMatch, village_code: str, user) -> ReferralMatch:
+    village = Settlement.objects.filter(code=village_code.strip(), district=match.district).first()
+    if village is None:
+        raise BmaError(codes.INVALID_INPUT, f"No village with the code '{village_code}' in {match.district}.")
+    _decided(match, user, village, MatchState.LINKED)
+    _link(_named_from(match), village)
+    return match
+
+
+@transaction.atomic
+def match_create_village(match: ReferralMatch, user) -> ReferralMatch:
+    if match.district is None:
+        raise BmaError(codes.INVALID_INPUT, f"'{match.district_code}' is not a district in the gazetteer.")
+    item = _named_from(match)
+    village = _provisional_village(item, match.district)
+    _decided(match, user, village, MatchState.LINKED)
+    _link(item, village)
+    _refresh_lists(match.round_id)
+    return match
+
+
+def match_reject(match: ReferralMatch, user) -> ReferralMatch:
+    return _decided(match, user, None, MatchState.REJECTED)
+
+
+def _named_from(match: ReferralMatch) -> NamedVillage:
+    return NamedVillage(
+        match.source_key,
+        match.round_id,
+        match.district_code,
+        match.name,
+        "",
+        match.reason,
+        match.village_assessment,
+        match.district_assessment,
+    )
+
+
+def plan_coverage(round_) -> list[dict]:
+    """Planned against assessed villages per district."""
+    rows = (
+        VisitPlanEntry.objects.filter(round=round_)
+        .values("district__code", "district__name_en")
+        .annotate(
+            planned=Count("pk"),
+            assessed=Count("pk", filter=Q(status=PlanStatus.ASSESSED)),
+            waiting=Count("pk", filter=Q(status=PlanStatus.PLANNED)),
+        )
+        .order_by("district__code")
+    )
+    return [
+        {
+            "district": r["district__name_en"],
+            "code": r["district__code"],
+            "planned": r["planned"],
+            "assessed": r["assessed"],
+            "waiting": r["waiting"],
+        }
+        for r in rows
+    ]
