@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import xlsxwriter
-from django.db.models import Prefetch
+from django.db.models import Count, Q
 
 from bma.assessments import models as am
 from bma.exports.report import counted_assessments
@@ -38,16 +38,6 @@ class Table:
 
 
 CHUNK = 2000
-
-
-def _villages(assessments) -> Iterator[am.VillageAssessment]:
-    queryset = assessments.select_related(
-        "village", "district", "province", "round", "enumerator", "village__area"
-    ).prefetch_related(
-        Prefetch("populations", queryset=am.PopulationFigure.objects.prefetch_related("yearly")),
-        "informants",
-    )
-    yield from queryset.order_by("district__code", "village__code", "pk").iterator(chunk_size=CHUNK)
 
 
 def wide_columns() -> list[Column]:
@@ -84,41 +74,110 @@ def wide_columns() -> list[Column]:
     return columns
 
 
+BASE_FIELDS = (
+    "pk",
+    "round__number",
+    "province__code",
+    "province__name_en",
+    "district__code",
+    "district__name_en",
+    "village__area__code",
+    "village__area__level",
+    "village__code",
+    "village__name_en",
+    "village__name_tg",
+    "village_name_typed",
+    "latitude",
+    "longitude",
+    "visit_date",
+    "review_state",
+    "households",
+)
+
+
 def wide_rows(assessments) -> Iterator[list]:
-    for a in _villages(assessments):
-        figures = {f.population: f for f in a.populations.all()}
-        informants = list(a.informants.all())
-        village = a.village
-        jamoat = village.area if village and village.area_id != village.district_id else None
-        row = [
-            a.round.number,
-            a.province.code if a.province else "",
-            a.province.name_en if a.province else "",
-            a.district.code if a.district else "",
-            a.district.name_en if a.district else "",
-            jamoat.code if jamoat else "",
-            village.code if village else "",
-            village.name_en if village else "",
-            village.name_tg if village else "",
-            a.village_name_typed,
-            float(a.latitude) if a.latitude is not None else "",
-            float(a.longitude) if a.longitude is not None else "",
-            a.visit_date.isoformat() if a.visit_date else "",
-            a.review_state,
-            len(informants),
-            sum(1 for i in informants if i.sex == "female"),
-            sum(1 for i in informants if i.sex == "male"),
-            a.households if a.households is not None else "",
+    """Plain values in chunks (three queries per chunk, no model instances): the export's hot loop."""
+    base = (
+        assessments.order_by("district__code", "village__code", "pk")
+        .annotate(
+            informant_total=Count("informants"),
+            informant_female=Count("informants", filter=Q(informants__sex="female")),
+            informant_male=Count("informants", filter=Q(informants__sex="male")),
+        )
+        .values_list(*BASE_FIELDS, "informant_total", "informant_female", "informant_male")
+    )
+    chunk: list[tuple] = []
+    for row in base.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield from _wide_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield from _wide_chunk(chunk)
+
+
+def _wide_chunk(chunk: list[tuple]) -> Iterator[list]:
+    ids = [row[0] for row in chunk]
+    figures: dict[int, dict[str, tuple]] = {}
+    for assessment_id, population, present, total in am.PopulationFigure.objects.filter(
+        assessment_id__in=ids
+    ).values_list("assessment_id", "population", "present", "total"):
+        figures.setdefault(assessment_id, {})[population] = (present, total)
+    yearly: dict[tuple[int, str], dict[int, int]] = {}
+    for assessment_id, population, year, count in am.YearlyFigure.objects.filter(
+        figure__assessment_id__in=ids
+    ).values_list("figure__assessment_id", "figure__population", "year", "count"):
+        yearly.setdefault((assessment_id, population), {})[year] = count
+    for row in chunk:
+        (
+            pk,
+            round_number,
+            province_code,
+            province,
+            district_code,
+            district,
+            area_code,
+            area_level,
+            village_code,
+            village,
+            village_tg,
+            typed,
+            lat,
+            lon,
+            visit_date,
+            state,
+            households,
+            informants,
+            female,
+            male,
+        ) = row
+        out = [
+            round_number,
+            province_code or "",
+            province or "",
+            district_code or "",
+            district or "",
+            area_code if area_level == 3 else "",
+            village_code or "",
+            village or "",
+            village_tg or "",
+            typed,
+            float(lat) if lat is not None else "",
+            float(lon) if lon is not None else "",
+            visit_date.isoformat() if visit_date else "",
+            state,
+            informants,
+            female,
+            male,
+            households if households is not None else "",
         ]
+        own = figures.get(pk, {})
         for pop in cl.POPULATION_CODES:
-            f = figures.get(pop)
-            yearly = {y.year: y.count for y in f.yearly.all()} if f else {}
-            row += [
-                "" if f is None else int(f.present),
-                "" if f is None or f.total is None else f.total,
-                *[yearly.get(year, "") for year in cl.YEARS],
-            ]
-        yield row
+            present, total = own.get(pop, (None, None))
+            years = yearly.get((pk, pop), {})
+            out += ["" if present is None else int(present), "" if total is None else total]
+            out += [years.get(year, "") for year in cl.YEARS]
+        yield out
 
 
 def _long(queryset, fields: list[str]) -> Iterator[list]:

@@ -1,0 +1,159 @@
+"""Benchmark: round report figures and dataset exports for a 100,000-village round.
+
+Usage: .venv/bin/python benchmarks/exports.py [VILLAGES]   (default 100,000)
+Builds a throw-away database (DATABASE_URL, PostgreSQL for the real figures) with typed assessments
+inserted in bulk, then times the report figures, the XLSX export and the CSV zip, with the peak
+Python memory of each export (tracemalloc). Targets (issue 9): report under 2 s, XLSX under 60 s, CSV
+under 15 s, peak memory under 300 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+
+def populate(n: int):
+    from django.utils import timezone
+
+    from bma.assessments import models as am
+    from bma.geo.models import Settlement
+    from bma.geo.services import gazetteer_import_path
+    from bma.rounds.roles import roles_sync
+    from bma.submissions.models import Submission
+    from bma.xforms.models import Form, FormVersion
+    from tests import factories
+
+    roles_sync()
+    gazetteer_import_path(ROOT / "bma" / "geo" / "data" / "tajikistan_admin.csv")
+    from bma.geo.models import AdminArea
+
+    districts = list(AdminArea.objects.filter(level=2).select_related("parent"))
+    round_ = factories.make_round()
+    form = Form.objects.create(xml_form_id="bma_b2", title="B2", kind="b2")
+    version = FormVersion.objects.create(
+        form=form, version="1", xlsform=b"", xlsform_sha256="", xml="", xml_md5="", published_at=timezone.now()
+    )
+    rng = random.Random(1)
+    batch = 1000  # server-side binding allows 65,535 parameters per statement
+    for start in range(0, n, batch):
+        count = min(batch, n - start)
+        chosen = [rng.choice(districts) for _ in range(count)]
+        villages = Settlement.objects.bulk_create(
+            Settlement(code=f"B-{start + i:07d}", area=d, district=d, name_en=f"Village {start + i}")
+            for i, d in enumerate(chosen)
+        )
+        subs = Submission.objects.bulk_create(
+            Submission(
+                form=form,
+                form_version=version,
+                round=round_,
+                instance_id=f"uuid:{start + i}",
+                root_instance_id=f"uuid:{start + i}",
+                payload=b"<data/>",
+                payload_sha256="x",
+                state="processed",
+            )
+            for i in range(count)
+        )
+        assessments = am.VillageAssessment.objects.bulk_create(
+            am.VillageAssessment(
+                submission=s,
+                root_instance_id=s.instance_id,
+                form_version="1",
+                round=round_,
+                province=d.parent,
+                district=d,
+                village=v,
+                households=rng.randint(50, 900),
+                review_state="approved",
+                is_current=True,
+            )
+            for s, v, d in zip(subs, villages, chosen, strict=True)
+        )
+        am.Informant.objects.bulk_create(
+            am.Informant(
+                village_assessment=a,
+                position=p,
+                sex=rng.choice(["male", "male", "female"]),
+                informant_type="local_authority",
+            )
+            for a in assessments
+            for p in (1, 2, 3)
+        )
+        figures = am.PopulationFigure.objects.bulk_create(
+            am.PopulationFigure(assessment=a, population=pop, present=True, total=rng.randint(1, 300))
+            for a in assessments
+            for pop in ("imw", "ret", "emi", "imi", "ioi")
+        )
+        am.YearlyFigure.objects.bulk_create(
+            am.YearlyFigure(figure=f, year=y, count=rng.randint(0, 300)) for f in figures for y in (2022, 2023)
+        )
+        am.CountryFigure.objects.bulk_create(
+            am.CountryFigure(figure=f, country="RU", count=f.total) for f in figures if f.population in ("ret", "emi")
+        )
+        am.PopulationReason.objects.bulk_create(am.PopulationReason(figure=f, reason="other") for f in figures)
+        am.ServiceAccess.objects.bulk_create(
+            am.ServiceAccess(
+                assessment=a,
+                service=s,
+                available=rng.random() < 0.7,
+                distance_band="6_10",
+                households_affected=a.households,
+            )
+            for a in assessments
+            for s in ("clinic", "hospital", "market", "water", "school", "internet")
+        )
+    return round_
+
+
+def timed(label, fn):
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{label}: {elapsed:.1f} s, peak Python memory {peak / 1e6:.0f} MB")
+    return result
+
+
+def main(n: int) -> None:
+    from bma.exports.dataset import write_csv_zip, write_xlsx
+    from bma.exports.report import round_figures
+
+    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    try:
+        started = time.perf_counter()
+        round_ = populate(n)
+        print(f"database: {connection.vendor}; {n:,} villages inserted in {time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        round_figures(round_)
+        print(f"report figures: {time.perf_counter() - started:.2f} s")
+        with tempfile.TemporaryFile() as out:
+            timed("XLSX export", lambda: write_xlsx(out, round_))
+            print(f"  {out.tell() / 1e6:.0f} MB written")
+        with tempfile.TemporaryFile() as out:
+            timed("CSV zip export", lambda: write_csv_zip(out, round_))
+            print(f"  {out.tell() / 1e6:.0f} MB written")
+    finally:
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
