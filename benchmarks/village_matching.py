@@ -16,38 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bma.geo.matching import Candidate, VillageIndex  # noqa: E402
+from bma.pipeline.demo import ENDINGS, SYLLABLES  # noqa: E402  (the demo round's name parts)
 
-SYLLABLES = [
-    "ob",
-    "shah",
-    "dar",
-    "kan",
-    "sar",
-    "qal",
-    "nav",
-    "bog",
-    "chash",
-    "mai",
-    "zar",
-    "gul",
-    "tut",
-    "sang",
-    "rud",
-    "kish",
-    "lak",
-    "dasht",
-    "ravon",
-    "kho",
-    "pan",
-    "bun",
-    "yak",
-    "nur",
-    "sho",
-    "mir",
-    "bek",
-    "qiz",
-]
-ENDINGS = ["obod", "don", "kent", "teppa", "qishloq", "bogh", "dara", "ravot", "chashma", "zor", "ghon"]
 TO_CYRILLIC = {
     "sh": "ш",
     "ch": "ч",
