@@ -4,11 +4,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from import_export.admin import ImportExportModelAdmin
 
 from bma.core.admin import AreaScopedAdminMixin
 from bma.core.errors import BmaError
 from bma.geo.gazetteer_file import AREA_COLUMNS, VILLAGE_COLUMNS
 from bma.geo.models import AdminArea, AreaAlias, AreaLevel, Settlement, SettlementAlias
+from bma.geo.resources import SettlementResource
 from bma.geo.services import area_upsert, district_of, gazetteer_import
 
 
@@ -115,7 +117,10 @@ class SettlementAdminForm(forms.ModelForm):
 
 
 @admin.register(Settlement)
-class SettlementAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class SettlementAdmin(AreaScopedAdminMixin, ImportExportModelAdmin):
+    """Villages; also importable and exportable as CSV/XLSX (django-import-export) for coordinators."""
+
+    resource_classes = [SettlementResource]
     scope_field = "district"
     list_display = ("code", "name_en", "name_tg", "name_ru", "district", "area", "status", "source")
     list_filter = ("status", "source", ("district", admin.RelatedOnlyFieldListFilter))

@@ -156,3 +156,20 @@ def test_load_gazetteer_command_reports_bad_rows(tmp_path):
     bad.write_text(AREAS_HEADER + "TJ-ZZ,TJ-NOPE,province,Nowhere,,,,\n", encoding="utf-8")
     with pytest.raises(CommandError, match="row 2: parent_code TJ-NOPE"):
         call_command("load_gazetteer", "--file", str(bad))
+
+
+def test_village_list_round_trips_through_django_import_export():
+    import tablib
+
+    from bma.geo.resources import SettlementResource
+
+    gazetteer_import_path(DEFAULT_AREAS_FILE)
+    gazetteer_import_path(DEMO_VILLAGES_FILE)
+    exported = SettlementResource().export()
+    assert "area_code" in exported.headers and "V-ASH-0001" in exported.csv
+    data = tablib.Dataset(headers=exported.headers)
+    data.append(["V-ASH-0500", "TJ-SU-ASH-PUN", "Sarichashma", "Сарича́шма", "", "", "", "provisional", "import"])
+    result = SettlementResource().import_data(data, raise_errors=True)
+    assert not result.has_errors()
+    village = Settlement.objects.get(code="V-ASH-0500")
+    assert (village.district.code, village.area.code) == ("TJ-SU-ASH", "TJ-SU-ASH-PUN")
