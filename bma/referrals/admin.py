@@ -4,7 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
-from bma.referrals.services import match_create_village, match_link, match_reject, plan_coverage
+from bma.referrals.services import match_create_village, match_link, match_reject, plan_carry_over, plan_coverage
 from bma.rounds.models import Round
 
 
@@ -61,8 +61,17 @@ class VisitPlanEntryAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     readonly_fields = ("round", "village", "district", "reason", "referral_count", "first_referred_by")
     change_list_template = "admin/referrals/visitplanentry/change_list.html"
 
+    actions = ["carry_over"]
+
     def has_add_permission(self, request):
         return False
+
+    @admin.action(
+        description="Carry the previous round's unvisited villages into these entries' round", permissions=["change"]
+    )
+    def carry_over(self, request, queryset):
+        rounds = {entry.round for entry in queryset.select_related("round")}
+        run_service_action(self, request, rounds, plan_carry_over, "rounds' plans extended")
 
     def changelist_view(self, request, extra_context=None):
         round_ = (

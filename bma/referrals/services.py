@@ -293,3 +293,22 @@ def plan_coverage(round_) -> list[dict]:
         }
         for r in rows
     ]
+
+
+@transaction.atomic
+def plan_carry_over(round_) -> int:
+    """Start a round's plan with the previous round's villages that were planned but not assessed."""
+    from bma.rounds.models import Round
+
+    previous = Round.objects.filter(number__lt=round_.number).order_by("-number").first()
+    if previous is None:
+        raise BmaError(codes.INVALID_INPUT, f"{round_} has no earlier round to carry villages over from.")
+    waiting = VisitPlanEntry.objects.filter(round=previous, status=PlanStatus.PLANNED).exclude(
+        village__plan_entries__round=round_
+    )
+    entries = [
+        VisitPlanEntry(round=round_, village_id=e.village_id, district_id=e.district_id, reason=PlanReason.CARRIED_OVER)
+        for e in waiting
+    ]
+    VisitPlanEntry.objects.bulk_create(entries)
+    return len(entries)

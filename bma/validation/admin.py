@@ -1,12 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.sampling import SamplingPlan
-from bma.validation.services import issue_resolve, issue_waive, spot_check_sample_draw
+from bma.validation.services import issue_resolve, issue_waive, spot_check_summary
 
 
 class DecisionForm(ActionForm):
@@ -73,6 +77,7 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
 
     list_display = ("round", "seed", "share", "min_per_district", "drawn_by", "created_at")
     form = SampleForm
+    change_list_template = "admin/validation/spotchecksample/change_list.html"
     fields = ("round", "share", "min_per_district", "seed")
     inlines = [AssignmentInline]
 
@@ -92,14 +97,36 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
+        """The draw runs in the worker; the list shows the sample when it is done."""
         if change:
             return
-        sample = spot_check_sample_draw(
-            obj.round, share=obj.share, min_per_district=obj.min_per_district, seed=obj.seed, user=request.user
+        draw = import_string("bma.validation.tasks.spot_check_sample_draw")
+        transaction.on_commit(
+            lambda: draw.delay(obj.round_id, obj.share, obj.min_per_district, obj.seed, request.user.pk)
         )
-        obj.pk = sample.pk
-        obj.seed = sample.seed
-        self.message_user(request, f"{sample.assignments.count()} villages drawn for checking.", messages.SUCCESS)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []  # the villages are drawn after adding
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(
+            request, f"Drawing the spot-check sample of {obj.round}; it appears here when done.", messages.INFO
+        )
+        return redirect(reverse("admin:validation_spotchecksample_changelist"))
+
+    def changelist_view(self, request, extra_context=None):
+        from bma.rounds.models import Round
+
+        round_ = (
+            Round.objects.filter(pk=request.GET.get("round__id__exact")).first()
+            or Round.objects.order_by("-number").first()
+        )
+        summary = spot_check_summary(round_) if round_ else []
+        return super().changelist_view(request, {**(extra_context or {}), "summary": summary, "summary_round": round_})
 
 
 @admin.register(RoundQualitySettings)

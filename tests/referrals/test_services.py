@@ -133,3 +133,14 @@ def test_supervisor_sees_plan_coverage_for_their_districts(client, receive, pers
     response = client.get(reverse("admin:referrals_visitplanentry_changelist"))
     coverage = {row["code"]: row for row in response.context["coverage"]}
     assert coverage["TJ-SU-ASH"]["assessed"] == 1 and "TJ-KT-PAN" not in coverage
+
+
+def test_unvisited_villages_carry_over_to_the_next_round(receive, personas):
+    from bma.referrals.services import plan_carry_over
+
+    receive("b2_2026112202.xml")  # plans the new Yangiobod in Panj, not yet visited
+    next_round = factories.make_round(number=3)
+    assert plan_carry_over(next_round) == 1
+    entry = VisitPlanEntry.objects.get(round=next_round)
+    assert (entry.village.name_en, entry.reason) == ("Yangiobod", PlanReason.CARRIED_OVER)
+    assert plan_carry_over(next_round) == 0

@@ -142,3 +142,33 @@ def test_spot_check_visit_confirms_and_endorses_or_flags_a_major_discrepancy(rec
     assert (ret["assessed"], ret["observed"]) == (140, 600)
     (row,) = spot_check_summary(personas.round)
     assert (row["assessed"], row["checked"], row["confirmed"], row["share_checked"]) == (1, 1, 0, 1.0)
+
+
+def test_coordinator_starts_sampling_from_the_admin_and_sees_the_summary(
+    client, receive, personas, tasks_in_process, django_capture_on_commit_callbacks
+):
+    from bma.validation.models import SpotCheckSample
+
+    receive("b2_2026112202.xml")
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:validation_spotchecksample_add"),
+            {"round": personas.round.pk, "share": "0.5", "min_per_district": "1", "seed": "9"},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "adminform" not in response.context, response.context["adminform"].form.errors
+    sample = SpotCheckSample.objects.get()
+    assert (sample.seed, sample.assignments.count(), sample.drawn_by) == (9, 1, personas.coordinator)
+    summary = {row["district"]: row for row in response.context["summary"]}
+    assert summary["Asht"]["assessed"] == 1
+
+
+def test_sampling_refuses_a_round_without_assessments(client, personas):
+    client.force_login(personas.coordinator)
+    response = client.post(
+        reverse("admin:validation_spotchecksample_add"),
+        {"round": personas.round.pk, "share": "0.1", "min_per_district": "2"},
+    )
+    assert "has no assessed villages to sample yet" in response.content.decode()
