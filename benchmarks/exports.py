@@ -137,7 +137,9 @@ def main(n: int) -> None:
     from bma.exports.dataset import write_csv_zip, write_xlsx
     from bma.exports.report import round_figures
 
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False)
+    # Its own database name, so a benchmark never collides with a test run's test_<name> database.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bma_benchmark_{os.getpid()}"
+    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True)
     try:
         started = time.perf_counter()
         round_ = populate(n)
