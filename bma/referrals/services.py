@@ -77,6 +77,34 @@ def plan_mark_assessed(round_id: int, village: Settlement) -> None:
         VisitPlanEntry.objects.filter(pk=entry.pk).update(status=PlanStatus.ASSESSED)
 
 
+def plan_mark_assessed_many(assessments: list[VillageAssessment]) -> None:
+    """The assessed villages of a batch: planned entries become assessed, missing ones are added (3 queries)."""
+    if not assessments:
+        return
+    pairs = {(a.round_id, a.village_id): a for a in assessments}
+    entries = VisitPlanEntry.objects.filter(
+        round_id__in={r for r, _ in pairs}, village_id__in={v for _, v in pairs}
+    ).values_list("pk", "round_id", "village_id", "status")
+    present = {(r, v) for _, r, v, _ in entries}
+    VisitPlanEntry.objects.filter(
+        pk__in=[pk for pk, r, v, status in entries if (r, v) in pairs and status == PlanStatus.PLANNED]
+    ).update(status=PlanStatus.ASSESSED)
+    VisitPlanEntry.objects.bulk_create(
+        [
+            VisitPlanEntry(
+                round_id=r,
+                village_id=v,
+                district_id=a.district_id,
+                reason=PlanReason.ENUMERATOR,
+                status=PlanStatus.ASSESSED,
+            )
+            for (r, v), a in pairs.items()
+            if (r, v) not in present
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _named_villages(assessments) -> list[NamedVillage]:
     named = []
     for a in assessments:
@@ -121,16 +149,17 @@ def _named_villages(assessments) -> list[NamedVillage]:
     return named
 
 
-def _index(district_codes: set[str]) -> VillageIndex:
-    settlements = (
+def _index(district_codes: set[str]) -> tuple[VillageIndex, dict[str, Settlement]]:
+    settlements = list(
         Settlement.objects.filter(district__code__in=district_codes)
         .select_related("district")
         .prefetch_related("aliases")
     )
-    return VillageIndex(
+    index = VillageIndex(
         Candidate(s.code, s.district.code, (s.name_en, s.name_tg, s.name_ru), tuple(a.name for a in s.aliases.all()))
         for s in settlements
     )
+    return index, {s.code: s for s in settlements}
 
 
 def _provisional_village(item: NamedVillage, district: AdminArea) -> Settlement:
@@ -158,9 +187,7 @@ def _link(item: NamedVillage, village: Settlement) -> None:
 def referrals_match(assessments) -> MatchReport:
     """Match every nominated, referred or typed-in village of these assessments. Idempotent."""
     report = MatchReport()
-    for a in assessments:
-        if isinstance(a, VillageAssessment) and a.village_id:
-            plan_mark_assessed(a.round_id, a.village)
+    plan_mark_assessed_many([a for a in assessments if isinstance(a, VillageAssessment) and a.village_id])
     named = _named_villages(assessments)
     done = set(
         ReferralMatch.objects.filter(source_key__in=[n.source_key for n in named]).values_list("source_key", flat=True)
@@ -170,7 +197,7 @@ def referrals_match(assessments) -> MatchReport:
         return report
     districts = {a.code: a for a in AdminArea.objects.filter(code__in={n.district_code for n in todo})}
     picked = {s.code: s for s in Settlement.objects.filter(code__in={n.picked_code for n in todo if n.picked_code})}
-    index = _index(set(districts))
+    index, known = _index(set(districts))
     for item in todo:
         district = districts.get(item.district_code)
         match = ReferralMatch(
@@ -192,7 +219,7 @@ def referrals_match(assessments) -> MatchReport:
             result = index.match(item.name, item.district_code)
             match.score, match.candidates = result.score, result.candidates
             if result.outcome in ("exact", "alias", "fuzzy"):
-                village = Settlement.objects.get(code=result.code)
+                village = known.get(result.code) or Settlement.objects.get(code=result.code)
                 match.outcome = MatchOutcome(result.outcome)
             elif result.outcome == "ambiguous":
                 match.outcome, match.state = MatchOutcome.AMBIGUOUS, MatchState.PENDING

@@ -168,46 +168,56 @@ def district_facts(assessment: am.DistrictAssessment) -> DistrictFacts:
 # --- Issues -----------------------------------------------------------------------------------------
 
 
-def _sync_issues(owner: dict, round_id: int, district_id, findings: list[Finding]) -> None:
-    existing = {(i.code, i.population): i for i in QualityIssue.objects.filter(**owner)}
-    wanted = {(f.code, f.population): f for f in findings}
+def _sync_issues(owner_field: str, results: list[tuple[object, list[Finding]]]) -> None:
+    """Make the stored issues of these assessments match their findings, in three queries.
+
+    A finding that is still there keeps its row (and any decision on it); an open issue whose
+    finding went away is removed; new findings are added.
+    """
+    if not results:
+        return
+    owners = {a.pk: a for a, _ in results}
+    existing: dict[tuple, QualityIssue] = {
+        (getattr(i, f"{owner_field}_id"), i.code, i.population): i
+        for i in QualityIssue.objects.filter(**{f"{owner_field}_id__in": list(owners)})
+    }
+    wanted = {(a.pk, f.code, f.population): (a, f) for a, findings in results for f in findings}
     stale = [i.pk for key, i in existing.items() if key not in wanted and i.state == IssueState.OPEN]
     if stale:
         QualityIssue.objects.filter(pk__in=stale).delete()
-    new = [
+    QualityIssue.objects.bulk_create(
         QualityIssue(
-            round_id=round_id,
-            district_id=district_id,
+            round_id=a.round_id,
+            district_id=a.district_id,
             code=f.code,
             severity=f.severity,
             population=f.population,
             message=f.message,
             details=f.details,
-            **owner,
+            **{owner_field: a},
         )
-        for key, f in wanted.items()
+        for key, (a, f) in wanted.items()
         if key not in existing
-    ]
-    QualityIssue.objects.bulk_create(new)
+    )
 
 
 def quality_check(assessments: list) -> int:
     """Run the rules on stored assessments (B2: village rules; B1: district rules). Returns findings."""
-    villages = [a for a in assessments if isinstance(a, am.VillageAssessment)]
-    thresholds_by_round = {}
-    found = 0
-    for pk, facts in village_facts(villages).items():
-        a = next(v for v in villages if v.pk == pk)
+    villages = {a.pk: a for a in assessments if isinstance(a, am.VillageAssessment)}
+    thresholds_by_round: dict[int, Thresholds] = {}
+    village_results = []
+    for pk, facts in village_facts(list(villages.values())).items():
+        a = villages[pk]
         thresholds = thresholds_by_round.setdefault(a.round_id, round_thresholds(a.round))
-        findings = run_assessment_rules(facts, thresholds)
-        _sync_issues({"village_assessment": a}, a.round_id, a.district_id, findings)
-        found += len(findings)
-    for a in assessments:
-        if isinstance(a, am.DistrictAssessment):
-            findings = run_district_rules(district_facts(a), round_thresholds(a.round))
-            _sync_issues({"district_assessment": a}, a.round_id, a.district_id, findings)
-            found += len(findings)
-    return found
+        village_results.append((a, run_assessment_rules(facts, thresholds)))
+    _sync_issues("village_assessment", village_results)
+    district_results = [
+        (a, run_district_rules(district_facts(a), round_thresholds(a.round)))
+        for a in assessments
+        if isinstance(a, am.DistrictAssessment)
+    ]
+    _sync_issues("district_assessment", district_results)
+    return sum(len(findings) for _, findings in village_results + district_results)
 
 
 def quality_check_round(round) -> int:
