@@ -50,25 +50,70 @@ def _name(area_name: str | None) -> str:
     return area_name or "Unknown"
 
 
-def population_figures(counted: Counted, pop: str, communities: int) -> dict:
-    present = am.PopulationFigure.objects.filter(counted.q("assessment__"), population=pop, present=True)
-    # The same figures seen from the tables below them.
-    below = Q(counted.q("figure__assessment__"), figure__population=pop, figure__present=True)
-    total = present.aggregate(n=Sum("total"))["n"] or 0
-    reporting = present.count()
-    by_province = _zero_for_none(
-        present.values_list("assessment__province__name_en")
-        .annotate(n=Sum("total"))
-        .values_list("assessment__province__name_en", "n")
+def _grouped(queryset, population_field: str, key_field: str, aggregate) -> dict[str, dict]:
+    """{population: {key: value}} from one GROUP BY population, key query."""
+    grouped: dict[str, dict] = defaultdict(dict)
+    rows = (
+        queryset.values(population_field, key_field).annotate(n=aggregate).values_list(population_field, key_field, "n")
     )
-    by_district = _zero_for_none(
-        present.values_list("assessment__district__name_en")
-        .annotate(n=Sum("total"))
-        .values_list("assessment__district__name_en", "n")
-    )
-    by_year = dict(
-        am.YearlyFigure.objects.filter(below).values("year").annotate(n=Sum("count")).values_list("year", "n")
-    )
+    for population, key, value in rows:
+        grouped[population][key] = value or 0
+    return grouped
+
+
+@dataclass
+class PopulationAggregates:
+    """Every per-population figure of the report, in nine grouped queries for all five populations."""
+
+    totals: dict
+    reporting: dict
+    by_province: dict
+    by_district: dict
+    by_year: dict
+    reasons: dict
+    types: dict
+    countries: dict
+    moved: dict
+    within: dict
+    area_provinces: dict
+
+    @classmethod
+    def compute(cls, counted: Counted) -> PopulationAggregates:
+        present = am.PopulationFigure.objects.filter(counted.q("assessment__"), present=True)
+        below = Q(counted.q("figure__assessment__"), figure__present=True)
+        per_population = {
+            row["population"]: row
+            for row in present.values("population").annotate(total=Sum("total"), reporting=Count("pk"))
+        }
+        flows = am.AreaFlow.objects.filter(below)
+        flow_rows = {
+            row["figure__population"]: row
+            for row in flows.values("figure__population").annotate(
+                moved=Sum("count"),
+                within=Sum("count", filter=Q(area_id=F("figure__assessment__district_id"))),
+            )
+        }
+        return cls(
+            totals={p: r["total"] or 0 for p, r in per_population.items()},
+            reporting={p: r["reporting"] for p, r in per_population.items()},
+            by_province=_grouped(present, "population", "assessment__province__name_en", Sum("total")),
+            by_district=_grouped(present, "population", "assessment__district__name_en", Sum("total")),
+            by_year=_grouped(am.YearlyFigure.objects.filter(below), "figure__population", "year", Sum("count")),
+            reasons=_grouped(am.PopulationReason.objects.filter(below), "figure__population", "reason", Count("pk")),
+            types=_grouped(present.exclude(migration_type=""), "population", "migration_type", Count("pk")),
+            countries=_grouped(am.CountryFigure.objects.filter(below), "figure__population", "country", Sum("count")),
+            moved={p: r["moved"] or 0 for p, r in flow_rows.items()},
+            within={p: r["within"] or 0 for p, r in flow_rows.items()},
+            area_provinces=_grouped(flows, "figure__population", "area__parent__name_en", Sum("count")),
+        )
+
+
+def population_figures(agg: PopulationAggregates, pop: str, communities: int) -> dict:
+    total = agg.totals.get(pop, 0)
+    reporting = agg.reporting.get(pop, 0)
+    by_province = agg.by_province.get(pop, {})
+    by_district = agg.by_district.get(pop, {})
+    by_year = agg.by_year.get(pop, {})
     block = {
         "code": pop,
         "label": cl.POPULATIONS[pop][0],
@@ -89,48 +134,27 @@ def population_figures(counted: Counted, pop: str, communities: int) -> dict:
             for year, change in year_on_year({y: by_year.get(y, 0) for y in cl.YEARS}).items()
         ],
     }
-    reasons = dict(
-        am.PopulationReason.objects.filter(below).values("reason").annotate(n=Count("pk")).values_list("reason", "n")
-    )
     block["reasons"] = [
         {"reason": cl.REASONS[k][0], "code": k, "share": s}
-        for k, s in sorted(shares(reasons).items(), key=lambda kv: -kv[1])
+        for k, s in sorted(shares(agg.reasons.get(pop, {})).items(), key=lambda kv: -kv[1])
     ]
     if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
-        types = dict(
-            present.exclude(migration_type="")
-            .values("migration_type")
-            .annotate(n=Count("pk"))
-            .values_list("migration_type", "n")
-        )
         block["migration_types"] = [
             {"type": cl.MIGRATION_TYPES[k][0], "code": k, "share": s}
-            for k, s in sorted(shares(types).items(), key=lambda kv: -kv[1])
+            for k, s in sorted(shares(agg.types.get(pop, {})).items(), key=lambda kv: -kv[1])
         ]
     if pop in cl.INTERNATIONAL_POPULATIONS:
-        countries = dict(
-            am.CountryFigure.objects.filter(below)
-            .values("country")
-            .annotate(n=Sum("count"))
-            .values_list("country", "n")
-        )
         block["top_countries"] = [
-            {"country": cl.COUNTRIES.get(k, (k,))[0], "code": k, "total": v or 0} for k, v in top_n(countries, 5)
+            {"country": cl.COUNTRIES.get(k, (k,))[0], "code": k, "total": v or 0}
+            for k, v in top_n(agg.countries.get(pop, {}), 5)
         ]
     else:
-        flows = am.AreaFlow.objects.filter(below)
-        moved = flows.aggregate(n=Sum("count"))["n"] or 0
-        within = flows.filter(area_id=F("figure__assessment__district_id")).aggregate(n=Sum("count"))["n"] or 0
-        by_area_province = dict(
-            flows.values_list("area__parent__name_en")
-            .annotate(n=Sum("count"))
-            .values_list("area__parent__name_en", "n")
-        )
-        block["within_same_district_share"] = share_of(within, moved)
+        block["within_same_district_share"] = share_of(agg.within.get(pop, 0), agg.moved.get(pop, 0))
         block["other_area_by_province"] = [
             {"province": _name(k), "share": s}
             for k, s in sorted(
-                shares({_name(k): v or 0 for k, v in by_area_province.items()}).items(), key=lambda kv: -kv[1]
+                shares({_name(k): v or 0 for k, v in agg.area_provinces.get(pop, {}).items()}).items(),
+                key=lambda kv: -kv[1],
             )
         ]
     return block
@@ -176,6 +200,7 @@ def round_figures(round_, include_unapproved: bool = False, previous_round=None)
     assessments = counted_assessments(round_, include_unapproved)
     communities = assessments.count()
     informants = am.Informant.objects.filter(counted.q("village_assessment__"))
+    aggregates = PopulationAggregates.compute(counted)
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
     districts = list(
         assessments.values("district__name_en", "province__name_en")
@@ -203,7 +228,7 @@ def round_figures(round_, include_unapproved: bool = False, previous_round=None)
             "total": sum(by_sex.values()),
             "share_by_sex": shares({cl.SEXES[k][0]: v for k, v in by_sex.items() if k in cl.SEXES}),
         },
-        "populations": [population_figures(counted, pop, communities) for pop in cl.POPULATION_CODES],
+        "populations": [population_figures(aggregates, pop, communities) for pop in cl.POPULATION_CODES],
         "services": services_figures(counted),
     }
     if previous_round is not None:
