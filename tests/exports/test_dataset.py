@@ -74,3 +74,15 @@ def test_export_job_runs_in_the_worker_and_is_downloaded(
     assert "villages.csv" in zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
     client.force_login(personas.supervisor)
     assert client.get(f"/exports/{job.pk}/download/").status_code == 403
+
+
+def test_service_availability_is_one_or_zero_in_both_formats(two_villages):
+    xlsx, archive = io.BytesIO(), io.BytesIO()
+    write_xlsx(xlsx, two_villages)
+    write_csv_zip(archive, two_villages)
+    sheet = load_workbook(io.BytesIO(xlsx.getvalue()), read_only=True)["services"]
+    from_xlsx = {(r[0], r[1]): r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    services = zipfile.ZipFile(io.BytesIO(archive.getvalue())).open("services.csv")
+    from_csv = {(r[0], r[1]): r[2] for r in list(csv.reader(io.TextIOWrapper(services, encoding="utf-8-sig")))[1:]}
+    assert (from_xlsx[("V-ASH-0001", "clinic")], from_xlsx[("V-ASH-0002", "clinic")]) == (1, 0)
+    assert (from_csv[("V-ASH-0001", "clinic")], from_csv[("V-ASH-0002", "clinic")]) == ("1", "0")

@@ -1,0 +1,211 @@
+"""A streaming XLSX writer for large flat tables: each sheet's XML goes straight into the zip.
+
+XlsxWriter spends ~16 µs a cell; a 100,000-village round has ~15 million cells. This writer formats
+a row with one dispatch per cell on the value's type and writes inline strings (no shared-string
+table to hold in memory), so a sheet costs about a microsecond a cell and constant memory. It writes
+only what a dataset needs: values, a bold header style and frozen header rows. Every reader we care
+about (Excel, LibreOffice, openpyxl/pandas, Kobo's and HDX's importers) reads inline strings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+MAX_ROWS = 1_048_576  # Excel's limit per sheet
+MAX_CELL_CHARS = 32_767  # Excel's limit per cell
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def column_letters(count: int) -> list[str]:
+    letters = []
+    for index in range(count):
+        name, number = "", index + 1
+        while number:
+            number, remainder = divmod(number - 1, 26)
+            name = chr(65 + remainder) + name
+        letters.append(name)
+    return letters
+
+
+def _text(value: str) -> str:
+    if _ILLEGAL_XML.search(value):
+        value = _ILLEGAL_XML.sub("", value)  # XML 1.0 cannot carry these; Excel would refuse the file
+    return escape(value[:MAX_CELL_CHARS])
+
+
+def _string_cell(ref: str, value: str, style: str = "") -> str:
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+
+
+def _cell(ref: str, value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _string_cell(ref, value) if value else ""
+    if kind is int or kind is Decimal:
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    if kind is float:
+        return f'<c r="{ref}"><v>{value!r}</v></c>' if math.isfinite(value) else _string_cell(ref, str(value))
+    if kind is bool:
+        return f'<c r="{ref}"><v>{int(value)}</v></c>'
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return _string_cell(ref, value.isoformat())
+    return _string_cell(ref, str(value))
+
+
+class StreamingWorkbook:
+    """Usage: with StreamingWorkbook(out) as book: book.add_sheet(name, header_rows, rows)."""
+
+    def __init__(self, out, compresslevel: int = 1):
+        # Level 1: the XML is repetitive, so it still shrinks ~8x, at several times level 6's speed.
+        self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        self._sheets: list[str] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            self.close()
+        else:
+            self._zip.close()
+
+    def add_sheet(self, name: str, header_rows: list[list], rows: Iterable[list | tuple], width: int) -> int:
+        """Write one sheet: header rows in bold and frozen, then the data rows. Returns the data row count."""
+        name = _SHEET_NAME_FORBIDDEN.sub("_", name)[:31]
+        self._sheets.append(name)
+        letters = column_letters(width)
+        written = 0
+        with self._zip.open(f"xl/worksheets/sheet{len(self._sheets)}.xml", "w", force_zip64=True) as raw:
+            raw.write(_sheet_start(len(header_rows)).encode())
+            for number, header in enumerate(header_rows, start=1):
+                cells = "".join(
+                    _string_cell(f"{letter}{number}", str(value), ' s="1"')
+                    for letter, value in zip(letters, header, strict=False)
+                    if value not in (None, "")
+                )
+                raw.write(f'<row r="{number}">{cells}</row>'.encode())
+            buffer: list[str] = []
+            for number, row in enumerate(rows, start=len(header_rows) + 1):
+                if number > MAX_ROWS:
+                    raise ValueError(f"sheet {name} has more than {MAX_ROWS:,} rows, Excel's limit; export CSV instead")
+                suffix = str(number)
+                buffer.append(
+                    f'<row r="{suffix}">'
+                    + "".join([_cell(letter + suffix, value) for letter, value in zip(letters, row, strict=False)])
+                    + "</row>"
+                )
+                written += 1
+                if len(buffer) == 1000:
+                    raw.write("".join(buffer).encode())
+                    buffer = []
+            raw.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        return written
+
+    def close(self) -> None:
+        count = len(self._sheets)
+        files = {
+            "[Content_Types].xml": _content_types(count),
+            "_rels/.rels": _ROOT_RELS,
+            "xl/workbook.xml": _workbook(self._sheets),
+            "xl/_rels/workbook.xml.rels": _workbook_rels(count),
+            "xl/styles.xml": _STYLES,
+        }
+        for path, text in files.items():
+            self._zip.writestr(path, text)
+        self._zip.close()
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _sheet_start(frozen_rows: int) -> str:
+    pane = (
+        f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{frozen_rows}" topLeftCell="A{frozen_rows + 1}" '
+        'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+        if frozen_rows
+        else ""
+    )
+    return f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN_NS}">{pane}<sheetData>'
+
+
+def _content_types(count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, count + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+
+
+def _workbook(names: list[str]) -> str:
+    sheets = "".join(
+        f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, name in enumerate(names, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>{sheets}</sheets></workbook>'
+    )
+
+
+def _workbook_rels(count: int) -> str:
+    sheets = "".join(
+        f'<Relationship Id="rId{i}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+        f'Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, count + 1)
+    )
+    styles = (
+        f'<Relationship Id="rId{count + 1}" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{sheets}{styles}'
+        "</Relationships>"
+    )
+
+
+# Style 0 is the default; style 1 is bold, for header rows.
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<styleSheet xmlns="{_MAIN_NS}">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    "</fills>"
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)

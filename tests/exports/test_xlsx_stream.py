@@ -1,0 +1,61 @@
+"""The streaming XLSX writer: what spreadsheet readers get back from it."""
+
+import datetime
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from bma.exports.xlsx_stream import StreamingWorkbook, column_letters
+
+
+def _written(sheets) -> bytes:
+    out = io.BytesIO()
+    with StreamingWorkbook(out) as book:
+        for name, header, rows, width in sheets:
+            book.add_sheet(name, header, rows, width)
+    return out.getvalue()
+
+
+def test_values_come_back_as_written_with_types_and_gaps():
+    rows = [
+        ["Шайдон & <Oshoba>", 12, 38.5601, Decimal("70.25"), True, datetime.date(2026, 11, 22), None, ""],
+        ["  leading spaces", -3, 0.0, Decimal("0"), False, datetime.datetime(2026, 11, 22, 9, 30), "x\x01y", "ok"],
+    ]
+    data = _written([("villages", [["name", "n", "lat", "lon", "flag", "date", "gap", "last"]], rows, 8)])
+    sheet = load_workbook(io.BytesIO(data))["villages"]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0] == ["name", "n", "lat", "lon", "flag", "date", "gap", "last"]
+    assert values[1] == ["Шайдон & <Oshoba>", 12, 38.5601, 70.25, 1, "2026-11-22", None, None]
+    assert values[2] == ["  leading spaces", -3, 0, 0, 0, "2026-11-22T09:30:00", "xy", "ok"]
+    assert sheet["A1"].font.bold and not sheet["A2"].font.bold
+    assert sheet.freeze_panes == "A2"
+
+
+def test_several_sheets_keep_their_order_and_safe_names():
+    data = _written([("one", [["a"]], [[1]], 1), ("two/three", [["b"], ["#hxl"]], [[2], [3]], 1)])
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["one", "two_three"]
+    assert [r[0] for r in book["two_three"].iter_rows(values_only=True)] == ["b", "#hxl", 2, 3]
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+
+
+def test_columns_past_z_are_lettered_as_excel_does():
+    assert column_letters(28)[-3:] == ["Z", "AA", "AB"]
+    assert column_letters(703)[-1] == "AAA"
+    row = list(range(30))
+    sheet = load_workbook(io.BytesIO(_written([("wide", [], [row], 30)])))["wide"]
+    assert [c.value for c in sheet[1]] == row
+
+
+def test_a_failed_sheet_leaves_no_workbook_claiming_to_be_complete():
+    def broken_rows():
+        yield [1]
+        raise RuntimeError("database went away")
+
+    out = io.BytesIO()
+    with pytest.raises(RuntimeError), StreamingWorkbook(out) as book:
+        book.add_sheet("one", [["a"]], broken_rows(), 1)
+    assert "xl/workbook.xml" not in zipfile.ZipFile(io.BytesIO(out.getvalue())).namelist()
