@@ -49,6 +49,7 @@ from bma.validation.sampling import Candidate, SamplingPlan, draw_sample
 
 
 def round_thresholds(round) -> Thresholds:
+    """round: a Round or its id."""
     values = dict(getattr(settings, "BMA_QUALITY_THRESHOLDS", {}) or {})
     override = RoundQualitySettings.objects.filter(round=round).values_list("thresholds", flat=True).first()
     values.update(override or {})
@@ -208,11 +209,12 @@ def quality_check(assessments: list) -> int:
     village_results = []
     for pk, facts in village_facts(list(villages.values())).items():
         a = villages[pk]
-        thresholds = thresholds_by_round.setdefault(a.round_id, round_thresholds(a.round))
-        village_results.append((a, run_assessment_rules(facts, thresholds)))
+        if a.round_id not in thresholds_by_round:  # once per round and batch, not per assessment
+            thresholds_by_round[a.round_id] = round_thresholds(a.round_id)
+        village_results.append((a, run_assessment_rules(facts, thresholds_by_round[a.round_id])))
     _sync_issues("village_assessment", village_results)
     district_results = [
-        (a, run_district_rules(district_facts(a), round_thresholds(a.round)))
+        (a, run_district_rules(district_facts(a), round_thresholds(a.round_id)))
         for a in assessments
         if isinstance(a, am.DistrictAssessment)
     ]

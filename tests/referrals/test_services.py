@@ -144,3 +144,22 @@ def test_unvisited_villages_carry_over_to_the_next_round(receive, personas):
     entry = VisitPlanEntry.objects.get(round=next_round)
     assert (entry.village.name_en, entry.reason) == ("Yangiobod", PlanReason.CARRIED_OVER)
     assert plan_carry_over(next_round) == 0
+
+
+def test_referrals_processed_in_one_batch_count_every_naming(personas, published_forms):
+    from bma.submissions.services import submission_receive
+    from tests.conftest import SUBMISSION_FIXTURES
+
+    template = (SUBMISSION_FIXTURES / "b2_2026112202.xml").read_text(encoding="utf-8")
+    stored = []
+    for number, village in enumerate(["V-ASH-0001", "V-ASH-0002", "V-ASH-0001"]):
+        payload = template.replace(ORIGINAL_ID, f"uuid:batch-{number}").replace(
+            "<village>V-ASH-0001</village>", f"<village>{village}</village>"
+        )
+        # Stored without running the on-commit processing: the three wait, then go in one batch.
+        stored.append(submission_receive(payload=payload.encode(), files=[], user=personas.enumerator).submission)
+    assert submission_process(stored[0].pk)
+    assert Submission.objects.filter(state=ProcessingState.PROCESSED).count() == 3
+    entry = VisitPlanEntry.objects.get(village__name_en="Yangiobod")
+    assert (entry.reason, entry.referral_count) == (PlanReason.REFERRAL, 3)
+    assert ReferralMatch.objects.filter(village=entry.village).count() == 3
