@@ -141,7 +141,7 @@ def main(n: int, keep: bool) -> None:
     # Its own database name, so a benchmark never collides with a test run's test_<name> database.
     name = f"bma_benchmark_exports_{n}" if keep else f"bma_benchmark_{os.getpid()}"
     connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=keep, autoclobber=True)
+    test_db = connection.creation.create_test_db(verbosity=0, keepdb=keep, autoclobber=True, serialize=False)
     try:
         round_ = Round.objects.first() if keep else None
         if round_ is None:

@@ -29,7 +29,7 @@ from django.db import connection  # noqa: E402
 def main(n: int) -> None:
     # Its own database name, so a benchmark never collides with a test run's test_<name> database.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bma_benchmark_{os.getpid()}"
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True)
+    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True, serialize=False)
     try:
         run(n)
     finally:

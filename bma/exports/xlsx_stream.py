@@ -41,24 +41,50 @@ def _text(value: str) -> str:
 
 
 def _string_cell(ref: str, value: str, style: str = "") -> str:
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+    return f'<c r="{ref}{_string_tail(value, style)}'
 
 
-def _cell(ref: str, value) -> str:
+def _string_tail(value: str, style: str = "") -> str:
+    return f'"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+
+
+def _tail(value) -> str:
+    """A cell's XML after its reference (``<c r="B7`` + tail); "" for no cell at all (empty values)."""
     kind = type(value)
     if kind is str:
-        return _string_cell(ref, value) if value else ""
+        return _string_tail(value) if value else ""
     if kind is int or kind is Decimal:
-        return f'<c r="{ref}"><v>{value}</v></c>'
+        return f'"><v>{value}</v></c>'
     if kind is float:
-        return f'<c r="{ref}"><v>{value!r}</v></c>' if math.isfinite(value) else _string_cell(ref, str(value))
+        return f'"><v>{value!r}</v></c>' if math.isfinite(value) else _string_tail(str(value))
     if kind is bool:
-        return f'<c r="{ref}"><v>{int(value)}</v></c>'
+        return f'"><v>{int(value)}</v></c>'
     if value is None:
         return ""
     if isinstance(value, datetime.datetime | datetime.date):
-        return _string_cell(ref, value.isoformat())
-    return _string_cell(ref, str(value))
+        return _string_tail(value.isoformat())
+    return _string_tail(str(value))
+
+
+class _Tails:
+    """Cell tails by value. Dataset columns repeat a few values (codes, years, small counts) over
+    millions of rows, so most cells cost a dictionary lookup instead of formatting and escaping."""
+
+    LIMIT = 50_000  # distinct values kept; a column of unique names just refills it
+
+    def __init__(self):
+        self._known: dict = {None: ""}
+
+    def of(self, row) -> list[str]:
+        tails = list(map(self._known.get, row))
+        if None in tails:
+            if len(self._known) > self.LIMIT:
+                self._known = {None: ""}
+            for index, tail in enumerate(tails):
+                if tail is None:
+                    # bool/int/float keys that compare equal (True, 1, 1.0) give the same number in Excel.
+                    tails[index] = self._known[row[index]] = _tail(row[index])
+        return tails
 
 
 class StreamingWorkbook:
@@ -94,15 +120,18 @@ class StreamingWorkbook:
                 )
                 raw.write(f'<row r="{number}">{cells}</row>'.encode())
             buffer: list[str] = []
+            tails = _Tails()
             for number, row in enumerate(rows, start=len(header_rows) + 1):
                 if number > MAX_ROWS:
                     raise ValueError(f"sheet {name} has more than {MAX_ROWS:,} rows, Excel's limit; export CSV instead")
-                suffix = str(number)
-                buffer.append(
-                    f'<row r="{suffix}">'
-                    + "".join([_cell(letter + suffix, value) for letter, value in zip(letters, row, strict=False)])
-                    + "</row>"
+                cells = "".join(
+                    [
+                        f'<c r="{letter}{number}{tail}'
+                        for letter, tail in zip(letters, tails.of(row), strict=False)
+                        if tail
+                    ]
                 )
+                buffer.append(f'<row r="{number}">{cells}</row>')
                 written += 1
                 if len(buffer) == 1000:
                     raw.write("".join(buffer).encode())
