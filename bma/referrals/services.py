@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
@@ -165,6 +165,9 @@ def plan_mark_assessed_many(assessments: list[VillageAssessment]) -> None:
 
 
 def _named_villages(assessments) -> list[NamedVillage]:
+    # Two queries per kind of assessment for the whole batch, not two per assessment.
+    prefetch_related_objects([a for a in assessments if isinstance(a, VillageAssessment)], "district", "referrals")
+    prefetch_related_objects([a for a in assessments if isinstance(a, DistrictAssessment)], "district", "nominations")
     named = []
     for a in assessments:
         if isinstance(a, VillageAssessment):

@@ -71,6 +71,29 @@ def _point(lat, lon) -> Point | None:
     return Point(float(lat), float(lon)) if lat is not None and lon is not None else None
 
 
+def _population_facts(assessment_ids: list[int]) -> dict[int, dict[str, PopulationFacts]]:
+    """Populations of many assessments as plain values: three queries, no model instances (the hot path)."""
+    figures = am.PopulationFigure.objects.filter(assessment_id__in=assessment_ids)
+    yearly: dict[int, dict[int, int]] = {}
+    for figure_id, year, count in am.YearlyFigure.objects.filter(figure__in=figures).values_list(
+        "figure_id", "year", "count"
+    ):
+        yearly.setdefault(figure_id, {})[year] = count
+    countries: dict[int, dict[str, int]] = {}
+    for figure_id, country, count in am.CountryFigure.objects.filter(figure__in=figures).values_list(
+        "figure_id", "country", "count"
+    ):
+        countries.setdefault(figure_id, {})[country] = count or 0
+    result: dict[int, dict[str, PopulationFacts]] = {}
+    for figure_id, assessment_id, population, present, total in figures.values_list(
+        "pk", "assessment_id", "population", "present", "total"
+    ):
+        result.setdefault(assessment_id, {})[population] = PopulationFacts(
+            present=present, total=total, yearly=yearly.get(figure_id, {}), countries=countries.get(figure_id, {})
+        )
+    return result
+
+
 def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, AssessmentFacts]:
     """Facts for many B2 assessments in a handful of queries."""
     if not assessments:
@@ -79,7 +102,6 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     rows = (
         am.VillageAssessment.objects.filter(pk__in=ids)
         .select_related("village", "round")
-        .prefetch_related("populations__yearly", "populations__countries")
         .annotate(informant_count=Count("informants", distinct=True))
     )
     rows = list(rows)
@@ -97,6 +119,7 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
         ).values_list("round_id", "village_id")
     )
     previous = _previous_round_totals(rows, village_ids)
+    populations = _population_facts(ids)
     facts = {}
     for a in rows:
         box = bounds.get(a.district_id)
@@ -104,15 +127,7 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             village_name=str(a.village.name_en if a.village else a.village_name_typed),
             households=a.households,
             informants=a.informant_count,
-            populations={
-                p.population: PopulationFacts(
-                    present=p.present,
-                    total=p.total,
-                    yearly={y.year: y.count for y in p.yearly.all()},
-                    countries={c.country: c.count or 0 for c in p.countries.all()},
-                )
-                for p in a.populations.all()
-            },
+            populations=populations.get(a.pk, {}),
             gps=_point(a.latitude, a.longitude),
             village_location=_point(a.village.latitude, a.village.longitude) if a.village else None,
             district_bounds=BoundingBox(
