@@ -159,6 +159,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Uploads: a submission with photos can be large; the OpenRosa size limit is announced in HEAD.
 BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_000)
+# Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
+BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)

@@ -110,7 +110,9 @@ def celery_worker_process(real_services, transactional_db):
             stderr=subprocess.STDOUT,
         )
     from bma.celery import app
+    from bma.submissions.processing_requests import REQUEST_KEY, _redis
 
+    _redis().delete(REQUEST_KEY)  # an earlier test's request, whose task no worker ran, must not hold ours back
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import ParseError
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,13 +25,17 @@ from bma.core.errors import BmaError, codes
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
+from bma.submissions.processing_requests import processing_request, processing_request_clear
 from bma.submissions.services import header_or_error, submission_release_stuck, submissions_waiting
 from bma.validation.models import CheckOutcome
 from bma.validation.services import quality_check, spot_check_compare
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+
+def batch_size() -> int:
+    return settings.BMA_PROCESSING_BATCH_SIZE
+
 CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
 
 
@@ -153,7 +158,7 @@ def submissions_process_batch(ids: list[int]) -> BatchReport:
 
 
 def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool:
-    """Process a submission, and while at it up to BATCH_SIZE - 1 others that are waiting.
+    """Process a submission, and while at it up to batch_size() - 1 others that are waiting.
 
     Returns False when the submission was not waiting (another worker has it, or it is done).
     """
@@ -165,10 +170,33 @@ def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool
             Submission.objects.filter(state=ProcessingState.RECEIVED)
             .exclude(pk=submission_id)
             .order_by("created_at")
-            .values_list("pk", flat=True)[: BATCH_SIZE - 1]
+            .values_list("pk", flat=True)[: batch_size() - 1]
         )
     report = submissions_process_batch(ids)
     return submission_id in report.processed or submission_id in report.failed
+
+
+def submission_process_and_continue(submission_id: int) -> bool:
+    """What the worker's task does: a run, then another request if submissions are still waiting.
+
+    Intake queues at most one request at a time (processing_requests), so a run that leaves
+    submissions behind (more than a batch, or ones committed while it ran) must ask again. The
+    flag is cleared before the look, so nothing committed after the look is left without a request.
+    Rows another worker holds are skipped by the look: that worker asks again after its own run.
+    """
+    done = submission_process(submission_id)
+    processing_request_clear()
+    with transaction.atomic():
+        waiting = (
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(state=ProcessingState.RECEIVED)
+            .order_by("created_at")
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if waiting is not None:
+        processing_request(waiting)
+    return done
 
 
 def submissions_sweep() -> list[int]:

@@ -14,7 +14,7 @@ from bma.pipeline import services
     max_retries=8,
 )
 def submission_process(submission_id: int) -> bool:
-    return services.submission_process(submission_id)
+    return services.submission_process_and_continue(submission_id)
 
 
 @shared_task(name="bma.pipeline.tasks.submissions_sweep")

@@ -16,7 +16,6 @@ from enum import StrEnum
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from bma.core.errors import BmaError, codes
 from bma.rounds.services import round_for_collection
@@ -30,12 +29,10 @@ from bma.submissions.models import (
     SubmissionAttachment,
     SubmissionSource,
 )
+from bma.submissions.processing_requests import processing_request
 from bma.xforms.models import Form, FormVersion
 
 log = logging.getLogger(__name__)
-
-PROCESS_TASK = "bma.pipeline.tasks.submission_process"
-
 
 class Outcome(StrEnum):
     CREATED = "created"
@@ -148,18 +145,8 @@ def _insert(values: dict) -> Submission | None:
 
 
 def _request_processing(submission_id: int) -> None:
-    """After commit, ask the worker to process. A broker that is down loses nothing: the sweeper retries."""
-
-    def send():
-        try:
-            # Imported by name: the task lives in the pipeline app, which imports this one.
-            import_string(PROCESS_TASK).delay(submission_id)
-        except Exception as exc:  # kombu raises several types when the broker is unreachable
-            log.warning(
-                "Could not queue processing of submission %s (%s); the sweeper will pick it up", submission_id, exc
-            )
-
-    transaction.on_commit(send)
+    """After commit, ask the worker to process; see processing_requests for why at most one is queued."""
+    transaction.on_commit(lambda: processing_request(submission_id))
 
 
 def _receive(*, form, version, header, payload, payload_format, source, user, round, device_id, files):

@@ -65,3 +65,46 @@ def test_real_worker_maps_a_b2_into_a_village_assessment(celery_worker_process, 
         time.sleep(0.2)
     assessment = VillageAssessment.objects.get()
     assert assessment.village.code == "V-ASH-0001" and assessment.households == 420
+
+
+def _wait_for(condition, seconds=30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_submissions_queues_one_request_and_a_worker_processes_them_all(
+    real_services, live_server, personas, b2_form, settings
+):
+    import redis
+
+    from bma.submissions.processing_requests import REQUEST_KEY, _redis
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    _redis().delete(REQUEST_KEY)
+    queued_before = broker.llen("celery")
+    token = collect_token_issue(personas.enumerator)
+    url = f"{live_server.url}/collect/key/{token.token}/submission"
+    for number in range(5):
+        assert post_via_token(url, submission_xml(f"uuid:burst{number}")) == 201
+    # No worker yet: one processing request is queued for the five, not five tasks.
+    assert broker.llen("celery") - queued_before == 1
+    assert _redis().get(REQUEST_KEY) is not None
+
+
+@pytest.fixture
+def batches_of_five(monkeypatch):
+    monkeypatch.setenv("BMA_PROCESSING_BATCH_SIZE", "5")  # read by the worker subprocess at start-up
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_run_leaves_nothing_waiting_when_more_arrive_than_a_batch(
+    batches_of_five, celery_worker_process, live_server, personas, b2_form
+):
+    token = collect_token_issue(personas.enumerator)
+    url = f"{live_server.url}/collect/key/{token.token}/submission"
+    for number in range(12):
+        assert post_via_token(url, submission_xml(f"uuid:more{number}")) == 201
+    _wait_for(lambda: not Submission.objects.exclude(state=ProcessingState.PROCESSED).exists())
+    assert Submission.objects.filter(state=ProcessingState.PROCESSED).count() == 12

@@ -14,7 +14,7 @@ from bma.assessments.review import assessment_review
 from bma.geo.models import AdminArea, SettlementSource
 from bma.geo.services import settlement_upsert
 from bma.pipeline.demo import DEMO_DISTRICTS, FORM_VERSION, DemoVillage, b2_xml, village_name
-from bma.pipeline.services import BATCH_SIZE, submissions_process_batch
+from bma.pipeline.services import batch_size, submissions_process_batch
 from bma.rounds.models import Assignment, Round, RoundState
 from bma.rounds.roles import Role, role_assign
 from bma.submissions.auth import collect_token_issue
@@ -76,8 +76,9 @@ class Command(BaseCommand):
         waiting = list(
             Submission.objects.filter(round=round_, state=ProcessingState.RECEIVED).values_list("pk", flat=True)
         )
-        for start_at in range(0, len(waiting), BATCH_SIZE):
-            submissions_process_batch(waiting[start_at : start_at + BATCH_SIZE])
+        size = batch_size()
+        for start_at in range(0, len(waiting), size):
+            submissions_process_batch(waiting[start_at : start_at + size])
         approved = self._approve(round_)
         self.stdout.write(
             f"{round_}: {VillageAssessment.objects.filter(round=round_).count()} village assessments, {approved} approved.\n"
