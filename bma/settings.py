@@ -159,6 +159,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- Uploads: a submission with photos can be large; the OpenRosa size limit is announced in HEAD.
 BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_000)
+# How long an intake process may keep using a form version, round or device token it looked up; a
+# change made elsewhere (another gunicorn worker, the admin) takes effect within this many seconds.
+BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.

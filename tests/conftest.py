@@ -71,6 +71,16 @@ def services_configured() -> bool:
     return django_settings.IS_POSTGRES and broker.startswith("redis://")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_intake_cache():
+    """Each test starts with nothing cached: its rows have other ids than the last test's."""
+    from bma.core.reference_cache import intake_cache
+
+    intake_cache.clear()
+    yield
+    intake_cache.clear()
+
+
 @pytest.fixture
 def real_services():
     """Skip on the embedded default; when configured, PostgreSQL and Redis must answer (fail, not skip)."""

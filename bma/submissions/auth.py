@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.utils import timezone
 
+from bma.core.reference_cache import intake_cache
 from bma.submissions.models import CollectToken, DigestCredential
 
 REALM = "BMA"
@@ -100,8 +101,7 @@ def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
 def openrosa_authenticate(request, token: str | None = None) -> AuthOutcome:
     """Who is calling: a device token in the path, an Authorization header, or an admin session."""
     if token is not None:
-        found = CollectToken.objects.select_related("user").filter(token=token, revoked_at__isnull=True).first()
-        return AuthOutcome(user=found.user if found and found.user.is_active else None)
+        return AuthOutcome(user=intake_cache.get_or_load(("token", token), lambda: _token_user(token)))
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, rest = header.partition(" ")
     if scheme.lower() == "digest":
@@ -117,9 +117,15 @@ def openrosa_authenticate(request, token: str | None = None) -> AuthOutcome:
     return AuthOutcome()
 
 
+def _token_user(token: str):
+    found = CollectToken.objects.select_related("user").filter(token=token, revoked_at__isnull=True).first()
+    return found.user if found and found.user.is_active else None
+
+
 def collect_token_issue(user, label: str = "") -> CollectToken:
     return CollectToken.objects.create(user=user, label=label)
 
 
 def collect_token_revoke(token: CollectToken) -> None:
     CollectToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    intake_cache.clear()

@@ -82,7 +82,8 @@ def test_service_availability_is_one_or_zero_in_both_formats(two_villages):
     write_csv_zip(archive, two_villages)
     sheet = load_workbook(io.BytesIO(xlsx.getvalue()), read_only=True)["services"]
     from_xlsx = {(r[0], r[1]): r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
-    services = zipfile.ZipFile(io.BytesIO(archive.getvalue())).open("services.csv")
-    from_csv = {(r[0], r[1]): r[2] for r in list(csv.reader(io.TextIOWrapper(services, encoding="utf-8-sig")))[1:]}
+    with zipfile.ZipFile(io.BytesIO(archive.getvalue())) as unzipped, unzipped.open("services.csv") as services:
+        rows = list(csv.reader(io.TextIOWrapper(services, encoding="utf-8-sig")))[1:]
+    from_csv = {(r[0], r[1]): r[2] for r in rows}
     assert (from_xlsx[("V-ASH-0001", "clinic")], from_xlsx[("V-ASH-0002", "clinic")]) == (1, 0)
     assert (from_csv[("V-ASH-0001", "clinic")], from_csv[("V-ASH-0002", "clinic")]) == ("1", "0")
