@@ -12,12 +12,14 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from bma.core.errors import BmaError, codes
+from bma.core.reference_cache import intake_cache
 from bma.rounds.services import round_for_collection
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
 from bma.submissions.models import (
@@ -33,6 +35,7 @@ from bma.submissions.processing_requests import processing_request
 from bma.xforms.models import Form, FormVersion
 
 log = logging.getLogger(__name__)
+
 
 class Outcome(StrEnum):
     CREATED = "created"
@@ -59,6 +62,10 @@ def sha256(data: bytes) -> str:
 
 
 def _resolve_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
+    return intake_cache.get_or_load(("form", header.form_id, header.version), lambda: _look_up_form(header))
+
+
+def _look_up_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
     # One query for the common case; the large XForm and XLSForm columns are not needed here.
     version = (
         FormVersion.objects.select_related("form")
@@ -137,11 +144,47 @@ def _edit_parent(form: Form, header: SubmissionHeader) -> Submission:
 
 def _insert(values: dict) -> Submission | None:
     """Insert, or return None when the unique constraint says this instance is already stored."""
+    submission = Submission(**values)
+    if connection.vendor == "postgresql":
+        return submission if _insert_unless_stored(submission) else None
     try:
         with transaction.atomic():
-            return Submission.objects.create(**values)
+            submission.save(force_insert=True)
+            return submission
     except IntegrityError:
         return None
+
+
+@cache
+def _insert_unless_stored_sql() -> tuple[str, list]:
+    meta = Submission._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in ("form", "instance_id"))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def _insert_unless_stored(submission: Submission) -> bool:
+    """The intake's hot path on PostgreSQL: one statement, no savepoint, the same unique constraint.
+
+    create() in a savepoint took three round-trips and ~3 ms of a ~9 ms request on the benchmark
+    machine. Values are prepared by the fields themselves, as save() does (timestamps included).
+    """
+    sql, fields = _insert_unless_stored_sql()
+    params = [f.get_db_prep_save(f.pre_save(submission, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False  # already stored: the caller compares it with this one
+    submission.pk = row[0]
+    submission._state.adding, submission._state.db = False, connection.alias
+    return True
 
 
 def _request_processing(submission_id: int) -> None:
@@ -205,7 +248,7 @@ def submission_receive(
     if header is None:
         header = header_or_error(payload)
     form, version = _resolve_form(header)
-    round = round_for_collection(user)
+    round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
     return _receive(
         form=form,
         version=version,
