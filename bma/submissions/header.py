@@ -1,16 +1,15 @@
 """Reading only the header of a submission: form id, version, instanceID, deprecatedID, instanceName.
 
-Pure code. The XML is parsed with DTDs, entities and external references forbidden (defusedxml), so
-an entity-expansion bomb or an XXE attempt is refused before it costs anything.
+Pure code. The XML is parsed with DTDs, entities and external references forbidden (defusedxml's
+rules, applied to expat directly), so an entity-expansion bomb or an XXE attempt is refused before it
+costs anything.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from xml.parsers import expat
 
 
 class HeaderError(ValueError):
@@ -27,39 +26,99 @@ class SubmissionHeader:
     instance_name: str = ""
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+OPENROSA_NS = "http://openrosa.org/xforms"
+META_FIELDS = frozenset({"instanceID", "deprecatedID", "instanceName"})
 
 
-def _meta_value(root, name: str) -> str:
-    """meta/<name>, with or without the OpenRosa namespace; falls back to a root-level <name>."""
-    for child in root:
-        if _local(child.tag) == "meta":
-            for item in child:
-                if _local(item.tag) == name:
-                    return (item.text or "").strip()
-    for child in root:
-        if _local(child.tag) == name:
-            return (child.text or "").strip()
-    return ""
+class _Refused(Exception):
+    pass
+
+
+def _refuse(*args) -> None:
+    raise _Refused
+
+
+class _HeaderReader:
+    """expat callbacks that keep the root's attributes and meta/<field> (or a root-level <field>) texts.
+
+    The whole document is still parsed, so a malformed one is refused at intake, but no tree is built:
+    ElementTree's per-element Python work was ~0.7 ms of a ~7 ms submission on the benchmark machine.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.root_attributes: dict[str, str] = {}
+        self.in_meta = False
+        self.meta: dict[str, str] = {}
+        self.top: dict[str, str] = {}
+        self._capture: tuple[dict[str, str], str, int] | None = None
+        self._text: list[str] = []
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.depth += 1
+        local = name.rpartition("}")[2]
+        if self.depth == 1:
+            self.root_attributes = attributes
+        elif self.depth == 2:
+            self.in_meta = local == "meta"
+            if local in META_FIELDS:
+                self._begin(self.top, local)
+        elif self.depth == 3 and self.in_meta and local in META_FIELDS:
+            self._begin(self.meta, local)
+
+    def _begin(self, into: dict[str, str], field: str) -> None:
+        self._capture, self._text = (into, field, self.depth), []
+
+    def end(self, name: str) -> None:
+        if self._capture is not None and self._capture[2] == self.depth:
+            into, field, _ = self._capture
+            into.setdefault(field, "".join(self._text).strip())
+            self._capture = None
+        self.depth -= 1
+
+    def data(self, text: str) -> None:
+        if self._capture is not None and self._capture[2] == self.depth:
+            self._text.append(text)  # only the element's own text, before any child, as ElementTree's .text
+
+    def value(self, field: str) -> str:
+        return self.meta.get(field) or self.top.get(field, "")
+
+
+def _read_header(payload: bytes) -> _HeaderReader:
+    reader = _HeaderReader()
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
+    parser.CharacterDataHandler = reader.data
+    # defusedxml's rules, at the expat level: no DTD (so no entity definitions, hence no expansion
+    # bombs) and no external references (no XXE).
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.Parse(payload, True)
+    return reader
 
 
 def parse_xml_header(payload: bytes) -> SubmissionHeader:
     if not payload.strip():
         raise HeaderError("The submission XML is empty.")
     try:
-        root = fromstring(payload, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
+        reader = _read_header(payload)
+    except _Refused as exc:
         raise HeaderError("The submission XML declares a DTD or entities, which this server refuses.") from exc
-    except ParseError as exc:
+    except expat.ExpatError as exc:
+        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]:
+            raise HeaderError(f"The submission XML has an encoding this server cannot read ({exc}).") from exc
         raise HeaderError(f"The submission XML is not well-formed ({exc}).") from exc
     except (UnicodeDecodeError, LookupError) as exc:
         raise HeaderError(f"The submission XML has an encoding this server cannot read ({exc}).") from exc
-    form_id = (root.get("id") or "").strip()
+    attributes = reader.root_attributes
+    form_id = (attributes.get("id") or "").strip()
     if not form_id:
         raise HeaderError("The submission XML has no form id (the id attribute of its root element).")
-    version = (root.get("version") or root.get("{http://openrosa.org/xforms}version") or "").strip()
-    instance_id = _meta_value(root, "instanceID")
+    version = (attributes.get("version") or attributes.get(f"{OPENROSA_NS}}}version") or "").strip()
+    instance_id = reader.value("instanceID")
     if not instance_id:
         raise HeaderError("The submission has no meta/instanceID; it cannot be stored safely without one.")
     if len(instance_id) > 255:
@@ -68,8 +127,8 @@ def parse_xml_header(payload: bytes) -> SubmissionHeader:
         form_id=form_id,
         version=version,
         instance_id=instance_id,
-        deprecated_id=_meta_value(root, "deprecatedID"),
-        instance_name=_meta_value(root, "instanceName")[:255],
+        deprecated_id=reader.value("deprecatedID"),
+        instance_name=reader.value("instanceName")[:255],
     )
 
 

@@ -1,0 +1,51 @@
+"""Reading a submission's header without building its tree: what ODK Collect, Enketo and Kobo send."""
+
+import pytest
+
+from bma.submissions.header import HeaderError, parse_xml_header
+
+
+def test_namespaced_meta_and_version_as_collect_sends_them():
+    header = parse_xml_header(
+        b'<?xml version="1.0"?><data xmlns:orx="http://openrosa.org/xforms" id="bma_b2" orx:version="2026112202">'
+        b"<village>V-1</village><orx:meta><orx:instanceID>uuid:a</orx:instanceID>"
+        b"<orx:deprecatedID>uuid:old</orx:deprecatedID><orx:instanceName>Oshoba <b>x</b></orx:instanceName>"
+        b"</orx:meta></data>"
+    )
+    assert (header.form_id, header.version, header.instance_id, header.deprecated_id) == (
+        "bma_b2",
+        "2026112202",
+        "uuid:a",
+        "uuid:old",
+    )
+    assert header.instance_name == "Oshoba"  # the element's own text, as ElementTree's .text
+
+
+def test_plain_meta_a_root_level_instance_id_and_a_nested_one_that_does_not_count():
+    plain = parse_xml_header(b'<d id="f" version="1"><meta><instanceID> uuid:b </instanceID></meta></d>')
+    assert plain.instance_id == "uuid:b"
+    top = parse_xml_header(b'<d id="f"><instanceID>uuid:c</instanceID></d>')
+    assert top.instance_id == "uuid:c"
+    with pytest.raises(HeaderError, match="no meta/instanceID"):
+        parse_xml_header(b'<d id="f"><grp><meta><instanceID>uuid:deep</instanceID></meta></grp></d>')
+
+
+def test_encodings_expat_reads_and_one_it_does_not():
+    xml = '<?xml version="1.0" encoding="UTF-16"?><d id="деҳа"><meta><instanceID>uuid:u</instanceID></meta></d>'
+    assert parse_xml_header(xml.encode("utf-16")).form_id == "деҳа"
+    with pytest.raises(HeaderError, match="encoding"):
+        parse_xml_header(b'<?xml version="1.0" encoding="x-unknown"?><d id="f"/>')
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><d id="f">&b;</d>',
+        b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d id="f">&x;</d>',
+        b'<!DOCTYPE d SYSTEM "http://example.org/d.dtd"><d id="f"/>',
+    ],
+    ids=["entity expansion", "xxe", "external dtd"],
+)
+def test_dtds_and_entities_are_refused(payload):
+    with pytest.raises(HeaderError, match="DTD or entities"):
+        parse_xml_header(payload)
