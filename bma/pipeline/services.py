@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 def batch_size() -> int:
     return settings.BMA_PROCESSING_BATCH_SIZE
 
+
 CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
 
 
