@@ -12,17 +12,16 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 from psycopg import pq
 
 from bma.assessments import models as am
-from bma.exports.report import counted_assessments
+from bma.exports.report import counted_assessments, roomy_read_transaction
 from bma.exports.xlsx_stream import StreamingWorkbook
 from bma.xforms import codelists as cl
 
@@ -45,7 +44,6 @@ class Table:
 
 CHUNK = 2000
 SQL = tuple[str, tuple]
-EXPORT_WORK_MEM = "128MB"
 CSV_COMPRESSION = 1  # deflate level: CSV still shrinks ~5x, several times faster than the default 6
 
 
@@ -354,25 +352,11 @@ def query_rows(query: SQL) -> Iterator[tuple]:
             yield from rows
 
 
-@contextmanager
-def _export_transaction():
-    """All tables read in one transaction, with memory to sort a 100,000-village round without disk.
-
-    PostgreSQL's default work_mem (4 MB) sends these sorts to temporary files, which doubled the time.
-    SET LOCAL ends with the transaction, so the rest of the connection's work is not affected.
-    """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{EXPORT_WORK_MEM}'")
-        yield
-
-
 def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
     """Write the dataset workbook to a file object; progress(done_tables, all_tables) is called as it goes."""
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal)
-    with _export_transaction(), StreamingWorkbook(out) as book:
+    with roomy_read_transaction(), StreamingWorkbook(out) as book:
         for index, table in enumerate(selected):
             header = [[c.name for c in table.columns]] + ([[c.hxl for c in table.columns]] if hxl else [])
             book.add_sheet(table.name, header, query_rows(table.query(assessments)), len(table.columns))
@@ -387,7 +371,7 @@ def write_csv_zip(out, round_, *, include_unapproved=False, include_personal=Fal
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal)
     with (
-        _export_transaction(),
+        roomy_read_transaction(),
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=CSV_COMPRESSION) as archive,
     ):
         for index, table in enumerate(selected):
