@@ -10,6 +10,7 @@ from bma.assessments import models as m
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
+from bma.core.bulk import rows_insert
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
 
@@ -213,47 +214,58 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
         for a, pop in present
     )
     answered = [(figure, pop) for figure, (_, pop) in zip(figures, present, strict=True) if pop.present]
-    m.YearlyFigure.objects.bulk_create(
-        m.YearlyFigure(figure=f, year=y, count=n) for f, pop in answered for y, n in pop.yearly.items()
+    # Leaf rows (nothing refers to them) go in without model instances: see bma.core.bulk.
+    rows_insert(
+        m.YearlyFigure,
+        ["figure_id", "year", "count"],
+        ((f.pk, y, n) for f, pop in answered for y, n in pop.yearly.items()),
     )
-    m.CountryFigure.objects.bulk_create(
-        m.CountryFigure(figure=f, country=c, count=n) for f, pop in answered for c, n in pop.countries
+    rows_insert(
+        m.CountryFigure,
+        ["figure_id", "country", "count"],
+        ((f.pk, c, n) for f, pop in answered for c, n in pop.countries),
     )
-    m.AreaFlow.objects.bulk_create(
-        m.AreaFlow(figure=f, area=gazetteer.areas.get(code), area_code=code, count=n)
-        for f, pop in answered
-        for code, n in pop.areas
+    rows_insert(
+        m.AreaFlow,
+        ["figure_id", "area_id", "area_code", "count"],
+        ((f.pk, _pk(gazetteer.areas.get(code)), code, n) for f, pop in answered for code, n in pop.areas),
     )
-    m.PopulationReason.objects.bulk_create(
-        m.PopulationReason(figure=f, reason=r) for f, pop in answered for r in dict.fromkeys(pop.reasons)
+    rows_insert(
+        m.PopulationReason,
+        ["figure_id", "reason"],
+        ((f.pk, r) for f, pop in answered for r in dict.fromkeys(pop.reasons)),
     )
-    m.ServiceAccess.objects.bulk_create(
-        m.ServiceAccess(
-            assessment=a,
-            service=s.service,
-            available=bool(s.available),
-            distance_band=s.distance_band if s.available is False else "",
-            households_affected=s.households_affected if s.available is False else None,
-        )
-        for a, values in stored
-        for s in values.services
-        if s.available is not None
+    rows_insert(
+        m.ServiceAccess,
+        ["assessment_id", "service", "available", "distance_band", "households_affected"],
+        (
+            (
+                a.pk,
+                s.service,
+                bool(s.available),
+                s.distance_band if s.available is False else "",
+                s.households_affected if s.available is False else None,
+            )
+            for a, values in stored
+            for s in values.services
+            if s.available is not None
+        ),
     )
-    m.ReferredVillage.objects.bulk_create(
-        m.ReferredVillage(
-            assessment=a,
-            position=position,
-            district_code=ref.district_code,
-            village_code=ref.village_code,
-            name_typed=ref.name_typed,
-            populations=ref.populations,
-            estimate=ref.estimate,
-        )
-        for a, values in stored
-        for position, ref in enumerate(values.referrals, start=1)
+    rows_insert(
+        m.ReferredVillage,
+        ["assessment_id", "position", "district_code", "village_code", "name_typed", "populations", "estimate"],
+        (
+            (a.pk, position, ref.district_code, ref.village_code, ref.name_typed, ref.populations, ref.estimate)
+            for a, values in stored
+            for position, ref in enumerate(values.referrals, start=1)
+        ),
     )
     _settle_current([a for a, _ in stored])
     return [a for a, _ in stored], errors
+
+
+def _pk(instance) -> int | None:
+    return instance.pk if instance is not None else None
 
 
 def _settle_current(assessments: list[m.VillageAssessment]) -> None:
