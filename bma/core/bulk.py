@@ -13,14 +13,27 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 
 def rows_insert(model: type[Model], names: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """Insert rows of values for the named fields (a foreign key by its id, as ``figure_id``)."""
-    fields = [model._meta.get_field(name) for name in names]
+    """Insert rows of values for the named fields (a foreign key by its id, as ``figure_id``).
+
+    Fields not named take their default, and auto_now / auto_now_add timestamps the current time,
+    as save() would give them.
+    """
+    named = [model._meta.get_field(name) for name in names]
     rows = list(rows)
     if not rows:
         return 0
+    others = [f for f in model._meta.concrete_fields if not f.primary_key and f not in named]
+    now = timezone.now()
+    filled = tuple(
+        now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in others
+    )
+    fields = named + others
+    if filled:
+        rows = [(*row, *filled) for row in rows]
     if connection.vendor != "postgresql":
         model.objects.bulk_create(
             [model(**{f.attname: value for f, value in zip(fields, row, strict=True)}) for row in rows]
@@ -50,6 +63,8 @@ _PLAIN = frozenset(
         "BigIntegerField",
         "BooleanField",
         "CharField",
+        "DateTimeField",
+        "FloatField",
         "ForeignKey",
         "IntegerField",
         "PositiveIntegerField",

@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from bma.assessments import models as am
+from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
 from bma.geo.models import Settlement
 from bma.validation.comparison import (
@@ -201,19 +202,14 @@ def _sync_issues(owner_field: str, results: list[tuple[object, list[Finding]]]) 
     stale = [i.pk for key, i in existing.items() if key not in wanted and i.state == IssueState.OPEN]
     if stale:
         QualityIssue.objects.filter(pk__in=stale).delete()
-    QualityIssue.objects.bulk_create(
-        QualityIssue(
-            round_id=a.round_id,
-            district_id=a.district_id,
-            code=f.code,
-            severity=f.severity,
-            population=f.population,
-            message=f.message,
-            details=f.details,
-            **{owner_field: a},
-        )
-        for key, (a, f) in wanted.items()
-        if key not in existing
+    rows_insert(
+        QualityIssue,
+        [f"{owner_field}_id", "round_id", "district_id", "code", "severity", "population", "message", "details"],
+        (
+            (a.pk, a.round_id, a.district_id, f.code, f.severity, f.population, f.message, f.details)
+            for key, (a, f) in wanted.items()
+            if key not in existing
+        ),
     )
 
 
