@@ -16,6 +16,7 @@ from django.db.models import Count, F, Q, prefetch_related_objects
 from django.utils import timezone
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
+from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
 from bma.geo.matching import Candidate, VillageIndex
 from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
@@ -246,6 +247,23 @@ def _link(item: NamedVillage, village: Settlement) -> PlanAddition | None:
     return PlanAddition(item.round_id, village, item.reason, item.village_assessment)
 
 
+MATCH_FIELDS = [
+    "round_id",
+    "district_id",
+    "district_code",
+    "name",
+    "reason",
+    "source_key",
+    "village_assessment_id",
+    "district_assessment_id",
+    "outcome",
+    "score",
+    "candidates",
+    "village_id",
+    "state",
+]
+
+
 def _link_now(item: NamedVillage, village: Settlement) -> None:
     if addition := _link(item, village):
         plan_add_many([addition])
@@ -295,6 +313,7 @@ def referrals_match(assessments) -> MatchReport:
             else:
                 village = _provisional_village(item, district)
                 index.add(Candidate(village.code, district.code, (village.name_en,)))
+                known[village.code] = village  # later names in this batch link to it without a query
                 match.outcome = MatchOutcome.NEW
                 report.created += 1
                 report.rounds_changed.add(item.round_id)
@@ -306,7 +325,7 @@ def referrals_match(assessments) -> MatchReport:
         else:
             report.pending += 1
         matches.append(match)
-    ReferralMatch.objects.bulk_create(matches)
+    rows_insert(ReferralMatch, MATCH_FIELDS, ([getattr(match, name) for name in MATCH_FIELDS] for match in matches))
     plan_add_many(additions)
     for round_id in report.rounds_changed:
         _refresh_lists(round_id)
