@@ -7,31 +7,54 @@ always lists (a repeat answered once is still a list of one), known from the for
 from __future__ import annotations
 
 import json
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
-from defusedxml.ElementTree import fromstring
+from bma.core.safe_xml import XmlRefused, expat_parser, local_name
 
 Tree = dict
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def xml_tree(payload: bytes, repeats: frozenset[str]) -> Tree:
-    root = fromstring(payload, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    return _element(root, repeats)
+    """The root's children as a tree, built from expat's callbacks (no ElementTree in between).
+
+    An element with children becomes a dict, a leaf its stripped text; a repeat is a list of dicts.
+    Raises ElementTree's ParseError for a malformed document or one with a DTD or entities.
+    """
+    builder = _TreeBuilder(repeats)
+    parser = expat_parser()
+    parser.StartElementHandler, parser.EndElementHandler = builder.start, builder.end
+    parser.CharacterDataHandler = builder.data
+    try:
+        parser.Parse(payload, True)
+    except XmlRefused as exc:
+        raise ParseError("the submission XML declares a DTD or entities") from exc
+    except expat.ExpatError as exc:
+        raise ParseError(str(exc)) from exc
+    root = next(iter(builder.result.values()), {})
+    return root if isinstance(root, dict) else {}
 
 
-def _element(element, repeats) -> Tree:
-    tree: Tree = {}
-    for child in element:
-        name = _local(child.tag)
-        value = _element(child, repeats) if len(child) else (child.text or "").strip()
-        if name in repeats:
-            tree.setdefault(name, []).append(value if isinstance(value, dict) else {})
+class _TreeBuilder:
+    def __init__(self, repeats: frozenset[str]) -> None:
+        self.repeats = repeats
+        self.result: Tree = {}
+        self._stack: list[tuple[str, Tree, list[str]]] = []
+
+    def start(self, name: str, attributes: dict) -> None:
+        self._stack.append((local_name(name), {}, []))
+
+    def end(self, name: str) -> None:
+        local, children, text = self._stack.pop()
+        value = children if children else "".join(text).strip()
+        parent = self._stack[-1][1] if self._stack else self.result
+        if local in self.repeats:
+            parent.setdefault(local, []).append(value if isinstance(value, dict) else {})
         else:
-            tree[name] = value
-    return tree
+            parent[local] = value
+
+    def data(self, text: str) -> None:
+        self._stack[-1][2].append(text)
 
 
 def kobo_tree(payload: bytes, repeats: frozenset[str]) -> Tree:

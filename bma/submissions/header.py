@@ -1,8 +1,7 @@
 """Reading only the header of a submission: form id, version, instanceID, deprecatedID, instanceName.
 
-Pure code. The XML is parsed with DTDs, entities and external references forbidden (defusedxml's
-rules, applied to expat directly), so an entity-expansion bomb or an XXE attempt is refused before it
-costs anything.
+Pure code. The XML is parsed with DTDs, entities and external references forbidden
+(bma.core.safe_xml), so an entity-expansion bomb or an XXE attempt is refused before it costs anything.
 """
 
 from __future__ import annotations
@@ -10,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from xml.parsers import expat
+
+from bma.core.safe_xml import XmlRefused, expat_parser, local_name
 
 
 class HeaderError(ValueError):
@@ -30,14 +31,6 @@ OPENROSA_NS = "http://openrosa.org/xforms"
 META_FIELDS = frozenset({"instanceID", "deprecatedID", "instanceName"})
 
 
-class _Refused(Exception):
-    pass
-
-
-def _refuse(*args) -> None:
-    raise _Refused
-
-
 class _HeaderReader:
     """expat callbacks that keep the root's attributes and meta/<field> (or a root-level <field>) texts.
 
@@ -56,7 +49,7 @@ class _HeaderReader:
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         self.depth += 1
-        local = name.rpartition("}")[2]
+        local = local_name(name)
         if self.depth == 1:
             self.root_attributes = attributes
         elif self.depth == 2:
@@ -86,16 +79,9 @@ class _HeaderReader:
 
 def _read_header(payload: bytes) -> _HeaderReader:
     reader = _HeaderReader()
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.buffer_text = True
+    parser = expat_parser()
     parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
     parser.CharacterDataHandler = reader.data
-    # defusedxml's rules, at the expat level: no DTD (so no entity definitions, hence no expansion
-    # bombs) and no external references (no XXE).
-    parser.StartDoctypeDeclHandler = _refuse
-    parser.EntityDeclHandler = _refuse
-    parser.UnparsedEntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse
     parser.Parse(payload, True)
     return reader
 
@@ -105,7 +91,7 @@ def parse_xml_header(payload: bytes) -> SubmissionHeader:
         raise HeaderError("The submission XML is empty.")
     try:
         reader = _read_header(payload)
-    except _Refused as exc:
+    except XmlRefused as exc:
         raise HeaderError("The submission XML declares a DTD or entities, which this server refuses.") from exc
     except expat.ExpatError as exc:
         if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]:
