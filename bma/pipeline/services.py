@@ -134,6 +134,8 @@ def submissions_process_batch(ids: list[int]) -> BatchReport:
                 Submission.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk__in=ids, state__in=CLAIMABLE)
                 .select_related("form", "form_version", "round", "submitted_by")
+                # The XForm and XLSForm of the version (~100 KB) would come along with every row.
+                .defer("form_version__xml", "form_version__xlsform")
             )
             if not claimed:
                 return BatchReport()
