@@ -65,7 +65,7 @@ def _grouped(queryset, population_field: str, key_field: str, aggregate) -> dict
 
 @dataclass
 class PopulationAggregates:
-    """Every per-population figure of the report, in nine grouped queries for all five populations."""
+    """Every per-population figure of the report, in seven grouped queries for all five populations."""
 
     totals: dict
     reporting: dict
@@ -83,10 +83,19 @@ class PopulationAggregates:
     def compute(cls, counted: Counted) -> PopulationAggregates:
         present = am.PopulationFigure.objects.filter(counted.q("assessment__"), present=True)
         below = Q(counted.q("figure__assessment__"), figure__present=True)
-        per_population = {
-            row["population"]: row
-            for row in present.values("population").annotate(total=Sum("total"), reporting=Count("pk"))
-        }
+        # Totals, communities reporting, and the province and district breakdowns all come from one
+        # GROUP BY population, province, district: three scans of the figures became one.
+        totals, reporting = defaultdict(int), defaultdict(int)
+        by_province, by_district = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
+        for population, province, district, summed, count in (
+            present.values("population", "assessment__province__name_en", "assessment__district__name_en")
+            .annotate(summed=Sum("total"), n=Count("pk"))
+            .values_list("population", "assessment__province__name_en", "assessment__district__name_en", "summed", "n")
+        ):
+            totals[population] += summed or 0
+            reporting[population] += count
+            by_province[population][province] += summed or 0
+            by_district[population][district] += summed or 0
         flows = am.AreaFlow.objects.filter(below)
         flow_rows = {
             row["figure__population"]: row
@@ -96,10 +105,10 @@ class PopulationAggregates:
             )
         }
         return cls(
-            totals={p: r["total"] or 0 for p, r in per_population.items()},
-            reporting={p: r["reporting"] for p, r in per_population.items()},
-            by_province=_grouped(present, "population", "assessment__province__name_en", Sum("total")),
-            by_district=_grouped(present, "population", "assessment__district__name_en", Sum("total")),
+            totals=dict(totals),
+            reporting=dict(reporting),
+            by_province={p: dict(v) for p, v in by_province.items()},
+            by_district={p: dict(v) for p, v in by_district.items()},
             by_year=_grouped(am.YearlyFigure.objects.filter(below), "figure__population", "year", Sum("count")),
             reasons=_grouped(am.PopulationReason.objects.filter(below), "figure__population", "reason", Count("pk")),
             types=_grouped(present.exclude(migration_type=""), "population", "migration_type", Count("pk")),
@@ -169,20 +178,25 @@ def _ordered_shares(counts: dict) -> list[float]:
 
 
 def services_figures(counted: Counted) -> dict:
-    rows = am.ServiceAccess.objects.filter(counted.q("assessment__"))
+    # One GROUP BY service, available, band gives both tables.
+    counts: dict[tuple, int] = defaultdict(int)
+    households: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for service, available, band, count, affected in (
+        am.ServiceAccess.objects.filter(counted.q("assessment__"))
+        .values("service", "available", "distance_band")
+        .annotate(n=Count("pk"), affected=Sum("households_affected"))
+        .values_list("service", "available", "distance_band", "n", "affected")
+    ):
+        counts[(service, available)] += count
+        if not available:
+            households[band][service] += affected or 0
     availability = []
-    counts = {
-        (r["service"], r["available"]): r["n"] for r in rows.values("service", "available").annotate(n=Count("pk"))
-    }
     for code, labels in cl.SERVICES.items():
         yes, no = counts.get((code, True), 0), counts.get((code, False), 0)
         share = shares({"yes": yes, "no": no})
         availability.append(
             {"service": labels[0], "code": code, "yes": share["yes"], "no": share["no"], "communities": yes + no}
         )
-    households = defaultdict(dict)
-    for r in rows.filter(available=False).values("service", "distance_band").annotate(n=Sum("households_affected")):
-        households[r["distance_band"]][r["service"]] = r["n"] or 0
     distance_table = [
         {"band": cl.DISTANCE_BANDS[band][0], "code": band, **{s: households[band].get(s, 0) for s in cl.SERVICES}}
         for band in DISTANCE_ORDER
