@@ -103,12 +103,21 @@ def populate(n: int):
             for pop in ("imw", "ret", "emi", "imi", "ioi")
         )
         am.YearlyFigure.objects.bulk_create(
-            am.YearlyFigure(figure=f, year=y, count=rng.randint(0, 300)) for f in figures for y in (2022, 2023)
+            am.YearlyFigure(
+                figure=f, assessment=f.assessment, population=f.population, year=y, count=rng.randint(0, 300)
+            )
+            for f in figures
+            for y in (2022, 2023)
         )
         am.CountryFigure.objects.bulk_create(
-            am.CountryFigure(figure=f, country="RU", count=f.total) for f in figures if f.population in ("ret", "emi")
+            am.CountryFigure(figure=f, assessment=f.assessment, population=f.population, country="RU", count=f.total)
+            for f in figures
+            if f.population in ("ret", "emi")
         )
-        am.PopulationReason.objects.bulk_create(am.PopulationReason(figure=f, reason="other") for f in figures)
+        am.PopulationReason.objects.bulk_create(
+            am.PopulationReason(figure=f, assessment=f.assessment, population=f.population, reason="other")
+            for f in figures
+        )
         am.ServiceAccess.objects.bulk_create(
             am.ServiceAccess(
                 assessment=a,

@@ -217,13 +217,13 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     # Leaf rows (nothing refers to them) go in without model instances: see bma.core.bulk.
     rows_insert(
         m.YearlyFigure,
-        ["figure_id", "year", "count"],
-        ((f.pk, y, n) for f, pop in answered for y, n in pop.yearly.items()),
+        ["figure_id", "assessment_id", "population", "year", "count"],
+        ((f.pk, f.assessment_id, f.population, y, n) for f, pop in answered for y, n in pop.yearly.items()),
     )
     rows_insert(
         m.CountryFigure,
-        ["figure_id", "country", "count"],
-        ((f.pk, c, n) for f, pop in answered for c, n in pop.countries),
+        ["figure_id", "assessment_id", "population", "country", "count"],
+        ((f.pk, f.assessment_id, f.population, c, n) for f, pop in answered for c, n in pop.countries),
     )
     rows_insert(
         m.AreaFlow,
@@ -232,8 +232,8 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     )
     rows_insert(
         m.PopulationReason,
-        ["figure_id", "reason"],
-        ((f.pk, r) for f, pop in answered for r in dict.fromkeys(pop.reasons)),
+        ["figure_id", "assessment_id", "population", "reason"],
+        ((f.pk, f.assessment_id, f.population, r) for f, pop in answered for r in dict.fromkeys(pop.reasons)),
     )
     rows_insert(
         m.ServiceAccess,

@@ -83,6 +83,9 @@ class PopulationAggregates:
     def compute(cls, counted: Counted) -> PopulationAggregates:
         present = am.PopulationFigure.objects.filter(counted.q("assessment__"), present=True)
         below = Q(counted.q("figure__assessment__"), figure__present=True)
+        # Yearly figures, countries and reasons exist only under present figures and carry the
+        # figure's assessment and population (FigureDetail): no join through the 500,000 figures.
+        details = counted.q("assessment__")
         # Totals, communities reporting, and the province and district breakdowns all come from one
         # GROUP BY population, province, district: three scans of the figures became one.
         totals, reporting = defaultdict(int), defaultdict(int)
@@ -109,10 +112,10 @@ class PopulationAggregates:
             reporting=dict(reporting),
             by_province={p: dict(v) for p, v in by_province.items()},
             by_district={p: dict(v) for p, v in by_district.items()},
-            by_year=_grouped(am.YearlyFigure.objects.filter(below), "figure__population", "year", Sum("count")),
-            reasons=_grouped(am.PopulationReason.objects.filter(below), "figure__population", "reason", Count("pk")),
+            by_year=_grouped(am.YearlyFigure.objects.filter(details), "population", "year", Sum("count")),
+            reasons=_grouped(am.PopulationReason.objects.filter(details), "population", "reason", Count("pk")),
             types=_grouped(present.exclude(migration_type=""), "population", "migration_type", Count("pk")),
-            countries=_grouped(am.CountryFigure.objects.filter(below), "figure__population", "country", Sum("count")),
+            countries=_grouped(am.CountryFigure.objects.filter(details), "population", "country", Sum("count")),
             moved={p: r["moved"] or 0 for p, r in flow_rows.items()},
             within={p: r["within"] or 0 for p, r in flow_rows.items()},
             area_provinces=_grouped(flows, "figure__population", "area__parent__name_en", Sum("count")),
