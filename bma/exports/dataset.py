@@ -183,8 +183,8 @@ def tables(include_personal: bool) -> list[Table]:
                 Column("count", "Number"),
             ],
             lambda qs: _long(
-                am.CountryFigure.objects.filter(figure__assessment__in=qs),
-                ["figure__assessment__village__code", "figure__population", "country", "count"],
+                am.CountryFigure.objects.filter(assessment__in=qs),
+                ["assessment__village__code", "population", "country", "count"],
             ),
         ),
         Table(
@@ -192,8 +192,8 @@ def tables(include_personal: bool) -> list[Table]:
             "Reasons given for each population present.",
             [village_key, Column("population", "Population code"), Column("reason", "Reason code (see codebook)")],
             lambda qs: _long(
-                am.PopulationReason.objects.filter(figure__assessment__in=qs),
-                ["figure__assessment__village__code", "figure__population", "reason"],
+                am.PopulationReason.objects.filter(assessment__in=qs),
+                ["assessment__village__code", "population", "reason"],
             ),
         ),
         Table(
@@ -201,8 +201,8 @@ def tables(include_personal: bool) -> list[Table]:
             "Yearly figures per population.",
             [village_key, Column("population", "Population code"), Column("year", "Year"), Column("count", "Number")],
             lambda qs: _long(
-                am.YearlyFigure.objects.filter(figure__assessment__in=qs),
-                ["figure__assessment__village__code", "figure__population", "year", "count"],
+                am.YearlyFigure.objects.filter(assessment__in=qs),
+                ["assessment__village__code", "population", "year", "count"],
             ),
         ),
         Table(
