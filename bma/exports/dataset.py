@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -395,13 +396,10 @@ def _write_csv_rows(raw, rows) -> None:
 
 
 def _write_csv(raw, header: list[list], query: SQL) -> None:
-    _write_csv_rows(raw, header)
     if connection.vendor != "postgresql":
-        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        csv.writer(text).writerows(query_rows(query))
-        text.flush()
-        text.detach()
+        _write_csv_rows(raw, itertools.chain(header, query_rows(query)))
         return
+    _write_csv_rows(raw, header)
     # PostgreSQL writes the CSV itself (COPY), an order of magnitude faster than formatting rows here.
     sql, params = query
     with connection.cursor() as cursor:

@@ -76,12 +76,12 @@ def _population_facts(assessment_ids: list[int]) -> dict[int, dict[str, Populati
     """Populations of many assessments as plain values: three queries, no model instances (the hot path)."""
     figures = am.PopulationFigure.objects.filter(assessment_id__in=assessment_ids)
     yearly: dict[int, dict[int, int]] = {}
-    for figure_id, year, count in am.YearlyFigure.objects.filter(figure__in=figures).values_list(
+    for figure_id, year, count in am.YearlyFigure.objects.filter(assessment_id__in=assessment_ids).values_list(
         "figure_id", "year", "count"
     ):
         yearly.setdefault(figure_id, {})[year] = count
     countries: dict[int, dict[str, int]] = {}
-    for figure_id, country, count in am.CountryFigure.objects.filter(figure__in=figures).values_list(
+    for figure_id, country, count in am.CountryFigure.objects.filter(assessment_id__in=assessment_ids).values_list(
         "figure_id", "country", "count"
     ):
         countries.setdefault(figure_id, {})[country] = count or 0
