@@ -160,11 +160,13 @@ def _insert_unless_stored_sql() -> tuple[str, list]:
     meta = Submission._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
-    conflict = ", ".join(quote(meta.get_field(name).column) for name in ("form", "instance_id"))
+    # No conflict target: every unique index is an arbiter. With only (form, instanceID) named, a
+    # concurrent resend of the same new submission could still fail on the one-current-per-chain
+    # index (root = instanceID) before the first insert committed: a 500 instead of a duplicate.
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     return sql, fields
 
