@@ -10,6 +10,7 @@ from bma.assessments import models as m
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
+from bma.assessments.source_keys import said_alike
 from bma.core.bulk import rows_insert
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
@@ -181,24 +182,39 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
         for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots)
     }
     new, updated, stored, events = [], [], [], []
+    left_villages: set[tuple[int, int]] = set()
     for submission, values, fields in prepared:
         assessment = existing.get(submission.root_instance_id)
         if assessment is None:
-            # Created as not current: _settle_current then picks the newest visit of the village.
-            assessment = m.VillageAssessment(root_instance_id=submission.root_instance_id, is_current=False, **fields)
+            # A listed village's visit is created as not current: assessments_settle_current then picks
+            # the newest visit of the village. A typed-in village has no other visit to weigh: it counts.
+            assessment = m.VillageAssessment(
+                root_instance_id=submission.root_instance_id, is_current=fields["village"] is None, **fields
+            )
             new.append(assessment)
         else:
             if assessment.submission_id != submission.pk:
                 events.append(review_event(assessment, assessment.review_state, m.ReviewState.EDITED))
                 assessment.review_state = m.ReviewState.EDITED
+            if fields["village"] is None and _same_typed_village(assessment, fields["village_name_typed"]):
+                # The typed-in name was linked to a village (by the matcher or a supervisor); the raw
+                # answer is still "not on the list", and a replay or edit must not undo the link.
+                fields["village"] = assessment.village
+            previous_village = assessment.village_id
             for name, value in fields.items():
                 setattr(assessment, name, value)
+            if assessment.village_id is None:
+                assessment.is_current = True
+            elif assessment.village_id != previous_village:
+                assessment.is_current = False  # settled below against the village's other visits
+            if previous_village is not None and previous_village != assessment.village_id:
+                left_villages.add((assessment.round_id, previous_village))
             updated.append(assessment)
         stored.append((assessment, values))
     m.VillageAssessment.objects.bulk_create(new)
     m.ReviewEvent.objects.bulk_create(events)
     if updated:
-        m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state"])
+        m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state", "is_current"])
         for assessment in updated:
             _clear(assessment)
     _store_informants((values, {"village_assessment": a}) for a, values in stored)
@@ -260,17 +276,25 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             for position, ref in enumerate(values.referrals, start=1)
         ),
     )
-    _settle_current([a for a, _ in stored])
+    assessments_settle_current({(a.round_id, a.village_id) for a, _ in stored if a.village_id} | left_villages)
     return [a for a, _ in stored], errors
+
+
+def _same_typed_village(assessment: m.VillageAssessment, typed: str) -> bool:
+    return bool(typed and assessment.village_name_typed) and said_alike(assessment.village_name_typed, typed)
 
 
 def _pk(instance) -> int | None:
     return instance.pk if instance is not None else None
 
 
-def _settle_current(assessments: list[m.VillageAssessment]) -> None:
-    """The newest visit to a village in a round is its current assessment; older ones stay, flagged."""
-    pairs = {(a.round_id, a.village_id) for a in assessments if a.village_id}
+def assessments_settle_current(pairs: set[tuple[int, int]]) -> None:
+    """For each (round id, village id): the newest visit to the village is its current assessment; older
+    ones stay, flagged, for review and the duplicate-visit rule, but are not counted.
+
+    Assessments of a typed-in village not yet linked to one are always current: each is a community
+    of its own until it is linked, and then it is weighed against the village's other visits here.
+    """
     if not pairs:
         return
     candidates = m.VillageAssessment.objects.filter(
@@ -288,6 +312,20 @@ def _settle_current(assessments: list[m.VillageAssessment]) -> None:
     if demote:
         m.VillageAssessment.objects.filter(pk__in=demote).update(is_current=False)
     m.VillageAssessment.objects.filter(pk__in=keep, is_current=False).update(is_current=True)
+
+
+def assessment_link_village(assessment_id: int, village: Settlement) -> None:
+    """Point an assessment of a typed-in village at the village it was matched to, and count it once.
+
+    Set not current first: the village may already have a current visit (the one-current constraint),
+    then the newest of its visits becomes the current one.
+    """
+    linked = m.VillageAssessment.objects.filter(pk=assessment_id, village__isnull=True).update(
+        village=village, is_current=False
+    )
+    if linked:
+        round_id = m.VillageAssessment.objects.values_list("round_id", flat=True).get(pk=assessment_id)
+        assessments_settle_current({(round_id, village.pk)})
 
 
 def _store_b1(submission: Submission, values: B1Values) -> m.DistrictAssessment:

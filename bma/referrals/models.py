@@ -67,7 +67,9 @@ class ReferralMatch(TimeStampedModel):
     name = models.CharField(max_length=200)
     reason = models.CharField(max_length=16, choices=PlanReason.choices)
     source_key = models.CharField(
-        max_length=300, unique=True, help_text="root instance + position: stable across reprocessing"
+        max_length=300,
+        unique=True,
+        help_text="root instance + what was named (bma.assessments.source_keys): stable across reprocessing and reordering",
     )
     village_assessment = models.ForeignKey(
         "assessments.VillageAssessment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

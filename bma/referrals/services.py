@@ -11,11 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, prefetch_related_objects
+from django.db import transaction
+from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
+from bma.assessments.services import assessment_link_village
+from bma.assessments.source_keys import named_village_keys, typed_village_key
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
 from bma.geo.matching import Candidate, VillageIndex
@@ -50,19 +52,19 @@ class MatchReport:
     rounds_changed: set = field(default_factory=set)
 
 
+COUNTED_REASONS = (PlanReason.REFERRAL, PlanReason.B1_NOMINATION)
+
+
 def plan_add(round_id: int, village: Settlement, reason: str, referred_by=None) -> VisitPlanEntry:
+    """Put a village in the round's plan. Referrals and nominations go through plan_add_many (counted)."""
+    if reason in COUNTED_REASONS:
+        plan_add_many([PlanAddition(round_id, village, reason, referred_by)])
+        return VisitPlanEntry.objects.get(round_id=round_id, village=village)
     entry, created = VisitPlanEntry.objects.get_or_create(
         round_id=round_id,
         village=village,
-        defaults={
-            "district_id": village.district_id,
-            "reason": reason,
-            "referral_count": 1,
-            "first_referred_by": referred_by,
-        },
+        defaults={"district_id": village.district_id, "reason": reason, "first_referred_by": referred_by},
     )
-    if not created and reason in (PlanReason.REFERRAL, PlanReason.B1_NOMINATION):
-        VisitPlanEntry.objects.filter(pk=entry.pk).update(referral_count=F("referral_count") + 1)
     if not created and reason == PlanReason.REASSESSMENT and entry.status == PlanStatus.ASSESSED:
         VisitPlanEntry.objects.filter(pk=entry.pk).update(status=PlanStatus.PLANNED, reason=PlanReason.REASSESSMENT)
     return entry
@@ -77,54 +79,74 @@ class PlanAddition:
 
 
 def plan_add_many(additions: list[PlanAddition]) -> None:
-    """plan_add for a batch's referrals and nominations, in a few queries instead of two per name.
+    """Plan the villages a batch's referrals and nominations named, then recount their namings.
 
-    Villages named several times count every naming; the first naming is the one kept as the reason.
-    If another worker adds one of the same villages meanwhile, the unique constraint stops the batch
-    insert and the additions are replayed one by one, so no count is lost.
+    The first naming of a new entry is the one kept as its reason. Counts are recounted from the
+    linked matches rather than incremented, so a replay, an edit or a second worker cannot make them drift.
     """
     if not additions:
         return
-    if any(a.reason not in (PlanReason.REFERRAL, PlanReason.B1_NOMINATION) for a in additions):
-        for addition in additions:
-            plan_add(addition.round_id, addition.village, addition.reason, addition.referred_by)
-        return
     first: dict[tuple[int, int], PlanAddition] = {}
-    counts: dict[tuple[int, int], int] = {}
     for addition in additions:
-        key = (addition.round_id, addition.village.pk)
-        first.setdefault(key, addition)
-        counts[key] = counts.get(key, 0) + 1
-    existing = {
-        (round_id, village_id): pk
-        for pk, round_id, village_id in VisitPlanEntry.objects.select_for_update()
-        .filter(round_id__in={r for r, _ in first}, village_id__in={v for _, v in first})
-        .values_list("pk", "round_id", "village_id")
-        if (round_id, village_id) in first
-    }
-    try:
-        with transaction.atomic():
-            VisitPlanEntry.objects.bulk_create(
-                VisitPlanEntry(
-                    round_id=a.round_id,
-                    village=a.village,
-                    district_id=a.village.district_id,
-                    reason=a.reason,
-                    referral_count=counts[key],
-                    first_referred_by=a.referred_by,
-                )
-                for key, a in first.items()
-                if key not in existing
+        first.setdefault((addition.round_id, addition.village.pk), addition)
+    # ON CONFLICT DO NOTHING: another worker adding the same village waits here, then this one counts it.
+    VisitPlanEntry.objects.bulk_create(
+        [
+            VisitPlanEntry(
+                round_id=a.round_id,
+                village=a.village,
+                district_id=a.village.district_id,
+                reason=a.reason,
+                referral_count=0,
+                first_referred_by=a.referred_by,
             )
-    except IntegrityError:
-        for addition in additions:
-            if (addition.round_id, addition.village.pk) not in existing:
-                plan_add(addition.round_id, addition.village, addition.reason, addition.referred_by)
-    by_increment: dict[int, list[int]] = {}
-    for key, pk in existing.items():
-        by_increment.setdefault(counts[key], []).append(pk)
-    for increment, pks in by_increment.items():
-        VisitPlanEntry.objects.filter(pk__in=pks).update(referral_count=F("referral_count") + increment)
+            for a in first.values()
+        ],
+        ignore_conflicts=True,
+    )
+    plan_recount(set(first))
+
+
+def plan_recount(pairs: set[tuple[int, int]]) -> None:
+    """Set each (round id, village id) entry's count to the referrals and nominations linked to it.
+
+    An entry that only referrals put in the plan, still unvisited, and that no naming links to any more
+    (an edit removed or renamed it) leaves the plan: it would be a village nobody referred.
+    """
+    if not pairs:
+        return
+    rounds, villages = {r for r, _ in pairs}, {v for _, v in pairs}
+    # Lock the entries (in id order, as every writer does) before counting, so the count below is read
+    # after any other worker that named these villages has committed.
+    entries = [
+        row
+        for row in VisitPlanEntry.objects.select_for_update()
+        .filter(round_id__in=rounds, village_id__in=villages)
+        .order_by("pk")
+        .values_list("pk", "round_id", "village_id", "referral_count", "reason", "status")
+        if (row[1], row[2]) in pairs
+    ]
+    counts = {
+        (r, v): n
+        for r, v, n in ReferralMatch.objects.filter(
+            round_id__in=rounds, village_id__in=villages, state=MatchState.LINKED, reason__in=COUNTED_REASONS
+        )
+        .values_list("round_id", "village_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "village_id", "n")
+    }
+    by_count: dict[int, list[int]] = {}
+    unnamed = []
+    for pk, round_id, village_id, current, reason, status in entries:
+        n = counts.get((round_id, village_id), 0)
+        if n == 0 and reason in COUNTED_REASONS and status == PlanStatus.PLANNED:
+            unnamed.append(pk)
+        elif n != current:
+            by_count.setdefault(n, []).append(pk)
+    for n, pks in by_count.items():
+        VisitPlanEntry.objects.filter(pk__in=pks).update(referral_count=n)
+    if unnamed:
+        VisitPlanEntry.objects.filter(pk__in=unnamed).delete()
 
 
 def plan_mark_assessed(round_id: int, village: Settlement) -> None:
@@ -172,10 +194,11 @@ def _named_villages(assessments) -> list[NamedVillage]:
     named = []
     for a in assessments:
         if isinstance(a, VillageAssessment):
-            if a.village_id is None and a.village_name_typed and a.district_id:
+            # Named while the assessment is linked too: the key must stay, or the link would be dropped.
+            if a.village_name_typed and a.district_id:
                 named.append(
                     NamedVillage(
-                        f"{a.root_instance_id}#village",
+                        typed_village_key(a.root_instance_id, a.village_name_typed),
                         a.round_id,
                         a.district.code,
                         a.village_name_typed,
@@ -184,10 +207,14 @@ def _named_villages(assessments) -> list[NamedVillage]:
                         village_assessment=a,
                     )
                 )
-            for ref in a.referrals.all():
+            referrals = list(a.referrals.all())
+            keys = named_village_keys(
+                a.root_instance_id, "ref", ((r.district_code, r.village_code, r.name_typed) for r in referrals)
+            )
+            for key, ref in zip(keys, referrals, strict=True):
                 named.append(
                     NamedVillage(
-                        f"{a.root_instance_id}#ref{ref.position}",
+                        key,
                         a.round_id,
                         ref.district_code,
                         ref.name_typed,
@@ -197,10 +224,14 @@ def _named_villages(assessments) -> list[NamedVillage]:
                     )
                 )
         elif isinstance(a, DistrictAssessment) and a.district_id:
-            for nomination in a.nominations.all():
+            nominations = list(a.nominations.all())
+            keys = named_village_keys(
+                a.root_instance_id, "hv", ((a.district.code, n.village_code, n.name_typed) for n in nominations)
+            )
+            for key, nomination in zip(keys, nominations, strict=True):
                 named.append(
                     NamedVillage(
-                        f"{a.root_instance_id}#hv{nomination.position}",
+                        key,
                         a.round_id,
                         a.district.code,
                         nomination.name_typed,
@@ -210,6 +241,19 @@ def _named_villages(assessments) -> list[NamedVillage]:
                     )
                 )
     return named
+
+
+def _drop_unnamed_matches(assessments, named: list[NamedVillage]) -> set[tuple[int, int]]:
+    """Delete the matches of these assessments whose name they no longer carry (an edit removed or
+    renamed it). Returns the (round, village) pairs whose plan counts must be recounted."""
+    keys = {n.source_key for n in named}
+    stale = ReferralMatch.objects.filter(
+        Q(village_assessment_id__in=[a.pk for a in assessments if isinstance(a, VillageAssessment)])
+        | Q(district_assessment_id__in=[a.pk for a in assessments if isinstance(a, DistrictAssessment)])
+    ).exclude(source_key__in=keys)
+    pairs = set(stale.filter(village__isnull=False).values_list("round_id", "village_id"))
+    stale.delete()
+    return pairs
 
 
 def _index(district_codes: set[str]) -> tuple[VillageIndex, dict[str, Settlement]]:
@@ -241,7 +285,7 @@ def _link(item: NamedVillage, village: Settlement) -> PlanAddition | None:
     """Link a named village; a referral or nomination comes back as the plan addition to make."""
     if item.reason == PlanReason.ENUMERATOR:
         # The enumerator assessed a village that was not on the list: it now is, and is assessed.
-        VillageAssessment.objects.filter(pk=item.village_assessment.pk, village__isnull=True).update(village=village)
+        assessment_link_village(item.village_assessment.pk, village)
         plan_mark_assessed(item.round_id, village)
         return None
     return PlanAddition(item.round_id, village, item.reason, item.village_assessment)
@@ -275,11 +319,13 @@ def referrals_match(assessments) -> MatchReport:
     report = MatchReport()
     plan_mark_assessed_many([a for a in assessments if isinstance(a, VillageAssessment) and a.village_id])
     named = _named_villages(assessments)
+    recount = _drop_unnamed_matches(assessments, named)
     done = set(
         ReferralMatch.objects.filter(source_key__in=[n.source_key for n in named]).values_list("source_key", flat=True)
     )
     todo = [n for n in named if n.source_key not in done]
     if not todo:
+        plan_recount(recount)
         return report
     districts = {a.code: a for a in AdminArea.objects.filter(code__in={n.district_code for n in todo})}
     picked = {s.code: s for s in Settlement.objects.filter(code__in={n.picked_code for n in todo if n.picked_code})}
@@ -327,6 +373,7 @@ def referrals_match(assessments) -> MatchReport:
         matches.append(match)
     rows_insert(ReferralMatch, MATCH_FIELDS, ([getattr(match, name) for name in MATCH_FIELDS] for match in matches))
     plan_add_many(additions)
+    plan_recount(recount - {(a.round_id, a.village.pk) for a in additions})
     for round_id in report.rounds_changed:
         _refresh_lists(round_id)
     return report

@@ -48,7 +48,7 @@ def test_several_referrals_of_one_new_village_become_one_village(receive, person
         },
     )
     assert Settlement.objects.filter(name_en="Yangiobod").count() == 1
-    second = ReferralMatch.objects.get(source_key="uuid:second#ref1")
+    second = ReferralMatch.objects.get(village_assessment__root_instance_id="uuid:second")
     assert second.outcome == MatchOutcome.EXACT
     assert VisitPlanEntry.objects.get(village=second.village).referral_count == 2
 
@@ -56,10 +56,10 @@ def test_several_referrals_of_one_new_village_become_one_village(receive, person
 def test_b1_nominations_link_picked_villages_and_never_across_districts(receive, personas):
     receive("b2_2026112202.xml")  # creates Yangiobod in Panj
     receive("b1_2026112202.xml")  # nominates V-ASH-0002 (picked) and "Yangiobod" typed, in Asht
-    picked = ReferralMatch.objects.get(source_key__endswith="#hv1")
+    picked = ReferralMatch.objects.get(reason=PlanReason.B1_NOMINATION, outcome=MatchOutcome.PICKED)
     assert (picked.outcome, picked.village.code) == (MatchOutcome.PICKED, "V-ASH-0002")
     assert VisitPlanEntry.objects.get(village__code="V-ASH-0002").reason == PlanReason.B1_NOMINATION
-    typed = ReferralMatch.objects.get(source_key__endswith="#hv2")
+    typed = ReferralMatch.objects.get(reason=PlanReason.B1_NOMINATION, name="Yangiobod")
     assert typed.outcome == MatchOutcome.NEW and typed.village.district.code == "TJ-SU-ASH"
     assert Settlement.objects.filter(name_en="Yangiobod").count() == 2  # one per district
 
