@@ -114,6 +114,31 @@ def test_second_assessment_of_a_village_in_a_round_becomes_current(receive):
     assert m.VillageAssessment.objects.count() == 2
 
 
+def test_an_edit_that_moves_a_visit_to_another_village_gives_the_first_village_its_older_visit_back(receive):
+    receive("b2_2026112202.xml")
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:second-visit",
+            "2026-11-22</visit_date>": "2026-11-23</visit_date>",
+        },
+    )
+    receive(
+        "b2_2026112202.xml",
+        {
+            "<instanceID>uuid:342071ed-911c-4e50-9659-3f73b09c383c</instanceID>": "<deprecatedID>uuid:second-visit"
+            "</deprecatedID><instanceID>uuid:moved</instanceID>",
+            "2026-11-22</visit_date>": "2026-11-23</visit_date>",
+            "<village>V-ASH-0001</village>": "<village>V-ASH-0002</village>",
+        },
+    )
+    current = m.VillageAssessment.objects.filter(is_current=True).order_by("village__code")
+    assert [(a.village.code, a.root_instance_id) for a in current] == [
+        ("V-ASH-0001", "uuid:342071ed-911c-4e50-9659-3f73b09c383c"),
+        ("V-ASH-0002", "uuid:second-visit"),
+    ]
+
+
 def test_unknown_district_fails_processing_clearly_and_keeps_the_raw_row(receive):
     submission = receive("b2_2026112202.xml", {"<district>TJ-SU-ASH</district>": "<district>TJ-SU-NOPE</district>"})
     assert submission.state == ProcessingState.FAILED and submission.attempts == 1
