@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from bma.exports.models import ExportJob, ExportState
+from bma.core.admin import AreaScopedAdminMixin
+from bma.exports.models import ExportJob, ExportState, ReferenceFigure
 from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start
 
 
@@ -53,3 +54,20 @@ class ExportJobAdmin(admin.ModelAdmin):
         )
         obj.pk = job.pk
         self.message_user(request, "The export is being built; refresh this page to see its progress.", messages.INFO)
+
+
+@admin.register(ReferenceFigure)
+class ReferenceFigureAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+    """Figures from other sources, set beside the round's estimates on the district profile."""
+
+    scope_field = "area"
+    list_display = ("area", "population", "value", "as_of", "source", "recorded_by")
+    list_filter = ("population", "source")
+    search_fields = ("area__name_en", "area__name_tg", "area__name_ru", "area__code", "source", "note")
+    autocomplete_fields = ("area",)
+    fields = ("area", "population", "value", "as_of", "source", "note")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

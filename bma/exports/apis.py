@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from bma.api.permissions import IsCoordinator
 from bma.exports.models import ExportFormat, ExportJob, ExportState
+from bma.exports.profile_views import DistrictProfileApi
 from bma.exports.report import previous_round_of, round_figures
 from bma.exports.services import export_job_start
 from bma.rounds.models import Round
@@ -94,6 +95,11 @@ class ExportJobApi(APIView):
 
 urlpatterns = [
     path("rounds/<int:number>/report/", RoundReportApi.as_view(), name="round-report"),
+    path(
+        "rounds/<int:number>/districts/<str:code>/profile/",
+        DistrictProfileApi.as_view(),
+        name="district-profile",
+    ),
     path("exports/", ExportJobListApi.as_view(), name="export-list"),
     path("exports/<int:job_id>/", ExportJobApi.as_view(), name="export-detail"),
 ]

@@ -1,6 +1,8 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 
+from bma.assessments.models import POPULATION_CHOICES
 from bma.core.models import TimeStampedModel
 
 
@@ -40,3 +42,36 @@ class ExportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Round {self.round.number} {self.format} ({self.get_state_display()})"
+
+
+# Bounds of a reference figure: a district's count of people, never a wrapped or capped number.
+REFERENCE_VALUE_MAX = 10_000_000
+
+
+class ReferenceFigure(TimeStampedModel):
+    """A figure from another source (a ministry, the Migration Service, a census) that coordinators set
+    beside the round's estimates: "Migration Service: 24,000 Asht residents in labour migration, July 2024"."""
+
+    area = models.ForeignKey("geo.AdminArea", on_delete=models.PROTECT, related_name="reference_figures")
+    population = models.CharField(
+        max_length=3, choices=POPULATION_CHOICES, help_text="The BMA population the figure counts."
+    )
+    source = models.CharField(max_length=200, help_text="Who published it, e.g. the Migration Service.")
+    as_of = models.DateField(help_text="The date the figure refers to.")
+    value = models.PositiveIntegerField(validators=[MaxValueValidator(REFERENCE_VALUE_MAX)])
+    note = models.TextField(blank=True, help_text="How it was counted, where it was published.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["area__code", "population", "-as_of"]
+        indexes = [models.Index(fields=["area", "as_of"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__lte=REFERENCE_VALUE_MAX), name="reference_figure_value_bounded"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.value} {self.get_population_display()} in {self.area}, {self.as_of}"

@@ -29,9 +29,12 @@ class Counted:
 
     round_id: int
     include_unapproved: bool = False
+    district_id: int | None = None  # one district's figures (the district profile), or the whole round
 
     def q(self, prefix: str = "") -> Q:
         q = Q(**{f"{prefix}round_id": self.round_id, f"{prefix}is_current": True})
+        if self.district_id is not None:
+            q &= Q(**{f"{prefix}district_id": self.district_id})
         if self.include_unapproved:
             return q & ~Q(**{f"{prefix}review_state": am.ReviewState.REJECTED})
         return q & Q(**{f"{prefix}review_state": am.ReviewState.APPROVED})
@@ -245,7 +248,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     aggregates = PopulationAggregates.compute(counted)
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
     districts = list(
-        assessments.values("district__name_en", "province__name_en")
+        assessments.values("district__name_en", "district__code", "province__name_en")
         .annotate(n=Count("pk"))
         .order_by("province__name_en", "district__name_en")
     )
@@ -262,6 +265,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
             {
                 "province": _name(d["province__name_en"]),
                 "district": _name(d["district__name_en"]),
+                "code": d["district__code"] or "",
                 "communities": d["n"],
             }
             for d in districts

@@ -56,10 +56,12 @@ COUNTED_REASONS = (PlanReason.REFERRAL, PlanReason.B1_NOMINATION)
 
 
 def plan_add(round_id: int, village: Settlement, reason: str, referred_by=None) -> VisitPlanEntry:
-    """Put a village in the round's plan. Referrals and nominations go through plan_add_many (counted)."""
+    """Put a village in the round's plan for a reason no naming counts (re-assessment, carry-over).
+
+    Referrals and nominations are planned by referrals_match: their counts come from linked matches.
+    """
     if reason in COUNTED_REASONS:
-        plan_add_many([PlanAddition(round_id, village, reason, referred_by)])
-        return VisitPlanEntry.objects.get(round_id=round_id, village=village)
+        raise ValueError("Referred and nominated villages are planned through their matches (plan_add_many).")
     entry, created = VisitPlanEntry.objects.get_or_create(
         round_id=round_id,
         village=village,

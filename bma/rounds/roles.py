@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "validation.change_qualityissue",
         "referrals.view_*",
         "referrals.change_*",
+        "exports.view_referencefigure",
     ],
     Role.COORDINATOR: [
         "geo.*",
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assessments.*",
         "validation.*",
         "referrals.*",
+        "exports.*_referencefigure",
         "auth.view_user",
     ],
     Role.ADMINISTRATOR: ["*"],

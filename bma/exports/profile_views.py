@@ -1,0 +1,54 @@
+"""The district profile as a printable page and as JSON. Supervisors see the districts of their areas."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bma.exports.profile import district_profile
+from bma.exports.svg import bar_chart
+from bma.geo.models import AdminArea, AreaLevel
+from bma.rounds.models import Round
+from bma.rounds.roles import Role, user_has_role, user_sees_everything
+from bma.rounds.scoping import user_may_act_in
+
+NOT_YOURS = "This district is outside the areas you are assigned to."
+
+
+def _profile_for(user, number: int, code: str, include_unapproved: bool) -> dict | None:
+    """The profile, or None when the user may not see this district (404s are raised for unknowns)."""
+    round_ = get_object_or_404(Round, number=number)
+    district = get_object_or_404(AdminArea.objects.select_related("parent"), code=code, level=AreaLevel.DISTRICT)
+    allowed = user_sees_everything(user) or (
+        user_has_role(user, Role.SUPERVISOR) and user_may_act_in(user, district, role=Role.SUPERVISOR)
+    )
+    return district_profile(round_, district, include_unapproved) if allowed else None
+
+
+@login_required
+def profile_page(request, number: int, code: str):
+    profile = _profile_for(request.user, number, code, request.GET.get("include") == "unapproved")
+    if profile is None:
+        raise PermissionDenied(NOT_YOURS)
+    charts = {p["code"]: bar_chart([(str(y["year"]), y["total"]) for y in p["yearly"]]) for p in profile["populations"]}
+    return render(request, "exports/district_profile.html", {"p": profile, "charts": charts})
+
+
+class DistrictProfileApi(APIView):
+    """A district's profile for a round as JSON (`?include=unapproved` counts every non-rejected assessment)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="district_profile")
+    def get(self, request, number: int, code: str):
+        profile = _profile_for(request.user, number, code, request.query_params.get("include") == "unapproved")
+        if profile is None:
+            raise ApiPermissionDenied(NOT_YOURS)
+        return Response(profile)

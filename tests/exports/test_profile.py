@@ -1,0 +1,117 @@
+"""The district profile: what was assessed and what is still planned, the populations, and other
+sources' figures beside the round's estimate; scoped like the review desk."""
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError
+from django.urls import reverse
+
+from bma.exports.models import ReferenceFigure
+from bma.referrals.models import PlanReason
+from bma.referrals.services import plan_add
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def profile_url(round_, code="TJ-SU-ASH"):
+    return f"/api/rounds/{round_.number}/districts/{code}/profile/"
+
+
+@pytest.fixture
+def asht_with_reference(two_villages, personas):
+    plan_add(two_villages.pk, personas.geo.buston_asht, PlanReason.CARRIED_OVER)  # planned, not yet visited
+    ReferenceFigure.objects.create(
+        area=personas.geo.asht,
+        population="imw",
+        source="Migration Service",
+        as_of=dt.date(2024, 7, 1),
+        value=16,
+        note="Residents of Asht in labour migration",
+        recorded_by=personas.coordinator,
+    )
+    return two_villages
+
+
+def test_a_reference_figure_stands_beside_the_estimate_with_its_ratio(client, asht_with_reference, personas):
+    client.force_login(personas.supervisor)  # Sughd: Asht is theirs
+    profile = client.get(profile_url(asht_with_reference)).json()
+    imw = next(p for p in profile["populations"] if p["code"] == "imw")
+    assert imw["total"] == 12  # Oshoba's 12; Shaydon has none
+    [reference] = profile["reference_figures"]
+    assert (reference["source"], reference["as_of"], reference["value"]) == ("Migration Service", "2024-07-01", 16)
+    assert (reference["estimate"], reference["ratio"]) == (12, 0.75)
+    assert profile["communities"]["assessed"] == 2
+    assert profile["communities"]["not_yet_assessed"] == 1
+    assert [v["village"] for v in profile["communities"]["waiting"]] == ["Buston"]
+
+    page = client.get(reverse("district-profile", args=[asht_with_reference.number, "TJ-SU-ASH"]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Migration Service" in text and "0.75" in text and "Buston" in text
+
+
+def test_only_people_whose_areas_hold_the_district_see_its_profile(client, asht_with_reference, personas):
+    khatlon_supervisor = factories.make_user("khatlon-supervisor", "supervisor")
+    factories.assign(khatlon_supervisor, personas.geo.khatlon, personas.round, "supervisor")
+    page = reverse("district-profile", args=[asht_with_reference.number, "TJ-SU-ASH"])
+    for user, allowed in (
+        (personas.supervisor, True),
+        (personas.coordinator, True),
+        (personas.administrator, True),
+        (khatlon_supervisor, False),
+        (personas.enumerator, False),
+        (personas.outsider, False),
+    ):
+        client.force_login(user)
+        api = client.get(profile_url(asht_with_reference))
+        assert api.status_code == (200 if allowed else 403), user
+        assert ("Migration Service" in api.content.decode()) is allowed
+        assert client.get(page).status_code == (200 if allowed else 403), user
+    client.logout()
+    assert client.get(profile_url(asht_with_reference)).status_code in (401, 403)
+
+
+def test_an_unknown_district_or_round_is_not_found(client, asht_with_reference, personas):
+    client.force_login(personas.coordinator)
+    assert client.get(profile_url(asht_with_reference, "TJ-SU-NOPE")).status_code == 404
+    assert client.get("/api/rounds/99/districts/TJ-SU-ASH/profile/").status_code == 404
+    assert client.get(profile_url(asht_with_reference, "TJ-SU")).status_code == 404  # a province
+
+
+def test_a_coordinator_records_a_reference_figure_in_the_admin_and_a_supervisor_only_reads(client, personas):
+    add = reverse("admin:exports_referencefigure_add")
+    form = {
+        "area": personas.geo.asht.pk,
+        "population": "imw",
+        "value": "24000",
+        "as_of": "2024-07-01",
+        "source": "Migration Service",
+        "note": "",
+    }
+    client.force_login(personas.supervisor)
+    assert client.get(add).status_code == 403
+    client.force_login(personas.coordinator)
+    response = client.post(add, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    figure = ReferenceFigure.objects.get()
+    assert (figure.value, figure.recorded_by) == (24000, personas.coordinator)
+    refused = client.post(add, {**form, "value": "99999999999"})
+    assert refused.status_code == 200 and "Ensure this value is less than or equal to" in refused.content.decode()
+    assert ReferenceFigure.objects.count() == 1
+    client.force_login(personas.supervisor)
+    assert client.get(reverse("admin:exports_referencefigure_changelist")).status_code == 200
+
+
+def test_the_database_refuses_a_reference_value_out_of_bounds(personas):
+    with pytest.raises(IntegrityError):
+        ReferenceFigure.objects.create(
+            area=personas.geo.asht, population="imw", source="x", as_of=dt.date(2024, 1, 1), value=10_000_001
+        )
+
+
+def test_the_round_report_links_each_district_to_its_profile(client, two_villages, personas):
+    client.force_login(personas.coordinator)
+    page = client.get(reverse("round-report", args=[two_villages.number])).content.decode()
+    assert 'href="districts/TJ-SU-ASH/"' in page
