@@ -142,7 +142,10 @@ STORAGES = {
 }
 
 # --- Security: on by default whenever DEBUG is off, so `check --deploy` is clean in production.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is a header any client can send: it decides whether a request counts as HTTPS
+# (and so whether Basic auth is offered), so it is believed only behind a proxy that sets it itself.
+if env.bool("BMA_BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

@@ -10,7 +10,6 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
@@ -18,6 +17,7 @@ from bma.assessments import models as m
 from bma.assessments.review import assessment_review
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.rounds.scoping import area_scope_q
+from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
 from bma.xforms import codelists as cl
 
@@ -186,11 +186,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         )
         if not visible or not request.user.has_perm("assessments.view_villageassessment"):
             raise PermissionDenied
-        response = HttpResponse(
-            bytes(attachment.content), content_type=attachment.content_type or "application/octet-stream"
-        )
-        response["Content-Disposition"] = f'inline; filename="{attachment.filename}"'
-        return response
+        return attachment_response(bytes(attachment.content), attachment.filename, attachment.content_type)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)

@@ -105,6 +105,34 @@ def test_filter_by_open_issues_and_state_counts(client, assessed, personas):
     assert client.get(reverse(LIST), {"open_issues": "no"}).context["cl"].result_count == 0
 
 
+@pytest.mark.parametrize(
+    "declared, filename, inline",
+    [
+        ("image/jpeg", "p.jpg", True),
+        ("audio/amr", "voice.amr", True),
+        ("text/html", "p.html", False),
+        ("image/svg+xml", "p.svg", False),
+        ("", 'evil"\r\nSet-Cookie: x=1.jpg', False),
+    ],
+)
+def test_attachments_cannot_run_in_the_reviewers_session(client, personas, receive, declared, filename, inline):
+    from bma.submissions.models import Submission, SubmissionAttachment
+
+    receive("b2_2026112202.xml")
+    body = b"<html><script>alert(document.cookie)</script></html>"
+    attachment = SubmissionAttachment.objects.create(
+        submission=Submission.objects.get(), filename=filename, content_type=declared, content=body, size=1, sha256="x"
+    )
+    client.force_login(personas.supervisor)
+    response = client.get(reverse("admin:assessments_attachment", args=[attachment.pk]))
+    assert response.status_code == 200 and response.content == body  # nothing lost
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].startswith("sandbox")
+    assert response["Content-Disposition"].startswith("inline" if inline else "attachment")
+    assert response["Content-Type"] == (declared if inline else "application/octet-stream")
+    assert "Set-Cookie" not in response.headers and "\n" not in response["Content-Disposition"]
+
+
 def test_photos_are_shown_only_to_who_may_see_the_assessment(client, personas, receive, khatlon_supervisor):
     from bma.submissions.models import Submission, SubmissionAttachment
 

@@ -76,3 +76,14 @@ def test_check_deploy_is_clean_with_production_values():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_forwarded_proto_header_is_believed_only_behind_a_configured_proxy():
+    probe = (
+        "import django; from django.conf import settings as s; django.setup(); "
+        "print(repr(getattr(s, 'SECURE_PROXY_SSL_HEADER', None)))"
+    )
+    plain = run_python(probe, DEBUG="1")
+    assert plain.returncode == 0 and plain.stdout.strip().splitlines()[-1] == "None"
+    proxied = run_python(probe, DEBUG="1", BMA_BEHIND_TLS_PROXY="1")
+    assert proxied.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"

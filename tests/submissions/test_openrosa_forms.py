@@ -36,6 +36,18 @@ def test_form_list_without_credentials_gets_a_digest_challenge_and_no_basic_over
 
 
 @pytest.mark.django_db
+def test_a_forged_forwarded_proto_header_does_not_open_basic_over_plain_http(client, b2_form, personas, settings):
+    import base64
+
+    auth = "Basic " + base64.b64encode(f"enumerator:{PASSWORD}".encode()).decode()
+    forged = client.get("/collect/formList", HTTP_X_FORWARDED_PROTO="https", HTTP_AUTHORIZATION=auth)
+    assert forged.status_code == 401 and "Basic" not in forged["WWW-Authenticate"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BMA_BEHIND_TLS_PROXY=1
+    proxied = client.get("/collect/formList", HTTP_X_FORWARDED_PROTO="https", HTTP_AUTHORIZATION=auth)
+    assert proxied.status_code == 200
+
+
+@pytest.mark.django_db
 def test_basic_is_offered_and_accepted_over_https(client, b2_form, personas):
     challenge = client.get("/collect/formList", secure=True)["WWW-Authenticate"]
     assert 'Basic realm="BMA"' in challenge
