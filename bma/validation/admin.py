@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.rounds.scoping import area_scope_q
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.sampling import SamplingPlan
 from bma.validation.services import issue_resolve, issue_waive, spot_check_summary
@@ -52,6 +53,10 @@ class AssignmentInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # A sample spans the round; a supervisor sees only the drawn villages of their areas.
+        return super().get_queryset(request).filter(area_scope_q(request.user, "district"))
 
 
 class SampleForm(forms.ModelForm):
@@ -125,7 +130,7 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
             Round.objects.filter(pk=request.GET.get("round__id__exact")).first()
             or Round.objects.order_by("-number").first()
         )
-        summary = spot_check_summary(round_) if round_ else []
+        summary = spot_check_summary(round_, area_scope_q(request.user, "district")) if round_ else []
         return super().changelist_view(request, {**(extra_context or {}), "summary": summary, "summary_round": round_})
 
 

@@ -332,16 +332,20 @@ def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
     return assignment
 
 
-def spot_check_summary(round_) -> list[dict]:
-    """Per district: villages assessed, checked, confirmed, and the shares."""
+def spot_check_summary(round_, districts: Q | None = None) -> list[dict]:
+    """Per district: villages assessed, checked, confirmed, and the shares.
+
+    ``districts`` keeps the districts a user may see (a Q on the rows' ``district``, as area_scope_q gives).
+    """
+    districts = districts if districts is not None else Q()
     assessed = dict(
-        am.VillageAssessment.objects.filter(round=round_, is_current=True)
+        am.VillageAssessment.objects.filter(districts, round=round_, is_current=True)
         .values("district__name_en")
         .annotate(n=Count("pk"))
         .values_list("district__name_en", "n")
     )
     checks = (
-        SpotCheckAssignment.objects.filter(sample__round=round_)
+        SpotCheckAssignment.objects.filter(districts, sample__round=round_)
         .exclude(outcome=CheckOutcome.PENDING)
         .values("district__name_en")
         .annotate(checked=Count("pk"), confirmed=Count("pk", filter=Q(outcome=CheckOutcome.CONFIRMED)))

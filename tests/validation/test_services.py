@@ -172,3 +172,26 @@ def test_sampling_refuses_a_round_without_assessments(client, personas):
         {"round": personas.round.pk, "share": "0.1", "min_per_district": "2"},
     )
     assert "has no assessed villages to sample yet" in response.content.decode()
+
+
+def test_a_supervisor_sees_only_the_drawn_villages_and_summary_rows_of_their_areas(client, receive, personas):
+    receive("b2_2026112202.xml")  # Oshoba, Asht (Sughd)
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:panj",
+            "<province>TJ-SU</province><district>TJ-SU-ASH</district>": "<province>TJ-KT</province>"
+            "<district>TJ-KT-PAN</district>",
+            "<village>V-ASH-0001</village>": "<village>V-PAN-0001</village>",
+        },
+    )
+    sample = spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=5)
+    assert sample.assignments.count() == 2
+    client.force_login(personas.supervisor)  # Sughd
+    page = client.get(reverse("admin:validation_spotchecksample_change", args=[sample.pk]))
+    assert page.status_code == 200
+    inline = page.context["inline_admin_formsets"][0].formset
+    assert [form.instance.village.code for form in inline.forms] == ["V-ASH-0001"]
+    listing = client.get(reverse("admin:validation_spotchecksample_changelist"))
+    assert [row["district"] for row in listing.context["summary"]] == ["Asht"]
+    assert "Panj" not in page.content.decode() and "Panj" not in listing.content.decode()
