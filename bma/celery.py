@@ -18,5 +18,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "bma.core.tasks.heartbeat", "schedule": 300.0},
     # The outbox sweeper: submissions stored while the broker was down, or whose worker died.
     "submissions-sweep": {"task": "bma.pipeline.tasks.submissions_sweep", "schedule": 120.0},
+    # Exports with informants' personal data are deleted BMA_PERSONAL_EXPORT_DAYS after they are built.
+    "exports-expire": {"task": "bma.exports.tasks.exports_expire", "schedule": 3600.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -166,6 +166,8 @@ BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_00
 # change made elsewhere (another gunicorn worker, the admin) takes effect within this many seconds.
 BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
+# Days an export with personal data can be downloaded before its file is deleted.
+BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})

@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bma.core.admin import AreaScopedAdminMixin
-from bma.exports.models import ExportJob, ExportState, ReferenceFigure
-from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start
+from bma.exports.models import ExportDownload, ExportJob, ExportState, ReferenceFigure
+from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start, export_jobs_visible_to
 
 
 @admin.register(ExportJob)
@@ -26,6 +26,10 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields if obj else ()
+
+    def get_queryset(self, request):
+        # Exports with personal data are listed only to who may download them.
+        return export_jobs_visible_to(request.user, super().get_queryset(request))
 
     @admin.display(description="File")
     def download(self, job):
@@ -71,3 +75,21 @@ class ReferenceFigureAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ExportDownload)
+class ExportDownloadAdmin(admin.ModelAdmin):
+    """The record of every export download; nobody edits it."""
+
+    list_display = ("job", "user", "downloaded_at", "address")
+    list_filter = ("job__round",)
+    date_hierarchy = "downloaded_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

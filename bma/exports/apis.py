@@ -10,7 +10,7 @@ from bma.api.permissions import IsCoordinator
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
 from bma.exports.report import previous_round_of, round_figures
-from bma.exports.services import export_job_start
+from bma.exports.services import export_job_start, export_jobs_visible_to
 from bma.rounds.models import Round
 
 
@@ -71,7 +71,7 @@ class ExportJobListApi(APIView):
 
     @extend_schema(responses={200: ExportJobOutput(many=True)}, operation_id="exports_list")
     def get(self, request):
-        jobs = ExportJob.objects.select_related("round")[:100]
+        jobs = export_jobs_visible_to(request.user, ExportJob.objects.select_related("round"))[:100]
         return Response(ExportJobOutput(jobs, many=True, context={"request": request}).data)
 
     @extend_schema(request=ExportJobInput, responses={202: ExportJobOutput}, operation_id="exports_start")
@@ -89,7 +89,9 @@ class ExportJobApi(APIView):
 
     @extend_schema(responses={200: ExportJobOutput}, operation_id="exports_detail")
     def get(self, request, job_id: int):
-        job = get_object_or_404(ExportJob.objects.select_related("round"), pk=job_id)
+        job = get_object_or_404(
+            export_jobs_visible_to(request.user, ExportJob.objects.select_related("round")), pk=job_id
+        )
         return Response(ExportJobOutput(job, context={"request": request}).data)
 
 

@@ -16,6 +16,7 @@ class ExportState(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Ready to download"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (file deleted)"
 
 
 class ExportJob(TimeStampedModel):
@@ -36,12 +37,30 @@ class ExportJob(TimeStampedModel):
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the file is deleted (exports with personal data only)."
+    )
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"Round {self.round.number} {self.format} ({self.get_state_display()})"
+
+
+class ExportDownload(models.Model):
+    """Who downloaded which export, when and from where: kept after the file itself is gone."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    downloaded_at = models.DateTimeField(auto_now_add=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-downloaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} downloaded {self.job} at {self.downloaded_at:%Y-%m-%d %H:%M}"
 
 
 # Bounds of a reference figure: a district's count of people, never a wrapped or capped number.

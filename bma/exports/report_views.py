@@ -115,11 +115,19 @@ def export_download(request, job_id: int):
     from django.http import FileResponse, Http404
 
     from bma.exports.models import ExportJob, ExportState
-    from bma.exports.services import export_job_visible_to
+    from bma.exports.services import export_download_record, export_job_visible_to
 
     job = get_object_or_404(ExportJob, pk=job_id)
     if not export_job_visible_to(job, request.user):
-        raise PermissionDenied
+        raise PermissionDenied(
+            "This export holds informants' personal data: only the person who asked for it, with the "
+            "personal-data permission, can download it."
+            if job.include_personal
+            else "This export is not yours to download."
+        )
+    if job.state == ExportState.EXPIRED:
+        return HttpResponse(job.error or "This export has expired.", status=410, content_type="text/plain")
     if job.state != ExportState.DONE or not job.file:
         raise Http404("This export is not ready yet.")
+    export_download_record(job, request.user, request.META.get("REMOTE_ADDR"))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bma.core.errors import BmaError, codes
 from bma.exports.dataset import write_csv_zip, write_xlsx
-from bma.exports.models import ExportFormat, ExportJob, ExportState
+from bma.exports.models import ExportDownload, ExportFormat, ExportJob, ExportState
 
 log = logging.getLogger(__name__)
 PERSONAL_DATA_PERMISSION = "assessments.view_personal_data"
@@ -66,11 +69,54 @@ def export_job_run(job_id: int) -> ExportJob:
         ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, error=f"{exc.__class__.__name__}: {exc}")
         raise
     job.state, job.progress, job.finished_at = ExportState.DONE, 100, timezone.now()
-    job.save(update_fields=["file", "state", "progress", "finished_at", "updated_at"])
+    if job.include_personal:
+        job.expires_at = job.finished_at + dt.timedelta(days=settings.BMA_PERSONAL_EXPORT_DAYS)
+    job.save(update_fields=["file", "state", "progress", "finished_at", "expires_at", "updated_at"])
     return job
 
 
 def export_job_visible_to(job: ExportJob, user) -> bool:
-    from bma.rounds.roles import user_sees_everything
+    """Who may see an export and download it, decided again at every download.
 
-    return job.requested_by_id == user.pk or user_sees_everything(user)
+    Exports with personal data: only the person who asked for it (or an administrator), and only while
+    they still hold the permission it needed. Others: the requester and coordinators.
+    """
+    from bma.rounds.roles import Role, user_has_role, user_sees_everything
+
+    mine = job.requested_by_id is not None and job.requested_by_id == user.pk
+    if job.include_personal:
+        return (mine or user_has_role(user, Role.ADMINISTRATOR)) and user.has_perm(PERSONAL_DATA_PERMISSION)
+    return mine or user_sees_everything(user)
+
+
+def export_jobs_visible_to(user, jobs=None):
+    """The exports a user may see in a list (see export_job_visible_to)."""
+    from bma.rounds.roles import Role, user_has_role, user_sees_everything
+
+    jobs = ExportJob.objects.all() if jobs is None else jobs
+    mine = Q(requested_by_id=user.pk)
+    personal = Q(include_personal=True)
+    if user.has_perm(PERSONAL_DATA_PERMISSION):
+        personal_allowed = Q() if user_has_role(user, Role.ADMINISTRATOR) else mine
+    else:
+        personal_allowed = Q(pk__in=[])
+    others_allowed = Q() if user_sees_everything(user) else mine
+    return jobs.filter((personal & personal_allowed) | (~personal & others_allowed))
+
+
+def export_download_record(job: ExportJob, user, address: str | None) -> None:
+    ExportDownload.objects.create(job=job, user=user, address=address or None)
+    log.info("Export %s downloaded by %s from %s", job.pk, user.get_username(), address or "unknown address")
+
+
+def exports_expire(now=None) -> int:
+    """Delete the files of exports with personal data past their expiry; the job and its downloads stay."""
+    now = now or timezone.now()
+    expired = 0
+    for job in ExportJob.objects.filter(state=ExportState.DONE, expires_at__lte=now):
+        if job.file:
+            job.file.delete(save=False)
+        job.state, job.error = ExportState.EXPIRED, f"The file was deleted on {now:%Y-%m-%d} (personal data)."
+        job.save(update_fields=["file", "state", "error", "updated_at"])
+        expired += 1
+    return expired
