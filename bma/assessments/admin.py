@@ -19,6 +19,7 @@ from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.rounds.scoping import area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
+from bma.submissions.payload_view import payload_for_reader
 from bma.xforms import codelists as cl
 
 
@@ -190,7 +191,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        extra_context = {**(extra_context or {}), **(assessment_page(obj) if obj else {})}
+        extra_context = {**(extra_context or {}), **(assessment_page(obj, request.user) if obj else {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
 
@@ -198,7 +199,7 @@ def _labels(codes: dict, values) -> str:
     return ", ".join(codes.get(v, (v,))[0] for v in values)
 
 
-def assessment_page(a: m.VillageAssessment) -> dict:
+def assessment_page(a: m.VillageAssessment, reader) -> dict:
     """What the assessment page shows, as a supervisor reads it."""
     figures = {f.population: f for f in a.populations.prefetch_related("yearly", "countries", "reasons", "areas")}
     rows = [("Present", lambda f: "yes" if f.present else "no"), ("Total now", lambda f: f.total)]
@@ -227,7 +228,7 @@ def assessment_page(a: m.VillageAssessment) -> dict:
         "referrals": a.referrals.all(),
         "issues": a.issues.all(),
         "history": a.review_events.select_related("actor"),
-        "raw_payload": a.submission.payload_bytes.decode("utf-8", errors="replace"),
+        "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [
             (att, reverse("admin:assessments_attachment", args=[att.pk]))
             for att in SubmissionAttachment.objects.filter(submission=a.submission)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from bma.submissions.models import CollectToken, KoboSource, RejectedAttempt, Submission, SubmissionAttachment
+from bma.submissions.payload_view import payload_for_reader
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,9 +37,19 @@ class SubmissionAdmin(ReadOnlyAdmin):
     readonly_fields = ("payload_text",)
     inlines = [AttachmentInline]
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # payload_text is called without the request: the object carries what its reader may see.
+            obj.shown_payload = payload_for_reader(obj, request.user)
+        return obj
+
     @admin.display(description="Payload as received")
     def payload_text(self, obj):
-        return obj.payload_bytes.decode("utf-8", errors="replace")
+        shown = getattr(obj, "shown_payload", None)
+        if shown is None:
+            return ""
+        return f"{shown.note}\n\n{shown.text}".strip() if shown.note else shown.text
 
 
 @admin.register(RejectedAttempt)

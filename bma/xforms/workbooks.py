@@ -33,6 +33,7 @@ SURVEY_COLUMNS = (
     "read_only",
 )
 
+PERSONAL_KEY = "personal"
 REQUIRED_MESSAGE = ("This answer is required.", "Это обязательный вопрос.", "Ҷавоб ҳатмист.")
 COUNT_MESSAGE = (
     "Enter a whole number from 0 to 100000.",
@@ -42,8 +43,10 @@ COUNT_MESSAGE = (
 COUNT_CONSTRAINT = ". >= 0 and . <= 100000"
 
 
-def q(type_, name, label=None, *, hint=None, required=False, message=None, **kw) -> dict:
+def q(type_, name, label=None, *, hint=None, required=False, message=None, personal=False, **kw) -> dict:
     row = {"type": type_, "name": name, **kw}
+    if personal:
+        row[PERSONAL_KEY] = True  # informants' names and phones: hidden from who may not see them
     for key, texts in (("label", label), ("hint", hint), ("constraint_message", message)):
         if texts:
             row.update({f"{key}::{lang}": text for lang, text in zip(LANG_NAMES, texts, strict=True)})
@@ -202,11 +205,12 @@ def informant_rows() -> list[dict]:
             "ki_contact",
             ("Contact details (personal data)", "Контакты (персональные данные)", "Маълумоти тамос (маълумоти шахсӣ)"),
         ),
-        q("text", "ki_name", ("Name", "Имя", "Ном")),
+        q("text", "ki_name", ("Name", "Имя", "Ном"), personal=True),
         q(
             "text",
             "ki_phone",
             ("Phone", "Телефон", "Телефон"),
+            personal=True,
             appearance="numbers",
             constraint="regex(., '^[0-9+ ]{7,16}$')",
             message=("Digits only, 7 to 16.", "Только цифры, от 7 до 16.", "Танҳо рақамҳо, аз 7 то 16."),
@@ -551,3 +555,11 @@ def write_workbooks(directory: Path = FORMS_DIR) -> list[Path]:
         path.write_bytes(workbook_bytes(filename))
         written.append(path)
     return written
+
+
+def personal_fields_of(form_id: str) -> frozenset[str]:
+    """The questions this module's tables mark as personal in the form with this form id."""
+    for spec in FORMS.values():
+        if spec["form_id"] == form_id:
+            return frozenset(row["name"] for row in spec["survey"]() if row.get(PERSONAL_KEY))
+    return frozenset()

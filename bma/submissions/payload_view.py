@@ -1,0 +1,80 @@
+"""A stored submission as a reviewer may read it: the payload as received, with the answers the form
+marks as personal replaced, unless the reader holds the personal-data permission.
+
+What is stored never changes; only what is shown does. A payload that cannot be read (it failed
+processing, say) is not shown at all to a reader without the permission: it might hold personal data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from defusedxml.ElementTree import fromstring, tostring
+
+from bma.submissions.models import PayloadFormat, Submission
+from bma.xforms.personal import personal_fields
+
+PERSONAL_DATA_PERMISSION = "assessments.view_personal_data"
+HIDDEN = "[hidden: personal data]"
+
+
+@dataclass(frozen=True)
+class ShownPayload:
+    text: str
+    hidden: int  # answers replaced
+    note: str  # what the reader is told about what was hidden ("" when nothing was)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def redact_xml(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
+    root = fromstring(payload)
+    hidden = 0
+    for element in root.iter():
+        if _local(element.tag) in names and (element.text or "").strip():
+            element.text, hidden = HIDDEN, hidden + 1
+    return tostring(root, encoding="unicode"), hidden
+
+
+def redact_json(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
+    hidden = 0
+
+    def walk(value):
+        nonlocal hidden
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                # Kobo's keys are group paths (ki/ki_contact/ki_name): the question is the last step.
+                if str(key).rsplit("/", 1)[-1] in names and item not in ("", None):
+                    out[key], hidden = HIDDEN, hidden + 1
+                else:
+                    out[key] = walk(item)
+            return out
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return json.dumps(walk(json.loads(payload.decode("utf-8"))), ensure_ascii=False, indent=1), hidden
+
+
+def payload_for_reader(submission: Submission, user) -> ShownPayload:
+    payload = submission.payload_bytes
+    if user.has_perm(PERSONAL_DATA_PERMISSION):
+        return ShownPayload(payload.decode("utf-8", errors="replace"), 0, "")
+    xml = submission.form_version.xml if submission.form_version_id else ""
+    names = personal_fields(submission.form.xml_form_id, xml)
+    try:
+        redact = redact_json if submission.payload_format == PayloadFormat.KOBO_JSON else redact_xml
+        text, hidden = redact(payload, names)
+    except Exception:  # unreadable: it cannot be redacted, so it is not shown
+        return ShownPayload("", 0, "This payload could not be read, so it is not shown: it may hold personal data.")
+    note = (
+        f"{hidden} personal answer{'s' if hidden != 1 else ''} (informants' names and phones) hidden: "
+        "seeing them needs the personal-data permission."
+        if hidden
+        else ""
+    )
+    return ShownPayload(text, hidden, note)
