@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.urls import path
 from rest_framework import generics, serializers
 
+from bma.api.params import integer_param
 from bma.api.permissions import HasReviewRole
 from bma.assessments.models import PopulationFigure, VillageAssessment
 from bma.rounds.scoping import area_scope_q
@@ -51,8 +52,9 @@ class VillageAssessmentListApi(generics.ListAPIView):
             .prefetch_related(Prefetch("populations", queryset=PopulationFigure.objects.order_by("population")))
             .order_by("-visit_date", "-pk")
         )
-        if params.get("round"):
-            qs = qs.filter(round__number=params["round"])
+        round_number = integer_param(params, "round")
+        if round_number is not None:
+            qs = qs.filter(round__number=round_number)
         if params.get("area"):
             from bma.geo.models import AdminArea
 

@@ -4,6 +4,9 @@ form versions it understands.
 Mappers read every field unconditionally through a Reader that records what was read, so a test can
 prove that every field of every supported form version is mapped (nothing silently dropped).
 Values are not judged here: an implausible figure is the quality rules' business, not a mapping error.
+Only what the form itself forbids is refused: every integer is read with the same bounds as its XLSForm
+constraint (xforms/bounds.py), so a figure that Collect would have stopped fails the submission with a
+clear message instead of being stored (or wrapped, or truncated).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from bma.assessments.instance_tree import Tree
 from bma.xforms import codelists as cl
+from bma.xforms.bounds import COUNT, ROUND, Bounds
 
 
 class MappingError(ValueError):
@@ -42,14 +46,20 @@ class Reader:
             items = [items]
         return [Reader(item, self.seen) for item in items if isinstance(item, dict)]
 
-    def integer(self, name: str) -> int | None:
+    def integer(self, name: str, bounds: Bounds) -> int | None:
         value = self.text(name)
         if not value:
             return None
         try:
-            return int(Decimal(value))
+            number = Decimal(value)
         except (InvalidOperation, ValueError) as exc:
             raise MappingError(f"{name}: '{value}' is not a whole number") from exc
+        # "12.5" must not become 12; "12.0" is still twelve. NaN/Infinity are not finite.
+        if not number.is_finite() or number != number.to_integral_value():
+            raise MappingError(f"{name}: '{value}' is not a whole number (allowed {bounds})")
+        if int(number) not in bounds:
+            raise MappingError(f"{name}: {value} is out of range (allowed {bounds})")
+        return int(number)
 
     def choices(self, name: str) -> list[str]:
         return self.text(name).split()
@@ -193,7 +203,7 @@ def read_location(r: Reader, *, village: bool, other_field: str = "village_other
     if village:
         code, typed = _typed_village(r.text("village"), r.text(other_field) if other_field else "")
     return Location(
-        round_number=r.integer("round"),
+        round_number=r.integer("round", ROUND),
         province_code=r.text("province"),
         district_code=r.text("district"),
         village_code=code,
@@ -235,22 +245,22 @@ def read_population(r: Reader, pop: str) -> PopulationValues:
     values = PopulationValues(
         population=pop,
         present=g.yes(f"{pop}_present"),
-        total=g.integer(f"{pop}_total"),
+        total=g.integer(f"{pop}_total", COUNT),
         reasons=g.choices(f"{pop}_reasons"),
         migration_type=g.text(f"{pop}_migration_type") if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE else "",
     )
     for year in cl.YEARS:
-        count = g.integer(f"{pop}_y{year}")
+        count = g.integer(f"{pop}_y{year}", COUNT)
         if count is not None:
             values.yearly[year] = count
     if pop in cl.INTERNATIONAL_POPULATIONS:
         for item in g.repeat(f"{pop}_countries"):
-            country, count = item.text(f"{pop}_country"), item.integer(f"{pop}_country_count")
+            country, count = item.text(f"{pop}_country"), item.integer(f"{pop}_country_count", COUNT)
             if country:
                 values.countries.append((country, count))
     else:
         for item in g.repeat(f"{pop}_districts"):
-            area, count = item.text(f"{pop}_district"), item.integer(f"{pop}_district_count")
+            area, count = item.text(f"{pop}_district"), item.integer(f"{pop}_district_count", COUNT)
             if area:
                 values.areas.append((area, count))
     return values
@@ -270,7 +280,7 @@ def map_b2(tree: Tree, seen: set[str] | None = None) -> B2Values:
                 service=service,
                 available=services_group.yes(f"svc_{service}"),
                 distance_band=services_group.text(f"svc_{service}_distance"),
-                households_affected=services_group.integer(f"svc_{service}_households"),
+                households_affected=services_group.integer(f"svc_{service}_households", COUNT),
             )
         )
     referrals = []
@@ -282,13 +292,13 @@ def map_b2(tree: Tree, seen: set[str] | None = None) -> B2Values:
                 village_code=code,
                 name_typed=typed,
                 populations=ref.choices("ref_populations"),
-                estimate=ref.integer("ref_estimate"),
+                estimate=ref.integer("ref_estimate", COUNT),
             )
         )
     return B2Values(
         location=read_location(r, village=True),
         informants=read_informants(r),
-        households=r.integer("households"),
+        households=r.integer("households", COUNT),
         populations=[read_population(r, pop) for pop in cl.POPULATION_CODES],
         services=services,
         referrals=referrals,
@@ -302,7 +312,7 @@ def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
     nominations = []
     for hv in r.repeat("hv"):
         code, typed = _typed_village(hv.text("hv_village"), hv.text("hv_village_other"))
-        estimates = {pop: hv.integer(f"hv_{pop}") for pop in cl.POPULATION_CODES}
+        estimates = {pop: hv.integer(f"hv_{pop}", COUNT) for pop in cl.POPULATION_CODES}
         nominations.append(
             NominationValues(
                 flow=hv.text("hv_flow"),
@@ -314,7 +324,7 @@ def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
     return B1Values(
         location=read_location(r, village=False),
         informants=read_informants(r),
-        estimates={pop: estimates_group.integer(f"d_{pop}_total") for pop in cl.POPULATION_CODES},
+        estimates={pop: estimates_group.integer(f"d_{pop}_total", COUNT) for pop in cl.POPULATION_CODES},
         nominations=nominations,
     )
 
@@ -325,7 +335,9 @@ def map_spot_check(tree: Tree, seen: set[str] | None = None) -> SpotCheckValues:
     return SpotCheckValues(
         location=read_location(r, village=True, other_field=""),
         method=r.text("method"),
-        figures=[(pop, r.text(f"sc_{pop}_present"), r.integer(f"sc_{pop}_count")) for pop in cl.POPULATION_CODES],
+        figures=[
+            (pop, r.text(f"sc_{pop}_present"), r.integer(f"sc_{pop}_count", COUNT)) for pop in cl.POPULATION_CODES
+        ],
         services=[(service, r.text(f"sc_svc_{service}")) for service in cl.SERVICES],
         notes=r.text("notes"),
         photo=r.text("photo"),

@@ -40,6 +40,7 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     SUBMISSION_EDIT_UNKNOWN = ErrorCode("submission.edit_unknown", 404)
     SUBMISSION_EDIT_STALE = ErrorCode("submission.edit_stale", 409)
     SUBMISSION_NOT_ASSIGNED = ErrorCode("submission.not_assigned", 403)
+    SUBMISSION_OUTSIDE_ASSIGNMENT = ErrorCode("submission.outside_assignment", 403)
     KOBO_TOKEN_UNKNOWN = ErrorCode("kobo.token_unknown", 403)
     SERVICE_UNAVAILABLE = ErrorCode("service.unavailable", 503)
 

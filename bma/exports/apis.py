@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bma.api.params import INT4_MAX
 from bma.api.permissions import IsCoordinator
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
@@ -57,7 +58,7 @@ class ExportJobOutput(serializers.ModelSerializer):
 
 
 class ExportJobInput(serializers.Serializer):
-    round = serializers.IntegerField(help_text="Round number")
+    round = serializers.IntegerField(help_text="Round number", min_value=1, max_value=INT4_MAX)
     format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.XLSX)
     include_unapproved = serializers.BooleanField(default=False)
     include_personal = serializers.BooleanField(default=False)

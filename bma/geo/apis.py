@@ -4,8 +4,9 @@ from django.db.models import Q
 from django.urls import path
 from rest_framework import generics, serializers
 
+from bma.api.params import integer_param
 from bma.api.permissions import HasReviewRole
-from bma.geo.models import AdminArea, Settlement
+from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.rounds.scoping import area_scope_q
 
 
@@ -26,8 +27,9 @@ class AreaListApi(generics.ListAPIView):
     def get_queryset(self):
         qs = AdminArea.objects.select_related("parent").filter(area_scope_q(self.request.user))
         params = self.request.query_params
-        if params.get("level"):
-            qs = qs.filter(level=params["level"])
+        level = integer_param(params, "level", min(AreaLevel.values), max(AreaLevel.values))
+        if level is not None:
+            qs = qs.filter(level=level)
         if params.get("kind"):
             qs = qs.filter(kind=params["kind"])
         if params.get("parent"):

@@ -15,6 +15,11 @@ class RoundState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class OutsideAssignment(models.TextChoices):
+    FLAG = "flag", "Accept and raise a quality issue"
+    REFUSE = "refuse", "Refuse at intake"
+
+
 class Round(TimeStampedModel):
     number = models.PositiveIntegerField(unique=True)
     name = models.CharField(max_length=200)
@@ -25,6 +30,12 @@ class Round(TimeStampedModel):
     state = models.CharField(max_length=16, choices=RoundState.choices, default=RoundState.PLANNED)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    outside_assignment = models.CharField(
+        max_length=16,
+        choices=OutsideAssignment.choices,
+        default=OutsideAssignment.FLAG,
+        help_text="What to do with a submission for a district outside the enumerator's assignment.",
+    )
 
     class Meta:
         ordering = ["-number"]

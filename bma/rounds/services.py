@@ -75,3 +75,27 @@ def round_for_collection(user) -> Round:
         codes.SUBMISSION_NOT_ASSIGNED,
         f"You ({user.get_username()}) are not assigned to any area in {latest}. Ask your supervisor to assign you.",
     )
+
+
+def assignment_refuse_outside(round, user, district_code: str) -> None:
+    """Refuse a submission for a district outside the user's assignment, if the round says so.
+
+    Rounds set to flag (the default) accept it and the quality rule raises an issue instead. A user
+    with no assignment in the round (a coordinator) collects everywhere.
+    """
+    from bma.geo.models import AdminArea
+    from bma.rounds.models import Assignment, OutsideAssignment
+
+    if round is None or round.outside_assignment != OutsideAssignment.REFUSE or not district_code:
+        return
+    paths = list(Assignment.objects.filter(round=round, user=user).values_list("area__path", flat=True))
+    if not paths:
+        return
+    district = AdminArea.objects.filter(code=district_code).only("path").first()
+    if district is not None and any(district.path.startswith(p) for p in paths):
+        return
+    raise BmaError(
+        codes.SUBMISSION_OUTSIDE_ASSIGNMENT,
+        f"{district_code} is outside the areas you ({user.get_username()}) are assigned to in {round}; "
+        "this round refuses such submissions. Nothing was stored. Check the district, or ask your supervisor.",
+    )

@@ -25,6 +25,7 @@ class SubmissionHeader:
     deprecated_id: str = ""
     root_instance_id: str = ""  # Kobo's meta/rootUuid; for XML the chain is found through deprecatedID
     instance_name: str = ""
+    district: str = ""  # top-level <district>: intake may refuse districts outside the assignment
 
 
 OPENROSA_NS = "http://openrosa.org/xforms"
@@ -54,7 +55,7 @@ class _HeaderReader:
             self.root_attributes = attributes
         elif self.depth == 2:
             self.in_meta = local == "meta"
-            if local in META_FIELDS:
+            if local in META_FIELDS or local == "district":
                 self._begin(self.top, local)
         elif self.depth == 3 and self.in_meta and local in META_FIELDS:
             self._begin(self.meta, local)
@@ -115,6 +116,7 @@ def parse_xml_header(payload: bytes) -> SubmissionHeader:
         instance_id=instance_id,
         deprecated_id=reader.value("deprecatedID"),
         instance_name=reader.value("instanceName")[:255],
+        district=reader.top.get("district", "")[:64],
     )
 
 
@@ -141,4 +143,5 @@ def parse_kobo_json(payload: bytes) -> tuple[dict, SubmissionHeader]:
         deprecated_id=_with_uuid_prefix(str(record.get("meta/deprecatedID") or "")),
         root_instance_id=_with_uuid_prefix(str(record.get("meta/rootUuid") or "")),
         instance_name=str(record.get("meta/instanceName") or "")[:255],
+        district=str(record.get("district") or "").strip()[:64],
     )

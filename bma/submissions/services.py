@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from bma.core.errors import BmaError, codes
 from bma.core.reference_cache import intake_cache
-from bma.rounds.services import round_for_collection
+from bma.rounds.services import assignment_refuse_outside, round_for_collection
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
 from bma.submissions.models import (
     KoboSource,
@@ -251,6 +251,7 @@ def submission_receive(
         header = header_or_error(payload)
     form, version = _resolve_form(header)
     round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
+    assignment_refuse_outside(round, user, header.district)
     return _receive(
         form=form,
         version=version,
@@ -297,6 +298,7 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     from bma.rounds.models import Round, RoundState
 
     round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
+    assignment_refuse_outside(round, source.submitted_as, header.district)
     return _receive(
         form=source.form,
         version=version,

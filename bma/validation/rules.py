@@ -95,6 +95,8 @@ class AssessmentFacts:
     ended_at: datetime | None = None
     previous_totals: dict[str, int] | None = None
     other_assessments_in_round: int = 0
+    # The district's code when the enumerator is assigned in the round but not to it (nor to its province).
+    district_outside_assignment: str = ""
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,22 @@ def assessed_twice_in_round(facts: AssessmentFacts, t: Thresholds) -> list[Findi
             f"{facts.village_name} has {facts.other_assessments_in_round} other assessment(s) in this round; "
             "keep one and reject the others.",
             details={"others": facts.other_assessments_in_round},
+        )
+    ]
+
+
+@rule("outside_assignment", Severity.ERROR, "Submitted for a district outside the enumerator's assignment")
+def outside_assignment(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    # Kept and counted (never lose data), but a supervisor must confirm the visit was meant.
+    if not facts.district_outside_assignment:
+        return []
+    return [
+        Finding(
+            "outside_assignment",
+            Severity.ERROR,
+            f"{facts.village_name} is in {facts.district_outside_assignment}, outside the areas the enumerator is "
+            "assigned to in this round; confirm the visit or reject the assessment.",
+            details={"district": facts.district_outside_assignment},
         )
     ]
 

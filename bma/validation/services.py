@@ -102,7 +102,7 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     ids = [a.pk for a in assessments]
     rows = (
         am.VillageAssessment.objects.filter(pk__in=ids)
-        .select_related("village", "round")
+        .select_related("village", "round", "district")
         .annotate(informant_count=Count("informants", distinct=True))
     )
     rows = list(rows)
@@ -121,6 +121,7 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     )
     previous = _previous_round_totals(rows, village_ids)
     populations = _population_facts(ids)
+    assigned = _assigned_paths(rows)
     facts = {}
     for a in rows:
         box = bounds.get(a.district_id)
@@ -140,8 +141,29 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             ended_at=a.ended_at,
             previous_totals=previous.get(a.pk),
             other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1) if a.village_id else 0,
+            district_outside_assignment=_outside_assignment(a, assigned),
         )
     return facts
+
+
+def _assigned_paths(rows) -> dict[tuple[int, int], list[str]]:
+    """(round, user) -> materialised paths of the areas the user is assigned to in that round."""
+    from bma.rounds.models import Assignment
+
+    paths: dict[tuple[int, int], list[str]] = {}
+    for round_id, user_id, path in Assignment.objects.filter(
+        round_id__in={a.round_id for a in rows}, user_id__in={a.enumerator_id for a in rows if a.enumerator_id}
+    ).values_list("round_id", "user_id", "area__path"):
+        paths.setdefault((round_id, user_id), []).append(path)
+    return paths
+
+
+def _outside_assignment(a, assigned) -> str:
+    # A user with no assignment in the round (a coordinator, say) collects everywhere: nothing to flag.
+    paths = assigned.get((a.round_id, a.enumerator_id))
+    if not paths or a.district is None:
+        return ""
+    return "" if any(a.district.path.startswith(p) for p in paths) else a.district.code
 
 
 def _previous_round_totals(rows, village_ids) -> dict[int, dict[str, int]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from bma.xforms import bounds
 from bma.xforms import codelists as cl
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms_xls"
@@ -36,11 +37,11 @@ SURVEY_COLUMNS = (
 PERSONAL_KEY = "personal"
 REQUIRED_MESSAGE = ("This answer is required.", "Это обязательный вопрос.", "Ҷавоб ҳатмист.")
 COUNT_MESSAGE = (
-    "Enter a whole number from 0 to 100000.",
-    "Введите целое число от 0 до 100000.",
-    "Адади бутунро аз 0 то 100000 ворид кунед.",
+    f"Enter a whole number from {bounds.COUNT.low} to {bounds.COUNT.high}.",
+    f"Введите целое число от {bounds.COUNT.low} до {bounds.COUNT.high}.",
+    f"Адади бутунро аз {bounds.COUNT.low} то {bounds.COUNT.high} ворид кунед.",
 )
-COUNT_CONSTRAINT = ". >= 0 and . <= 100000"
+COUNT_CONSTRAINT = bounds.COUNT.constraint
 
 
 def q(type_, name, label=None, *, hint=None, required=False, message=None, personal=False, **kw) -> dict:
@@ -106,8 +107,12 @@ def location_rows(*, with_village: bool, village_file: str = "villages.csv") -> 
             "round",
             ("Round number", "Номер раунда", "Рақами давр"),
             required=True,
-            constraint=". >= 1 and . <= 50",
-            message=("Round is 1 to 50.", "Раунд от 1 до 50.", "Давр аз 1 то 50."),
+            constraint=bounds.ROUND.constraint,
+            message=(
+                f"Round is {bounds.ROUND.low} to {bounds.ROUND.high}.",
+                f"Раунд от {bounds.ROUND.low} до {bounds.ROUND.high}.",
+                f"Давр аз {bounds.ROUND.low} то {bounds.ROUND.high}.",
+            ),
         ),
         q("select_one provinces", "province", ("Province", "Область", "Вилоят"), required=True),
         q(

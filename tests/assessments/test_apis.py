@@ -24,3 +24,12 @@ def test_assessments_api_is_scoped_and_filtered(client, receive, personas):
     assert client.get("/api/assessments/").json()["results"] == []
     client.force_login(personas.enumerator)
     assert client.get("/api/assessments/").status_code == 403
+
+
+@pytest.mark.parametrize("value", ["4294967298", "-1", "0", "2.5", "two"])
+def test_a_round_filter_out_of_range_is_a_clear_400_not_a_lookup_on_another_round(client, receive, personas, value):
+    receive("b2_2026112202.xml")
+    client.force_login(personas.supervisor)
+    response = client.get("/api/assessments/", {"round": value})
+    assert response.status_code == 400
+    assert response.json()["message"] == f"?round= must be a whole number from 1 to 2147483647, not '{value}'."

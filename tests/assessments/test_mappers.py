@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 from defusedxml.ElementTree import fromstring
 
 from bma.assessments.instance_tree import flatten, kobo_tree, xml_tree
-from bma.assessments.mappers import MAPPERS, MappingError, Reader, mapper_for
+from bma.assessments.mappers import MAPPERS, MappingError, Reader, map_b2, mapper_for
+from bma.xforms.bounds import COUNT, ROUND
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORM_FILES = {"bma_b1": "b1_district.xlsx", "bma_b2": "b2_village.xlsx", "bma_spot_check": "spot_check.xlsx"}
@@ -144,4 +146,37 @@ def test_kobo_json_gives_the_same_values_as_xml():
 
 def test_a_non_number_in_a_count_is_a_mapping_error():
     with pytest.raises(MappingError, match="households: 'many' is not a whole number"):
-        Reader({"households": "many"}, set()).integer("households")
+        Reader({"households": "many"}, set()).integer("households", COUNT)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("4294967396", "households: 4294967396 is out of range (allowed 0 to 100000)"),
+        ("99999999999", "households: 99999999999 is out of range (allowed 0 to 100000)"),
+        ("100001", "households: 100001 is out of range (allowed 0 to 100000)"),
+        ("-1", "households: -1 is out of range (allowed 0 to 100000)"),
+        ("12.5", "households: '12.5' is not a whole number (allowed 0 to 100000)"),
+        ("NaN", "households: 'NaN' is not a whole number"),
+    ],
+)
+def test_a_count_outside_its_bounds_or_not_whole_is_refused_not_changed(value, message):
+    with pytest.raises(MappingError, match=re.escape(message)):
+        Reader({"households": value}, set()).integer("households", COUNT)
+
+
+def test_bounds_are_inclusive_and_a_whole_decimal_is_the_number():
+    reader = Reader({"a": "0", "b": "100000", "c": "12.0", "r": "50"}, set())
+    assert (reader.integer("a", COUNT), reader.integer("b", COUNT), reader.integer("c", COUNT)) == (0, 100000, 12)
+    assert reader.integer("r", ROUND) == 50
+
+
+def test_every_integer_the_b2_mapper_reads_is_bounded_by_name():
+    tree = fixture_tree("bma_b2")
+    tree["households"] = "4294967396"
+    with pytest.raises(MappingError, match=r"households: 4294967396 is out of range \(allowed 0 to 100000\)"):
+        map_b2(tree)
+    tree = fixture_tree("bma_b2")
+    tree["round"] = "51"
+    with pytest.raises(MappingError, match=r"round: 51 is out of range \(allowed 1 to 50\)"):
+        map_b2(tree)

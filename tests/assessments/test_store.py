@@ -170,3 +170,95 @@ def test_a_row_whose_worker_died_mid_task_is_picked_up_again(receive):
     assert submissions_sweep() == [submission.pk]
     submission.refresh_from_db()
     assert submission.state == ProcessingState.PROCESSED and m.VillageAssessment.objects.count() == 1
+
+
+# --- Out-of-range figures, from every path: a clear failure, never a different stored value ----------
+
+OUT_OF_RANGE = "households: 4294967396 is out of range (allowed 0 to 100000)"
+
+
+def _b2_with_households(value: str) -> bytes:
+    return (
+        (FIXTURES / "b2_2026112202.xml")
+        .read_text(encoding="utf-8")
+        .replace("<households>420</households>", f"<households>{value}</households>")
+        .encode()
+    )
+
+
+def test_openrosa_submission_out_of_range_fails_clearly_and_keeps_the_raw(
+    client, personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(personas.enumerator)
+    payload = _b2_with_households("4294967396")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/collect/submission",
+            {"xml_submission_file": SimpleUploadedFile("submission.xml", payload, content_type="text/xml")},
+        )
+    assert response.status_code == 201  # stored losslessly; processing is what refuses the figure
+    submission = Submission.objects.get()
+    assert submission.state == ProcessingState.FAILED and OUT_OF_RANGE in submission.last_error
+    assert bytes(submission.payload) == payload
+    assert not m.VillageAssessment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("-5", "households: -5 is out of range"), ("12.5", "households: '12.5' is not a whole number")],
+)
+def test_negative_or_fractional_figures_fail_rather_than_being_changed(receive, value, message):
+    submission = receive("b2_2026112202.xml", {"<households>420</households>": f"<households>{value}</households>"})
+    assert submission.state == ProcessingState.FAILED and message in submission.last_error
+    assert not m.VillageAssessment.objects.exists()
+
+
+def test_kobo_record_out_of_range_fails_clearly(
+    client, personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    import json
+
+    from bma.submissions.models import KoboSource
+
+    source = KoboSource.objects.create(
+        name="Kobo B2", form=published_forms["bma_b2"].form, submitted_as=personas.enumerator
+    )
+    record = {
+        "_id": 9,
+        "_uuid": "k-1",
+        "__version__": "2026112202",
+        "round": "2",
+        "province": "TJ-SU",
+        "district": "TJ-SU-ASH",
+        "village": "V-ASH-0001",
+        "households": 99999999999,
+        "meta/instanceID": "uuid:k-1",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/kobo/{source.token}/", json.dumps(record), content_type="application/json")
+    assert response.status_code == 201
+    submission = Submission.objects.get()
+    assert submission.state == ProcessingState.FAILED
+    assert "households: 99999999999 is out of range (allowed 0 to 100000)" in submission.last_error
+    assert not m.VillageAssessment.objects.exists()
+
+
+def test_a_script_saving_a_figure_the_column_cannot_hold_is_refused(receive):
+    """The shell path: on PostgreSQL the database refuses (never wraps); the stored figure stays."""
+    from django.conf import settings
+    from django.db import DataError, transaction
+
+    receive("b2_2026112202.xml")
+    assessment = m.VillageAssessment.objects.get()
+    assessment.households = 4294967396
+    if settings.IS_POSTGRES:
+        with pytest.raises(DataError, match="out of range"), transaction.atomic():
+            assessment.save()
+        assessment.refresh_from_db()
+        assert assessment.households == 420
+    else:  # SQLite stores 64-bit integers as given: nothing wraps, the value read back is the value saved
+        assessment.save()
+        assessment.refresh_from_db()
+        assert assessment.households == 4294967396

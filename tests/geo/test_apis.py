@@ -39,3 +39,10 @@ def test_areas_filter_by_level_and_parent(client, personas):
     client.force_login(personas.coordinator)
     assert codes(client, "/api/areas/?level=1") == {"TJ-SU", "TJ-KT"}
     assert codes(client, "/api/areas/?parent=TJ-SU") == {"TJ-SU-ASH", "TJ-SU-KHU"}
+
+
+def test_an_area_level_out_of_range_is_a_clear_400(client, personas):
+    client.force_login(personas.coordinator)
+    response = client.get("/api/areas/?level=4294967297")
+    assert response.status_code == 400
+    assert response.json()["message"] == "?level= must be a whole number from 0 to 3, not '4294967297'."

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bma.submissions.header import HeaderError, parse_xml_header
+from bma.submissions.header import HeaderError, parse_kobo_json, parse_xml_header
 
 
 def test_namespaced_meta_and_version_as_collect_sends_them():
@@ -49,3 +49,11 @@ def test_encodings_expat_reads_and_one_it_does_not():
 def test_dtds_and_entities_are_refused(payload):
     with pytest.raises(HeaderError, match="DTD or entities"):
         parse_xml_header(payload)
+
+
+def test_the_top_level_district_is_read_for_the_assignment_check():
+    xml = b"<data id='bma_b2' version='1'><district>TJ-KT-PAN</district><g><district>no</district></g>"
+    xml += b"<meta><instanceID>uuid:d</instanceID></meta></data>"
+    assert parse_xml_header(xml).district == "TJ-KT-PAN"
+    _, header = parse_kobo_json(b'{"_uuid": "d", "district": "TJ-KT-PAN"}')
+    assert header.district == "TJ-KT-PAN"

@@ -94,3 +94,18 @@ def test_database_outage_answers_503_so_kobo_retries(client, kobo_source, monkey
 
     monkeypatch.setattr(kobo_views, "kobo_record_receive", down)
     assert send(client, kobo_source, record()).status_code == 503
+
+
+def test_kobo_record_outside_the_assignment_is_refused_when_the_round_says_so(client, kobo_source, personas):
+    from bma.rounds.models import OutsideAssignment
+    from bma.submissions.models import RejectedAttempt
+
+    personas.round.outside_assignment = OutsideAssignment.REFUSE
+    personas.round.save()
+    response = send(client, kobo_source, record(district="TJ-KT-PAN"))
+    assert response.status_code == 403
+    body = response.json()
+    assert body["error"] == "submission.outside_assignment" and "TJ-KT-PAN is outside" in body["message"]
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.get().code == "submission.outside_assignment"
+    assert send(client, kobo_source, record(district="TJ-SU-ASH")).status_code == 201

@@ -198,3 +198,27 @@ def test_broker_down_still_accepts_and_the_sweeper_processes_later(
     assert submissions_sweep() == [stored.pk]
     stored.refresh_from_db()
     assert stored.state == ProcessingState.PROCESSED
+
+
+def _for_district(district: str) -> bytes:
+    return submission_xml().replace(b"<village>", f"<district>{district}</district><village>".encode(), 1)
+
+
+def test_a_round_that_refuses_outside_districts_answers_403_stores_nothing_and_logs_it(enumerator_client, personas):
+    from bma.rounds.models import OutsideAssignment
+
+    personas.round.outside_assignment = OutsideAssignment.REFUSE
+    personas.round.save()
+    response = post(enumerator_client, _for_district("TJ-KT-PAN"))  # the enumerator is assigned to Asht
+    assert response.status_code == 403
+    assert b"TJ-KT-PAN is outside the areas you" in response.content and b"Nothing was stored" in response.content
+    assert not Submission.objects.exists()
+    attempt = RejectedAttempt.objects.get()
+    assert attempt.code == "submission.outside_assignment" and attempt.user == personas.enumerator
+    # Inside the assignment the same round accepts.
+    assert post(enumerator_client, _for_district("TJ-SU-ASH")).status_code == 201
+
+
+def test_a_flagging_round_accepts_an_outside_district(enumerator_client):
+    assert post(enumerator_client, _for_district("TJ-KT-PAN")).status_code == 201
+    assert Submission.objects.count() == 1 and not RejectedAttempt.objects.exists()

@@ -143,5 +143,11 @@ def test_thresholds_come_from_a_mapping_and_unknown_names_are_refused():
 
 def test_every_rule_has_a_unique_code_and_a_title():
     all_rules = ASSESSMENT_RULES + DISTRICT_RULES
-    assert len({r.code for r in all_rules}) == len(all_rules) == 11
+    assert len({r.code for r in all_rules}) == len(all_rules) == 12
     assert all(r.title and r.severity in {"error", "warning", "info"} for r in all_rules)
+
+
+def test_a_district_outside_the_assignment_is_an_error_naming_it():
+    findings = run_assessment_rules(clean(district_outside_assignment="TJ-KT-PAN"), Thresholds())
+    assert codes(findings) == ["outside_assignment"]
+    assert "TJ-KT-PAN" in findings[0].message and findings[0].severity == "error"

@@ -195,3 +195,27 @@ def test_a_supervisor_sees_only_the_drawn_villages_and_summary_rows_of_their_are
     listing = client.get(reverse("admin:validation_spotchecksample_changelist"))
     assert [row["district"] for row in listing.context["summary"]] == ["Asht"]
     assert "Panj" not in page.content.decode() and "Panj" not in listing.content.decode()
+
+
+def test_a_submission_outside_the_enumerators_assignment_is_kept_flagged_and_resolvable(receive, personas):
+    # The enumerator is assigned to Asht only; this B2 is for Panj (Khatlon).
+    receive(
+        "b2_2026112202.xml",
+        {
+            "<province>TJ-SU</province>": "<province>TJ-KT</province>",
+            "<district>TJ-SU-ASH</district>": "<district>TJ-KT-PAN</district>",
+            "<village>V-ASH-0001</village>": "<village>V-PAN-0001</village>",
+        },
+    )
+    assessment = am.VillageAssessment.objects.get()
+    assert assessment.district.code == "TJ-KT-PAN" and assessment.households == 420  # kept, figures intact
+    issue = assessment.issues.get(code="outside_assignment")
+    assert issue.state == IssueState.OPEN and "TJ-KT-PAN" in issue.message and "outside" in issue.message
+    issue_resolve(issue, personas.coordinator, "Sent to Panj on purpose for this round.")
+    issue.refresh_from_db()
+    assert issue.state == IssueState.RESOLVED
+
+
+def test_a_submission_inside_the_assignment_raises_no_outside_issue(receive, personas):
+    receive("b2_2026112202.xml")
+    assert not am.VillageAssessment.objects.get().issues.filter(code="outside_assignment").exists()

@@ -88,3 +88,14 @@ def test_a_broken_workbook_is_refused_in_plain_words(built_forms):
 def test_a_file_that_is_not_a_workbook_is_refused(built_forms):
     with pytest.raises(BmaError, match="could not be read as an XLSForm|notes.xlsx"):
         xlsform_build(b"plain text", "notes.xlsx")
+
+
+def test_every_integer_question_has_the_bounds_the_mapper_checks():
+    from bma.xforms import bounds
+    from bma.xforms.workbooks import b1_survey, b2_survey, spot_check_survey
+
+    allowed = {"round": bounds.ROUND.constraint}
+    for survey in (b1_survey(), b2_survey(), spot_check_survey()):
+        for row in survey:
+            if row["type"] == "integer":
+                assert row.get("constraint") == allowed.get(row["name"], bounds.COUNT.constraint), row["name"]
