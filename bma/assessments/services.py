@@ -168,6 +168,7 @@ B2_FIELDS = (
     "village",
     "village_name_typed",
     "households",
+    "round_answered",
 )
 
 
@@ -187,6 +188,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 village=gazetteer.village(values.location.village_code),
                 village_name_typed=values.location.village_name_typed,
                 households=values.households,
+                round_answered=values.location.round_number,
             )
         except MappingError as exc:
             errors[submission.pk] = str(exc)

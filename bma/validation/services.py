@@ -140,6 +140,8 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             ended_at=a.ended_at,
             previous_totals=previous.get(a.pk),
             other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1) if a.village_id else 0,
+            round_number=a.round.number,
+            round_answered=a.round_answered,
         )
     return facts
 
