@@ -203,7 +203,9 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     """What the assessment page shows, as a supervisor reads it."""
     figures = {f.population: f for f in a.populations.prefetch_related("yearly", "countries", "reasons", "areas")}
     rows = [("Present", lambda f: "yes" if f.present else "no"), ("Total now", lambda f: f.total)]
-    for year in cl.YEARS:
+    # The round's years and any year this assessment holds (an older form version may hold others).
+    held = {y.year for f in figures.values() for y in f.yearly.all()}
+    for year in sorted(set(a.round.reference_years) | held):
         rows.append((str(year), lambda f, y=year: next((x.count for x in f.yearly.all() if x.year == y), "")))
     rows += [
         (

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from bma.assessments.instance_tree import Tree
 from bma.xforms import codelists as cl
 from bma.xforms.bounds import COUNT, ROUND, Bounds
+from bma.xforms.workbooks import B2_ROUND_VERSION_PREFIX
 
 
 class MappingError(ValueError):
@@ -240,7 +241,7 @@ def read_meta(r: Reader) -> None:
         meta.text(name)
 
 
-def read_population(r: Reader, pop: str) -> PopulationValues:
+def read_population(r: Reader, pop: str, years=cl.YEARS) -> PopulationValues:
     g = r.group(pop)
     values = PopulationValues(
         population=pop,
@@ -249,7 +250,7 @@ def read_population(r: Reader, pop: str) -> PopulationValues:
         reasons=g.choices(f"{pop}_reasons"),
         migration_type=g.text(f"{pop}_migration_type") if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE else "",
     )
-    for year in cl.YEARS:
+    for year in years:
         count = g.integer(f"{pop}_y{year}", COUNT)
         if count is not None:
             values.yearly[year] = count
@@ -269,7 +270,8 @@ def read_population(r: Reader, pop: str) -> PopulationValues:
 # --- The three forms ----------------------------------------------------------------------------------
 
 
-def map_b2(tree: Tree, seen: set[str] | None = None) -> B2Values:
+def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values:
+    """``years``: the yearly fields this form version asks (read from its XForm); 2020–2023 by default."""
     r = Reader(tree, set() if seen is None else seen)
     read_meta(r)
     services_group = r.group("services")
@@ -299,7 +301,7 @@ def map_b2(tree: Tree, seen: set[str] | None = None) -> B2Values:
         location=read_location(r, village=True),
         informants=read_informants(r),
         households=r.integer("households", COUNT),
-        populations=[read_population(r, pop) for pop in cl.POPULATION_CODES],
+        populations=[read_population(r, pop, years) for pop in cl.POPULATION_CODES],
         services=services,
         referrals=referrals,
     )
@@ -350,6 +352,11 @@ class Mapper:
     versions: frozenset[str]
     repeats: frozenset[str]
     map: Callable[..., object]
+    # Per-round versions (built by workbooks.b2_round_workbook_bytes) share this prefix.
+    version_prefix: str = ""
+
+    def understands(self, version: str) -> bool:
+        return version in self.versions or bool(self.version_prefix and version.startswith(self.version_prefix))
 
 
 B2_REPEATS = frozenset(
@@ -361,7 +368,7 @@ MAPPERS: dict[str, Mapper] = {
     m.form_id: m
     for m in (
         Mapper("bma_b1", frozenset({"2026112202"}), frozenset({"ki", "hv"}), map_b1),
-        Mapper("bma_b2", frozenset({"2026112202"}), B2_REPEATS, map_b2),
+        Mapper("bma_b2", frozenset({"2026112202"}), B2_REPEATS, map_b2, version_prefix=B2_ROUND_VERSION_PREFIX),
         Mapper("bma_spot_check", frozenset({"2026112202"}), frozenset(), map_spot_check),
     )
 }
@@ -372,7 +379,7 @@ def mapper_for(form_id: str, version: str) -> Mapper | None:
     mapper = MAPPERS.get(form_id)
     if mapper is None:
         return None
-    if version not in mapper.versions:
+    if not mapper.understands(version):
         supported = ", ".join(sorted(mapper.versions))
         raise MappingError(
             f"Version '{version}' of {form_id} has no mapper (supported: {supported}). The raw submission is "

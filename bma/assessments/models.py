@@ -58,6 +58,11 @@ class VillageAssessment(AssessmentBase):
     village = models.ForeignKey("geo.Settlement", null=True, on_delete=models.PROTECT, related_name="assessments")
     village_name_typed = models.CharField(max_length=200, blank=True, help_text="When the village was not listed.")
     households = models.PositiveIntegerField(null=True)
+    # Old B2 versions ask the round on the tablet; the submission's round is decided by intake. The
+    # answer is kept as given so a disagreement is shown to the supervisor (quality rule), never lost.
+    round_answered = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The round typed on the tablet (old form versions only)."
+    )
     # The newest assessment of a village in a round is the current one; older ones stay for the
     # duplicate-assessment quality rule and for review, but are not counted.
     is_current = models.BooleanField(default=True)

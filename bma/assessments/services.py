@@ -14,6 +14,7 @@ from bma.assessments.source_keys import said_alike
 from bma.core.bulk import rows_insert
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
+from bma.xforms.build import form_years
 
 
 def submission_tree(submission: Submission, repeats: frozenset[str]) -> dict:
@@ -23,12 +24,28 @@ def submission_tree(submission: Submission, repeats: frozenset[str]) -> dict:
     return xml_tree(payload, repeats)
 
 
+# Versions are immutable, so their years are read once per XML (the pipeline defers the XML column;
+# keyed by the XML's MD5, a cache entry can never describe another form).
+_YEARS_BY_XML_MD5: dict[str, tuple[int, ...]] = {}
+
+
+def version_years(form_version) -> tuple[int, ...]:
+    years = _YEARS_BY_XML_MD5.get(form_version.xml_md5)
+    if years is None:
+        years = _YEARS_BY_XML_MD5[form_version.xml_md5] = form_years(form_version.xml)
+    return years
+
+
 def submission_values(submission: Submission):
     """The mapped values of a submission, or None for a form we keep raw."""
     mapper = mapper_for(submission.form.xml_form_id, submission.form_version.version)
     if mapper is None:
         return None
-    return mapper.map(submission_tree(submission, mapper.repeats))
+    tree = submission_tree(submission, mapper.repeats)
+    if mapper.form_id == "bma_b2":
+        # Each version maps the years it asked, read from its own XForm (old versions: 2020–2023).
+        return mapper.map(tree, years=version_years(submission.form_version))
+    return mapper.map(tree)
 
 
 class Gazetteer:
@@ -152,6 +169,7 @@ B2_FIELDS = (
     "village",
     "village_name_typed",
     "households",
+    "round_answered",
 )
 
 
@@ -171,6 +189,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 village=gazetteer.village(values.location.village_code),
                 village_name_typed=values.location.village_name_typed,
                 households=values.households,
+                round_answered=values.location.round_number,
             )
         except MappingError as exc:
             errors[submission.pk] = str(exc)

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast
 from psycopg import pq
 
 from bma.assessments import models as am
-from bma.exports.report import counted_assessments, roomy_read_transaction
+from bma.exports.report import counted_assessments, roomy_read_transaction, round_years
 from bma.exports.xlsx_stream import StreamingWorkbook
 from bma.xforms import codelists as cl
 
@@ -48,7 +48,7 @@ SQL = tuple[str, tuple]
 CSV_COMPRESSION = 1  # deflate level: CSV still shrinks ~5x, several times faster than the default 6
 
 
-def wide_columns() -> list[Column]:
+def wide_columns(years=cl.YEARS) -> list[Column]:
     columns = [
         Column("round", "Round number", "#round+num"),
         Column("province_code", "Province code (ISO 3166-2)", "#adm1+code"),
@@ -74,10 +74,7 @@ def wide_columns() -> list[Column]:
         columns += [
             Column(f"{pop}_present", f"{label}: present (1/0, empty if not asked)", f"#indicator+{pop}+present"),
             Column(f"{pop}_total", f"{label}: number now", f"#affected+{pop}+ind"),
-            *[
-                Column(f"{pop}_{year}", f"{label}: number in {year}", f"#affected+{pop}+ind+y{year}")
-                for year in cl.YEARS
-            ],
+            *[Column(f"{pop}_{year}", f"{label}: number in {year}", f"#affected+{pop}+ind+y{year}") for year in years],
         ]
     return columns
 
@@ -100,7 +97,7 @@ WIDE_BASE = {
 }
 
 
-def wide_query(assessments) -> SQL:
+def wide_query(assessments, years=cl.YEARS) -> SQL:
     """One row per village: three grouped queries built by the ORM, joined once on the assessment.
 
     Pivoting in the same GROUP BY as the names made PostgreSQL evaluate the informant counts once per
@@ -131,7 +128,7 @@ def wide_query(assessments) -> SQL:
         in_population = Q(population=pop)
         pivoted[f"{pop}_present"] = Max(_as_number("present"), filter=in_population)
         pivoted[f"{pop}_total"] = Max("total", filter=in_population)
-        for year in cl.YEARS:
+        for year in years:
             pivoted[f"{pop}_{year}"] = Max("yearly__count", filter=in_population & Q(yearly__year=year))
     figures = (
         am.PopulationFigure.objects.filter(assessment__in=assessments)
@@ -170,10 +167,17 @@ def _long(queryset, fields: list) -> SQL:
     return queryset.annotate(**expressions).values_list(*names).order_by("pk").query.sql_with_params()
 
 
-def tables(include_personal: bool) -> list[Table]:
+def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
+    """``years``: the round's years (report.round_years), one column per population and year."""
     village_key = Column("village_code", "Village code", "#loc+code")
+    years = tuple(years)
     result = [
-        Table("villages", "One row per assessed village (its current assessment).", wide_columns(), wide_query),
+        Table(
+            "villages",
+            "One row per assessed village (its current assessment).",
+            wide_columns(years),
+            lambda assessments: wide_query(assessments, years),
+        ),
         Table(
             "countries",
             "Nationalities (imw), countries of return (ret) and destinations (emi), with counts.",
@@ -356,7 +360,7 @@ def query_rows(query: SQL) -> Iterator[tuple]:
 def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
     """Write the dataset workbook to a file object; progress(done_tables, all_tables) is called as it goes."""
     assessments = counted_assessments(round_, include_unapproved)
-    selected = tables(include_personal)
+    selected = tables(include_personal, round_years(round_, assessments))
     with roomy_read_transaction(), StreamingWorkbook(out) as book:
         for index, table in enumerate(selected):
             header = [[c.name for c in table.columns]] + ([[c.hxl for c in table.columns]] if hxl else [])
@@ -370,7 +374,7 @@ def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False,
 
 def write_csv_zip(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
     assessments = counted_assessments(round_, include_unapproved)
-    selected = tables(include_personal)
+    selected = tables(include_personal, round_years(round_, assessments))
     with (
         roomy_read_transaction(),
         zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=CSV_COMPRESSION) as archive,

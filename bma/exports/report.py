@@ -47,6 +47,19 @@ def counted_assessments(round_, include_unapproved: bool = False) -> QuerySet:
     return qs.filter(review_state=am.ReviewState.APPROVED)
 
 
+def round_years(round_, assessments=None) -> list[int]:
+    """The years a round's figures are shown for: its reference period, plus any year its data holds.
+
+    A round filled with an older form version may hold years outside its period; they are shown too,
+    never dropped.
+    """
+    stored = am.YearlyFigure.objects.filter(assessment__round=round_)
+    if assessments is not None:
+        stored = am.YearlyFigure.objects.filter(assessment__in=assessments)
+    held = set(stored.order_by().values_list("year", flat=True).distinct())
+    return sorted(set(round_.reference_years) | held)
+
+
 def _zero_for_none(pairs) -> dict:
     return {key: value or 0 for key, value in pairs}
 
@@ -125,7 +138,7 @@ class PopulationAggregates:
         )
 
 
-def population_figures(agg: PopulationAggregates, pop: str, communities: int) -> dict:
+def population_figures(agg: PopulationAggregates, pop: str, communities: int, years=cl.YEARS) -> dict:
     total = agg.totals.get(pop, 0)
     reporting = agg.reporting.get(pop, 0)
     by_province = agg.by_province.get(pop, {})
@@ -148,7 +161,7 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int) ->
         ],
         "yearly": [
             {"year": year, "total": by_year.get(year, 0), "change": change}
-            for year, change in year_on_year({y: by_year.get(y, 0) for y in cl.YEARS}).items()
+            for year, change in year_on_year({y: by_year.get(y, 0) for y in years}).items()
         ],
     }
     block["reasons"] = [
@@ -274,7 +287,10 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
             "total": sum(by_sex.values()),
             "share_by_sex": shares({cl.SEXES[k][0]: v for k, v in by_sex.items() if k in cl.SEXES}),
         },
-        "populations": [population_figures(aggregates, pop, communities) for pop in cl.POPULATION_CODES],
+        "populations": [
+            population_figures(aggregates, pop, communities, round_years(round_, assessments))
+            for pop in cl.POPULATION_CODES
+        ],
         "services": services_figures(counted),
     }
     if previous_round is not None:

@@ -97,6 +97,9 @@ class AssessmentFacts:
     other_assessments_in_round: int = 0
     # The district's code when the enumerator is assigned in the round but not to it (nor to its province).
     district_outside_assignment: str = ""
+    round_number: int | None = None
+    # The round typed on the tablet; only old form versions ask it (per-round versions know it).
+    round_answered: int | None = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +366,21 @@ def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
             f"The form was filled in {minutes:.1f} minutes; an interview with several informants takes at "
             f"least {t.min_fill_minutes:g}.",
             details={"minutes": round(minutes, 1)},
+        )
+    ]
+
+
+@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
+def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    if facts.round_answered is None or facts.round_number is None or facts.round_answered == facts.round_number:
+        return []
+    return [
+        Finding(
+            "round_answer_differs",
+            Severity.WARNING,
+            f"The enumerator typed round {facts.round_answered}, but the submission was received for round "
+            f"{facts.round_number}. It is counted in round {facts.round_number}; check which round it belongs to.",
+            details={"answered": facts.round_answered, "received": facts.round_number},
         )
     ]
 

@@ -142,6 +142,8 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             previous_totals=previous.get(a.pk),
             other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1) if a.village_id else 0,
             district_outside_assignment=_outside_assignment(a, assigned),
+            round_number=a.round.number,
+            round_answered=a.round_answered,
         )
     return facts
 

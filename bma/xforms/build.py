@@ -32,6 +32,18 @@ class BuiltForm:
     media_filenames: list[str] = field(default_factory=list)
 
 
+YEARLY_FIELD = re.compile(r"<(?:[a-z]+)_y(\d{4})\b")
+
+
+def form_years(xml: str) -> tuple[int, ...]:
+    """The reference years a built form asks, read from its yearly fields (``<pop>_y<year>``).
+
+    Read from the XForm itself, so every published version says its own years and the mapper of an
+    old version keeps reading exactly the years that version asked.
+    """
+    return tuple(sorted({int(y) for y in YEARLY_FIELD.findall(xml)}))
+
+
 def _plain(text: str) -> str:
     """pyxform and Validate messages carry Java stack noise; keep the lines a person can act on."""
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]

@@ -15,7 +15,7 @@ from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.xforms import codelists as cl
 from bma.xforms.build import BuiltForm, xlsform_build
 from bma.xforms.models import Form, FormKind, FormVersion, ListFile
-from bma.xforms.workbooks import FORMS_DIR
+from bma.xforms.workbooks import FORMS_DIR, b2_round_workbook_bytes
 
 KIND_BY_FORM_ID = {"bma_b1": FormKind.B1, "bma_b2": FormKind.B2, "bma_spot_check": FormKind.SPOT_CHECK}
 OTHER_VILLAGE_LABEL = "Not on the list / Нет в списке / Дар рӯйхат нест"
@@ -65,6 +65,15 @@ def xlsform_publish(data: bytes, filename: str, user=None) -> tuple[FormVersion,
 
 def forms_publish_all(directory: Path = FORMS_DIR, user=None) -> list[tuple[FormVersion, bool]]:
     return [xlsform_publish(path.read_bytes(), path.name, user) for path in sorted(directory.glob("*.xlsx"))]
+
+
+def b2_publish_for_round(round, user=None) -> tuple[FormVersion, bool]:
+    """Publish the B2 version of one round: its own reference years, no round question.
+
+    The round's version string is unique (see workbooks.b2_round_version); publishing it again is a
+    no-op, and a changed reference period of a round already published is refused by form_publish.
+    """
+    return xlsform_publish(b2_round_workbook_bytes(round.number, round.reference_years), "b2_village.xlsx", user)
 
 
 # --- List files -----------------------------------------------------------------------------------------

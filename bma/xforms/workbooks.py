@@ -97,23 +97,29 @@ def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
 # --- Pieces shared by the forms -----------------------------------------------------------------------
 
 
-def location_rows(*, with_village: bool, village_file: str = "villages.csv") -> list[dict]:
+def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask_round: bool = True) -> list[dict]:
     rows = [
         # Device timestamps: the quality rule on implausibly fast interviews reads them.
         {"type": "start", "name": "started"},
         {"type": "end", "name": "ended"},
-        q(
-            "integer",
-            "round",
-            ("Round number", "Номер раунда", "Рақами давр"),
-            required=True,
-            constraint=bounds.ROUND.constraint,
-            message=(
-                f"Round is {bounds.ROUND.low} to {bounds.ROUND.high}.",
-                f"Раунд от {bounds.ROUND.low} до {bounds.ROUND.high}.",
-                f"Давр аз {bounds.ROUND.low} то {bounds.ROUND.high}.",
-            ),
-        ),
+    ]
+    # A form version built for one round knows its round, so it does not ask (ask_round=False).
+    if ask_round:
+        rows.append(
+            q(
+                "integer",
+                "round",
+                ("Round number", "Номер раунда", "Рақами давр"),
+                required=True,
+                constraint=bounds.ROUND.constraint,
+                message=(
+                    f"Round is {bounds.ROUND.low} to {bounds.ROUND.high}.",
+                    f"Раунд от {bounds.ROUND.low} до {bounds.ROUND.high}.",
+                    f"Давр аз {bounds.ROUND.low} то {bounds.ROUND.high}.",
+                ),
+            )
+        )
+    rows += [
         q("select_one provinces", "province", ("Province", "Область", "Вилоят"), required=True),
         q(
             "select_one_from_file districts.csv",
@@ -225,7 +231,7 @@ def informant_rows() -> list[dict]:
     ]
 
 
-def population_rows(pop: str) -> list[dict]:
+def population_rows(pop: str, years=cl.YEARS) -> list[dict]:
     present = f"${{{pop}_present}} = 'yes'"
     rows = [
         begin("group", pop, cl.POPULATIONS[pop]),
@@ -241,7 +247,7 @@ def population_rows(pop: str) -> list[dict]:
             relevant=present,
         ),
     ]
-    for year in cl.YEARS:
+    for year in years:
         rows.append(
             count(
                 f"{pop}_y{year}",
@@ -400,8 +406,9 @@ def common_choices() -> list[dict]:
 # --- The three forms ----------------------------------------------------------------------------------
 
 
-def b2_survey() -> list[dict]:
-    rows = [*location_rows(with_village=True), *informant_rows()]
+def b2_survey(years=cl.YEARS, *, ask_round: bool = True) -> list[dict]:
+    """The B2 survey asking one figure per year of ``years``; the default is the legacy 2020–2023 form."""
+    rows = [*location_rows(with_village=True, ask_round=ask_round), *informant_rows()]
     rows.append(
         count(
             "households",
@@ -409,7 +416,7 @@ def b2_survey() -> list[dict]:
         )
     )
     for pop in cl.POPULATION_CODES:
-        rows += population_rows(pop)
+        rows += population_rows(pop, years)
     rows += service_rows()
     rows += referral_rows()
     return rows
@@ -529,9 +536,27 @@ FORMS = {
 }
 
 
-def workbook_bytes(filename: str) -> bytes:
+# Per-round B2 versions: the prefix sorts after the legacy "2026112202" and the round number makes the
+# string unique per round ("20261203" + "007" for Round 7), so a device never mixes two rounds' forms.
+B2_ROUND_VERSION_PREFIX = "20261203"
+
+
+def b2_round_version(round_number: int) -> str:
+    return f"{B2_ROUND_VERSION_PREFIX}{round_number:03d}"
+
+
+def b2_round_workbook_bytes(round_number: int, years) -> bytes:
+    """The B2 workbook for one round: asks that round's reference years and not the round number."""
+    return workbook_bytes(
+        "b2_village.xlsx",
+        survey=b2_survey(tuple(years), ask_round=False),
+        version=b2_round_version(round_number),
+    )
+
+
+def workbook_bytes(filename: str, *, survey: list[dict] | None = None, version: str | None = None) -> bytes:
     spec = FORMS[filename]
-    survey = spec["survey"]()
+    survey = spec["survey"]() if survey is None else survey
     choice_rows = common_choices()
     choice_columns = ["list_name", "name", *[f"label::{lang}" for lang in LANG_NAMES], "pops"]
     workbook = Workbook()
@@ -546,7 +571,7 @@ def workbook_bytes(filename: str) -> bytes:
         choices_sheet.append([row.get(column, "") for column in choice_columns])
     settings = workbook.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language", "instance_name"])
-    settings.append([spec["title"], spec["form_id"], spec["version"], LANG_NAMES[0], spec["instance_name"]])
+    settings.append([spec["title"], spec["form_id"], version or spec["version"], LANG_NAMES[0], spec["instance_name"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

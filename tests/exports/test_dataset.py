@@ -87,3 +87,14 @@ def test_service_availability_is_one_or_zero_in_both_formats(two_villages):
     from_csv = {(r[0], r[1]): r[2] for r in rows}
     assert (from_xlsx[("V-ASH-0001", "clinic")], from_xlsx[("V-ASH-0002", "clinic")]) == (1, 0)
     assert (from_csv[("V-ASH-0001", "clinic")], from_csv[("V-ASH-0002", "clinic")]) == ("1", "0")
+
+
+def test_yearly_columns_are_the_rounds_years(two_villages):
+    two_villages.reference_start = two_villages.reference_start.replace(year=2022)
+    two_villages.reference_end = two_villages.reference_end.replace(year=2025)
+    two_villages.save()
+    out = io.BytesIO()
+    write_csv_zip(out, two_villages)
+    with zipfile.ZipFile(out) as archive:
+        header = next(csv.reader(io.TextIOWrapper(archive.open("villages.csv"), "utf-8")))
+    assert [c for c in header if c.startswith("imw_20")] == ["imw_2022", "imw_2023", "imw_2024", "imw_2025"]

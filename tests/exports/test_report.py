@@ -80,3 +80,19 @@ def test_round_over_round_comparison(two_villages, personas):
     figures = round_figures(later, previous_round=two_villages)
     assert figures["comparison"]["previous_round"] == 2
     assert figures["comparison"]["communities"] == {"before": 2, "now": 0}
+
+
+def test_yearly_trends_follow_the_rounds_reference_period(two_villages):
+    assert [y["year"] for y in population(round_figures(two_villages), "imw")["yearly"]] == [2020, 2021, 2022, 2023]
+    two_villages.reference_start = two_villages.reference_start.replace(year=2022)
+    two_villages.reference_end = two_villages.reference_end.replace(year=2025)
+    two_villages.save()
+    yearly = population(round_figures(two_villages), "imw")["yearly"]
+    assert [(y["year"], y["total"]) for y in yearly] == [(2022, 8), (2023, 12), (2024, 0), (2025, 0)]
+
+
+def test_a_year_held_outside_the_reference_period_is_still_shown(two_villages):
+    two_villages.reference_start = two_villages.reference_start.replace(year=2023)
+    two_villages.save()
+    yearly = population(round_figures(two_villages), "imw")["yearly"]
+    assert [(y["year"], y["total"]) for y in yearly] == [(2022, 8), (2023, 12)]

@@ -143,7 +143,7 @@ def test_thresholds_come_from_a_mapping_and_unknown_names_are_refused():
 
 def test_every_rule_has_a_unique_code_and_a_title():
     all_rules = ASSESSMENT_RULES + DISTRICT_RULES
-    assert len({r.code for r in all_rules}) == len(all_rules) == 12
+    assert len({r.code for r in all_rules}) == len(all_rules) == 13
     assert all(r.title and r.severity in {"error", "warning", "info"} for r in all_rules)
 
 
@@ -151,3 +151,11 @@ def test_a_district_outside_the_assignment_is_an_error_naming_it():
     findings = run_assessment_rules(clean(district_outside_assignment="TJ-KT-PAN"), Thresholds())
     assert codes(findings) == ["outside_assignment"]
     assert "TJ-KT-PAN" in findings[0].message and findings[0].severity == "error"
+
+
+def test_a_round_typed_on_the_tablet_that_differs_from_the_submissions_round_is_shown():
+    assert run_assessment_rules(clean(round_number=3, round_answered=3), T) == []
+    assert run_assessment_rules(clean(round_number=3, round_answered=None), T) == []  # per-round versions
+    [finding] = run_assessment_rules(clean(round_number=3, round_answered=2), T)
+    assert finding.code == "round_answer_differs" and finding.severity == "warning"
+    assert "typed round 2" in finding.message and "counted in round 3" in finding.message

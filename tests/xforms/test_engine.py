@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from bma.xforms import codelists as cl
-from bma.xforms.services import districts_csv, list_files_refresh
+from bma.xforms.services import b2_publish_for_round, districts_csv, list_files_refresh
 from tests.conftest import REPO_ROOT
 from tests.support import require
 
@@ -26,9 +26,9 @@ def engine(tmp_path, built_forms, open_round, geo):
         (tmp_path / list_file.filename).write_bytes(bytes(list_file.content))
     (tmp_path / "districts.csv").write_bytes(districts_csv()[0])
 
-    def fill(form_file: str, steps: list) -> dict:
+    def fill(form_file: str, steps: list, xml: str | None = None) -> dict:
         form = tmp_path / "form.xml"
-        form.write_text(built_forms[form_file].xml, encoding="utf-8")
+        form.write_text(xml or built_forms[form_file].xml, encoding="utf-8")
         answers = tmp_path / "answers.json"
         answers.write_text(json.dumps(steps), encoding="utf-8")
         done = subprocess.run(
@@ -167,3 +167,28 @@ def test_b1_district_form_with_high_flow_villages(engine):
     result = engine("b1_district.xlsx", steps)
     assert result["status"] == "ready", result["violations"]
     assert "<hv_village_other>Yangiobod</hv_village_other>" in result["xml"]
+
+
+def test_a_round_of_2022_to_2025_publishes_a_b2_that_asks_and_maps_those_years(engine, open_round):
+    import datetime as dt
+
+    from bma.assessments.instance_tree import xml_tree
+    from bma.assessments.mappers import MAPPERS, mapper_for
+    from bma.assessments.services import version_years
+    from tests import factories
+
+    later = factories.make_round(number=3, reference_start=dt.date(2022, 1, 1), reference_end=dt.date(2025, 12, 31))
+    version, created = b2_publish_for_round(later)
+    assert created and version.version > "2026112202" and version.version != b2_publish_for_round(open_round)[0].version
+    assert version_years(version) == (2022, 2023, 2024, 2025)
+    assert "<round" not in version.xml  # the version knows its round, so it does not ask it
+
+    steps = [s for s in b2_answers() if s[0] != "/data/round"]
+    steps += [["/data/imw/imw_y2024", 11], ["/data/imw/imw_y2025", 12]]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    assert result["status"] == "ready", result["violations"]
+    mapper = mapper_for("bma_b2", version.version)
+    values = mapper.map(xml_tree(result["xml"].encode(), mapper.repeats), years=version_years(version))
+    imw = next(p for p in values.populations if p.population == "imw")
+    assert imw.yearly == {2022: 8, 2023: 12, 2024: 11, 2025: 12}
+    assert MAPPERS["bma_b2"] is mapper

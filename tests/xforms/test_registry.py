@@ -76,3 +76,12 @@ def test_coordinator_uploads_any_valid_xlsform_and_sees_problems_in_plain_words(
 def test_supervisor_cannot_upload_forms(client, personas):
     client.force_login(personas.supervisor)
     assert client.get(reverse("admin:xforms_form_upload")).status_code == 403
+
+
+def test_the_version_in_the_field_keeps_asking_2020_to_2023_and_the_round(published_forms):
+    from bma.xforms.build import form_years
+
+    legacy = published_forms["bma_b2"]
+    assert legacy.version == "2026112202"
+    assert form_years(legacy.xml) == (2020, 2021, 2022, 2023)
+    assert "<round/>" in legacy.xml

@@ -4,15 +4,25 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bma.core.errors import BmaError
 from bma.rounds.models import Round, RoundState
-from bma.xforms.services import forms_publish_all, list_files_refresh
+from bma.xforms.services import b2_publish_for_round, forms_publish_all, list_files_refresh
 
 
 class Command(BaseCommand):
     help = "Publish the forms in forms_xls/ (unchanged forms are left alone) and refresh list files."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--round", type=int, help="Also publish the B2 version of this round (its reference years)."
+        )
+
     def handle(self, *args, **options):
         try:
             published = forms_publish_all()
+            if options.get("round") is not None:
+                round_ = Round.objects.filter(number=options["round"]).first()
+                if round_ is None:
+                    raise CommandError(f"There is no round {options['round']}.")
+                published.append(b2_publish_for_round(round_))
         except BmaError as exc:
             raise CommandError(exc.message) from exc
         for version, created in published:
