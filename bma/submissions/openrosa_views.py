@@ -100,11 +100,11 @@ def _url(request, path: str) -> str:
 @openrosa_endpoint
 def form_list(request):
     try:
-        round_for_collection(request.openrosa_user)
+        round_ = round_for_collection(request.openrosa_user)
     except BmaError:
         listed = []  # no open round or no assignment: nothing to fill
     else:
-        listed = forms_for_devices(request.GET.get("formID") or None)
+        listed = forms_for_devices(request.GET.get("formID") or None, round_)
     entries = []
     for form, version in listed:
         xml = version.xml.encode("utf-8")
@@ -122,8 +122,8 @@ def form_list(request):
     return _xml(form_list_xml(entries, verbose=request.GET.get("verbose") == "true"))
 
 
-def _version_or_404(form_id: str):
-    version = current_version(form_id)
+def _version_or_404(form_id: str, user):
+    version = current_version(form_id, _round_or_none(user))
     if version is None or not version.form.listed_to_devices:
         raise BmaError(codes.FORM_UNKNOWN, f"The form '{form_id}' is not available for download.")
     return version
@@ -139,7 +139,7 @@ def _round_or_none(user):
 @openrosa_endpoint
 def form_download(request, form_id: str):
     try:
-        version = _version_or_404(form_id)
+        version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return _message(exc.message, exc.http_status)
     return _xml(version.xml.encode("utf-8"))
@@ -148,7 +148,7 @@ def form_download(request, form_id: str):
 @openrosa_endpoint
 def form_manifest(request, form_id: str):
     try:
-        version = _version_or_404(form_id)
+        version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return _message(exc.message, exc.http_status)
     round = _round_or_none(request.openrosa_user)
@@ -169,7 +169,7 @@ def form_manifest(request, form_id: str):
 @openrosa_endpoint
 def form_media(request, form_id: str, filename: str):
     try:
-        version = _version_or_404(form_id)
+        version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return _message(exc.message, exc.http_status)
     list_file = list_file_for(_round_or_none(request.openrosa_user), filename)

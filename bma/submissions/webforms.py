@@ -10,12 +10,18 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from bma.core.errors import BmaError
+from bma.rounds.services import round_for_collection
 from bma.xforms.distribution import current_version
 
 
 @login_required
 def webform_page(request, form_id: str):
-    version = current_version(form_id)
+    try:
+        round_ = round_for_collection(request.user)
+    except BmaError:
+        round_ = None
+    version = current_version(form_id, round_)
     if version is None or not version.form.listed_to_devices:
         raise Http404(f"The form '{form_id}' is not open.")
     context = {

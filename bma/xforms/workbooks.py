@@ -545,6 +545,12 @@ def b2_round_version(round_number: int) -> str:
     return f"{B2_ROUND_VERSION_PREFIX}{round_number:03d}"
 
 
+def version_round_number(version: str) -> int | None:
+    """The round a version was built for (b2_round_version), or None for a version shared by all rounds."""
+    rest = version[len(B2_ROUND_VERSION_PREFIX) :] if version.startswith(B2_ROUND_VERSION_PREFIX) else ""
+    return int(rest) if len(rest) == 3 and rest.isdigit() else None
+
+
 def b2_round_workbook_bytes(round_number: int, years) -> bytes:
     """The B2 workbook for one round: asks that round's reference years and not the round number."""
     return workbook_bytes(

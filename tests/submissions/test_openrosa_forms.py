@@ -131,3 +131,29 @@ def test_enumerator_credentials_open_nothing_but_collect(client, personas):
     client.force_login(personas.enumerator)
     assert client.get("/admin/").status_code == 302
     assert client.get("/api/villages/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_each_round_gets_its_own_b2_and_never_another_rounds(client, personas, published_forms):
+    import base64
+    import datetime as dt
+
+    from bma.xforms.services import b2_publish_for_round
+    from tests import factories
+
+    auth = "Basic " + base64.b64encode(f"enumerator:{PASSWORD}".encode()).decode()
+
+    def listed_b2():
+        response = client.get("/collect/formList", secure=True, HTTP_AUTHORIZATION=auth)
+        download = client.get("/collect/forms/bma_b2/form.xml", secure=True, HTTP_AUTHORIZATION=auth)
+        return form_entries(response.content)["bma_b2"]["version"], download.content.decode()
+
+    assert listed_b2()[0] == "2026112202"  # no round version yet: the shared one
+    next_round = factories.make_round(
+        number=3, state="planned", reference_start=dt.date(2022, 1, 1), reference_end=dt.date(2025, 12, 31)
+    )
+    b2_publish_for_round(next_round)  # published later, for a round the enumerator is not in
+    assert listed_b2()[0] == "2026112202"
+    own, _ = b2_publish_for_round(personas.round)
+    version, xml = listed_b2()
+    assert version == own.version and "imw_y2023" in xml and "imw_y2025" not in xml
