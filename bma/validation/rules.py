@@ -234,6 +234,8 @@ def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Fi
     found = []
     for code, pop in facts.populations.items():
         # Emigrants and out-migrants have left; people hosted or returned live in the households.
+        if code in ("emi", "ioi"):
+            continue
         if pop.total and pop.total > limit:
             found.append(
                 Finding(

@@ -83,6 +83,19 @@ def test_counts_implausible_for_the_households():
     assert any("for a village of 10 households" in f.message for f in found)
 
 
+def test_emigrants_and_out_migrants_are_not_held_to_the_households_limit():
+    # They have left the village, so the village's households do not bound their number.
+    facts = clean(
+        households=10,
+        populations={
+            "emi": PopulationFacts(True, 300, {2023: 100}),
+            "ioi": PopulationFacts(True, 200, {2023: 50}),
+        },
+    )
+    found = run_assessment_rules(facts, T)
+    assert "implausible_for_households" not in codes(found)
+
+
 def test_fewer_than_two_informants():
     assert codes(run_assessment_rules(clean(informants=1), T)) == ["too_few_informants"]
 
