@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
+from bma.assessments.models import VillageAssessment
 from bma.exports.models import ReferenceFigure
 from bma.exports.report import Counted, PopulationAggregates, population_figures, roomy_read_transaction
 from bma.referrals.models import PlanStatus, VisitPlanEntry
@@ -29,8 +30,6 @@ def district_profile(round_, district, include_unapproved: bool = False) -> dict
 
 def _district_profile(round_, district, include_unapproved: bool) -> dict:
     counted = Counted(round_.pk, include_unapproved, district_id=district.pk)
-    from bma.assessments.models import VillageAssessment
-
     communities = VillageAssessment.objects.filter(counted.q()).count()
     aggregates = PopulationAggregates.compute(counted)
     plan = VisitPlanEntry.objects.filter(round=round_, district=district)

@@ -15,9 +15,9 @@ from django.utils.module_loading import import_string
 from bma.core.errors import BmaError, codes
 from bma.exports.dataset import write_csv_zip, write_xlsx
 from bma.exports.models import ExportDownload, ExportFormat, ExportJob, ExportState
+from bma.rounds.roles import PERSONAL_DATA_PERMISSION
 
 log = logging.getLogger(__name__)
-PERSONAL_DATA_PERMISSION = "assessments.view_personal_data"
 
 
 def export_job_start(

@@ -64,7 +64,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 # Never granted through a role, only to named people: informants' names and phones.
-PERSONAL_DATA_PERMISSIONS = {"assessments.view_personal_data"}
+PERSONAL_DATA_PERMISSION = "assessments.view_personal_data"
+PERSONAL_DATA_PERMISSIONS = {PERSONAL_DATA_PERMISSION}
 
 # Roles whose holders see every area; the others see only what their assignments cover.
 UNSCOPED_ROLES = {Role.COORDINATOR, Role.ADMINISTRATOR}

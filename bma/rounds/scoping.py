@@ -49,7 +49,12 @@ def scoped_areas(user, round=None):
     return AdminArea.objects.filter(area_scope_q(user, round=round))
 
 
+def path_within(path: str, assigned_paths) -> bool:
+    """An area lies in an assignment when its materialised path starts with the assigned area's path."""
+    return any(path.startswith(p) for p in assigned_paths)
+
+
 def user_may_act_in(user, area: AdminArea, round=None, role: str | None = None) -> bool:
     if user_sees_everything(user):
         return True
-    return any(area.path.startswith(p) for p in assigned_area_paths(user, round=round, role=role))
+    return path_within(area.path, assigned_area_paths(user, round=round, role=role))

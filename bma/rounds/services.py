@@ -84,15 +84,16 @@ def assignment_refuse_outside(round, user, district_code: str) -> None:
     with no assignment in the round (a coordinator) collects everywhere.
     """
     from bma.geo.models import AdminArea
-    from bma.rounds.models import Assignment, OutsideAssignment
+    from bma.rounds.models import OutsideAssignment
+    from bma.rounds.scoping import assigned_area_paths, path_within
 
     if round is None or round.outside_assignment != OutsideAssignment.REFUSE or not district_code:
         return
-    paths = list(Assignment.objects.filter(round=round, user=user).values_list("area__path", flat=True))
+    paths = assigned_area_paths(user, round=round)
     if not paths:
         return
     district = AdminArea.objects.filter(code=district_code).only("path").first()
-    if district is not None and any(district.path.startswith(p) for p in paths):
+    if district is not None and path_within(district.path, paths):
         return
     raise BmaError(
         codes.SUBMISSION_OUTSIDE_ASSIGNMENT,

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from defusedxml.ElementTree import fromstring, tostring
 
+from bma.rounds.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
 from bma.xforms.personal import personal_fields
 
-PERSONAL_DATA_PERMISSION = "assessments.view_personal_data"
 HIDDEN = "[hidden: personal data]"
 
 

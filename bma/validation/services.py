@@ -20,6 +20,7 @@ from bma.assessments import models as am
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
 from bma.geo.models import Settlement
+from bma.rounds.scoping import path_within
 from bma.validation.comparison import (
     DEFAULT_TOLERANCES,
     Tolerance,
@@ -165,7 +166,7 @@ def _outside_assignment(a, assigned) -> str:
     paths = assigned.get((a.round_id, a.enumerator_id))
     if not paths or a.district is None:
         return ""
-    return "" if any(a.district.path.startswith(p) for p in paths) else a.district.code
+    return "" if path_within(a.district.path, paths) else a.district.code
 
 
 def _previous_round_totals(rows, village_ids) -> dict[int, dict[str, int]]:

@@ -15,7 +15,6 @@ from defusedxml.ElementTree import fromstring
 PERSONAL_NAMESPACE = "https://bma.iom.int/xforms"
 PERSONAL_ATTRIBUTE = f"{{{PERSONAL_NAMESPACE}}}personal"
 XFORMS_NS = "{http://www.w3.org/2002/xforms}"
-XHTML_NS = "{http://www.w3.org/1999/xhtml}"
 
 
 @lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ that the committed workbooks match these tables.
 from __future__ import annotations
 
 import io
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -593,6 +594,7 @@ def write_workbooks(directory: Path = FORMS_DIR) -> list[Path]:
     return written
 
 
+@cache
 def personal_fields_of(form_id: str) -> frozenset[str]:
     """The questions this module's tables mark as personal in the form with this form id."""
     for spec in FORMS.values():
