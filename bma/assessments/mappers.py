@@ -354,6 +354,8 @@ class Mapper:
     map: Callable[..., object]
     # Per-round versions (built by workbooks.b2_round_workbook_bytes) share this prefix.
     version_prefix: str = ""
+    # The form asks one figure per reference year: map() takes the years its version asks.
+    reads_years: bool = False
 
     def understands(self, version: str) -> bool:
         return version in self.versions or bool(self.version_prefix and version.startswith(self.version_prefix))
@@ -368,7 +370,14 @@ MAPPERS: dict[str, Mapper] = {
     m.form_id: m
     for m in (
         Mapper("bma_b1", frozenset({"2026112202"}), frozenset({"ki", "hv"}), map_b1),
-        Mapper("bma_b2", frozenset({"2026112202"}), B2_REPEATS, map_b2, version_prefix=B2_ROUND_VERSION_PREFIX),
+        Mapper(
+            "bma_b2",
+            frozenset({"2026112202"}),
+            B2_REPEATS,
+            map_b2,
+            version_prefix=B2_ROUND_VERSION_PREFIX,
+            reads_years=True,
+        ),
         Mapper("bma_spot_check", frozenset({"2026112202"}), frozenset(), map_spot_check),
     )
 }

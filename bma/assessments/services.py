@@ -42,7 +42,7 @@ def submission_values(submission: Submission):
     if mapper is None:
         return None
     tree = submission_tree(submission, mapper.repeats)
-    if mapper.form_id == "bma_b2":
+    if mapper.reads_years:
         # Each version maps the years it asked, read from its own XForm (old versions: 2020–2023).
         return mapper.map(tree, years=version_years(submission.form_version))
     return mapper.map(tree)
