@@ -63,6 +63,17 @@ class VillageAssessment(AssessmentBase):
     round_answered = models.PositiveIntegerField(
         null=True, blank=True, help_text="The round typed on the tablet (old form versions only)."
     )
+    # Whole-family departures and the houses they leave (per-round B2 versions; null when not asked).
+    houses_empty = models.PositiveIntegerField(null=True, blank=True, help_text="Houses standing empty now.")
+    houses_looked_after = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty houses looked after on the owners' behalf (keyholders)."
+    )
+    elderly_alone = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=code_choices(cl.YES_NO_UNKNOWN),
+        help_text="Whether elderly people stay behind alone.",
+    )
     # The newest assessment of a village in a round is the current one; older ones stay for the
     # duplicate-assessment quality rule and for review, but are not counted.
     is_current = models.BooleanField(default=True)
@@ -239,6 +250,22 @@ class ServiceAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {'yes' if self.available else self.distance_band}"
+
+
+class HouseholdDeparture(models.Model):
+    """Households that left the village entirely in one reference year, and where most of them went."""
+
+    assessment = models.ForeignKey(VillageAssessment, on_delete=models.CASCADE, related_name="departures")
+    year = models.PositiveSmallIntegerField()
+    households = models.PositiveIntegerField()
+    destination = models.CharField(max_length=16, blank=True, choices=code_choices(cl.DEPARTURE_DESTINATIONS))
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "year"], name="one_departure_count_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.households}"
 
 
 class ReferredVillage(models.Model):

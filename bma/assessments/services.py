@@ -126,6 +126,7 @@ def _clear(assessment: m.VillageAssessment) -> None:
         m.Informant.objects.filter(village_assessment=assessment),
         assessment.services.all(),
         assessment.referrals.all(),
+        assessment.departures.all(),
     ):
         queryset._raw_delete(queryset.db)
 
@@ -170,6 +171,9 @@ B2_FIELDS = (
     "village_name_typed",
     "households",
     "round_answered",
+    "houses_empty",
+    "houses_looked_after",
+    "elderly_alone",
 )
 
 
@@ -190,6 +194,9 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 village_name_typed=values.location.village_name_typed,
                 households=values.households,
                 round_answered=values.location.round_number,
+                houses_empty=values.housing.houses_empty,
+                houses_looked_after=values.housing.houses_looked_after,
+                elderly_alone=values.housing.elderly_alone,
             )
         except MappingError as exc:
             errors[submission.pk] = str(exc)
@@ -285,6 +292,11 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             for s in values.services
             if s.available is not None
         ),
+    )
+    rows_insert(
+        m.HouseholdDeparture,
+        ["assessment_id", "year", "households", "destination"],
+        ((a.pk, d.year, d.households, d.destination) for a, values in stored for d in values.housing.departures),
     )
     rows_insert(
         m.ReferredVillage,

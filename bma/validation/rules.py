@@ -61,6 +61,15 @@ class PopulationFacts:
 
 
 @dataclass(frozen=True)
+class HousingFacts:
+    """Whole-family departures by year and empty houses (per-round B2 versions; empty before)."""
+
+    departures: dict[int, int] = field(default_factory=dict)
+    houses_empty: int | None = None
+    houses_looked_after: int | None = None
+
+
+@dataclass(frozen=True)
 class Point:
     lat: float
     lon: float
@@ -100,6 +109,7 @@ class AssessmentFacts:
     round_number: int | None = None
     # The round typed on the tablet; only old form versions ask it (per-round versions know it).
     round_answered: int | None = None
+    housing: HousingFacts = field(default_factory=HousingFacts)
 
 
 @dataclass(frozen=True)
@@ -179,23 +189,24 @@ def countries_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Findin
     return found
 
 
-@rule("yearly_exceed_total", Severity.WARNING, "Yearly figures add up to more than the total")
-def yearly_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+@rule("year_exceeds_total", Severity.ERROR, "A year's figure is larger than the total for the period")
+def year_exceeds_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    # The total counts everyone over the reference period once and a year counts that year's people
+    # (xforms/definitions.py): the years may add up to more than the total, but no one year can exceed it.
     found = []
     for code, pop in facts.populations.items():
         if pop.total is None or not pop.yearly:
             continue
-        summed = sum(pop.yearly.values())
-        if summed > pop.total:
-            years = f"{min(pop.yearly)}-{max(pop.yearly)}"
+        over = {year: n for year, n in sorted(pop.yearly.items()) if n > pop.total}
+        if over:
+            years = ", ".join(f"{year}: {_n(n)}" for year, n in over.items())
             found.append(
                 Finding(
-                    "yearly_exceed_total",
-                    Severity.WARNING,
-                    f"{_label(code)}: the yearly figures for {years} add up to {_n(summed)}, "
-                    f"more than the total of {_n(pop.total)}.",
+                    "year_exceeds_total",
+                    Severity.ERROR,
+                    f"{_label(code)}: {years} — more than the total of {_n(pop.total)} for the whole period.",
                     code,
-                    {"sum": summed, "total": pop.total},
+                    {"years": {str(y): n for y, n in over.items()}, "total": pop.total},
                 )
             )
     return found
@@ -248,6 +259,42 @@ def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Fi
                 )
             )
     return found
+
+
+@rule("impossible_housing", Severity.ERROR, "Departures or empty houses larger than the village")
+def impossible_housing(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    """The form stops these on a device; Kobo, edits and the API are not bound by its constraints."""
+    housing, households = facts.housing, facts.households
+    problems = []
+    if households is not None and housing.houses_empty is not None and housing.houses_empty > households:
+        problems.append(
+            (f"{_n(housing.houses_empty)} houses stand empty in a village of {_n(households)} households.", "empty")
+        )
+    left = sum(housing.departures.values())
+    if households is not None and left > households:
+        years = f"{min(housing.departures)}-{max(housing.departures)}"
+        problems.append(
+            (f"{_n(left)} households left entirely in {years}, more than the village's {_n(households)}.", "left")
+        )
+    if (housing.houses_looked_after or 0) > (housing.houses_empty or 0):
+        problems.append(
+            (
+                f"{_n(housing.houses_looked_after)} empty houses are looked after, but only "
+                f"{_n(housing.houses_empty or 0)} stand empty.",
+                "looked_after",
+            )
+        )
+    if not problems:
+        return []
+    # One finding (issues are keyed by rule and population), naming every problem found.
+    return [
+        Finding(
+            "impossible_housing",
+            Severity.ERROR,
+            " ".join(message for message, _ in problems),
+            details={"checks": [check for _, check in problems]},
+        )
+    ]
 
 
 @rule("too_few_informants", Severity.WARNING, "Fewer key informants than required")

@@ -41,6 +41,7 @@ from bma.validation.rules import (
     BoundingBox,
     DistrictFacts,
     Finding,
+    HousingFacts,
     Point,
     PopulationFacts,
     Thresholds,
@@ -122,6 +123,11 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     )
     previous = _previous_round_totals(rows, village_ids)
     populations = _population_facts(ids)
+    departures: dict[int, dict[int, int]] = {}
+    for assessment_id, year, households in am.HouseholdDeparture.objects.filter(assessment_id__in=ids).values_list(
+        "assessment_id", "year", "households"
+    ):
+        departures.setdefault(assessment_id, {})[year] = households
     assigned = _assigned_paths(rows)
     facts = {}
     for a in rows:
@@ -145,6 +151,11 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             district_outside_assignment=_outside_assignment(a, assigned),
             round_number=a.round.number,
             round_answered=a.round_answered,
+            housing=HousingFacts(
+                departures=departures.get(a.pk, {}),
+                houses_empty=a.houses_empty,
+                houses_looked_after=a.houses_looked_after,
+            ),
         )
     return facts
 
