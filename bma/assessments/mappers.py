@@ -321,6 +321,9 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
             )
         )
     referrals = []
+    # Per-round versions ask first whether there are referrals ("no" leaves the repeat out of the
+    # submission). Entries are read whatever it says: a referral sent is never dropped.
+    r.text("ref_any")
     for ref in r.repeat("ref"):
         code, typed = _typed_village(ref.text("ref_village"), ref.text("ref_village_other"))
         referrals.append(

@@ -230,6 +230,7 @@ def b2_xml(rng: random.Random, village: DemoVillage, version: str, years: tuple[
             )
     parts.append(departures_xml(rng, village, years, households, faults))
     parts.append(f"<services>{''.join(services)}</services>")
+    parts.append(_el("ref_any", "no"))
     parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
     return "".join(parts).encode("utf-8")
 

@@ -396,8 +396,25 @@ def service_rows() -> list[dict]:
     return rows
 
 
-def referral_rows() -> list[dict]:
+def referral_rows(*, for_round: bool = False) -> list[dict]:
+    """Villages the informants refer. ``for_round``: behind a yes/no, so a village with no referrals is
+    sent without an empty required entry to delete (the repeat's first entry is only asked on "yes")."""
+    asked = []
+    if for_round:
+        asked = [
+            q(
+                "select_one yes_no",
+                "ref_any",
+                (
+                    "Do the informants name other villages with migrants?",
+                    "Называют ли информаторы другие сёла с мигрантами?",
+                    "Оё иттилоотдиҳандагон деҳаҳои дигари муҳоҷирдорро номбар мекунанд?",
+                ),
+                required=True,
+            )
+        ]
     return [
+        *asked,
         begin(
             "repeat",
             "ref",
@@ -406,6 +423,7 @@ def referral_rows() -> list[dict]:
                 "Другое село, названное информаторами",
                 "Деҳаи дигаре, ки иттилоотдиҳандагон номбар карданд",
             ),
+            **({"relevant": "${ref_any} = 'yes'"} if for_round else {}),
         ),
         q("select_one_from_file districts.csv", "ref_district", ("District", "Район", "Ноҳия"), required=True),
         q(
@@ -557,7 +575,7 @@ def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
     if for_round:
         rows += departure_rows(years)
     rows += service_rows()
-    rows += referral_rows()
+    rows += referral_rows(for_round=for_round)
     return rows
 
 

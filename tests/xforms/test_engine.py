@@ -183,7 +183,7 @@ def test_a_round_of_2022_to_2025_publishes_a_b2_that_asks_and_maps_those_years(e
     assert version_years(version) == (2022, 2023, 2024, 2025)
     assert "<round" not in version.xml  # the version knows its round, so it does not ask it
 
-    steps = [s for s in b2_answers() if s[0] != "/data/round"]
+    steps = round_answers()
     steps += [["/data/imw/imw_y2024", 11], ["/data/imw/imw_y2025", 12], *departure_answers()]
     result = engine("b2_village.xlsx", steps, xml=version.xml)
     assert result["status"] == "ready", result["violations"]
@@ -200,6 +200,27 @@ def test_a_round_of_2022_to_2025_publishes_a_b2_that_asks_and_maps_those_years(e
     ]
     assert (values.housing.houses_empty, values.housing.houses_looked_after) == (48, 30)
     assert values.housing.elderly_alone == "yes"
+
+
+def round_answers(**kw):
+    """b2_answers for a round's own B2: no round question; referrals behind "Do they name villages?"."""
+    steps = []
+    for step in b2_answers(**kw):
+        if step[0] == "/data/round":
+            continue
+        if step[0] == "/data/ref[1]/ref_district":
+            steps.append(["/data/ref_any", "yes"])
+        steps.append(step)
+    return steps
+
+
+def test_a_village_with_no_referrals_is_sent_without_an_empty_entry(engine, open_round):
+    version, _ = b2_publish_for_round(open_round)
+    steps = [s for s in round_answers() if not s[0].startswith("/data/ref")]
+    steps += [["/data/ref_any", "no"], ["/data/departures/houses_empty", 0], ["/data/departures/elderly_alone", "no"]]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    assert result["status"] == "ready", result["violations"]
+    assert "<ref_district>" not in result["xml"]
 
 
 def departure_answers():
@@ -222,7 +243,7 @@ def test_the_round_b2_stops_impossible_answers_on_the_device(engine, open_round)
     """A year above the period's total, more empty houses than households, more looked after than empty,
     more households leaving in a year than the village has: Collect's engine refuses each."""
     version, _ = b2_publish_for_round(open_round)
-    steps = [s for s in b2_answers(households=40) if s[0] != "/data/round"]
+    steps = round_answers(households=40)
     steps += [
         ["/data/imw/imw_y2023", 13],  # the total is 12
         ["/data/departures/hh_left_y2022", 41],
