@@ -19,6 +19,7 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from bma.core.errors import BmaError, codes
+from bma.core.lockout import lockout_message
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.header import SubmissionHeader
@@ -75,6 +76,10 @@ def openrosa_endpoint(view):
     @wraps(view)
     def wrapper(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
+        if outcome.locked:
+            response = _message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")
+            response.bma_lockout = True  # the Axes middleware keeps this answer instead of its own page
+            return response
         if outcome.user is None:
             if token is not None:
                 return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
