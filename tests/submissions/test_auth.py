@@ -1,9 +1,11 @@
 """HTTP Digest for ODK Collect: credentials only for enumerators, nonces bound to one URI and one use."""
 
+import base64
 import time
 from types import SimpleNamespace
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -17,6 +19,7 @@ from tests.support import DigestClient
 pytestmark = pytest.mark.django_db
 PASSWORD = "pass-for-tests-1"
 SUBMISSION = "/collect/submission?deviceID=collect:t1"
+LIMIT = 10
 
 
 def holders() -> set[str]:
@@ -124,3 +127,39 @@ def test_a_wrong_password_gets_a_plain_challenge_not_stale(client, personas, b2_
     device.take_challenge(client.get("/collect/formList"))
     wrong = client.get("/collect/formList", HTTP_AUTHORIZATION=device.header("GET", "/collect/formList", password="x"))
     assert wrong.status_code == 401 and "stale" not in wrong["WWW-Authenticate"]
+
+
+def test_openrosa_digest_is_locked_with_an_openrosa_message(client, personas, b2_form, settings):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+    device = DigestClient(client, "enumerator", PASSWORD)
+    device.take_challenge(client.get("/collect/formList"))
+    for _ in range(LIMIT):
+        header = device.header("GET", "/collect/formList", password="wrong")
+        client.get("/collect/formList", HTTP_AUTHORIZATION=header)
+    response = client.get("/collect/formList", HTTP_AUTHORIZATION=device.header("GET", "/collect/formList"))
+    assert response.status_code == 429
+    assert response["Content-Type"].startswith("text/xml") and response["X-OpenRosa-Version"] == "1.0"
+    assert b"<OpenRosaResponse" in response.content and b"Too many failed logins" in response.content
+
+
+def test_stale_nonces_are_not_counted_as_failures(client, personas, b2_form, settings):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+    device = DigestClient(client, "enumerator", PASSWORD)
+    assert device.request("GET", "/collect/formList").status_code == 200
+    for _ in range(LIMIT + 2):  # a nonce ahead on other URIs, as Collect does on every form it downloads
+        assert device.request("GET", "/collect/forms/intake_test/form.xml").status_code == 200
+        assert device.request("GET", "/collect/formList").status_code == 200
+    assert not AccessAttempt.objects.exists()
+
+
+def test_openrosa_basic_over_https_is_locked_too(client, personas, b2_form, settings):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+
+    def basic(password):
+        auth = "Basic " + base64.b64encode(f"enumerator:{password}".encode()).decode()
+        return client.get("/collect/formList", secure=True, HTTP_AUTHORIZATION=auth)
+
+    for _ in range(LIMIT):
+        basic("wrong")
+    response = basic(PASSWORD)
+    assert response.status_code == 429 and b"<OpenRosaResponse" in response.content
