@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bma.core.middleware.BadInputMiddleware",
     # Last, as django-axes asks: it turns a request flagged as locked out into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from bma.core.errors import BmaError, codes
 from bma.core.lockout import lockout_message
+from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.header import SubmissionHeader
@@ -69,6 +70,13 @@ def _challenge(request, stale: bool = False) -> HttpResponse:
     return response
 
 
+def _check_query(params) -> None:
+    """The parameters Collect sends that we read or store: no NULs (PostgreSQL refuses them), and a
+    deviceID that fits the column it is kept in (Submission/RejectedAttempt.device_id)."""
+    text_param(params, "deviceID", max_length=255)
+    text_param(params, "formID", max_length=255)
+
+
 def openrosa_endpoint(view):
     """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers."""
 
@@ -89,6 +97,10 @@ def openrosa_endpoint(view):
             refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if refused is not None:
                 return _message("The page's security token is missing or old. Reload the form page.", 403)
+        try:
+            _check_query(request.GET)
+        except BmaError as exc:
+            return _message(exc.message, exc.http_status, nature="error")
         request.openrosa_user = outcome.user
         request.openrosa_prefix = (
             reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")
