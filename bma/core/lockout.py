@@ -67,6 +67,13 @@ def lockout_success(request, user) -> None:
     AxesProxyHandler.user_logged_in(__name__, request, user)
 
 
+def lockout_forget(request, user) -> None:
+    """Like lockout_success, for OpenRosa's every request: only when there are failures to forget, so
+    a device's routine requests add one look-up and no access-log row each."""
+    if AxesProxyHandler.get_failures(request, {"username": user.get_username()}):
+        lockout_success(request, user)
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: what a locked-out caller gets instead of the view's answer."""
     if getattr(original_response, "bma_lockout", False):  # the OpenRosa view already answered in XML

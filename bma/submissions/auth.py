@@ -36,7 +36,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from bma.core.lockout import lockout_allowed, lockout_failure
+from bma.core.lockout import lockout_allowed, lockout_failure, lockout_forget
 from bma.core.reference_cache import intake_cache
 from bma.rounds.roles import GROUP_NAMES, Role
 from bma.submissions.models import CollectToken, DigestCredential, DigestNonceUse
@@ -199,6 +199,7 @@ def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
         return AuthOutcome()
     if not _nonce_count_advance(nonce, count):
         return AuthOutcome(stale=True)
+    lockout_forget(request, user)
     return AuthOutcome(user=user)
 
 
@@ -209,6 +210,8 @@ def _basic_user(request, rest: str) -> AuthOutcome:
         return AuthOutcome()
     # authenticate() runs the Axes backend: refused while locked, and a wrong password is counted.
     user = authenticate(request, username=username, password=password)
+    if user is not None:
+        lockout_forget(request, user)
     return AuthOutcome(user=user, locked=user is None and bool(getattr(request, "axes_locked_out", False)))
 
 

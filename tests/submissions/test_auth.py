@@ -163,3 +163,30 @@ def test_openrosa_basic_over_https_is_locked_too(client, personas, b2_form, sett
         basic("wrong")
     response = basic(PASSWORD)
     assert response.status_code == 429 and b"<OpenRosaResponse" in response.content
+
+
+def test_a_right_digest_password_forgets_earlier_failures(client, personas, b2_form, settings):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+    device = DigestClient(client, "enumerator", PASSWORD)
+    for _ in range(2):
+        device.take_challenge(client.get("/collect/formList"))
+        for _ in range(LIMIT - 1):
+            client.get("/collect/formList", HTTP_AUTHORIZATION=device.header("GET", "/collect/formList", password="x"))
+        assert device.request("GET", "/collect/formList").status_code == 200
+    assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_digest_client_heads_then_posts_on_one_challenge(live_server, personas, b2_form):
+    import requests
+    from requests.auth import HTTPDigestAuth
+
+    session = requests.Session()
+    session.auth = HTTPDigestAuth("enumerator", PASSWORD)
+    url = f"{live_server.url}{SUBMISSION}"
+    head = session.head(url)
+    assert head.status_code == 204 and [r.status_code for r in head.history] == [401]
+    files = {"xml_submission_file": ("s.xml", submission_xml("uuid:real-digest"), "text/xml")}
+    posted = session.post(url, files=files)
+    assert posted.status_code == 201 and posted.history == []  # sent ahead on the HEAD's nonce
+    assert Submission.objects.filter(instance_id="uuid:real-digest").exists()
