@@ -85,3 +85,11 @@ def test_an_administrator_unlocks_in_the_axes_admin_and_a_coordinator_cannot(cli
     assert response.status_code == 302 and not AccessAttempt.objects.exists()
     client.logout()
     assert admin_login(client, "supervisor", PASSWORD).status_code == 302
+
+
+def test_the_web_forms_login_page_is_braked_too(client, personas):
+    for _ in range(LIMIT):
+        client.post("/accounts/login/", {"username": "enumerator", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "enumerator", "password": PASSWORD})
+    assert response.status_code == 429 and b"Too many failed logins" in response.content
+    assert b'href="/accounts/login/"' in response.content
