@@ -166,3 +166,18 @@ class KoboSource(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DigestNonceUse(models.Model):
+    """The highest nonce count seen for a Digest nonce, so a captured Authorization header works once.
+
+    Nonces are stateless (signed, bound to one URI, short-lived); a row is written only after a
+    request proved the password, and rows past their nonce's lifetime are deleted as new ones come.
+    """
+
+    nonce = models.CharField(max_length=128, unique=True)
+    last_nc = models.BigIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.nonce} nc={self.last_nc}"

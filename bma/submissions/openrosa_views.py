@@ -19,6 +19,8 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
 from bma.core.errors import BmaError, codes
+from bma.core.lockout import lockout_message
+from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.header import SubmissionHeader
@@ -68,6 +70,13 @@ def _challenge(request, stale: bool = False) -> HttpResponse:
     return response
 
 
+def _check_query(params) -> None:
+    """The parameters Collect sends that we read or store: no NULs (PostgreSQL refuses them), and a
+    deviceID that fits the column it is kept in (Submission/RejectedAttempt.device_id)."""
+    text_param(params, "deviceID", max_length=255)
+    text_param(params, "formID", max_length=255)
+
+
 def openrosa_endpoint(view):
     """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers."""
 
@@ -75,6 +84,10 @@ def openrosa_endpoint(view):
     @wraps(view)
     def wrapper(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
+        if outcome.locked:
+            response = _message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")
+            response.bma_lockout = True  # the Axes middleware keeps this answer instead of its own page
+            return response
         if outcome.user is None:
             if token is not None:
                 return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
@@ -84,6 +97,10 @@ def openrosa_endpoint(view):
             refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if refused is not None:
                 return _message("The page's security token is missing or old. Reload the form page.", 403)
+        try:
+            _check_query(request.GET)
+        except BmaError as exc:
+            return _message(exc.message, exc.http_status, nature="error")
         request.openrosa_user = outcome.user
         request.openrosa_prefix = (
             reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")

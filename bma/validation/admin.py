@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
 from bma.rounds.scoping import area_scope_q
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.sampling import SamplingPlan
@@ -124,12 +124,7 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:validation_spotchecksample_changelist"))
 
     def changelist_view(self, request, extra_context=None):
-        from bma.rounds.models import Round
-
-        round_ = (
-            Round.objects.filter(pk=request.GET.get("round__id__exact")).first()
-            or Round.objects.order_by("-number").first()
-        )
+        round_ = round_in_filter(request)
         summary = spot_check_summary(round_, area_scope_q(request.user, "district")) if round_ else []
         return super().changelist_view(request, {**(extra_context or {}), "summary": summary, "summary_round": round_})
 
