@@ -96,6 +96,7 @@ def _base_fields(submission: Submission, values, gazetteer: Gazetteer) -> dict:
         latitude=loc.latitude,
         longitude=loc.longitude,
         gps_accuracy_m=loc.accuracy_m,
+        round_answered=loc.round_number,
     )
 
 
@@ -193,7 +194,6 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 village=gazetteer.village(values.location.village_code),
                 village_name_typed=values.location.village_name_typed,
                 households=values.households,
-                round_answered=values.location.round_number,
                 houses_empty=values.housing.houses_empty,
                 houses_looked_after=values.housing.houses_looked_after,
                 elderly_alone=values.housing.elderly_alone,

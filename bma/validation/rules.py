@@ -119,6 +119,8 @@ class DistrictFacts:
     district_name: str
     b1_estimates: dict[str, int]
     b2_totals: dict[str, int]
+    round_number: int | None = None
+    round_answered: int | None = None  # the round typed on the tablet
 
 
 @dataclass(frozen=True)
@@ -419,19 +421,23 @@ def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     ]
 
 
-@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
-def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
-    if facts.round_answered is None or facts.round_number is None or facts.round_answered == facts.round_number:
+def _round_answer_findings(code: str, answered: int | None, received: int | None) -> list[Finding]:
+    if answered is None or received is None or answered == received:
         return []
     return [
         Finding(
-            "round_answer_differs",
+            code,
             Severity.WARNING,
-            f"The enumerator typed round {facts.round_answered}, but the submission was received for round "
-            f"{facts.round_number}. It is counted in round {facts.round_number}; check which round it belongs to.",
-            details={"answered": facts.round_answered, "received": facts.round_number},
+            f"The enumerator typed round {answered}, but the submission was received for round "
+            f"{received}. It is counted in round {received}; check which round it belongs to.",
+            details={"answered": answered, "received": received},
         )
     ]
+
+
+@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
+def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    return _round_answer_findings("round_answer_differs", facts.round_answered, facts.round_number)
 
 
 # --- Rules on a district ------------------------------------------------------------------------
@@ -457,6 +463,16 @@ def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
                 )
             )
     return found
+
+
+@rule(
+    "b1_round_answer_differs",
+    Severity.WARNING,
+    "Round typed on the B1 tablet differs from the submission's round",
+    scope="district",
+)
+def b1_round_answer_differs(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
+    return _round_answer_findings("b1_round_answer_differs", facts.round_answered, facts.round_number)
 
 
 def run_assessment_rules(facts: AssessmentFacts, thresholds: Thresholds) -> list[Finding]:

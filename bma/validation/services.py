@@ -214,7 +214,11 @@ def district_facts(assessment: am.DistrictAssessment) -> DistrictFacts:
         .values_list("population", "summed")
     )
     return DistrictFacts(
-        district_name=str(assessment.district), b1_estimates=b1, b2_totals={k: v or 0 for k, v in b2.items()}
+        district_name=str(assessment.district),
+        b1_estimates=b1,
+        b2_totals={k: v or 0 for k, v in b2.items()},
+        round_number=assessment.round.number,
+        round_answered=assessment.round_answered,
     )
 
 

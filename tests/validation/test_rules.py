@@ -177,7 +177,7 @@ def test_thresholds_come_from_a_mapping_and_unknown_names_are_refused():
 
 def test_every_rule_has_a_unique_code_and_a_title():
     all_rules = ASSESSMENT_RULES + DISTRICT_RULES
-    assert len({r.code for r in all_rules}) == len(all_rules) == 14
+    assert len({r.code for r in all_rules}) == len(all_rules) == 15
     assert all(r.title and r.severity in {"error", "warning", "info"} for r in all_rules)
 
 
