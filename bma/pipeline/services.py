@@ -239,7 +239,8 @@ def _process_ids(ids: list[int]) -> BatchReport:
     except Exception as exc:
         if transient_db_error(exc):
             # A lost connection stays broken until closed; closed, the next query connects afresh.
-            connection.close_if_unusable_or_obsolete()
+            if not connection.in_atomic_block and connection.errors_occurred and not connection.is_usable():
+                connection.close()
             log.warning("Processing %d submissions hit a transient database error (%s); retrying later", len(ids), exc)
             given_up = submissions_retry_later(ids, exc)  # if the database is down this raises: the task retries
             return BatchReport(failed=given_up, retrying=[i for i in ids if i not in given_up])
