@@ -246,7 +246,9 @@ def _process_ids(ids: list[int]) -> BatchReport:
             return BatchReport(failed=given_up, retrying=[i for i in ids if i not in given_up])
         if len(ids) == 1:
             log.exception("Processing submission %s failed", ids[0])
-            report = BatchReport(failed={ids[0]: _unexpected_message(exc)})
+            # A BmaError is a fault in the data or settings, said in words (e.g. the round's thresholds).
+            message = exc.message if isinstance(exc, BmaError) else _unexpected_message(exc)
+            report = BatchReport(failed={ids[0]: message})
             _mark(report)
             return report
         # An unexpected error in a batch: each submission alone, so one bad row cannot hold the others back.
