@@ -344,7 +344,8 @@ def submission_process_and_continue(submission_id: int) -> bool:
 
 
 def submissions_sweep() -> list[int]:
-    """Queue submissions that never reached a worker (broker down) or whose worker died."""
+    """Queue submissions that never reached a worker (broker down), whose retry after a transient
+    error is due, or whose worker died (released once they have been processing too long)."""
     from bma.pipeline.tasks import submission_process as task
 
     ids = submissions_waiting()
