@@ -1,9 +1,12 @@
 """The one place that runs processing, in order: map -> validate -> refer.
 
-Processing works on batches: a worker claims the submission it was asked for plus others waiting,
-maps them, stores B2s with a fixed number of queries per batch, runs the after-store steps and marks
-them, all in one transaction. Every step is idempotent (typed rows are upserted by the root
-instance), so anything can be processed again: after a fix, or by ``reprocess_submissions``.
+Processing works on batches: a worker claims the submission it was asked for plus others waiting
+(committed at once: they show as processing), then maps them, takes its districts' locks in sorted
+order, stores B2s with a fixed number of queries per batch, runs the after-store steps and marks
+them, all in one transaction. A transient database error sends the batch back to wait for a retry
+with backoff; a permanent one fails the submission with the reason. Every step is idempotent (typed
+rows are upserted by the root instance), so anything can be processed again: after a fix, or by
+``reprocess_submissions``.
 """
 
 from __future__ import annotations
