@@ -194,6 +194,15 @@ BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
 # Days an export with personal data can be downloaded before its file is deleted.
 BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
+# Processing that fails on a transient database error (deadlock, lost connection, database down) is
+# tried again after BMA_PROCESSING_RETRY_SECONDS, doubling each time, up to BMA_PROCESSING_MAX_ATTEMPTS
+# attempts in all; then the submission is marked failed with the reason. A submission still marked as
+# processing BMA_PROCESSING_STUCK_SECONDS after it was claimed (its worker died) is released again.
+BMA_PROCESSING_MAX_ATTEMPTS = env.int("BMA_PROCESSING_MAX_ATTEMPTS", default=6)
+BMA_PROCESSING_RETRY_SECONDS = env.int("BMA_PROCESSING_RETRY_SECONDS", default=30)
+BMA_PROCESSING_STUCK_SECONDS = env.int("BMA_PROCESSING_STUCK_SECONDS", default=900)
+# Retry-After (seconds) of the 503 that Collect and Kobo get while the database is unreachable.
+BMA_RETRY_AFTER_SECONDS = env.int("BMA_RETRY_AFTER_SECONDS", default=60)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)

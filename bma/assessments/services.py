@@ -12,6 +12,7 @@ from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckV
 from bma.assessments.review import review_event
 from bma.assessments.source_keys import said_alike
 from bma.core.bulk import rows_insert
+from bma.core.db import advisory_locks
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
 from bma.xforms.build import form_years
@@ -205,7 +206,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     roots = [submission.root_instance_id for submission, _, _ in prepared]
     existing = {
         a.root_instance_id: a
-        for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots)
+        for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots).order_by("pk")
     }
     new, updated, stored, events = [], [], [], []
     left_villages: set[tuple[int, int]] = set()
@@ -351,6 +352,9 @@ def assessment_link_village(assessment_id: int, village: Settlement) -> None:
     Set not current first: the village may already have a current visit (the one-current constraint),
     then the newest of its visits becomes the current one.
     """
+    # The district's lock first, as processing batches take it: a supervisor linking a village while a
+    # worker stores visits to it queues behind the worker instead of deadlocking with it.
+    advisory_locks([f"district:{village.district.code}"])
     linked = m.VillageAssessment.objects.filter(pk=assessment_id, village__isnull=True).update(
         village=village, is_current=False
     )

@@ -11,6 +11,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
+from bma.core.db import transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.core.lockout import lockout_message
 from bma.core.params import text_param
@@ -77,12 +79,39 @@ def _check_query(params) -> None:
     text_param(params, "formID", max_length=255)
 
 
+DATABASE_DOWN = (
+    "The server cannot store submissions at the moment (its database is not answering). Nothing was lost: "
+    "the form is still on your device and will be sent again; try again in a few minutes."
+)
+
+
+def service_unavailable(message: str = DATABASE_DOWN) -> HttpResponse:
+    """503 with Retry-After: Collect keeps the submission and sends it again later."""
+    response = _message(message, 503, nature="error")
+    response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
+    return response
+
+
 def openrosa_endpoint(view):
-    """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers."""
+    """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers.
+
+    A database that is down or restarting answers 503 + Retry-After in OpenRosa's terms (Collect
+    retries it), never Django's HTML 500; the submission's transaction rolled back, so nothing is
+    half-stored and the resend is stored whole, once.
+    """
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, token: str | None = None, **kwargs):
+        try:
+            return _authenticated(request, *args, token=token, **kwargs)
+        except DatabaseError as exc:
+            if not transient_db_error(exc):
+                raise
+            log.warning("Database unavailable for %s (%s): answered 503", request.path, exc)
+            return service_unavailable()
+
+    def _authenticated(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
         if outcome.locked:
             response = _message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")

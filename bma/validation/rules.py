@@ -44,12 +44,44 @@ class Thresholds:
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> Thresholds:
-        values = values or {}
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"Unknown quality thresholds: {', '.join(sorted(unknown))}")
+        """Thresholds from JSON; ThresholdError names the wrong key or value in words."""
+        if values is None:
+            values = {}
+        if not isinstance(values, dict):
+            raise ThresholdError(
+                f'Quality thresholds must be a JSON object such as {{"min_informants": 3}}, not {values!r}.'
+            )
+        problems = [problem for key, value in values.items() if (problem := _threshold_problem(key, value))]
+        if problems:
+            raise ThresholdError(" ".join(problems))
         return cls(**values)
+
+
+class ThresholdError(ValueError):
+    """Quality thresholds that cannot be used: the message names each wrong key or value."""
+
+
+def _threshold_problem(key, value) -> str:
+    import difflib
+
+    fields = Thresholds.__dataclass_fields__
+    if key not in fields:
+        close = difflib.get_close_matches(str(key), list(fields), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the thresholds are {', '.join(fields)}"
+        return f"'{key}' is not a quality threshold ({hint})."
+    whole = fields[key].type == "int"
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        kind = "a whole number" if whole else "a number"
+        return f"'{key}' must be {kind} (the default is {fields[key].default}), not {json_text(value)}."
+    if value < 0 or not math.isfinite(value):
+        return f"'{key}' must not be negative; {value} was given."
+    return ""
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def test_district_b2_totals_far_above_or_below_the_b1_estimate():
 
 def test_thresholds_come_from_a_mapping_and_unknown_names_are_refused():
     assert Thresholds.from_mapping({"min_informants": 3}).min_informants == 3
-    with pytest.raises(ValueError, match="Unknown quality thresholds: min_informant"):
+    with pytest.raises(ValueError, match="'min_informant' is not a quality threshold"):
         Thresholds.from_mapping({"min_informant": 3})
     assert codes(run_assessment_rules(clean(), Thresholds(min_informants=4))) == ["too_few_informants"]
 
