@@ -118,6 +118,11 @@ def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None
             ("form-version", form.pk, header.version),
             lambda: FormVersion.objects.defer("xml", "xlsform").filter(form=form, version=header.version).first(),
         )
+    if user is None:
+        # A Kobo source left without a "submitted as" user stores as nobody: like a coordinator, it
+        # collects in the newest open round, and no assignment limits it.
+        round = intake_cache.get_or_load(("round", None), _newest_open_round)
+        return Admission(form, version, round)
     if not user.is_active:
         raise BmaError(
             codes.PERMISSION_DENIED,
@@ -127,6 +132,15 @@ def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None
     round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
     assignment_refuse_outside(round, user, header.district)
     return Admission(form, version, round)
+
+
+def _newest_open_round():
+    from bma.rounds.models import Round, RoundState
+
+    round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
+    if round is None:
+        raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
+    return round
 
 
 def _store_attachments(submission: Submission, files: list[IncomingFile]) -> list[str]:

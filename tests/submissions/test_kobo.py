@@ -184,3 +184,17 @@ def test_kobo_record_stored_as_a_user_not_in_the_round_is_refused(client, kobo_s
 def test_kobo_record_lands_in_the_round_the_user_collects_in(client, kobo_source, personas):
     assert send(client, kobo_source, record()).status_code == 201
     assert Submission.objects.get().round == personas.round
+
+
+def test_kobo_source_without_a_user_collects_in_the_open_round(client, kobo_source, personas):
+    from bma.rounds.models import RoundState
+
+    kobo_source.submitted_as = None
+    kobo_source.save()
+    assert send(client, kobo_source, record()).status_code == 201
+    stored = Submission.objects.get()
+    assert stored.round == personas.round and stored.submitted_by is None
+    personas.round.state = RoundState.CLOSED
+    personas.round.save()
+    response = send(client, kobo_source, record("another"))
+    assert response.status_code == 409 and response.json()["error"] == "round.not_open"
