@@ -148,6 +148,9 @@ def test_the_profile_page_shows_departures_empty_houses_and_the_villages_most_le
     assert "<td>34 (59%)</td>" in page
     assert "<td>1 of 2</td>" in page
     assert "<tr><td>Oshoba</td><td>45</td><td>48</td></tr>" in page
+    section = page[page.index('<section id="departures">') :]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section and 'aria-label="no data"' not in section  # the yearly chart, with its bars
 
 
 def test_a_reference_figure_for_a_jamoat_stands_beside_the_jamoats_estimate(departures, personas):
