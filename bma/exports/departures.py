@@ -1,5 +1,6 @@
 """Whole-family departures and the houses they leave, for the round report (per province) and the
-district profile: three grouped queries however many villages the round holds.
+district profile: grouped queries however many villages the round holds (the report adds one of its own
+and folds the housing sums into its districts query; the profile runs three).
 
 Only per-round B2 versions ask these questions; an assessment filled with an earlier version has no
 departures and null housing answers. So an area's block counts the villages that were asked
@@ -55,8 +56,25 @@ class AreaHousing:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def housing_by_province(counted: Counted) -> dict[str | None, AreaHousing]:
-    """{province name: its sums}, from one GROUP BY over the departures and one over the assessments."""
+# The housing sums of a GROUP BY over the counted assessments, by whatever the caller groups by: the
+# report adds them to its districts query (one scan of the assessments for both), the profile groups by
+# province. Aggregates may not take a field's own name, hence the prefix.
+HOUSING_SUMS = {
+    "housing_asked": Count("pk", filter=_ASKED),
+    "housing_houses_empty": Sum("houses_empty"),
+    "housing_empty_with_answer": Sum("houses_empty", filter=Q(houses_looked_after__isnull=False)),
+    "housing_looked_after": Sum("houses_looked_after", filter=Q(houses_empty__isnull=False)),
+    "housing_elderly_alone": Count("pk", filter=Q(elderly_alone="yes")),
+    "housing_elderly_answered": Count("pk", filter=~Q(elderly_alone="")),
+}
+
+
+def housing_by_province(counted: Counted, assessment_rows=None) -> dict[str | None, AreaHousing]:
+    """{province name: its sums}, from one GROUP BY over the departures and one over the assessments.
+
+    ``assessment_rows``: rows already grouped (each with ``province__name_en`` and HOUSING_SUMS), when the
+    caller has them; else they are queried here.
+    """
     areas: dict[str | None, AreaHousing] = defaultdict(AreaHousing)
     for province, year, destination, households in (
         am.HouseholdDeparture.objects.filter(counted.q("assessment__"))
@@ -65,23 +83,15 @@ def housing_by_province(counted: Counted) -> dict[str | None, AreaHousing]:
         .values_list("assessment__province__name_en", "year", "destination", "n")
     ):
         areas[province].left[year][destination or UNSTATED_DESTINATION] += households or 0
-    for row in (
-        am.VillageAssessment.objects.filter(counted.q())
-        .filter(_ASKED)
-        .values("province__name_en")
-        # Aggregates may not take a field's own name: "sum_" names, stripped below.
-        .annotate(
-            sum_asked=Count("pk"),
-            sum_houses_empty=Sum("houses_empty"),
-            sum_empty_with_answer=Sum("houses_empty", filter=Q(houses_looked_after__isnull=False)),
-            sum_looked_after=Sum("houses_looked_after", filter=Q(houses_empty__isnull=False)),
-            sum_elderly_alone=Count("pk", filter=Q(elderly_alone="yes")),
-            sum_elderly_answered=Count("pk", filter=~Q(elderly_alone="")),
+    if assessment_rows is None:
+        assessment_rows = (
+            am.VillageAssessment.objects.filter(counted.q()).values("province__name_en").annotate(**HOUSING_SUMS)
         )
-    ):
-        area = areas[row.pop("province__name_en")]
-        for name, value in row.items():
-            setattr(area, name.removeprefix("sum_"), value or 0)
+    for row in assessment_rows:
+        area = areas[row["province__name_en"]]
+        for key in HOUSING_SUMS:
+            name = key.removeprefix("housing_")
+            setattr(area, name, getattr(area, name) + (row[key] or 0))
     return dict(areas)
 
 
@@ -121,10 +131,10 @@ def housing_block(area: AreaHousing, years: list[int]) -> dict:
     }
 
 
-def departures_per_province(counted: Counted, years: list[int]) -> dict:
+def departures_per_province(counted: Counted, years: list[int], assessment_rows=None) -> dict:
     """The round report's section: one block per province that was asked, largest departures first,
-    and the round's total."""
-    areas = housing_by_province(counted)
+    and the round's total. ``assessment_rows``: see housing_by_province."""
+    areas = housing_by_province(counted, assessment_rows)
     total = AreaHousing()
     for area in areas.values():
         total.add(area)

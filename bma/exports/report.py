@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from bma.assessments import models as am
 from bma.core.params import choice_param
-from bma.exports.departures import departures_per_province
+from bma.exports.departures import HOUSING_SUMS, departures_per_province
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
 from bma.xforms import codelists as cl
 from bma.xforms import definitions
@@ -293,7 +293,8 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
     districts = list(
         assessments.values("district__name_en", "district__code", "province__name_en")
-        .annotate(n=Count("pk"))
+        # The housing answers' sums ride on this scan of the assessments (the departures section).
+        .annotate(n=Count("pk"), **HOUSING_SUMS)
         .order_by("province__name_en", "district__name_en")
     )
     figures = {
@@ -320,7 +321,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
         },
         "populations": [population_figures(aggregates, pop, communities, years) for pop in cl.POPULATION_CODES],
         "services": services_figures(counted),
-        "departures": departures_per_province(counted, round_.reference_years),
+        "departures": departures_per_province(counted, round_.reference_years, districts),
         "notes": report_notes(),
     }
     if previous_round is not None:
