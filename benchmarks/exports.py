@@ -82,6 +82,9 @@ def populate(n: int):
                 district=d,
                 village=v,
                 households=rng.randint(50, 900),
+                houses_empty=rng.randint(0, 40),
+                houses_looked_after=rng.randint(0, 10),
+                elderly_alone=rng.choice(["yes", "no", "unknown"]),
                 review_state="approved",
                 is_current=True,
             )
@@ -117,6 +120,16 @@ def populate(n: int):
         am.PopulationReason.objects.bulk_create(
             am.PopulationReason(figure=f, assessment=f.assessment, population=f.population, reason="other")
             for f in figures
+        )
+        am.HouseholdDeparture.objects.bulk_create(
+            am.HouseholdDeparture(
+                assessment=a,
+                year=y,
+                households=rng.randint(0, 12),
+                destination=rng.choice(["abroad", "another_district", "unknown"]),
+            )
+            for a in assessments
+            for y in (2022, 2023)
         )
         am.ServiceAccess.objects.bulk_create(
             am.ServiceAccess(
@@ -165,6 +178,19 @@ def main(n: int, keep: bool) -> None:
         started = time.perf_counter()
         round_figures(round_)
         print(f"report figures: {time.perf_counter() - started:.2f} s")
+        from bma.exports.departures import departures_per_province
+        from bma.exports.profile import district_profile
+        from bma.exports.report import Counted
+
+        started = time.perf_counter()
+        departures_per_province(Counted(round_.pk), round_.reference_years)
+        print(f"  of which whole-family departures: {time.perf_counter() - started:.2f} s")
+        from bma.geo.models import AdminArea
+
+        busiest = AdminArea.objects.filter(level=2).order_by("code").first()
+        started = time.perf_counter()
+        district_profile(round_, busiest)
+        print(f"district profile ({busiest.code}): {time.perf_counter() - started:.2f} s")
         with tempfile.TemporaryFile() as out:
             timed("XLSX export", lambda: write_xlsx(out, round_))
             print(f"  {out.tell() / 1e6:.0f} MB written")

@@ -39,7 +39,11 @@ def profile_page(request, number: int, code: str):
     if profile is None:
         raise PermissionDenied(NOT_YOURS)
     charts = {p["code"]: bar_chart([(str(y["year"]), y["total"]) for y in p["yearly"]]) for p in profile["populations"]}
-    return render(request, "exports/district_profile.html", {"p": profile, "charts": charts})
+    departures = profile["departures"]
+    departure_chart = bar_chart([(str(y["year"]), y["households"]) for y in departures["yearly"]]) if departures else ""
+    return render(
+        request, "exports/district_profile.html", {"p": profile, "charts": charts, "departure_chart": departure_chart}
+    )
 
 
 class DistrictProfileApi(APIView):

@@ -15,8 +15,10 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from bma.assessments import models as am
 from bma.core.params import choice_param
+from bma.exports.departures import HOUSING_SUMS, departures_per_province
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
 from bma.xforms import codelists as cl
+from bma.xforms import definitions
 
 
 def include_unapproved_param(params) -> bool:
@@ -25,6 +27,25 @@ def include_unapproved_param(params) -> bool:
 
 
 DISTANCE_ORDER = list(cl.DISTANCE_BANDS)
+
+# The report's notes: what its figures mean, in the words the form's hints and the codebook use
+# (definitions.FIGURE_DEFINITIONS), in the order a reader meets the figures.
+NOTE_TITLES = {
+    "total": "Population totals",
+    "yearly": "Yearly figures",
+    "households": "Households",
+    "departures": "Whole-family departures",
+    "houses_empty": "Empty houses",
+    "houses_looked_after": "Empty houses looked after",
+    "other_country": "Other country",
+}
+
+
+def report_notes() -> list[dict]:
+    return [
+        {"figure": key, "title": title, "definition": definitions.FIGURE_DEFINITIONS[key]}
+        for key, title in NOTE_TITLES.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -268,10 +289,12 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     communities = assessments.count()
     informants = am.Informant.objects.filter(counted.q("village_assessment__"))
     aggregates = PopulationAggregates.compute(counted)
+    years = round_years(round_, assessments)
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
     districts = list(
         assessments.values("district__name_en", "district__code", "province__name_en")
-        .annotate(n=Count("pk"))
+        # The housing answers' sums ride on this scan of the assessments (the departures section).
+        .annotate(n=Count("pk"), **HOUSING_SUMS)
         .order_by("province__name_en", "district__name_en")
     )
     figures = {
@@ -296,11 +319,10 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
             "total": sum(by_sex.values()),
             "share_by_sex": shares({cl.SEXES[k][0]: v for k, v in by_sex.items() if k in cl.SEXES}),
         },
-        "populations": [
-            population_figures(aggregates, pop, communities, round_years(round_, assessments))
-            for pop in cl.POPULATION_CODES
-        ],
+        "populations": [population_figures(aggregates, pop, communities, years) for pop in cl.POPULATION_CODES],
         "services": services_figures(counted),
+        "departures": departures_per_province(counted, round_.reference_years, districts),
+        "notes": report_notes(),
     }
     if previous_round is not None:
         before = round_figures(previous_round, include_unapproved)

@@ -96,6 +96,47 @@ def figures_workbook(figures: dict) -> bytes:
         ["distance", *codes],
         [[r["band"], *[r[c] for c in codes]] for r in services["distance_households"]],
     )
+    departures = figures["departures"]
+    destinations = [d["label"] for d in departures["total"]["destinations"]]
+    areas = [*departures["provinces"], {"province": "All provinces", **departures["total"]}]
+    sheet(
+        "departures",
+        [
+            "province",
+            "villages asked",
+            "households left",
+            *destinations,
+            "houses empty",
+            "looked after",
+            "looked after %",
+            "villages with elderly alone",
+            "villages answering on elderly",
+        ],
+        [
+            [
+                a["province"],
+                a["villages_asked"],
+                a["households_left"],
+                *[d["households"] for d in a["destinations"]],
+                a["houses_empty"],
+                a["houses_looked_after"],
+                a["share_looked_after"],
+                a["villages_elderly_alone"],
+                a["villages_answered_elderly"],
+            ]
+            for a in areas
+        ],
+    )
+    sheet(
+        "departures yearly",
+        ["province", "year", "households left", *destinations],
+        [
+            [a["province"], y["year"], y["households"], *[y[d["code"]] for d in a["destinations"]]]
+            for a in areas
+            for y in a["yearly"]
+        ],
+    )
+    sheet("notes", ["figure", "definition"], [[n["title"], n["definition"]] for n in figures["notes"]])
     book.close()
     return buffer.getvalue()
 

@@ -115,3 +115,12 @@ def test_the_round_report_links_each_district_to_its_profile(client, two_village
     client.force_login(personas.coordinator)
     page = client.get(reverse("round-report", args=[two_villages.number])).content.decode()
     assert 'href="districts/TJ-SU-ASH/"' in page
+
+
+def test_the_profiles_yearly_trends_follow_the_rounds_reference_period(client, two_villages, personas):
+    two_villages.reference_start = two_villages.reference_start.replace(year=2022)
+    two_villages.reference_end = two_villages.reference_end.replace(year=2025)
+    two_villages.save()
+    client.force_login(personas.supervisor)
+    imw = next(p for p in client.get(profile_url(two_villages)).json()["populations"] if p["code"] == "imw")
+    assert [(y["year"], y["total"]) for y in imw["yearly"]] == [(2022, 8), (2023, 12), (2024, 0), (2025, 0)]

@@ -96,3 +96,23 @@ def test_a_year_held_outside_the_reference_period_is_still_shown(two_villages):
     two_villages.save()
     yearly = population(round_figures(two_villages), "imw")["yearly"]
     assert [(y["year"], y["total"]) for y in yearly] == [(2022, 8), (2023, 12)]
+
+
+def test_the_report_says_what_its_figures_mean(client, two_villages, personas):
+    import html
+
+    from bma.xforms.definitions import FIGURE_DEFINITIONS
+
+    notes = round_figures(two_villages)["notes"]
+    wanted = ["total", "yearly", "households", "departures", "houses_empty", "houses_looked_after", "other_country"]
+    assert [n["figure"] for n in notes] == wanted
+    assert all(n["definition"] == FIGURE_DEFINITIONS[n["figure"]] for n in notes)
+
+    client.force_login(personas.coordinator)
+    page = html.unescape(client.get(f"/reports/rounds/{two_villages.number}/").content.decode())
+    notes_section = page[page.index('<section id="notes">') :]
+    for key in wanted:
+        assert FIGURE_DEFINITIONS[key] in notes_section, key
+    book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
+    definitions = [row[1] for row in book["notes"].iter_rows(min_row=2, values_only=True)]
+    assert definitions == [FIGURE_DEFINITIONS[key] for key in wanted]
