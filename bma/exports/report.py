@@ -38,6 +38,7 @@ NOTE_TITLES = {
     "houses_empty": "Empty houses",
     "houses_looked_after": "Empty houses looked after",
     "other_country": "Other country",
+    "shares": "Shares",
 }
 
 

@@ -95,4 +95,6 @@ FIGURE_DEFINITIONS: dict[str, str] = {
     "behalf.",
     "other_country": "'Other country' (code ZZ): a place that is not a country of ISO 3166-1, or a country the "
     "informants could not name.",
+    "shares": "Percentages are rounded each on its own, half up, as in the published report, so the shares of "
+    "one table may add up to 99 or 101.",
 }
