@@ -16,3 +16,9 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI requires this, but: {reason}")
     pytest.skip(reason)
+
+
+def csp_refusals(console: list[str]) -> list[str]:
+    """The browser console lines in which Chromium reports something refused by a Content-Security-Policy
+    (it writes both "Content Security Policy" and "Content Security policy")."""
+    return [line for line in console if "content security policy" in line.lower().replace("-", " ")]
