@@ -191,6 +191,9 @@ BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
 # Days an export with personal data can be downloaded before its file is deleted.
 BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
+# Days after a round closes that informants' names and phones are kept (typed rows and raw payloads);
+# then the beat job `contacts-purge` (or `manage.py purge_contacts`) deletes them. The figures stay.
+BMA_CONTACT_RETENTION_DAYS = env.int("BMA_CONTACT_RETENTION_DAYS", default=90)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})
