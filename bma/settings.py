@@ -258,3 +258,8 @@ LOGGING = {
 }
 
 LOGIN_URL = "login"
+
+# django-import-export offers its import pages to anyone with admin access unless told which model
+# permission they need: importing villages is adding them, exporting them is viewing them.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
