@@ -365,6 +365,9 @@ def test_every_url_has_a_row():
             missing.append(f"{name} ({route})")
     assert not unnamed, f"URL patterns without a name cannot have a row: {unnamed}"
     assert not missing, f"URLs without a row in the access matrix: {missing}"
+    names = {name for name, _ in url_names()}
+    stale = sorted((set(ROUTES) | set(ADMIN_ROUTES)) - names)
+    assert not stale, f"rows for URL names that no longer exist: {stale}"
     assert registered == set(ADMIN_MODELS), (
         f"admin models without a row: {sorted(registered - set(ADMIN_MODELS))}; "
         f"rows for models no longer registered: {sorted(set(ADMIN_MODELS) - registered)}"
