@@ -22,6 +22,7 @@ from bma.assessments import models as m
 from bma.rounds.models import Round, RoundState
 from bma.submissions.models import PayloadFormat, Submission
 from bma.submissions.payload_blanking import BlankingError, blank_json, blank_xml
+from bma.xforms.models import FormVersion
 from bma.xforms.personal import personal_fields
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,13 @@ def _contacts(round_: Round):
     )
 
 
-def _blank(submission: Submission) -> tuple[bytes, int]:
-    xml = submission.form_version.xml if submission.form_version_id else ""
-    names = personal_fields(submission.form.xml_form_id, xml)
+def _blank(submission: Submission, names_of: dict) -> tuple[bytes, int]:
+    key = (submission.form_id, submission.form_version_id)
+    if key not in names_of:  # once per form version and run, not once per submission
+        xml = FormVersion.objects.values_list("xml", flat=True).get(pk=key[1]) if key[1] else ""
+        names_of[key] = personal_fields(submission.form.xml_form_id, xml)
     blank = blank_json if submission.payload_format == PayloadFormat.KOBO_JSON else blank_xml
-    return blank(submission.payload_bytes, names)
+    return blank(submission.payload_bytes, names_of[key])
 
 
 def round_contacts_purge(
@@ -104,16 +107,13 @@ def round_contacts_purge(
         contacts = _contacts(locked)
         informants = contacts.count()
         payloads = answers = unreadable = 0
-        changed = []
+        changed, names_of = [], {}
         submissions = (
-            Submission.objects.filter(round=locked)
-            .select_related("form", "form_version")
-            .order_by("pk")
-            .iterator(chunk_size=BATCH)
+            Submission.objects.filter(round=locked).select_related("form").order_by("pk").iterator(chunk_size=BATCH)
         )
         for submission in submissions:
             try:
-                blanked, count = _blank(submission)
+                blanked, count = _blank(submission, names_of)
             except (BlankingError, ValueError, SyntaxError) as exc:  # unreadable XML/JSON: left exactly as it was
                 unreadable += 1
                 log.warning("retention: submission %s left as it was: %s", submission.pk, exc)

@@ -35,13 +35,17 @@ def blank_xml(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
     """The payload with the text of every element whose local name is in ``names`` removed; the count."""
     if not names:
         return payload, 0
-    before = fromstring(payload)
-    if not any(_local(e.tag) in names and (e.text or "").strip() for e in before.iter()):
-        return payload, 0
     alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names))
     # A personal question is a leaf: <ki_name>text</ki_name>, with an optional prefix and attributes.
     # Its text holds no '<' (markup in answers arrives escaped), so [^<]* cannot run into a sibling.
     pattern = re.compile(rb"(<(?:[\w.-]+:)?(?:" + alternatives + rb")(?:\s[^>]*)?(?<!/)>)([^<]*)(</)")
+    before = fromstring(payload)
+    if not any(match.group(2).strip() for match in pattern.finditer(payload)):
+        # Nothing to blank by the pattern: the parse must agree (a personal answer the pattern cannot
+        # reach, in a CDATA section say, is reported rather than silently kept).
+        if any(_local(e.tag) in names and (e.text or "").strip() for e in before.iter()):
+            raise BlankingError("a personal answer is written in a way that cannot be blanked in place")
+        return payload, 0
     count = 0
 
     def empty(match: re.Match) -> bytes:

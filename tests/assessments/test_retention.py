@@ -145,6 +145,9 @@ def test_blanking_xml_keeps_prefixes_declaration_and_everything_else():
     assert blank_xml(blanked, frozenset({"ki_name", "ki_phone"})) == (blanked, 0)
     with pytest.raises(SyntaxError):
         blank_xml(b"<data><ki_name>x</data>", frozenset({"ki_name"}))
+    # An answer in a CDATA section cannot be blanked in place: reported, and the payload left as it was.
+    with pytest.raises(BlankingError):
+        blank_xml(b"<data><ki_name><![CDATA[A <b> B]]></ki_name></data>", frozenset({"ki_name"}))
 
 
 def test_blanking_kobo_json_empties_the_personal_keys():
@@ -153,3 +156,14 @@ def test_blanking_kobo_json_empties_the_personal_keys():
     assert count == 1 and json.loads(blanked) == {"ki": [{"ki/ki_contact/ki_name": "", "ki/ki_sex": "female"}], "x": 1}
     with pytest.raises(BlankingError):
         blank_json(b"not json", frozenset({"ki_name"}))
+
+
+def test_an_unreadable_payload_is_left_as_it_was_and_counted(collected, capsys):
+    broken = Submission.objects.order_by("pk").first()
+    Submission.objects.filter(pk=broken.pk).update(payload=b"<data><ki_name>x</data>")
+    close(collected, days_ago=91)
+    call_command("purge_contacts")
+    record = am.ContactPurge.objects.get()
+    assert (record.payloads, record.unreadable, record.informants) == (1, 1, 4)
+    assert Submission.objects.get(pk=broken.pk).payload_bytes == b"<data><ki_name>x</data>"
+    assert "1 unreadable submissions left as they were" in capsys.readouterr().out
