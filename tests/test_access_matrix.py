@@ -51,6 +51,7 @@ class Case:
     expect: str  # seven statuses
     method: str = "get"
     headers: dict = field(default_factory=dict)
+    csrf: bool = False  # check CSRF as a browser's request is checked (Django's test client skips it)
 
 
 # --- Everything outside the admin, by URL name ------------------------------------------------------
@@ -85,7 +86,13 @@ ROUTES: dict[str, list[Case]] = {
     "openrosa-form-download": [Case("/collect/forms/bma_b2/form.xml", "401 200 200 200 200 200 200")],
     "openrosa-form-manifest": [Case("/collect/forms/bma_b2/manifest", "401 200 200 200 200 200 200")],
     "openrosa-form-media": [Case("/collect/forms/bma_b2/media/villages.csv", "401 200 404 200 200 200 200")],
-    "openrosa-submission": [Case("/collect/submission", "401 204 204 204 204 204 204", method="head")],
+    "openrosa-submission": [
+        Case("/collect/submission", "401 204 204 204 204 204 204", method="head"),
+        # An empty post gets a clear 400; from a browser session without the CSRF token (another site
+        # could make a signed-in browser post) it is refused first.
+        Case("/collect/submission", "401 400 400 400 400 400 400", method="post"),
+        Case("/collect/submission", "401 403 403 403 403 403 403", method="post", csrf=True),
+    ],
     # With a device token the token is the login, whoever else is signed in in the browser.
     "openrosa-token-root": [Case("/collect/key/{token}/", "404 404 404 404 404 404 404")],
     "openrosa-token-form-list": [
@@ -103,6 +110,8 @@ ROUTES: dict[str, list[Case]] = {
     "kobo-record": [
         Case("/kobo/{kobo_token}/", "405 405 405 405 405 405 405"),
         Case("/kobo/not-a-token/", "405 405 405 405 405 405 405"),
+        Case("/kobo/{kobo_token}/", "400 400 400 400 400 400 400", method="post"),
+        Case("/kobo/not-a-token/", "403 403 403 403 403 403 403", method="post"),
     ],
     "webform": [Case("/collect/webforms/bma_b2/", "302 200 200 200 200 200 200")],
     "round-report": [Case("/reports/rounds/2/", "302 403 403 403 403 200 200")],
@@ -482,7 +491,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
     )
 
 
-def clients(seed) -> dict[str, Client]:
+def clients(seed, enforce_csrf_checks=False) -> dict[str, Client]:
     p = seed.personas
     users = {
         "enumerator": p.enumerator,
@@ -492,9 +501,9 @@ def clients(seed) -> dict[str, Client]:
         "coordinator": p.coordinator,
         "administrator": p.administrator,
     }
-    result = {"anonymous": Client()}
+    result = {"anonymous": Client(enforce_csrf_checks=enforce_csrf_checks)}
     for persona, user in users.items():
-        result[persona] = Client()
+        result[persona] = Client(enforce_csrf_checks=enforce_csrf_checks)
         result[persona].force_login(user)
     return result
 
@@ -519,12 +528,13 @@ def body(response) -> str:
 
 def run_cases(seed, cases: list[tuple[str, Case]], personas=PERSONAS) -> list[str]:
     problems = []
+    checking = clients(seed, enforce_csrf_checks=True) if any(case.csrf for _, case in cases) else {}
     for persona, client in clients(seed).items():
         if persona not in personas:
             continue
         for label, case in cases:
             url = case.url.format(**seed.fmt)
-            response = getattr(client, case.method)(url, **case.headers)
+            response = getattr(checking[persona] if case.csrf else client, case.method)(url, **case.headers)
             expected = statuses(case.expect)[persona]
             if response.status_code != expected:
                 problems.append(f"{persona:14} {url}: {response.status_code}, expected {expected} ({label})")
