@@ -107,6 +107,14 @@ def test_a_round_still_within_its_period_or_open_keeps_its_contacts(collected, c
     assert am.InformantContact.objects.count() == 4 and not am.ContactPurge.objects.exists()
 
 
+def test_the_record_names_who_asked(collected, personas):
+    close(collected, days_ago=91)
+    call_command("purge_contacts", "--round", "2", "--user", "coordinator")
+    assert am.ContactPurge.objects.get().requested_by == personas.coordinator
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        call_command("purge_contacts", "--user", "nobody")
+
+
 def test_the_period_is_a_setting(collected):
     close(collected, days_ago=6)
     with override_settings(BMA_CONTACT_RETENTION_DAYS=5):
