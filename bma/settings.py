@@ -6,6 +6,7 @@ in-process. Production and CI: DATABASE_URL points at PostgreSQL, CELERY_BROKER_
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "axes",
     "bma.core",
     "bma.geo",
     "bma.rounds",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bma.core.middleware.BadInputMiddleware",
+    # Last, as django-axes asks: it turns a request flagged as locked out into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "bma.urls"
@@ -106,7 +111,11 @@ if IS_POSTGRES:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["bma.submissions.backends.DigestAwareModelBackend"]
+# Axes first: it refuses a locked-out user+address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "bma.submissions.backends.DigestAwareModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -148,7 +157,8 @@ STORAGES = {
 # --- Security: on by default whenever DEBUG is off, so `check --deploy` is clean in production.
 # X-Forwarded-Proto is a header any client can send: it decides whether a request counts as HTTPS
 # (and so whether Basic auth is offered), so it is believed only behind a proxy that sets it itself.
-if env.bool("BMA_BEHIND_TLS_PROXY", default=False):
+BMA_BEHIND_TLS_PROXY = env.bool("BMA_BEHIND_TLS_PROXY", default=False)
+if BMA_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -183,6 +193,21 @@ CONTENT_SECURITY_POLICY = {
 # The health check probe of docker compose and load balancers talks plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- A brake on password guessing (django-axes) on the admin and web login, /api/token/ and OpenRosa
+# Digest/Basic. Locked per user name *and* address together, so a guesser cannot lock the real person
+# out from elsewhere; the lock lifts after the cool-off or when an administrator deletes the attempt
+# (admin: Axes -> Access attempts). The client address is REMOTE_ADDR, or the proxy's X-Forwarded-For
+# entry only when BMA_BEHIND_TLS_PROXY says a proxy sets it (bma/core/lockout.py).
+AXES_FAILURE_LIMIT = env.int("BMA_LOCKOUT_FAILURES", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("BMA_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "bma.core.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "bma.core.lockout.lockout_response"
+# HTTP Digest (ODK Collect): how long a server nonce may be used before the client is told stale=true
+# and signs again with a fresh one (Collect does so without asking the user).
+BMA_DIGEST_NONCE_SECONDS = env.int("BMA_DIGEST_NONCE_SECONDS", default=300)
+
 # --- Uploads: a submission with photos can be large; the OpenRosa size limit is announced in HEAD.
 BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_000)
 # How long an intake process may keep using a form version, round or device token it looked up; a
@@ -195,6 +220,15 @@ BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
 # then the beat job `contacts-purge` (or `manage.py purge_contacts`) deletes them. The figures stay.
 BMA_CONTACT_RETENTION_DAYS = env.int("BMA_CONTACT_RETENTION_DAYS", default=90)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
+# Processing that fails on a transient database error (deadlock, lost connection, database down) is
+# tried again after BMA_PROCESSING_RETRY_SECONDS, doubling each time, up to BMA_PROCESSING_MAX_ATTEMPTS
+# attempts in all; then the submission is marked failed with the reason. A submission still marked as
+# processing BMA_PROCESSING_STUCK_SECONDS after it was claimed (its worker died) is released again.
+BMA_PROCESSING_MAX_ATTEMPTS = env.int("BMA_PROCESSING_MAX_ATTEMPTS", default=6)
+BMA_PROCESSING_RETRY_SECONDS = env.int("BMA_PROCESSING_RETRY_SECONDS", default=30)
+BMA_PROCESSING_STUCK_SECONDS = env.int("BMA_PROCESSING_STUCK_SECONDS", default=900)
+# Retry-After (seconds) of the 503 that Collect and Kobo get while the database is unreachable.
+BMA_RETRY_AFTER_SECONDS = env.int("BMA_RETRY_AFTER_SECONDS", default=60)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)

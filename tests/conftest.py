@@ -94,11 +94,11 @@ def real_services():
         pytest.fail(f"Redis at {os.environ['CELERY_BROKER_URL']} cannot be reached: {exc}")
 
 
-@pytest.fixture
-def celery_worker_process(real_services, transactional_db):
-    """A real `celery worker` subprocess on the Redis broker, using the same test database as the test.
+def _start_workers(count: int, log_name: str = "worker"):
+    """Start `count` real `celery worker` subprocesses on the Redis broker, using the test's database.
 
-    The test database only exists for the test run, so the worker is pointed at it explicitly.
+    The test database only exists for the test run, so the workers are pointed at it explicitly.
+    Each worker has its own node name, so a ping proves that every one of them is up.
     """
     from django.db import connection
 
@@ -107,39 +107,67 @@ def celery_worker_process(real_services, transactional_db):
     env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
     env.setdefault("CELERY_RESULT_BACKEND", env["CELERY_BROKER_URL"])
-    # The worker's output goes to a file the developer can read when a task test fails.
-    log_path = REPO_ROOT / ".test-media" / "worker.log"
-    log_path.parent.mkdir(exist_ok=True)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "bma", "worker", "--pool=solo", "--loglevel=INFO"]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    procs = []
+    for number in range(1, count + 1):
+        # The worker's output goes to a file the developer can read when a task test fails.
+        log_path = REPO_ROOT / ".test-media" / (f"{log_name}.log" if count == 1 else f"{log_name}{number}.log")
+        log_path.parent.mkdir(exist_ok=True)
+        with open(log_path, "wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "celery", "-A", "bma", "worker", "--pool=solo", "--loglevel=INFO"]
+                    + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test{number}@%h"],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
     from bma.celery import app
     from bma.submissions.processing_requests import REQUEST_KEY, _redis
 
     _redis().delete(REQUEST_KEY)  # an earlier test's request, whose task no worker ran, must not hold ours back
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("the Celery worker exited at start-up")
-        if app.control.ping(timeout=0.5):
+        if any(proc.poll() is not None for proc in procs):
+            _stop_workers(procs)
+            pytest.fail("a Celery worker exited at start-up")
+        if len(app.control.ping(timeout=0.5)) >= count:
             break
     else:
+        _stop_workers(procs)
+        pytest.fail(f"{count} Celery worker(s) did not answer a ping within 30 s")
+    return procs
+
+
+def _stop_workers(procs) -> None:
+    for proc in procs:
         proc.terminate()
-        pytest.fail("the Celery worker did not answer a ping within 30 s")
-    try:
-        yield proc
-    finally:
-        proc.terminate()
+    for proc in procs:
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture
+def celery_worker_process(real_services, transactional_db):
+    """A real `celery worker` subprocess on the Redis broker, using the same test database as the test."""
+    procs = _start_workers(1)
+    try:
+        yield procs[0]
+    finally:
+        _stop_workers(procs)
+
+
+@pytest.fixture
+def two_celery_workers(real_services, transactional_db):
+    """Two real workers on one queue: processing batches run concurrently, as with two worker hosts."""
+    procs = _start_workers(2)
+    try:
+        yield procs
+    finally:
+        _stop_workers(procs)
 
 
 __all__ = ["require"]

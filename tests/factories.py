@@ -38,15 +38,15 @@ def make_round(number=2, state=RoundState.OPEN, **kw):
 
 
 def make_user(username, role=None, password="pass-for-tests-1", **kw):
-    # set_password (not create_user, which hashes directly) so the Digest credential is stored too.
-    user = User(username=username, **kw)
-    user.set_password(password)
-    user.save()
+    # The role first, then set_password (not create_user, which hashes directly): an enumerator's
+    # Digest credential is written when the password is set on an account that already collects.
+    user = User.objects.create(username=username, **kw)
     if role:
         role_assign(user, role)
         if role in ("supervisor", "coordinator", "administrator"):
             user.is_staff = True
-            user.save(update_fields=["is_staff"])
+    user.set_password(password)
+    user.save()
     return user
 
 

@@ -15,3 +15,5 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Serve static files straight from the apps (no collectstatic before tests or browser tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# django-axes keeps failed logins in the database (its default handler), which every test rolls back or
+# flushes: a lockout provoked by one test never reaches the next.

@@ -3,12 +3,13 @@
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
+
+from bma.api.token import TokenApi
 
 app_name = "api"
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="token"),
+    path("token/", TokenApi.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI from drf-spectacular-sidecar, served by this server. (Redoc is left out: its page
     # pulls fonts from Google, and nothing may load from elsewhere.) The split view serves its start-up

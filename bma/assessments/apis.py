@@ -2,9 +2,9 @@ from django.db.models import Prefetch
 from django.urls import path
 from rest_framework import generics, serializers
 
-from bma.api.params import integer_param
+from bma.api.params import boolean_param, choice_param, integer_param, text_param
 from bma.api.permissions import HasReviewRole
-from bma.assessments.models import PopulationFigure, VillageAssessment
+from bma.assessments.models import PopulationFigure, ReviewState, VillageAssessment
 from bma.rounds.scoping import area_scope_q
 
 
@@ -55,15 +55,18 @@ class VillageAssessmentListApi(generics.ListAPIView):
         round_number = integer_param(params, "round")
         if round_number is not None:
             qs = qs.filter(round__number=round_number)
-        if params.get("area"):
+        area_code = text_param(params, "area", max_length=32)
+        if area_code:
             from bma.geo.models import AdminArea
 
-            area = AdminArea.objects.filter(code=params["area"]).first()
+            area = AdminArea.objects.filter(code=area_code).first()
             qs = qs.filter(district__path__startswith=area.path) if area else qs.none()
-        if params.get("state"):
-            qs = qs.filter(review_state=params["state"])
-        if params.get("current") in ("true", "false"):
-            qs = qs.filter(is_current=params["current"] == "true")
+        state = choice_param(params, "state", ReviewState)
+        if state:
+            qs = qs.filter(review_state=state)
+        current = boolean_param(params, "current")
+        if current is not None:
+            qs = qs.filter(is_current=current)
         return qs
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from bma.assessments.instance_tree import Tree
 from bma.xforms import codelists as cl
 from bma.xforms.bounds import COUNT, ROUND, Bounds
-from bma.xforms.workbooks import B2_ROUND_VERSION_PREFIX
+from bma.xforms.workbooks import B2_ROUND_VERSION_PREFIXES
 
 
 class MappingError(ValueError):
@@ -127,6 +127,25 @@ class ReferralValues:
 
 
 @dataclass
+class DepartureValues:
+    """Households that left the village entirely in one year, and where most of them went."""
+
+    year: int
+    households: int
+    destination: str = ""
+
+
+@dataclass
+class HousingValues:
+    """Whole-family departures and empty houses; asked by per-round B2 versions (all empty before)."""
+
+    departures: list[DepartureValues] = field(default_factory=list)
+    houses_empty: int | None = None
+    houses_looked_after: int | None = None
+    elderly_alone: str = ""
+
+
+@dataclass
 class B2Values:
     location: Location
     informants: list[InformantValues]
@@ -134,6 +153,7 @@ class B2Values:
     populations: list[PopulationValues]
     services: list[ServiceValues]
     referrals: list[ReferralValues]
+    housing: HousingValues = field(default_factory=HousingValues)
 
 
 @dataclass
@@ -267,6 +287,21 @@ def read_population(r: Reader, pop: str, years=cl.YEARS) -> PopulationValues:
     return values
 
 
+def read_housing(r: Reader, years=cl.YEARS) -> HousingValues:
+    g = r.group("departures")
+    values = HousingValues(
+        houses_empty=g.integer("houses_empty", COUNT),
+        houses_looked_after=g.integer("houses_looked_after", COUNT),
+        elderly_alone=g.text("elderly_alone"),
+    )
+    for year in years:
+        left = g.integer(f"hh_left_y{year}", COUNT)
+        destination = g.text(f"hh_left_y{year}_where")
+        if left is not None:
+            values.departures.append(DepartureValues(year, left, destination if left else ""))
+    return values
+
+
 # --- The three forms ----------------------------------------------------------------------------------
 
 
@@ -286,6 +321,9 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
             )
         )
     referrals = []
+    # Per-round versions ask first whether there are referrals ("no" leaves the repeat out of the
+    # submission). Entries are read whatever it says: a referral sent is never dropped.
+    r.text("ref_any")
     for ref in r.repeat("ref"):
         code, typed = _typed_village(ref.text("ref_village"), ref.text("ref_village_other"))
         referrals.append(
@@ -304,6 +342,7 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
         populations=[read_population(r, pop, years) for pop in cl.POPULATION_CODES],
         services=services,
         referrals=referrals,
+        housing=read_housing(r, years),
     )
 
 
@@ -352,13 +391,13 @@ class Mapper:
     versions: frozenset[str]
     repeats: frozenset[str]
     map: Callable[..., object]
-    # Per-round versions (built by workbooks.b2_round_workbook_bytes) share this prefix.
-    version_prefix: str = ""
+    # Per-round versions (built by workbooks.b2_round_workbook_bytes) start with one of these prefixes.
+    version_prefixes: tuple[str, ...] = ()
     # The form asks one figure per reference year: map() takes the years its version asks.
     reads_years: bool = False
 
     def understands(self, version: str) -> bool:
-        return version in self.versions or bool(self.version_prefix and version.startswith(self.version_prefix))
+        return version in self.versions or any(version.startswith(prefix) for prefix in self.version_prefixes)
 
 
 B2_REPEATS = frozenset(
@@ -375,7 +414,7 @@ MAPPERS: dict[str, Mapper] = {
             frozenset({"2026112202"}),
             B2_REPEATS,
             map_b2,
-            version_prefix=B2_ROUND_VERSION_PREFIX,
+            version_prefixes=B2_ROUND_VERSION_PREFIXES,
             reads_years=True,
         ),
         Mapper("bma_spot_check", frozenset({"2026112202"}), frozenset(), map_spot_check),

@@ -47,6 +47,11 @@ class AssessmentBase(TimeStampedModel):
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True)
     gps_accuracy_m = models.FloatField(null=True)
     review_state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.RECEIVED)
+    # B1, spot checks and the shared B2 ask the round on the tablet; the submission's round is decided by
+    # intake. The answer is kept as given so a disagreement is shown to the supervisor, never lost.
+    round_answered = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The round typed on the tablet (form versions that ask it)."
+    )
 
     class Meta:
         abstract = True
@@ -58,10 +63,16 @@ class VillageAssessment(AssessmentBase):
     village = models.ForeignKey("geo.Settlement", null=True, on_delete=models.PROTECT, related_name="assessments")
     village_name_typed = models.CharField(max_length=200, blank=True, help_text="When the village was not listed.")
     households = models.PositiveIntegerField(null=True)
-    # Old B2 versions ask the round on the tablet; the submission's round is decided by intake. The
-    # answer is kept as given so a disagreement is shown to the supervisor (quality rule), never lost.
-    round_answered = models.PositiveIntegerField(
-        null=True, blank=True, help_text="The round typed on the tablet (old form versions only)."
+    # Whole-family departures and the houses they leave (per-round B2 versions; null when not asked).
+    houses_empty = models.PositiveIntegerField(null=True, blank=True, help_text="Houses standing empty now.")
+    houses_looked_after = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty houses looked after on the owners' behalf (keyholders)."
+    )
+    elderly_alone = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=code_choices(cl.YES_NO_UNKNOWN),
+        help_text="Whether elderly people stay behind alone.",
     )
     # The newest assessment of a village in a round is the current one; older ones stay for the
     # duplicate-assessment quality rule and for review, but are not counted.
@@ -239,6 +250,22 @@ class ServiceAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service}: {'yes' if self.available else self.distance_band}"
+
+
+class HouseholdDeparture(models.Model):
+    """Households that left the village entirely in one reference year, and where most of them went."""
+
+    assessment = models.ForeignKey(VillageAssessment, on_delete=models.CASCADE, related_name="departures")
+    year = models.PositiveSmallIntegerField()
+    households = models.PositiveIntegerField()
+    destination = models.CharField(max_length=16, blank=True, choices=code_choices(cl.DEPARTURE_DESTINATIONS))
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "year"], name="one_departure_count_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.households}"
 
 
 class ReferredVillage(models.Model):

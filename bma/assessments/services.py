@@ -12,6 +12,7 @@ from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckV
 from bma.assessments.review import review_event
 from bma.assessments.source_keys import said_alike
 from bma.core.bulk import rows_insert
+from bma.core.db import advisory_locks
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
 from bma.xforms.build import form_years
@@ -96,6 +97,7 @@ def _base_fields(submission: Submission, values, gazetteer: Gazetteer) -> dict:
         latitude=loc.latitude,
         longitude=loc.longitude,
         gps_accuracy_m=loc.accuracy_m,
+        round_answered=loc.round_number,
     )
 
 
@@ -126,6 +128,7 @@ def _clear(assessment: m.VillageAssessment) -> None:
         m.Informant.objects.filter(village_assessment=assessment),
         assessment.services.all(),
         assessment.referrals.all(),
+        assessment.departures.all(),
     ):
         queryset._raw_delete(queryset.db)
 
@@ -170,6 +173,9 @@ B2_FIELDS = (
     "village_name_typed",
     "households",
     "round_answered",
+    "houses_empty",
+    "houses_looked_after",
+    "elderly_alone",
 )
 
 
@@ -189,7 +195,9 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 village=gazetteer.village(values.location.village_code),
                 village_name_typed=values.location.village_name_typed,
                 households=values.households,
-                round_answered=values.location.round_number,
+                houses_empty=values.housing.houses_empty,
+                houses_looked_after=values.housing.houses_looked_after,
+                elderly_alone=values.housing.elderly_alone,
             )
         except MappingError as exc:
             errors[submission.pk] = str(exc)
@@ -198,7 +206,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     roots = [submission.root_instance_id for submission, _, _ in prepared]
     existing = {
         a.root_instance_id: a
-        for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots)
+        for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots).order_by("pk")
     }
     new, updated, stored, events = [], [], [], []
     left_villages: set[tuple[int, int]] = set()
@@ -287,6 +295,11 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
         ),
     )
     rows_insert(
+        m.HouseholdDeparture,
+        ["assessment_id", "year", "households", "destination"],
+        ((a.pk, d.year, d.households, d.destination) for a, values in stored for d in values.housing.departures),
+    )
+    rows_insert(
         m.ReferredVillage,
         ["assessment_id", "position", "district_code", "village_code", "name_typed", "populations", "estimate"],
         (
@@ -339,6 +352,9 @@ def assessment_link_village(assessment_id: int, village: Settlement) -> None:
     Set not current first: the village may already have a current visit (the one-current constraint),
     then the newest of its visits becomes the current one.
     """
+    # The district's lock first, as processing batches take it: a supervisor linking a village while a
+    # worker stores visits to it queues behind the worker instead of deadlocking with it.
+    advisory_locks([f"district:{village.district.code}"])
     linked = m.VillageAssessment.objects.filter(pk=assessment_id, village__isnull=True).update(
         village=village, is_current=False
     )

@@ -1,4 +1,6 @@
-"""Integer parameters that do not fit their column are refused, never wrapped.
+"""Database helpers: checked integer parameters, transient-error detection, ordered advisory locks.
+
+Integer parameters that do not fit their column are refused, never wrapped.
 
 With server-side binding (settings.py) Django wraps integer parameters in psycopg's Int2/Int4/Int8
 and psycopg's C dumpers write them modulo 2**16/2**32/2**64: households = 4294967396 reached the
@@ -7,6 +9,8 @@ fails and nothing stored changes. Registered once, globally, from CoreConfig.rea
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import psycopg
 from psycopg.adapt import Dumper
@@ -44,3 +48,71 @@ def register_checked_integers() -> None:
     ):
         adapters.register_dumper(kind, _checked(text, kind))
         adapters.register_dumper(kind, _checked(binary, kind))
+
+
+# --- Transient database errors: worth retrying, unlike a fault in the data -------------------------
+
+# SQLSTATEs that say "try again" rather than "this is wrong": serialization failure and deadlock
+# (class 40), lost or refused connections (08), the server shutting down or not yet accepting
+# connections (57P01-57P03), too many connections and other resource shortages (53), a lock wait
+# that timed out (55P03).
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "55P03"})
+TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53"})
+# SQLite: the database file is busy or locked by another writer.
+SQLITE_BUSY_CODES = frozenset({5, 6})
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def transient_db_error(exc: BaseException) -> bool:
+    """True for a database error that may well succeed when tried again (deadlock, database down...).
+
+    Django wraps the driver's exception (django.db.OperationalError with the psycopg one as
+    __cause__), so the chain is searched for the driver's SQLSTATE. A psycopg OperationalError or
+    InterfaceError without one means the connection itself failed (refused, lost): transient too.
+    """
+    import sqlite3
+
+    from django.db import InterfaceError as DjangoInterfaceError
+    from django.db import OperationalError as DjangoOperationalError
+
+    for error in _chain(exc):
+        state = _sqlstate(error)
+        if state:
+            return state in TRANSIENT_SQLSTATES or state[:2] in TRANSIENT_SQLSTATE_CLASSES
+        if isinstance(error, sqlite3.Error):
+            return getattr(error, "sqlite_errorcode", None) in SQLITE_BUSY_CODES or "locked" in str(error)
+        if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+            return True
+    return isinstance(exc, DjangoOperationalError | DjangoInterfaceError) and exc.__cause__ is None
+
+
+def advisory_locks(keys) -> None:
+    """Take transaction-scoped advisory locks on these keys, always in the same (sorted) order.
+
+    Processing batches that touch the same districts then queue behind each other instead of
+    locking rows in whatever order their submissions came: two workers cannot deadlock on shared
+    villages, visit-plan entries or provisional villages. PostgreSQL only; SQLite has one writer.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    # Stable 63-bit keys (Python's hash() differs between processes); sorted, so the order is one.
+    ids = sorted(
+        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True) for k in keys}
+    )
+    if ids:
+        with connection.cursor() as cursor:
+            # unnest returns the elements in array order, so the locks are taken in sorted order.
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [ids])

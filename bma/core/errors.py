@@ -22,6 +22,7 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     NOT_FOUND = ErrorCode("object.not_found", 404)
     PERMISSION_DENIED = ErrorCode("auth.permission_denied", 403)
     AUTH_REQUIRED = ErrorCode("auth.required", 401)
+    AUTH_LOCKED_OUT = ErrorCode("auth.locked_out", 429)
     # Rounds
     ROUND_TRANSITION = ErrorCode("round.invalid_transition", 409)
     ROUND_NOT_OPEN = ErrorCode("round.not_open", 409)

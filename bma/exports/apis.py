@@ -10,7 +10,7 @@ from bma.api.params import INT4_MAX
 from bma.api.permissions import IsCoordinator
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
-from bma.exports.report import previous_round_of, round_figures
+from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
 from bma.exports.services import export_job_start, export_jobs_visible_to
 from bma.rounds.models import Round
 
@@ -26,7 +26,7 @@ class RoundReportApi(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="round_report")
     def get(self, request, number: int):
         round_ = get_object_or_404(Round, number=number)
-        include = request.query_params.get("include") == "unapproved"
+        include = include_unapproved_param(request.query_params)
         return Response(round_figures(round_, include, previous_round_of(round_)))
 
 

@@ -25,6 +25,7 @@ from bma.assessments import models as am
 from bma.exports.report import counted_assessments, roomy_read_transaction, round_years
 from bma.exports.xlsx_stream import StreamingWorkbook
 from bma.xforms import codelists as cl
+from bma.xforms import definitions
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ CSV_COMPRESSION = 1  # deflate level: CSV still shrinks ~5x, several times faste
 
 def wide_columns(years=cl.YEARS) -> list[Column]:
     columns = [
+        Column("record_id", RECORD_MEANING, "#meta+id"),
         Column("round", "Round number", "#round+num"),
         Column("province_code", "Province code (ISO 3166-2)", "#adm1+code"),
         Column("province", "Province name", "#adm1+name"),
@@ -67,19 +69,48 @@ def wide_columns(years=cl.YEARS) -> list[Column]:
         Column("informants", "Number of key informants", "#contact+count"),
         Column("informants_female", "Female key informants", "#contact+count+f"),
         Column("informants_male", "Male key informants", "#contact+count+m"),
-        Column("households", "Households in the village", "#households+num"),
+        Column("households", f"Households in the village. {DEFINED['households']}", "#households+num"),
     ]
     for pop in cl.POPULATION_CODES:
         label = cl.POPULATIONS[pop][0]
         columns += [
             Column(f"{pop}_present", f"{label}: present (1/0, empty if not asked)", f"#indicator+{pop}+present"),
-            Column(f"{pop}_total", f"{label}: number now", f"#affected+{pop}+ind"),
-            *[Column(f"{pop}_{year}", f"{label}: number in {year}", f"#affected+{pop}+ind+y{year}") for year in years],
+            Column(f"{pop}_total", f"{label}: total. {TOTAL_MEANING}", f"#affected+{pop}+ind"),
+            *[
+                Column(
+                    f"{pop}_{year}", f"{label}: number in {year}. {DEFINED['yearly']}", f"#affected+{pop}+ind+y{year}"
+                )
+                for year in years
+            ],
         ]
+        if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
+            columns.append(
+                Column(f"{pop}_migration_type", f"{label}: main type of migration (code)", f"#affected+{pop}+type")
+            )
+    columns += [
+        *[
+            Column(
+                f"households_left_{year}",
+                f"Households that left in {year}. {DEFINED['departures']}",
+                f"#households+departed+y{year}",
+            )
+            for year in years
+        ],
+        Column("houses_empty", DEFINED["houses_empty"], "#shelter+empty+num"),
+        Column("houses_looked_after", DEFINED["houses_looked_after"], "#shelter+empty+looked_after"),
+        Column("elderly_alone", "Elderly people stay behind alone (yes, no, unknown)", "#indicator+elderly+alone"),
+    ]
     return columns
 
 
+DEFINED = definitions.FIGURE_DEFINITIONS
+# The codebook's word on totals, with the older forms' different question said plainly.
+TOTAL_MEANING = f"{DEFINED['total']} (Shared form versions used before per-round forms asked the number now.)"
+
+
+RECORD_MEANING = "The assessment's record: the instanceID of its first submission, the same in every table"
 WIDE_BASE = {
+    "record_id": "root_instance_id",
     "round_number": "round__number",
     "province_code": "province__code",
     "province_name": "province__name_en",
@@ -110,7 +141,7 @@ def wide_query(assessments, years=cl.YEARS) -> SQL:
             jamoat_code=Case(When(village__area__level=3, then=F("village__area__code")), default=Value("")),
             row_key=F("pk"),
         )
-        .values_list("row_key", *WIDE_BASE, "households")
+        .values_list("row_key", *WIDE_BASE, "households", *HOUSING_FIELDS)
     )
     informants = (
         am.Informant.objects.filter(village_assessment__in=assessments)
@@ -130,6 +161,8 @@ def wide_query(assessments, years=cl.YEARS) -> SQL:
         pivoted[f"{pop}_total"] = Max("total", filter=in_population)
         for year in years:
             pivoted[f"{pop}_{year}"] = Max("yearly__count", filter=in_population & Q(yearly__year=year))
+        if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
+            pivoted[f"{pop}_migration_type"] = Max("migration_type", filter=in_population)
     figures = (
         am.PopulationFigure.objects.filter(assessment__in=assessments)
         .order_by()
@@ -137,22 +170,35 @@ def wide_query(assessments, years=cl.YEARS) -> SQL:
         .annotate(**pivoted)
         .values_list("row_key", *pivoted)
     )
-    (base_sql, base_params), (informants_sql, informants_params), (figures_sql, figures_params) = (
-        q.query.sql_with_params() for q in (base, informants, figures)
+    left_by_year = {f"households_left_{year}": Max("households", filter=Q(year=year)) for year in years}
+    departures = (
+        am.HouseholdDeparture.objects.filter(assessment__in=assessments)
+        .order_by()
+        .values(row_key=F("assessment"))
+        .annotate(**left_by_year)
+        .values_list("row_key", *left_by_year)
     )
+    parts = [q.query.sql_with_params() for q in (base, informants, figures, departures)]
+    (base_sql, _), (informants_sql, _), (figures_sql, _), (departures_sql, _) = parts
     columns = ", ".join(
         [f'b."{name}"' for name in [*WIDE_BASE]]
         + [f'COALESCE(i."{name}", 0)' for name in ("informant_total", "informant_female", "informant_male")]
         + ['b."households"']
         + [f'f."{name}"' for name in pivoted]
+        + [f'd."{name}"' for name in left_by_year]
+        + [f'b."{name}"' for name in HOUSING_FIELDS]
     )
     sql = (
         f"SELECT {columns} FROM ({base_sql}) b "
         f'LEFT JOIN ({informants_sql}) i ON i."row_key" = b."row_key" '
         f'LEFT JOIN ({figures_sql}) f ON f."row_key" = b."row_key" '
+        f'LEFT JOIN ({departures_sql}) d ON d."row_key" = b."row_key" '
         'ORDER BY b."district_code", b."village_code", b."row_key"'
     )
-    return sql, (*base_params, *informants_params, *figures_params)
+    return sql, tuple(param for _, params in parts for param in params)
+
+
+HOUSING_FIELDS = ("houses_empty", "houses_looked_after", "elderly_alone")
 
 
 def _as_number(field: str):
@@ -169,7 +215,10 @@ def _long(queryset, fields: list) -> SQL:
 
 def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
     """``years``: the round's years (report.round_years), one column per population and year."""
-    village_key = Column("village_code", "Village code", "#loc+code")
+    # Every table starts with the record and the village: a typed-in village has no code, so the record
+    # (the submission chain's first instanceID) is what joins its rows across tables.
+    record_key = Column("record_id", RECORD_MEANING, "#meta+id")
+    village_key = Column("village_code", "Village code (empty when typed in)", "#loc+code")
     years = tuple(years)
     result = [
         Table(
@@ -182,6 +231,7 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             "countries",
             "Nationalities (imw), countries of return (ret) and destinations (emi), with counts.",
             [
+                record_key,
                 village_key,
                 Column("population", "Population code"),
                 Column("country", "ISO 3166-1 alpha-2", "#country+code"),
@@ -189,31 +239,58 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             ],
             lambda qs: _long(
                 am.CountryFigure.objects.filter(assessment__in=qs),
-                ["assessment__village__code", "population", "country", "count"],
+                ["assessment__root_instance_id", "assessment__village__code", "population", "country", "count"],
             ),
         ),
         Table(
             "reasons",
             "Reasons given for each population present.",
-            [village_key, Column("population", "Population code"), Column("reason", "Reason code (see codebook)")],
+            [
+                record_key,
+                village_key,
+                Column("population", "Population code"),
+                Column("reason", "Reason code (see codebook)"),
+            ],
             lambda qs: _long(
                 am.PopulationReason.objects.filter(assessment__in=qs),
-                ["assessment__village__code", "population", "reason"],
+                ["assessment__root_instance_id", "assessment__village__code", "population", "reason"],
             ),
         ),
         Table(
             "yearly",
             "Yearly figures per population.",
-            [village_key, Column("population", "Population code"), Column("year", "Year"), Column("count", "Number")],
+            [
+                record_key,
+                village_key,
+                Column("population", "Population code"),
+                Column("year", "Year"),
+                Column("count", "Number"),
+            ],
             lambda qs: _long(
                 am.YearlyFigure.objects.filter(assessment__in=qs),
-                ["assessment__village__code", "population", "year", "count"],
+                ["assessment__root_instance_id", "assessment__village__code", "population", "year", "count"],
+            ),
+        ),
+        Table(
+            "departures",
+            f"Households that left the village entirely, by year, and where most went. {DEFINED['departures']}",
+            [
+                record_key,
+                village_key,
+                Column("year", "Year"),
+                Column("households", "Households that left entirely", "#households+departed"),
+                Column("destination", "Where most went (abroad, another_district, unknown; see codebook)"),
+            ],
+            lambda qs: _long(
+                am.HouseholdDeparture.objects.filter(assessment__in=qs),
+                ["assessment__root_instance_id", "assessment__village__code", "year", "households", "destination"],
             ),
         ),
         Table(
             "internal_areas",
             "Districts of origin (imi) or destination (ioi) for internal moves.",
             [
+                record_key,
                 village_key,
                 Column("population", "Population code"),
                 Column("district_code", "District code"),
@@ -221,13 +298,20 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             ],
             lambda qs: _long(
                 am.AreaFlow.objects.filter(figure__assessment__in=qs),
-                ["figure__assessment__village__code", "figure__population", "area_code", "count"],
+                [
+                    "figure__assessment__root_instance_id",
+                    "figure__assessment__village__code",
+                    "figure__population",
+                    "area_code",
+                    "count",
+                ],
             ),
         ),
         Table(
             "services",
             "Access to services: available in the village, else distance band and households affected.",
             [
+                record_key,
                 village_key,
                 Column("service", "Service code"),
                 Column("available", "1 available, 0 not"),
@@ -237,6 +321,7 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             lambda qs: _long(
                 am.ServiceAccess.objects.filter(assessment__in=qs),
                 [
+                    "assessment__root_instance_id",
                     "assessment__village__code",
                     "service",
                     _as_number("available"),
@@ -249,6 +334,7 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             "informants",
             "Key informants (no personal data).",
             [
+                record_key,
                 village_key,
                 Column("position", "Order in the interview"),
                 Column("sex", "Sex"),
@@ -257,13 +343,21 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             ],
             lambda qs: _long(
                 am.Informant.objects.filter(village_assessment__in=qs),
-                ["village_assessment__village__code", "position", "sex", "informant_type", "informant_type_other"],
+                [
+                    "village_assessment__root_instance_id",
+                    "village_assessment__village__code",
+                    "position",
+                    "sex",
+                    "informant_type",
+                    "informant_type_other",
+                ],
             ),
         ),
         Table(
             "referrals",
             "Villages the informants referred, as entered.",
             [
+                record_key,
                 village_key,
                 Column("district_code", "Referred district"),
                 Column("referred_code", "Referred village code"),
@@ -272,13 +366,21 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             ],
             lambda qs: _long(
                 am.ReferredVillage.objects.filter(assessment__in=qs),
-                ["assessment__village__code", "district_code", "village_code", "name_typed", "estimate"],
+                [
+                    "assessment__root_instance_id",
+                    "assessment__village__code",
+                    "district_code",
+                    "village_code",
+                    "name_typed",
+                    "estimate",
+                ],
             ),
         ),
         Table(
             "quality_issues",
             "Quality issues found by the rules and their state.",
             [
+                record_key,
                 village_key,
                 Column("code", "Rule code"),
                 Column("severity", "Severity"),
@@ -286,18 +388,29 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
                 Column("message", "Message"),
             ],
             lambda qs: _long(
-                _issues(qs), ["village_assessment__village__code", "code", "severity", "state", "message"]
+                _issues(qs),
+                [
+                    "village_assessment__root_instance_id",
+                    "village_assessment__village__code",
+                    "code",
+                    "severity",
+                    "state",
+                    "message",
+                ],
             ),
         ),
         Table(
             "spot_checks",
             "Spot-check outcomes of sampled villages.",
             [
+                record_key,
                 village_key,
                 Column("outcome", "pending, confirmed, minor_discrepancy or major_discrepancy"),
                 Column("endorsed_at", "When the village was endorsed"),
             ],
-            lambda qs: _long(_checks(qs), ["assessment__village__code", "outcome", "endorsed_at"]),
+            lambda qs: _long(
+                _checks(qs), ["assessment__root_instance_id", "assessment__village__code", "outcome", "endorsed_at"]
+            ),
         ),
     ]
     if include_personal:
@@ -305,10 +418,22 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             Table(
                 "informant_contacts",
                 "PERSONAL DATA: informants' names and phones. Handle under the data protection rules.",
-                [village_key, Column("position", "Order"), Column("name", "Name"), Column("phone", "Phone")],
+                [
+                    record_key,
+                    village_key,
+                    Column("position", "Order"),
+                    Column("name", "Name"),
+                    Column("phone", "Phone"),
+                ],
                 lambda qs: _long(
                     am.InformantContact.objects.filter(informant__village_assessment__in=qs),
-                    ["informant__village_assessment__village__code", "informant__position", "name", "phone"],
+                    [
+                        "informant__village_assessment__root_instance_id",
+                        "informant__village_assessment__village__code",
+                        "informant__position",
+                        "name",
+                        "phone",
+                    ],
                 ),
                 personal=True,
             )
@@ -332,6 +457,8 @@ def codebook_rows(selected: list[Table]) -> Iterator[list]:
     for table in selected:
         for column in table.columns:
             yield [table.name, column.name, column.meaning, column.hxl]
+    for term, meaning in DEFINED.items():
+        yield ["definitions", term, meaning, ""]
     for name, codes in (
         ("population", cl.POPULATIONS),
         ("reason", cl.REASONS),
@@ -339,9 +466,15 @@ def codebook_rows(selected: list[Table]) -> Iterator[list]:
         ("distance_band", cl.DISTANCE_BANDS),
         ("informant_type", cl.INFORMANT_TYPES),
         ("migration_type", cl.MIGRATION_TYPES),
+        ("destination", cl.DEPARTURE_DESTINATIONS),
+        ("elderly_alone", cl.YES_NO_UNKNOWN),
+        ("country", cl.COUNTRIES),
     ):
         for code, labels in codes.items():
-            yield ["codes", f"{name}={code}", " / ".join(labels), ""]
+            meaning = " / ".join(labels)
+            if name == "country" and code == cl.OTHER_COUNTRY:
+                meaning = f"{meaning}. {DEFINED['other_country']}"
+            yield ["codes", f"{name}={code}", meaning, ""]
 
 
 def query_rows(query: SQL) -> Iterator[tuple]:

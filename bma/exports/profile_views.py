@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bma.exports.profile import district_profile
+from bma.exports.report import include_unapproved_param
 from bma.exports.svg import bar_chart
 from bma.geo.models import AdminArea, AreaLevel
 from bma.rounds.models import Round
@@ -34,7 +35,7 @@ def _profile_for(user, number: int, code: str, include_unapproved: bool) -> dict
 
 @login_required
 def profile_page(request, number: int, code: str):
-    profile = _profile_for(request.user, number, code, request.GET.get("include") == "unapproved")
+    profile = _profile_for(request.user, number, code, include_unapproved_param(request.GET))
     if profile is None:
         raise PermissionDenied(NOT_YOURS)
     charts = {p["code"]: bar_chart([(str(y["year"]), y["total"]) for y in p["yearly"]]) for p in profile["populations"]}
@@ -48,7 +49,7 @@ class DistrictProfileApi(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="district_profile")
     def get(self, request, number: int, code: str):
-        profile = _profile_for(request.user, number, code, request.query_params.get("include") == "unapproved")
+        profile = _profile_for(request.user, number, code, include_unapproved_param(request.query_params))
         if profile is None:
             raise ApiPermissionDenied(NOT_YOURS)
         return Response(profile)

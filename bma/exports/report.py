@@ -14,8 +14,15 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from bma.assessments import models as am
+from bma.core.params import choice_param
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
 from bma.xforms import codelists as cl
+
+
+def include_unapproved_param(params) -> bool:
+    """``?include=unapproved`` (the report, the profile, their JSON); any other value is a 400."""
+    return choice_param(params, "include", ["unapproved"]) == "unapproved"
+
 
 DISTANCE_ORDER = list(cl.DISTANCE_BANDS)
 

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from bma.exports.report import previous_round_of, round_figures
+from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
 from bma.exports.svg import bar_chart
 from bma.rounds.models import Round
 from bma.rounds.roles import user_sees_everything
@@ -20,7 +20,7 @@ def _figures_for(request, number: int) -> dict:
     if not user_sees_everything(request.user):
         raise PermissionDenied("The round report is for coordinators.")
     round_ = get_object_or_404(Round, number=number)
-    include_unapproved = request.GET.get("include") == "unapproved"
+    include_unapproved = include_unapproved_param(request.GET)
     return round_figures(round_, include_unapproved, previous_round_of(round_))
 
 

@@ -4,9 +4,9 @@ from django.db.models import Q
 from django.urls import path
 from rest_framework import generics, serializers
 
-from bma.api.params import integer_param
+from bma.api.params import choice_param, integer_param, text_param
 from bma.api.permissions import HasReviewRole
-from bma.geo.models import AdminArea, AreaLevel, Settlement
+from bma.geo.models import AdminArea, AreaKind, AreaLevel, Settlement, SettlementStatus
 from bma.rounds.scoping import area_scope_q
 
 
@@ -30,10 +30,12 @@ class AreaListApi(generics.ListAPIView):
         level = integer_param(params, "level", min(AreaLevel.values), max(AreaLevel.values))
         if level is not None:
             qs = qs.filter(level=level)
-        if params.get("kind"):
-            qs = qs.filter(kind=params["kind"])
-        if params.get("parent"):
-            qs = qs.filter(parent__code=params["parent"])
+        kind = choice_param(params, "kind", AreaKind)
+        if kind:
+            qs = qs.filter(kind=kind)
+        parent = text_param(params, "parent", max_length=32)
+        if parent:
+            qs = qs.filter(parent__code=parent)
         return qs.order_by("path")
 
 
@@ -66,12 +68,14 @@ class VillageListApi(generics.ListAPIView):
     def get_queryset(self):
         qs = Settlement.objects.select_related("area", "district").filter(area_scope_q(self.request.user, "district"))
         params = self.request.query_params
-        if params.get("district"):
-            qs = qs.filter(district__code=params["district"])
-        if params.get("status"):
-            qs = qs.filter(status=params["status"])
-        if params.get("q"):
-            term = params["q"]
+        district = text_param(params, "district", max_length=32)
+        if district:
+            qs = qs.filter(district__code=district)
+        status = choice_param(params, "status", SettlementStatus)
+        if status:
+            qs = qs.filter(status=status)
+        term = text_param(params, "q")
+        if term:
             qs = qs.filter(
                 Q(name_en__icontains=term)
                 | Q(name_tg__icontains=term)

@@ -2,7 +2,14 @@
 
 About 900 communities in the report's 12 districts and cities, about three informants each (70% men),
 each population present in roughly the share of communities the report gives, countries, reasons,
-services and distances in similar proportions. Seeded, so every demo looks the same.
+services and distances in similar proportions, filled in the round's own B2 (its reference years).
+Asht (Sughd) is added, shaped like the 2024 news piece: whole families leaving, more each year,
+houses locked and looked after by a keyholder, elderly people staying alone.
+
+The figures follow their definitions (xforms/definitions.py): no year above the period's total. A few
+villages carry the faults supervisors meet in real rounds (one informant, a year typed above the
+total, GPS taken away from the village, more empty houses than households) at the rates in FAULTS,
+so the review desk has real problems to show and nothing else. Seeded, so every demo looks the same.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ DEMO_DISTRICTS = {
     "TJ-DU-SIN": 0.06,
     "TJ-DU-SHO": 0.06,
     "TJ-DU-ISM": 0.06,
+    "TJ-SU-ASH": 0.05,  # not in the Round 2 report: the district of the news piece
 }
+NEWS_DISTRICT = "TJ-SU-ASH"
 # Share of communities reporting each population, and the typical size when present (report figures).
 PRESENCE = {"imw": 0.06, "ret": 0.95, "emi": 0.93, "imi": 0.08, "ioi": 0.11}
 TYPICAL = {"imw": 45, "ret": 140, "emi": 270, "imi": 25, "ioi": 80}
@@ -113,7 +122,11 @@ SYLLABLES = [
     "bek",
 ]
 ENDINGS = ["obod", "don", "kent", "teppa", "qishloq", "bog", "dara", "ravot", "chashma", "zor"]
-FORM_VERSION = "2026112202"
+# Share of villages with each fault a supervisor should see (about 0.06 open issues per village).
+FAULTS = {"one_informant": 0.025, "year_over_total": 0.015, "gps_elsewhere": 0.01, "empty_over_households": 0.005}
+# Households leaving entirely per year (share of the village), and where most went.
+DEPARTURE_RATE = {"usual": (0.0, 0.015), "news": (0.02, 0.06)}
+DESTINATION_WEIGHTS = {"abroad": 80, "another_district": 15, "unknown": 5}
 
 
 def _pick(rng: random.Random, weights: dict[str, int]) -> str:
@@ -137,23 +150,27 @@ def _el(name: str, value) -> str:
     return f"<{name}>{escape(str(value))}</{name}>" if value not in (None, "") else f"<{name}/>"
 
 
-def b2_xml(rng: random.Random, village: DemoVillage, round_number: int, visit_date: str) -> bytes:
+def b2_xml(rng: random.Random, village: DemoVillage, version: str, years: tuple[int, ...], visit_date: str) -> bytes:
+    """One village's B2 in the round's own form version (which knows its round and asks ``years``)."""
     households = rng.randint(80, 900)
+    faults = {fault for fault, share in FAULTS.items() if rng.random() < share}
+    latitude, longitude = village.latitude, village.longitude
+    if "gps_elsewhere" in faults:  # taken at the district office, some 20 km away
+        latitude, longitude = latitude + 0.2, longitude + 0.1
     parts = [
-        f'<data xmlns:orx="http://openrosa.org/xforms" id="bma_b2" version="{FORM_VERSION}">',
+        f'<data xmlns:orx="http://openrosa.org/xforms" id="bma_b2" version="{version}">',
         _el("started", f"{visit_date}T09:{rng.randint(0, 20):02d}:00.000+05:00"),
         _el("ended", f"{visit_date}T10:{rng.randint(0, 50):02d}:00.000+05:00"),
-        _el("round", round_number),
         _el("province", village.province_code),
         _el("district", village.district_code),
         _el("village", village.code),
         _el("visit_date", visit_date),
         _el(
             "gps",
-            f"{village.latitude + rng.uniform(-0.005, 0.005):.6f} {village.longitude + rng.uniform(-0.005, 0.005):.6f} 900 6",
+            f"{latitude + rng.uniform(-0.005, 0.005):.6f} {longitude + rng.uniform(-0.005, 0.005):.6f} 900 6",
         ),
     ]
-    for _ in range(rng.choice([2, 3, 3, 3, 4])):
+    for _ in range(1 if "one_informant" in faults else rng.choice([2, 3, 3, 3, 4])):
         kind = _pick(rng, INFORMANT_TYPE_WEIGHTS)
         parts.append(
             "<ki>"
@@ -163,18 +180,20 @@ def b2_xml(rng: random.Random, village: DemoVillage, round_number: int, visit_da
             + "<ki_contact><ki_name/><ki_phone/></ki_contact></ki>"
         )
     parts.append(_el("households", households))
+    typo_population = rng.choice([p for p in cl.POPULATION_CODES]) if "year_over_total" in faults else None
     for pop in cl.POPULATION_CODES:
-        present = rng.random() < PRESENCE[pop]
+        present = rng.random() < PRESENCE[pop] or pop == typo_population
         if not present:
             parts.append(f"<{pop}>{_el(f'{pop}_present', 'no')}</{pop}>")
             continue
         total = max(1, int(rng.lognormvariate(0, 0.6) * TYPICAL[pop]))
         total = min(total, households * 3)
         block = [_el(f"{pop}_present", "yes"), _el(f"{pop}_total", total)]
-        level = total
-        for year in reversed(cl.YEARS):
-            block.append(_el(f"{pop}_y{year}", level))
-            level = max(0, int(level / rng.uniform(0.8, 1.4)))
+        # Each year counts that year's people: at most the period's total, together often more.
+        for year in years:
+            block.append(_el(f"{pop}_y{year}", max(0, int(total * rng.uniform(0.4, 1.0)))))
+        if pop == typo_population:  # a figure typed with one digit too many
+            block[-1] = _el(f"{pop}_y{years[-1]}", total * 10)
         if pop in cl.INTERNATIONAL_POPULATIONS:
             remaining = total
             for country in dict.fromkeys(
@@ -209,6 +228,35 @@ def b2_xml(rng: random.Random, village: DemoVillage, round_number: int, visit_da
                 + _el(f"svc_{service}_distance", _pick(rng, DISTANCE_WEIGHTS[service]))
                 + _el(f"svc_{service}_households", households)
             )
+    parts.append(departures_xml(rng, village, years, households, faults))
     parts.append(f"<services>{''.join(services)}</services>")
+    parts.append(_el("ref_any", "no"))
     parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
     return "".join(parts).encode("utf-8")
+
+
+def departures_xml(rng: random.Random, village: DemoVillage, years, households: int, faults: set[str]) -> str:
+    """Whole-family departures: a trickle in most villages; in Asht more each year, as the news reports."""
+    news = village.district_code == NEWS_DISTRICT
+    low, high = DEPARTURE_RATE["news" if news else "usual"]
+    parts, left_in_all = [], 0
+    for step, year in enumerate(years):
+        growth = 1 + step * 0.5 if news else 1  # "the trend of population outflow is only increasing"
+        left = int(households * rng.uniform(low, high) * growth)
+        left_in_all += left
+        parts.append(_el(f"hh_left_y{year}", left))
+        if left:
+            parts.append(_el(f"hh_left_y{year}_where", "abroad" if news else _pick(rng, DESTINATION_WEIGHTS)))
+    # Most houses of families who left stand empty; in Asht one keyholder looks after most of them.
+    empty = min(households, int(left_in_all * rng.uniform(0.6, 1.0)))
+    if "empty_over_households" in faults:  # households and houses swapped in the interview
+        empty = households + rng.randint(5, 40)
+    parts.append(_el("houses_empty", empty))
+    if empty:
+        parts.append(
+            _el("houses_looked_after", int(empty * rng.uniform(0.7, 0.95) if news else empty * rng.uniform(0.2, 0.6)))
+        )
+    parts.append(
+        _el("elderly_alone", "yes" if rng.random() < (0.8 if news else 0.25) else rng.choice(["no", "unknown"]))
+    )
+    return f"<departures>{''.join(parts)}</departures>"

@@ -1,9 +1,12 @@
 """The one place that runs processing, in order: map -> validate -> refer.
 
-Processing works on batches: a worker claims the submission it was asked for plus others waiting,
-maps them, stores B2s with a fixed number of queries per batch, runs the after-store steps and marks
-them, all in one transaction. Every step is idempotent (typed rows are upserted by the root
-instance), so anything can be processed again: after a fix, or by ``reprocess_submissions``.
+Processing works on batches: a worker claims the submission it was asked for plus others waiting
+(committed at once: they show as processing), then maps them, takes its districts' locks in sorted
+order, stores B2s with a fixed number of queries per batch, runs the after-store steps and marks
+them, all in one transaction. A transient database error sends the batch back to wait for a retry
+with backoff; a permanent one fails the submission with the reason. Every step is idempotent (typed
+rows are upserted by the root instance), so anything can be processed again: after a fix, or by
+``reprocess_submissions``.
 """
 
 from __future__ import annotations
@@ -14,19 +17,25 @@ from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import ParseError
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bma.assessments.mappers import B2Values, MappingError
 from bma.assessments.models import SpotCheckVisit
 from bma.assessments.services import STORES, store_b2_batch, submission_values
+from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
 from bma.submissions.processing_requests import processing_request, processing_request_clear
-from bma.submissions.services import header_or_error, submission_release_stuck, submissions_waiting
+from bma.submissions.services import (
+    header_or_error,
+    submission_release_stuck,
+    submissions_requeue,
+    submissions_waiting,
+)
 from bma.validation.models import CheckOutcome
 from bma.validation.services import quality_check, spot_check_compare
 
@@ -35,9 +44,6 @@ log = logging.getLogger(__name__)
 
 def batch_size() -> int:
     return settings.BMA_PROCESSING_BATCH_SIZE
-
-
-CLAIMABLE = (ProcessingState.RECEIVED, ProcessingState.FAILED)
 
 
 # Steps that run on the assessments a batch stored (quality rules, referral matching). Each takes the
@@ -71,6 +77,7 @@ def check_payload(submission: Submission) -> None:
 class BatchReport:
     processed: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
+    retrying: list[int] = field(default_factory=list)  # transient failure: waiting again, retry scheduled
 
 
 def _failure_message(exc: Exception) -> str:
@@ -79,9 +86,37 @@ def _failure_message(exc: Exception) -> str:
     return f"The submission could not be mapped: {exc}"
 
 
+def _unexpected_message(exc: Exception) -> str:
+    """A fault in the server, not in the data: say so, and say what the supervisor can do."""
+    return (
+        f"Processing stopped on an unexpected error ({type(exc).__name__}: {str(exc)[:500]}). "
+        "This is a fault in the server, not in the submission: tell an administrator (the details are in "
+        "the worker log), and use 'Process again' once it is fixed. The submission itself is stored safely."
+    )
+
+
+def _transient_message(exc: Exception) -> str:
+    return f"The database was not available or was busy ({type(exc).__name__}: {str(exc).strip()[:300]})"
+
+
+def _lock_keys(claimed: list[Submission], values_by_id: dict[int, object]) -> set[str]:
+    """The districts a batch may write in: its submissions' own and those their referrals name."""
+    keys = set()
+    for submission in claimed:
+        values = values_by_id.get(submission.pk)
+        location = getattr(values, "location", None)
+        for code in (submission.district_code, getattr(location, "district_code", "")):
+            if code:
+                keys.add(f"district:{code}")
+        for referral in getattr(values, "referrals", ()) or ():
+            if referral.district_code:
+                keys.add(f"district:{referral.district_code}")
+    return keys
+
+
 def _process_claimed(claimed: list[Submission]) -> BatchReport:
     report = BatchReport()
-    b2_items, others = [], []
+    mapped = []
     for submission in claimed:
         try:
             check_payload(submission)
@@ -92,6 +127,11 @@ def _process_claimed(claimed: list[Submission]) -> BatchReport:
         except (BmaError, MappingError, ParseError) as exc:
             report.failed[submission.pk] = _failure_message(exc)
             continue
+        mapped.append((submission, values))
+    # One lock order for every worker: the districts first, sorted, then whatever rows the steps touch.
+    advisory_locks(_lock_keys(claimed, {s.pk: v for s, v in mapped}))
+    b2_items, others = [], []
+    for submission, values in mapped:
         if isinstance(values, B2Values):
             b2_items.append((submission, values))
         elif values is not None:
@@ -113,64 +153,163 @@ def _process_claimed(claimed: list[Submission]) -> BatchReport:
 def _mark(report: BatchReport) -> None:
     now = timezone.now()
     Submission.objects.filter(pk__in=report.processed).update(
-        state=ProcessingState.PROCESSED, processed_at=now, claimed_at=now, last_error=""
+        state=ProcessingState.PROCESSED, processed_at=now, last_error="", retry_at=None
     )
     for submission_id, error in report.failed.items():
         Submission.objects.filter(pk=submission_id).update(
-            state=ProcessingState.FAILED, last_error=error[:5000], attempts=F("attempts") + 1, claimed_at=now
+            state=ProcessingState.FAILED, last_error=error[:5000], retry_at=None
         )
 
 
-def submissions_process_batch(ids: list[int]) -> BatchReport:
-    """Process these submissions (those still waiting; rows another worker holds are skipped).
+def _due() -> Q:
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
 
-    Claim, store and mark share one transaction: a worker killed mid-way leaves every row waiting
-    for the next delivery or the sweeper. If the batch hits an unexpected error, each submission is
-    retried alone so one bad row cannot hold the others back.
+
+def submissions_claim(ids: list[int]) -> list[int]:
+    """Mark these submissions as processing, for this worker, in a transaction of its own.
+
+    Only waiting rows whose retry (if any) is due are taken; rows another worker is claiming at this
+    moment are skipped, not waited for. Committed at once, so the state is visible while the work
+    runs, and a worker that dies leaves them in processing for the sweeper to release later.
+    Each claim counts as an attempt.
     """
+    with transaction.atomic():
+        claimed = list(
+            Submission.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, state=ProcessingState.RECEIVED)
+            .filter(_due())
+            .order_by("pk")  # one lock order, as everywhere
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=claimed).update(
+            state=ProcessingState.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    return claimed
+
+
+def retry_delay(attempts: int) -> int:
+    """Seconds to wait after the given number of attempts: doubling from BMA_PROCESSING_RETRY_SECONDS."""
+    return settings.BMA_PROCESSING_RETRY_SECONDS * 2 ** max(0, attempts - 1)
+
+
+def submissions_retry_later(ids: list[int], exc: Exception) -> dict[int, str]:
+    """After a transient failure: back to waiting with a retry time, or failed once out of attempts.
+
+    Returns {id: reason} of those that failed for good.
+    """
+    limit = settings.BMA_PROCESSING_MAX_ATTEMPTS
+    reason = _transient_message(exc)
+    now = timezone.now()
+    given_up: dict[int, str] = {}
+    with transaction.atomic():
+        rows = Submission.objects.filter(pk__in=ids, state=ProcessingState.PROCESSING).values_list("pk", "attempts")
+        for submission_id, attempts in rows:
+            if attempts >= limit:
+                given_up[submission_id] = (
+                    f"{reason}; tried {attempts} times and gave up. Use 'Process again' when the database is back."
+                )
+                Submission.objects.filter(pk=submission_id).update(
+                    state=ProcessingState.FAILED, last_error=given_up[submission_id], retry_at=None
+                )
+            else:
+                delay = retry_delay(attempts)
+                Submission.objects.filter(pk=submission_id).update(
+                    state=ProcessingState.RECEIVED,
+                    retry_at=now + timezone.timedelta(seconds=delay),
+                    last_error=f"{reason}; attempt {attempts} of {limit}, trying again in {delay} s.",
+                )
+    return given_up
+
+
+def _run_claimed(ids: list[int]) -> BatchReport:
+    """Map, store and mark claimed submissions in one transaction (rolled back whole on an error)."""
+    with transaction.atomic():
+        claimed = list(
+            Submission.objects.filter(pk__in=ids, state=ProcessingState.PROCESSING)
+            .select_related("form", "form_version", "round", "submitted_by")
+            # The XForm and XLSForm of the version (~100 KB) would come along with every row.
+            .defer("form_version__xml", "form_version__xlsform")
+            .order_by("pk")
+        )
+        report = _process_claimed(claimed)
+        _mark(report)
+        return report
+
+
+def _process_ids(ids: list[int]) -> BatchReport:
     try:
-        with transaction.atomic():
-            claimed = list(
-                Submission.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk__in=ids, state__in=CLAIMABLE)
-                .select_related("form", "form_version", "round", "submitted_by")
-                # The XForm and XLSForm of the version (~100 KB) would come along with every row.
-                .defer("form_version__xml", "form_version__xlsform")
-            )
-            if not claimed:
-                return BatchReport()
-            report = _process_claimed(claimed)
-            _mark(report)
-            return report
-    except Exception:
+        return _run_claimed(ids)
+    except Exception as exc:
+        if transient_db_error(exc):
+            # A lost connection stays broken until closed; closed, the next query connects afresh.
+            if not connection.in_atomic_block and connection.errors_occurred and not connection.is_usable():
+                connection.close()
+            log.warning("Processing %d submissions hit a transient database error (%s); retrying later", len(ids), exc)
+            given_up = submissions_retry_later(ids, exc)  # if the database is down this raises: the task retries
+            return BatchReport(failed=given_up, retrying=[i for i in ids if i not in given_up])
         if len(ids) == 1:
             log.exception("Processing submission %s failed", ids[0])
-            _mark(BatchReport(failed={ids[0]: "Processing failed unexpectedly; the error is in the worker log."}))
-            raise
+            # A BmaError is a fault in the data or settings, said in words (e.g. the round's thresholds).
+            message = exc.message if isinstance(exc, BmaError) else _unexpected_message(exc)
+            report = BatchReport(failed={ids[0]: message})
+            _mark(report)
+            return report
+        # An unexpected error in a batch: each submission alone, so one bad row cannot hold the others back.
         log.exception("A batch of %d submissions failed; processing them one by one", len(ids))
         report = BatchReport()
         for submission_id in ids:
-            try:
-                single = submissions_process_batch([submission_id])
-            except Exception:  # already marked failed and logged
-                report.failed[submission_id] = "unexpected error"
-                continue
+            single = _process_ids([submission_id])
             report.processed += single.processed
             report.failed.update(single.failed)
+            report.retrying += single.retrying
         return report
+
+
+def submissions_process_batch(ids: list[int]) -> BatchReport:
+    """Process these submissions (those waiting and due; rows another worker holds are skipped).
+
+    The claim commits first (state processing); mapping, storing and marking then share one
+    transaction, so a worker killed mid-way stores nothing and leaves its rows in processing until
+    the sweeper releases them. A transient database error (deadlock, lost connection) sends the rows
+    back to waiting with a retry time, up to BMA_PROCESSING_MAX_ATTEMPTS; a permanent one (mapping,
+    unknown form version, a fault in the code) fails the submission at once with the reason.
+    """
+    claimed = submissions_claim(ids)
+    if not claimed:
+        return BatchReport()
+    report = _process_ids(claimed)
+    if report.retrying:
+        _retry_soon(report.retrying)
+    return report
+
+
+def _retry_soon(ids: list[int]) -> None:
+    """Ask for the retry when it is due; the sweeper catches it too if this request is lost."""
+    from bma.pipeline.tasks import submission_process as task
+
+    if task.app.conf.task_always_eager:
+        return  # in-process tasks would run now, before the retry is due: the sweeper takes them
+    submission_id = ids[0]
+    attempts = Submission.objects.filter(pk=submission_id).values_list("attempts", flat=True).first() or 1
+    try:
+        task.apply_async((submission_id,), countdown=retry_delay(attempts))
+    except Exception as exc:  # broker down: the sweeper finds the row when its retry is due
+        log.warning("Could not schedule the retry of submission %s (%s)", submission_id, exc)
 
 
 def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool:
     """Process a submission, and while at it up to batch_size() - 1 others that are waiting.
 
-    Returns False when the submission was not waiting (another worker has it, or it is done).
+    Returns False when the submission was not waiting (another worker has it, it is done, or its
+    retry is not due yet).
     """
-    if not Submission.objects.filter(pk=submission_id, state__in=CLAIMABLE).exists():
+    if not Submission.objects.filter(pk=submission_id, state=ProcessingState.RECEIVED).filter(_due()).exists():
         return False  # done already, often by an earlier batch that took it along
     ids = [submission_id]
     if with_waiting:
         ids += list(
             Submission.objects.filter(state=ProcessingState.RECEIVED)
+            .filter(_due())
             .exclude(pk=submission_id)
             .order_by("created_at")
             .values_list("pk", flat=True)[: batch_size() - 1]
@@ -187,12 +326,17 @@ def submission_process_and_continue(submission_id: int) -> bool:
     flag is cleared before the look, so nothing committed after the look is left without a request.
     Rows another worker holds are skipped by the look: that worker asks again after its own run.
     """
-    done = submission_process(submission_id)
-    processing_request_clear()
+    try:
+        done = submission_process(submission_id)
+    finally:
+        # Also when processing raised (the database went away): a request left flagged would hold
+        # back every submission sent until the flag expires, and the next one waited for the sweeper.
+        processing_request_clear()
     with transaction.atomic():
         waiting = (
             Submission.objects.select_for_update(skip_locked=True)
             .filter(state=ProcessingState.RECEIVED)
+            .filter(_due())
             .order_by("created_at")
             .values_list("pk", flat=True)
             .first()
@@ -203,7 +347,8 @@ def submission_process_and_continue(submission_id: int) -> bool:
 
 
 def submissions_sweep() -> list[int]:
-    """Queue submissions that never reached a worker (broker down) or whose worker died."""
+    """Queue submissions that never reached a worker (broker down), whose retry after a transient
+    error is due, or whose worker died (released once they have been processing too long)."""
     from bma.pipeline.tasks import submission_process as task
 
     ids = submissions_waiting()
@@ -214,14 +359,5 @@ def submissions_sweep() -> list[int]:
 
 
 def submissions_reprocess(queryset) -> int:
-    """Mark submissions for processing again and queue them."""
-    from bma.pipeline.tasks import submission_process as task
-    from bma.submissions.models import ProcessingState
-
-    ids = list(queryset.values_list("pk", flat=True))
-    Submission.objects.filter(pk__in=ids).exclude(state=ProcessingState.PROCESSING).update(
-        state=ProcessingState.RECEIVED
-    )
-    for submission_id in ids:
-        transaction.on_commit(lambda sid=submission_id: task.delay(sid))
-    return len(ids)
+    """Mark submissions for processing again (attempts counted afresh) and ask for it."""
+    return submissions_requeue(queryset)

@@ -14,6 +14,8 @@ from bma.pipeline import services
     max_retries=8,
 )
 def submission_process(submission_id: int) -> bool:
+    # A transient error inside a batch is handled by the service (rows wait for a retry, counted in
+    # `attempts`); what reaches this retry is a database that cannot even be told so.
     return services.submission_process_and_continue(submission_id)
 
 

@@ -2,10 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import match_create_village, match_link, match_reject, plan_carry_over, plan_coverage
-from bma.rounds.models import Round
 
 
 class LinkForm(ActionForm):
@@ -74,10 +73,7 @@ class VisitPlanEntryAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         run_service_action(self, request, rounds, plan_carry_over, "rounds' plans extended")
 
     def changelist_view(self, request, extra_context=None):
-        round_ = (
-            Round.objects.filter(pk=request.GET.get("round__id__exact")).first()
-            or Round.objects.order_by("-number").first()
-        )
+        round_ = round_in_filter(request)
         coverage = plan_coverage(round_) if round_ else []
         from bma.rounds.scoping import scoped_areas
 

@@ -45,6 +45,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "referrals.view_*",
         "referrals.change_*",
         "exports.view_referencefigure",
+        # The raw submissions of their areas: failed and waiting ones, with the reason, to process again.
+        "submissions.view_submission",
+        "submissions.reprocess_submission",
     ],
     Role.COORDINATOR: [
         "geo.*",

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from bma.core.errors import BmaError, codes
 from bma.rounds.models import Round, RoundState
+
+# Opening a round publishes its own B2 (asking its reference years), so no device gets another period's
+# questions. The form registry sits above rounds, so it is reached by the task's name, not an import.
+ROUND_OPENED_TASK = "bma.xforms.tasks.round_b2_publish"
 
 ALLOWED_TRANSITIONS = {
     RoundState.PLANNED: {RoundState.OPEN},
@@ -32,6 +37,10 @@ def round_set_state(*, round: Round, state: str) -> Round:
     else:
         locked.closed_at = now
     locked.save(update_fields=["state", "opened_at", "closed_at", "updated_at"])
+    if target == RoundState.OPEN:
+        # robust: a form that cannot be built is logged and never undoes the opening; the coordinator
+        # can publish it again with `publish_forms --round N`.
+        transaction.on_commit(lambda: import_string(ROUND_OPENED_TASK).delay(locked.pk), robust=True)
     round.refresh_from_db()
     return locked
 

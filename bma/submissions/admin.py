@@ -1,9 +1,17 @@
 """The raw store in the admin: read-only (the typed review desk lives with the assessments)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from bma.submissions.models import CollectToken, KoboSource, RejectedAttempt, Submission, SubmissionAttachment
+from bma.submissions.models import (
+    CollectToken,
+    KoboSource,
+    ProcessingState,
+    RejectedAttempt,
+    Submission,
+    SubmissionAttachment,
+)
 from bma.submissions.payload_view import payload_for_reader
+from bma.submissions.services import submission_scope_q, submissions_requeue
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -28,14 +36,67 @@ class AttachmentInline(admin.TabularInline):
         return False
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """What a supervisor looks for: submissions that failed, and those still waiting (with why)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Failed"), ("waiting", "Waiting or being processed"), ("both", "Failed or waiting")]
+
+    def queryset(self, request, queryset):
+        waiting = [ProcessingState.RECEIVED, ProcessingState.PROCESSING]
+        states = {"failed": [ProcessingState.FAILED], "waiting": waiting, "both": [ProcessingState.FAILED, *waiting]}
+        if self.value() in states:
+            return queryset.filter(state__in=states[self.value()])
+        return queryset
+
+
 @admin.register(Submission)
 class SubmissionAdmin(ReadOnlyAdmin):
-    list_display = ("instance_name", "instance_id", "form", "submitted_by", "state", "is_current", "created_at")
-    list_filter = ("state", "form", "source", "is_current", "round")
-    search_fields = ("instance_id", "root_instance_id", "instance_name", "submitted_by__username")
+    """Supervisors see the submissions of their areas (failed and waiting ones with the reason) and
+    can have them processed again; coordinators see all."""
+
+    list_display = (
+        "instance_name",
+        "instance_id",
+        "form",
+        "district_code",
+        "submitted_by",
+        "state",
+        "reason",
+        "attempts",
+        "retry_at",
+        "created_at",
+    )
+    list_filter = (NeedsAttentionFilter, "state", "form", "source", "is_current", "round")
+    search_fields = ("instance_id", "root_instance_id", "instance_name", "submitted_by__username", "district_code")
     exclude = ("payload",)
     readonly_fields = ("payload_text",)
     inlines = [AttachmentInline]
+    actions = ["process_again"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(submission_scope_q(request.user))
+
+    @admin.display(description="Reason")
+    def reason(self, obj):
+        if obj.state == ProcessingState.PROCESSED:
+            return ""
+        return obj.last_error or ("Waiting for the worker" if obj.state == ProcessingState.RECEIVED else "")
+
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("submissions.reprocess_submission")
+
+    @admin.action(description="Process the selected submissions again", permissions=["reprocess"])
+    def process_again(self, request, queryset):
+        count = submissions_requeue(queryset)
+        self.message_user(
+            request,
+            f"{count} submissions queued for processing; their state here changes when the worker is done.",
+            messages.SUCCESS,
+        )
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -2,28 +2,46 @@
 
 Collect sends credentials only after a 401 carrying a WWW-Authenticate challenge it knows, and it
 registers Basic only for https URLs, so plain-HTTP servers must offer Digest (RFC 2617, MD5, qop=auth).
-Nonces are stateless: a timestamp signed with the secret key, stale after NONCE_MAX_AGE seconds, so
-any web process can check them. A replayed nonce within that window is not detected (no server state);
-the request still needs the password-derived response, and HTTPS is expected in production.
+
+A Digest credential (HA1 = MD5(user:realm:password)) is a password equivalent for this realm, so it is
+kept only for accounts that collect: active enumerators that are neither staff nor superusers. It is
+written when such an account's password is set or used, and dropped when the account stops qualifying.
+
+Nonces are signed (any web process can check them), bound to the URI they were issued for, and live
+BMA_DIGEST_NONCE_SECONDS; each use must carry a higher nonce count than the last (DigestNonceUse), so
+a captured header works neither on another URL nor twice. A client that proved the password but holds
+a nonce that is old, issued for another URI, or already used at that count gets ``stale=true``: Collect
+(okhttp-digest) then signs again with the fresh nonce without asking the user, whereas a plain second
+401 after it sent credentials makes it give up and ask for the password. Collect caches the nonce per
+host and sends it ahead on the next request: HEAD then POST on /submission share the URI and so the
+nonce; the form list, each form and each media file get their own via that stale round trip.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import re
+import secrets
 import time
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
+from bma.core.lockout import lockout_allowed, lockout_failure, lockout_forget
 from bma.core.reference_cache import intake_cache
-from bma.submissions.models import CollectToken, DigestCredential
+from bma.rounds.roles import GROUP_NAMES, Role
+from bma.submissions.models import CollectToken, DigestCredential, DigestNonceUse
 
 REALM = "BMA"
-NONCE_MAX_AGE = 300
 _DIGEST_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^,\s]*))')
 
 
@@ -31,34 +49,86 @@ def digest_ha1(username: str, password: str) -> str:
     return hashlib.md5(f"{username}:{REALM}:{password}".encode()).hexdigest()  # noqa: S324 - RFC 2617
 
 
+def _collectors():
+    """Accounts that may hold a Digest credential: active enumerators, never staff or superusers."""
+    return get_user_model().objects.filter(
+        is_active=True, is_staff=False, is_superuser=False, groups__name=GROUP_NAMES[Role.ENUMERATOR]
+    )
+
+
 def digest_credential_store(user, raw_password: str) -> None:
+    """Keep HA1 for ``user`` if the account collects; otherwise make sure none is kept."""
+    if user.pk is None:
+        return
+    if not _collectors().filter(pk=user.pk).exists():
+        DigestCredential.objects.filter(user_id=user.pk).delete()
+        return
     DigestCredential.objects.update_or_create(
         user=user, defaults={"ha1": digest_ha1(user.get_username(), raw_password)}
     )
 
 
-def _nonce_signature(timestamp: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), timestamp.encode(), hashlib.sha256).hexdigest()[:32]
+def digest_credentials_prune(user_ids=None) -> int:
+    """Drop the credentials of accounts that no longer collect (role removed, made staff, deactivated)."""
+    stale = DigestCredential.objects.exclude(user__in=_collectors())
+    if user_ids is not None:
+        stale = stale.filter(user_id__in=list(user_ids))
+    return stale.delete()[0]
 
 
-def nonce_new() -> str:
-    timestamp = str(int(time.time()))
-    return f"{timestamp}.{_nonce_signature(timestamp)}"
+def _request_uri(request) -> str:
+    return unquote(request.get_full_path())
 
 
-def nonce_state(nonce: str) -> str:
-    """'ok', 'stale' (signed by us but old: the client retries without asking the user) or 'bad'."""
-    timestamp, _, signature = nonce.partition(".")
-    if not timestamp.isdigit() or not hmac.compare_digest(signature, _nonce_signature(timestamp)):
-        return "bad"
-    return "ok" if time.time() - int(timestamp) <= NONCE_MAX_AGE else "stale"
+def _signed_uri(uri: str) -> str:
+    """The request-target the client signed, as path plus query (some clients send an absolute URI)."""
+    if uri.startswith(("http://", "https://")):
+        parts = urlsplit(uri)
+        uri = parts.path + (f"?{parts.query}" if parts.query else "")
+    return unquote(uri)
+
+
+def _nonce_signature(timestamp: str, salt: str, uri: str) -> str:
+    message = f"digest-nonce:{timestamp}:{salt}:{uri}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def nonce_new(uri: str) -> str:
+    timestamp, salt = str(int(time.time())), secrets.token_hex(6)
+    return f"{timestamp}.{salt}.{_nonce_signature(timestamp, salt, uri)}"
+
+
+def nonce_fresh(nonce: str, uri: str) -> bool:
+    """Signed by us, for this URI, and younger than BMA_DIGEST_NONCE_SECONDS."""
+    timestamp, salt, signature = (nonce.split(".") + ["", "", ""])[:3]
+    if not timestamp.isdigit() or not hmac.compare_digest(signature, _nonce_signature(timestamp, salt, uri)):
+        return False
+    return 0 <= time.time() - int(timestamp) <= settings.BMA_DIGEST_NONCE_SECONDS
+
+
+def _nonce_count_advance(nonce: str, count: int) -> bool:
+    """Record ``count`` as the nonce's highest; False if it is not higher than one already seen."""
+    if DigestNonceUse.objects.filter(nonce=nonce, last_nc__lt=count).update(last_nc=count):
+        return True
+    expires_at = dt.datetime.fromtimestamp(int(nonce.split(".")[0]), tz=dt.UTC) + dt.timedelta(
+        seconds=settings.BMA_DIGEST_NONCE_SECONDS
+    )
+    try:
+        with transaction.atomic():
+            DigestNonceUse.objects.create(nonce=nonce, last_nc=count, expires_at=expires_at)
+    except IntegrityError:
+        # Used already (a replay), or a parallel request with this nonce inserted first: its count
+        # may be lower than ours, so try the conditional update once more.
+        return bool(DigestNonceUse.objects.filter(nonce=nonce, last_nc__lt=count).update(last_nc=count))
+    DigestNonceUse.objects.filter(expires_at__lt=timezone.now()).delete()
+    return True
 
 
 def challenge_headers(request, *, stale: bool = False) -> list[str]:
     opaque = hashlib.sha256(settings.SECRET_KEY.encode() + b"opaque").hexdigest()[:32]
     digest = (
-        f'Digest realm="{REALM}", qop="auth", algorithm=MD5, nonce="{nonce_new()}", opaque="{opaque}", '
-        f'domain="/"' + (", stale=TRUE" if stale else "")
+        f'Digest realm="{REALM}", qop="auth", algorithm=MD5, nonce="{nonce_new(_request_uri(request))}", '
+        f'opaque="{opaque}", domain="/"' + (", stale=true" if stale else "")
     )
     headers = [digest]
     if request.is_secure():  # never invite Basic over plain HTTP (OpenRosa forbids it)
@@ -67,35 +137,82 @@ def challenge_headers(request, *, stale: bool = False) -> list[str]:
 
 
 class AuthOutcome:
-    def __init__(self, user=None, stale=False, by_session=False):
+    def __init__(self, user=None, stale=False, by_session=False, locked=False):
         self.user = user
         self.stale = stale
         self.by_session = by_session
+        self.locked = locked
+
+
+@contextlib.contextmanager
+def _body_unread(request):
+    """Keep the upload unparsed while credentials are checked.
+
+    Axes records the POST data of a failed attempt; for a submission that would parse a multipart body
+    of up to BMA_SUBMISSION_MAX_BYTES from someone who has not logged in (and fail on a broken one).
+    Django parses lazily into ``_post``/``_files``, so empty ones stand in until the check is over.
+    """
+    if request.method != "POST" or hasattr(request, "_post"):
+        yield
+        return
+    request._post, request._files = QueryDict(), MultiValueDict()
+    try:
+        yield
+    finally:
+        del request._post, request._files
 
 
 def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
-    username = params.get("username", "")
-    state = nonce_state(params.get("nonce", ""))
-    if state == "bad":
+    username, nonce, response = params.get("username", ""), params.get("nonce", ""), params.get("response", "")
+    qop = params.get("qop", "")
+    uri = params.get("uri", "")
+    if not username or not nonce or not response or qop not in ("", "auth"):
         return AuthOutcome()
+    if params.get("algorithm", "MD5").upper() != "MD5":
+        return AuthOutcome()
+    # The client signs the URI it requested; a header signed for another URL is not for this request.
+    if _signed_uri(uri) != _request_uri(request):
+        return AuthOutcome()
+    if not lockout_allowed(request, username):
+        return AuthOutcome(locked=True)
     user = (
         get_user_model().objects.filter(username=username, is_active=True).select_related("digest_credential").first()
     )
     credential = getattr(user, "digest_credential", None) if user else None
-    if credential is None:
-        return AuthOutcome()
-    # The URI the client signed is what it requested (path plus query, e.g. ?deviceID=...).
-    ha2 = hashlib.md5(f"{request.method}:{params.get('uri', '')}".encode()).hexdigest()  # noqa: S324
-    if params.get("qop"):
-        expected_input = f"{credential.ha1}:{params.get('nonce')}:{params.get('nc')}:{params.get('cnonce')}:{params.get('qop')}:{ha2}"
+    ha2 = hashlib.md5(f"{request.method}:{uri}".encode()).hexdigest()  # noqa: S324
+    if qop:
+        expected_input = (
+            f"{credential.ha1 if credential else ''}:{nonce}:{params.get('nc')}:{params.get('cnonce')}:{qop}:{ha2}"
+        )
     else:
-        expected_input = f"{credential.ha1}:{params.get('nonce')}:{ha2}"
+        expected_input = f"{credential.ha1 if credential else ''}:{nonce}:{ha2}"
     expected = hashlib.md5(expected_input.encode()).hexdigest()  # noqa: S324
-    if not hmac.compare_digest(expected, params.get("response", "")):
-        return AuthOutcome()
-    if state == "stale":
+    if credential is None or not hmac.compare_digest(expected, response):
+        return AuthOutcome(locked=lockout_failure(request, username))
+    # The password is proven; whatever is wrong with the nonce now, the client only needs a fresh one.
+    if not nonce_fresh(nonce, _request_uri(request)):
         return AuthOutcome(stale=True)
+    try:
+        # Without qop there is no count (RFC 2069): such a nonce is good for one request.
+        count = int(params.get("nc", ""), 16) if qop else 1
+    except ValueError:
+        return AuthOutcome()
+    if not _nonce_count_advance(nonce, count):
+        return AuthOutcome(stale=True)
+    lockout_forget(request, user)
     return AuthOutcome(user=user)
+
+
+def _basic_user(request, rest: str) -> AuthOutcome:
+    try:
+        username, _, password = base64.b64decode(rest).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return AuthOutcome()
+    # authenticate() runs the Axes backend: refused while locked, and a wrong password is counted.
+    user = authenticate(request, username=username, password=password)
+    if user is not None:
+        lockout_forget(request, user)
+    return AuthOutcome(user=user, locked=user is None and bool(getattr(request, "axes_locked_out", False)))
 
 
 def openrosa_authenticate(request, token: str | None = None) -> AuthOutcome:
@@ -105,13 +222,11 @@ def openrosa_authenticate(request, token: str | None = None) -> AuthOutcome:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, rest = header.partition(" ")
     if scheme.lower() == "digest":
-        return _digest_user(request, {k: (q or b) for k, q, b in _DIGEST_PARAM.findall(rest)})
+        with _body_unread(request):
+            return _digest_user(request, {k: (q or b) for k, q, b in _DIGEST_PARAM.findall(rest)})
     if scheme.lower() == "basic" and request.is_secure():
-        try:
-            username, _, password = base64.b64decode(rest).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return AuthOutcome()
-        return AuthOutcome(user=authenticate(request, username=username, password=password))
+        with _body_unread(request):
+            return _basic_user(request, rest)
     if request.user.is_authenticated:  # ODK Web Forms in the same browser session as the admin
         return AuthOutcome(user=request.user, by_session=True)
     return AuthOutcome()

@@ -1,4 +1,4 @@
-"""Password login that also refreshes the Digest credential.
+"""Password login that also refreshes the Digest credential (kept only for accounts that collect).
 
 Accounts made by ``createsuperuser`` or ``create_user`` get their password hashed without passing
 through set_password, so no Digest credential exists until the password is set again; a successful

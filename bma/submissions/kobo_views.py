@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from bma.core.errors import BmaError
+from bma.core.db import transient_db_error
+from bma.core.errors import BmaError, codes
 from bma.submissions.models import SubmissionSource
 from bma.submissions.services import Outcome, kobo_record_receive, rejection_record
 
@@ -28,9 +30,28 @@ def kobo_record(request, token: str):
     except BmaError as exc:
         rejection_record(source=SubmissionSource.KOBO, error=exc, request=request)
         return JsonResponse({"error": exc.code.code, "message": exc.message}, status=exc.http_status)
-    except DatabaseError:
-        log.exception("Kobo record could not be stored; Kobo will retry")
-        return JsonResponse({"error": "service.unavailable", "message": "Try again later."}, status=503)
+    except DatabaseError as exc:
+        if not transient_db_error(exc):
+            # A fault that a resend would meet again: a 5xx Kobo does not retry, with words, not a page.
+            log.exception("Kobo record could not be stored")
+            return JsonResponse(
+                {
+                    "error": "server.error",
+                    "message": "The record could not be stored; an administrator has the details.",
+                },
+                status=500,
+            )
+        # The record's transaction rolled back: nothing is half-stored, and Kobo's resend is stored once.
+        log.warning("Kobo record could not be stored, the database is unavailable (%s); Kobo will retry", exc)
+        response = JsonResponse(
+            {
+                "error": codes.SERVICE_UNAVAILABLE.code,
+                "message": "The server's database is not answering; nothing was stored. Send the record again later.",
+            },
+            status=503,
+        )
+        response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
+        return response
     status = 201 if result.outcome != Outcome.DUPLICATE else 200
     return JsonResponse(
         {"instance_id": result.submission.instance_id, "outcome": str(result.outcome)},

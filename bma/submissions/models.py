@@ -57,8 +57,14 @@ class Submission(TimeStampedModel):
     state = models.CharField(max_length=16, choices=ProcessingState.choices, default=ProcessingState.RECEIVED)
     claimed_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Processing attempts since the submission last became waiting (counted when a worker claims it).
     attempts = models.PositiveIntegerField(default=0)
+    # After a transient failure: not processed again before this time (backoff); null = at once.
+    retry_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The top-level <district> the submission names, kept at intake: a supervisor sees the failures of
+    # their area even when processing never produced a typed assessment to scope by.
+    district_code = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,6 +77,7 @@ class Submission(TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=["state", "created_at"])]
+        permissions = [("reprocess_submission", "Can ask for submissions to be processed again")]
 
     def __str__(self) -> str:
         return self.instance_name or self.instance_id
@@ -166,3 +173,18 @@ class KoboSource(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DigestNonceUse(models.Model):
+    """The highest nonce count seen for a Digest nonce, so a captured Authorization header works once.
+
+    Nonces are stateless (signed, bound to one URI, short-lived); a row is written only after a
+    request proved the password, and rows past their nonce's lifetime are deleted as new ones come.
+    """
+
+    nonce = models.CharField(max_length=128, unique=True)
+    last_nc = models.BigIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.nonce} nc={self.last_nc}"

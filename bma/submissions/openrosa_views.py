@@ -11,6 +11,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
@@ -18,7 +19,10 @@ from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 
+from bma.core.db import transient_db_error
 from bma.core.errors import BmaError, codes
+from bma.core.lockout import lockout_message
+from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.header import SubmissionHeader
@@ -68,13 +72,51 @@ def _challenge(request, stale: bool = False) -> HttpResponse:
     return response
 
 
+def _check_query(params) -> None:
+    """The parameters Collect sends that we read or store: no NULs (PostgreSQL refuses them), and a
+    deviceID that fits the column it is kept in (Submission/RejectedAttempt.device_id)."""
+    text_param(params, "deviceID", max_length=255)
+    text_param(params, "formID", max_length=255)
+
+
+DATABASE_DOWN = (
+    "The server cannot store submissions at the moment (its database is not answering). Nothing was lost: "
+    "the form is still on your device and will be sent again; try again in a few minutes."
+)
+
+
+def service_unavailable(message: str = DATABASE_DOWN) -> HttpResponse:
+    """503 with Retry-After: Collect keeps the submission and sends it again later."""
+    response = _message(message, 503, nature="error")
+    response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
+    return response
+
+
 def openrosa_endpoint(view):
-    """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers."""
+    """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers.
+
+    A database that is down or restarting answers 503 + Retry-After in OpenRosa's terms (Collect
+    retries it), never Django's HTML 500; the submission's transaction rolled back, so nothing is
+    half-stored and the resend is stored whole, once.
+    """
 
     @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, token: str | None = None, **kwargs):
+        try:
+            return _authenticated(request, *args, token=token, **kwargs)
+        except DatabaseError as exc:
+            if not transient_db_error(exc):
+                raise
+            log.warning("Database unavailable for %s (%s): answered 503", request.path, exc)
+            return service_unavailable()
+
+    def _authenticated(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
+        if outcome.locked:
+            response = _message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")
+            response.bma_lockout = True  # the Axes middleware keeps this answer instead of its own page
+            return response
         if outcome.user is None:
             if token is not None:
                 return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
@@ -84,6 +126,10 @@ def openrosa_endpoint(view):
             refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if refused is not None:
                 return _message("The page's security token is missing or old. Reload the form page.", 403)
+        try:
+            _check_query(request.GET)
+        except BmaError as exc:
+            return _message(exc.message, exc.http_status, nature="error")
         request.openrosa_user = outcome.user
         request.openrosa_prefix = (
             reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")

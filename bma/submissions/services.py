@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -212,6 +213,7 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
             payload_sha256=sha256(payload),
             submitted_by=user,
             device_id=device_id[:255],
+            district_code=header.district,
         )
         # An edit goes in as not current and takes over below, so an identical resend of the edit
         # still finds its own row through the unique constraint and gets a success.
@@ -335,18 +337,75 @@ def rejection_record(*, source, error: BmaError, user=None, form_id="", instance
     )
 
 
+# --- Who sees which stored submissions ---------------------------------------------------------------
+
+
+def submission_scope_q(user) -> Q:
+    """Submissions in the user's areas: by the district the submission names, or, when it names none
+    this server knows (the reason it failed, often), by its submitter's assignment there.
+
+    A failed submission may have no typed assessment to scope by; the raw row's district is enough.
+    """
+    from bma.geo.models import AdminArea
+    from bma.rounds.models import Assignment
+    from bma.rounds.roles import user_sees_everything
+    from bma.rounds.scoping import NOTHING, area_scope_q
+
+    if user_sees_everything(user):
+        return Q()
+    areas = area_scope_q(user)
+    if areas == NOTHING:
+        return NOTHING
+    in_scope = AdminArea.objects.filter(areas).values("code")
+    submitters = Assignment.objects.filter(area_scope_q(user, "area")).values("user")
+    unknown_district = ~Q(district_code__in=AdminArea.objects.values("code"))
+    return Q(district_code__in=in_scope) | (unknown_district & Q(submitted_by__in=submitters))
+
+
 # --- Processing bookkeeping (the pipeline app decides what processing means) ---------------------
 
 
-def submissions_waiting(*, older_than_seconds: int = 60, stuck_after_seconds: int = 900, limit: int = 500):
-    """Ids the sweeper should (re)queue: received but never picked up, or claimed by a worker that died."""
+def submissions_waiting(*, older_than_seconds: int = 60, stuck_after_seconds: int | None = None, limit: int = 500):
+    """Ids the sweeper should (re)queue: waiting but never picked up, due for a retry after a
+    transient failure, or claimed by a worker that died (still processing after the stuck time)."""
     now = timezone.now()
-    waiting = Q(state=ProcessingState.RECEIVED, created_at__lt=now - timezone.timedelta(seconds=older_than_seconds))
-    stuck = Q(state=ProcessingState.PROCESSING, claimed_at__lt=now - timezone.timedelta(seconds=stuck_after_seconds))
-    return list(Submission.objects.filter(waiting | stuck).order_by("created_at").values_list("pk", flat=True)[:limit])
+    stuck_after = settings.BMA_PROCESSING_STUCK_SECONDS if stuck_after_seconds is None else stuck_after_seconds
+    received = Q(state=ProcessingState.RECEIVED)
+    never_picked = received & Q(
+        retry_at__isnull=True, created_at__lt=now - timezone.timedelta(seconds=older_than_seconds)
+    )
+    retry_due = received & Q(retry_at__lte=now)
+    stuck = Q(state=ProcessingState.PROCESSING, claimed_at__lt=now - timezone.timedelta(seconds=stuck_after))
+    return list(
+        Submission.objects.filter(never_picked | retry_due | stuck)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def submission_release_stuck(submission_id: int) -> None:
-    Submission.objects.filter(pk=submission_id, state=ProcessingState.PROCESSING).update(
-        state=ProcessingState.RECEIVED, claimed_at=None
+    """A row left in processing by a worker that died goes back to waiting, or fails once it has
+    used up its attempts (a submission that kills its worker every time must not loop for ever)."""
+    stuck = Submission.objects.filter(pk=submission_id, state=ProcessingState.PROCESSING)
+    stuck.filter(attempts__gte=settings.BMA_PROCESSING_MAX_ATTEMPTS).update(
+        state=ProcessingState.FAILED,
+        retry_at=None,
+        last_error=(
+            f"Processing stopped {settings.BMA_PROCESSING_MAX_ATTEMPTS} times without finishing (the worker was "
+            "stopped or ran out of time or memory on this submission). Ask an administrator to look at the "
+            "worker, then use 'Process again'."
+        ),
     )
+    stuck.update(state=ProcessingState.RECEIVED, claimed_at=None, retry_at=None)
+
+
+def submissions_requeue(queryset) -> int:
+    """Process these submissions again from the start: waiting, attempts counted afresh, and a
+    processing request after commit. Rows a worker is processing right now are left to it."""
+    ids = list(queryset.exclude(state=ProcessingState.PROCESSING).values_list("pk", flat=True))
+    Submission.objects.filter(pk__in=ids).exclude(state=ProcessingState.PROCESSING).update(
+        state=ProcessingState.RECEIVED, attempts=0, retry_at=None
+    )
+    if ids:
+        _request_processing(ids[0])  # one request: a processing run takes every waiting row along
+    return len(ids)

@@ -7,11 +7,13 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
 from bma.rounds.scoping import area_scope_q
+from bma.validation.comparison import tolerances_from_mapping
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
+from bma.validation.rules import Thresholds
 from bma.validation.sampling import SamplingPlan
-from bma.validation.services import issue_resolve, issue_waive, spot_check_summary
+from bma.validation.services import issue_resolve, issue_waive, round_quality_settings_save, spot_check_summary
 
 
 class DecisionForm(ActionForm):
@@ -124,16 +126,41 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
         return redirect(reverse("admin:validation_spotchecksample_changelist"))
 
     def changelist_view(self, request, extra_context=None):
-        from bma.rounds.models import Round
-
-        round_ = (
-            Round.objects.filter(pk=request.GET.get("round__id__exact")).first()
-            or Round.objects.order_by("-number").first()
-        )
+        round_ = round_in_filter(request)
         summary = spot_check_summary(round_, area_scope_q(request.user, "district")) if round_ else []
         return super().changelist_view(request, {**(extra_context or {}), "summary": summary, "summary_round": round_})
 
 
+class RoundQualitySettingsForm(forms.ModelForm):
+    """Checks the JSON before it is saved: a typo is refused here, naming the wrong key or value,
+    instead of stopping the round's processing later."""
+
+    class Meta:
+        model = RoundQualitySettings
+        fields = ("round", "thresholds", "tolerances")
+
+    def clean_thresholds(self):
+        value = self.cleaned_data.get("thresholds")
+        try:
+            Thresholds.from_mapping(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return value or {}
+
+    def clean_tolerances(self):
+        value = self.cleaned_data.get("tolerances")
+        try:
+            tolerances_from_mapping(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return value or {}
+
+
 @admin.register(RoundQualitySettings)
 class RoundQualitySettingsAdmin(admin.ModelAdmin):
+    form = RoundQualitySettingsForm
     list_display = ("round", "thresholds", "tolerances")
+
+    def save_model(self, request, obj, form, change):
+        saved = round_quality_settings_save(obj.round, thresholds=obj.thresholds, tolerances=obj.tolerances)
+        obj.pk = saved.pk

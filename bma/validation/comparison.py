@@ -35,6 +35,36 @@ DEFAULT_TOLERANCES = {
 }
 
 
+def tolerances_from_mapping(values: dict | None) -> dict[str, Tolerance]:
+    """A round's tolerance overrides from JSON; ValueError names the wrong key or value in words."""
+    tolerances = dict(DEFAULT_TOLERANCES)
+    if values is None:
+        values = {}
+    example = '{"total": {"absolute": 10, "relative": 0.25}}'
+    if not isinstance(values, dict):
+        raise ValueError(f"Spot-check tolerances must be a JSON object such as {example}.")
+    problems = []
+    for name, tolerance in values.items():
+        if name not in DEFAULT_TOLERANCES:
+            problems.append(f"'{name}' is not a compared figure (the figures are {', '.join(DEFAULT_TOLERANCES)}).")
+            continue
+        if not isinstance(tolerance, dict):
+            problems.append(f'\'{name}\' must be an object such as {{"absolute": 10, "relative": 0.25}}.')
+            continue
+        for key, value in tolerance.items():
+            if key not in ("absolute", "relative"):
+                problems.append(f"'{name}': '{key}' is not a tolerance (use 'absolute' and 'relative').")
+            elif isinstance(value, bool) or not isinstance(value, int if key == "absolute" else (int, float)):
+                problems.append(f"'{name}': '{key}' must be {'a whole number' if key == 'absolute' else 'a number'}.")
+            elif value < 0:
+                problems.append(f"'{name}': '{key}' must not be negative.")
+        if not problems:
+            tolerances[name] = Tolerance(**tolerance)
+    if problems:
+        raise ValueError(" ".join(problems))
+    return tolerances
+
+
 @dataclass(frozen=True)
 class FieldComparison:
     field: str

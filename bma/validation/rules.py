@@ -44,12 +44,44 @@ class Thresholds:
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> Thresholds:
-        values = values or {}
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"Unknown quality thresholds: {', '.join(sorted(unknown))}")
+        """Thresholds from JSON; ThresholdError names the wrong key or value in words."""
+        if values is None:
+            values = {}
+        if not isinstance(values, dict):
+            raise ThresholdError(
+                f'Quality thresholds must be a JSON object such as {{"min_informants": 3}}, not {values!r}.'
+            )
+        problems = [problem for key, value in values.items() if (problem := _threshold_problem(key, value))]
+        if problems:
+            raise ThresholdError(" ".join(problems))
         return cls(**values)
+
+
+class ThresholdError(ValueError):
+    """Quality thresholds that cannot be used: the message names each wrong key or value."""
+
+
+def _threshold_problem(key, value) -> str:
+    import difflib
+
+    fields = Thresholds.__dataclass_fields__
+    if key not in fields:
+        close = difflib.get_close_matches(str(key), list(fields), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the thresholds are {', '.join(fields)}"
+        return f"'{key}' is not a quality threshold ({hint})."
+    whole = fields[key].type == "int"
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        kind = "a whole number" if whole else "a number"
+        return f"'{key}' must be {kind} (the default is {fields[key].default}), not {json_text(value)}."
+    if value < 0 or not math.isfinite(value):
+        return f"'{key}' must not be negative; {value} was given."
+    return ""
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +90,15 @@ class PopulationFacts:
     total: int | None
     yearly: dict[int, int] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HousingFacts:
+    """Whole-family departures by year and empty houses (per-round B2 versions; empty before)."""
+
+    departures: dict[int, int] = field(default_factory=dict)
+    houses_empty: int | None = None
+    houses_looked_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +141,7 @@ class AssessmentFacts:
     round_number: int | None = None
     # The round typed on the tablet; only old form versions ask it (per-round versions know it).
     round_answered: int | None = None
+    housing: HousingFacts = field(default_factory=HousingFacts)
 
 
 @dataclass(frozen=True)
@@ -109,6 +151,8 @@ class DistrictFacts:
     district_name: str
     b1_estimates: dict[str, int]
     b2_totals: dict[str, int]
+    round_number: int | None = None
+    round_answered: int | None = None  # the round typed on the tablet
 
 
 @dataclass(frozen=True)
@@ -179,23 +223,24 @@ def countries_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Findin
     return found
 
 
-@rule("yearly_exceed_total", Severity.WARNING, "Yearly figures add up to more than the total")
-def yearly_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+@rule("year_exceeds_total", Severity.ERROR, "A year's figure is larger than the total for the period")
+def year_exceeds_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    # The total counts everyone over the reference period once and a year counts that year's people
+    # (xforms/definitions.py): the years may add up to more than the total, but no one year can exceed it.
     found = []
     for code, pop in facts.populations.items():
         if pop.total is None or not pop.yearly:
             continue
-        summed = sum(pop.yearly.values())
-        if summed > pop.total:
-            years = f"{min(pop.yearly)}-{max(pop.yearly)}"
+        over = {year: n for year, n in sorted(pop.yearly.items()) if n > pop.total}
+        if over:
+            years = ", ".join(f"{year}: {_n(n)}" for year, n in over.items())
             found.append(
                 Finding(
-                    "yearly_exceed_total",
-                    Severity.WARNING,
-                    f"{_label(code)}: the yearly figures for {years} add up to {_n(summed)}, "
-                    f"more than the total of {_n(pop.total)}.",
+                    "year_exceeds_total",
+                    Severity.ERROR,
+                    f"{_label(code)}: {years} — more than the total of {_n(pop.total)} for the whole period.",
                     code,
-                    {"sum": summed, "total": pop.total},
+                    {"years": {str(y): n for y, n in over.items()}, "total": pop.total},
                 )
             )
     return found
@@ -248,6 +293,42 @@ def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Fi
                 )
             )
     return found
+
+
+@rule("impossible_housing", Severity.ERROR, "Departures or empty houses larger than the village")
+def impossible_housing(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    """The form stops these on a device; Kobo, edits and the API are not bound by its constraints."""
+    housing, households = facts.housing, facts.households
+    problems = []
+    if households is not None and housing.houses_empty is not None and housing.houses_empty > households:
+        problems.append(
+            (f"{_n(housing.houses_empty)} houses stand empty in a village of {_n(households)} households.", "empty")
+        )
+    left = sum(housing.departures.values())
+    if households is not None and left > households:
+        years = f"{min(housing.departures)}-{max(housing.departures)}"
+        problems.append(
+            (f"{_n(left)} households left entirely in {years}, more than the village's {_n(households)}.", "left")
+        )
+    if (housing.houses_looked_after or 0) > (housing.houses_empty or 0):
+        problems.append(
+            (
+                f"{_n(housing.houses_looked_after)} empty houses are looked after, but only "
+                f"{_n(housing.houses_empty or 0)} stand empty.",
+                "looked_after",
+            )
+        )
+    if not problems:
+        return []
+    # One finding (issues are keyed by rule and population), naming every problem found.
+    return [
+        Finding(
+            "impossible_housing",
+            Severity.ERROR,
+            " ".join(message for message, _ in problems),
+            details={"checks": [check for _, check in problems]},
+        )
+    ]
 
 
 @rule("too_few_informants", Severity.WARNING, "Fewer key informants than required")
@@ -372,19 +453,23 @@ def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     ]
 
 
-@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
-def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
-    if facts.round_answered is None or facts.round_number is None or facts.round_answered == facts.round_number:
+def _round_answer_findings(code: str, answered: int | None, received: int | None) -> list[Finding]:
+    if answered is None or received is None or answered == received:
         return []
     return [
         Finding(
-            "round_answer_differs",
+            code,
             Severity.WARNING,
-            f"The enumerator typed round {facts.round_answered}, but the submission was received for round "
-            f"{facts.round_number}. It is counted in round {facts.round_number}; check which round it belongs to.",
-            details={"answered": facts.round_answered, "received": facts.round_number},
+            f"The enumerator typed round {answered}, but the submission was received for round "
+            f"{received}. It is counted in round {received}; check which round it belongs to.",
+            details={"answered": answered, "received": received},
         )
     ]
+
+
+@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
+def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
+    return _round_answer_findings("round_answer_differs", facts.round_answered, facts.round_number)
 
 
 # --- Rules on a district ------------------------------------------------------------------------
@@ -410,6 +495,16 @@ def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
                 )
             )
     return found
+
+
+@rule(
+    "b1_round_answer_differs",
+    Severity.WARNING,
+    "Round typed on the B1 tablet differs from the submission's round",
+    scope="district",
+)
+def b1_round_answer_differs(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
+    return _round_answer_findings("b1_round_answer_differs", facts.round_answered, facts.round_number)
 
 
 def run_assessment_rules(facts: AssessmentFacts, thresholds: Thresholds) -> list[Finding]:

@@ -22,11 +22,11 @@ from bma.core.errors import BmaError, codes
 from bma.geo.models import Settlement
 from bma.rounds.scoping import path_within
 from bma.validation.comparison import (
-    DEFAULT_TOLERANCES,
     Tolerance,
     compare_count,
     compare_presence,
     overall_outcome,
+    tolerances_from_mapping,
 )
 from bma.validation.models import (
     CheckOutcome,
@@ -41,8 +41,10 @@ from bma.validation.rules import (
     BoundingBox,
     DistrictFacts,
     Finding,
+    HousingFacts,
     Point,
     PopulationFacts,
+    ThresholdError,
     Thresholds,
     run_assessment_rules,
     run_district_rules,
@@ -51,19 +53,53 @@ from bma.validation.sampling import Candidate, SamplingPlan, draw_sample
 
 
 def round_thresholds(round) -> Thresholds:
-    """round: a Round or its id."""
+    """round: a Round or its id.
+
+    Settings that were stored before they were checked (or by hand) fail processing with the
+    reason and where to fix it, rather than with a stack trace.
+    """
     values = dict(getattr(settings, "BMA_QUALITY_THRESHOLDS", {}) or {})
     override = RoundQualitySettings.objects.filter(round=round).values_list("thresholds", flat=True).first()
-    values.update(override or {})
-    return Thresholds.from_mapping(values)
+    try:
+        if override is not None and not isinstance(override, dict):
+            Thresholds.from_mapping(override)  # raises, with the message
+        values.update(override or {})
+        return Thresholds.from_mapping(values)
+    except ThresholdError as exc:
+        raise BmaError(
+            codes.INVALID_INPUT,
+            f"The quality thresholds of this round are not valid: {exc} A coordinator corrects them under "
+            "Round quality settings (or BMA_QUALITY_THRESHOLDS), then uses 'Process again'.",
+        ) from exc
 
 
 def round_tolerances(round) -> dict[str, Tolerance]:
-    tolerances = dict(DEFAULT_TOLERANCES)
-    override = RoundQualitySettings.objects.filter(round=round).values_list("tolerances", flat=True).first() or {}
-    for field, values in override.items():
-        tolerances[field] = Tolerance(**values)
-    return tolerances
+    override = RoundQualitySettings.objects.filter(round=round).values_list("tolerances", flat=True).first()
+    try:
+        return tolerances_from_mapping(override)
+    except ValueError as exc:
+        raise BmaError(
+            codes.INVALID_INPUT,
+            f"The spot-check tolerances of this round are not valid: {exc} A coordinator corrects them under "
+            "Round quality settings, then uses 'Process again'.",
+        ) from exc
+
+
+def round_quality_settings_save(round, *, thresholds: dict, tolerances: dict) -> RoundQualitySettings:
+    """Store a round's quality overrides after checking them: a typo is refused with the wrong key
+    named, instead of stopping the round's processing later."""
+    try:
+        Thresholds.from_mapping(thresholds)
+    except ThresholdError as exc:
+        raise BmaError(codes.INVALID_INPUT, f"Quality thresholds: {exc}") from exc
+    try:
+        tolerances_from_mapping(tolerances)
+    except ValueError as exc:
+        raise BmaError(codes.INVALID_INPUT, f"Spot-check tolerances: {exc}") from exc
+    quality_settings, _ = RoundQualitySettings.objects.update_or_create(
+        round=round, defaults={"thresholds": thresholds or {}, "tolerances": tolerances or {}}
+    )
+    return quality_settings
 
 
 # --- Facts ------------------------------------------------------------------------------------------
@@ -122,6 +158,11 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     )
     previous = _previous_round_totals(rows, village_ids)
     populations = _population_facts(ids)
+    departures: dict[int, dict[int, int]] = {}
+    for assessment_id, year, households in am.HouseholdDeparture.objects.filter(assessment_id__in=ids).values_list(
+        "assessment_id", "year", "households"
+    ):
+        departures.setdefault(assessment_id, {})[year] = households
     assigned = _assigned_paths(rows)
     facts = {}
     for a in rows:
@@ -145,6 +186,11 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             district_outside_assignment=_outside_assignment(a, assigned),
             round_number=a.round.number,
             round_answered=a.round_answered,
+            housing=HousingFacts(
+                departures=departures.get(a.pk, {}),
+                houses_empty=a.houses_empty,
+                houses_looked_after=a.houses_looked_after,
+            ),
         )
     return facts
 
@@ -203,7 +249,11 @@ def district_facts(assessment: am.DistrictAssessment) -> DistrictFacts:
         .values_list("population", "summed")
     )
     return DistrictFacts(
-        district_name=str(assessment.district), b1_estimates=b1, b2_totals={k: v or 0 for k, v in b2.items()}
+        district_name=str(assessment.district),
+        b1_estimates=b1,
+        b2_totals={k: v or 0 for k, v in b2.items()},
+        round_number=assessment.round.number,
+        round_answered=assessment.round_answered,
     )
 
 

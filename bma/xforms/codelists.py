@@ -180,6 +180,17 @@ SEXES: dict[str, Labels] = {
 YES_NO: dict[str, Labels] = {"yes": ("Yes", "Да", "Ҳа"), "no": ("No", "Нет", "Не")}
 YES_NO_UNKNOWN: dict[str, Labels] = {**YES_NO, "unknown": ("Don't know", "Не знаю", "Намедонам")}
 
+# Where most of the households that left a village entirely in a year went (B2, per-round forms).
+DEPARTURE_DESTINATIONS: dict[str, Labels] = {
+    "abroad": ("Abroad", "За границу", "Ба хориҷа"),
+    "another_district": (
+        "Another district or city of Tajikistan",
+        "В другой район или город Таджикистана",
+        "Ба ноҳия ё шаҳри дигари Тоҷикистон",
+    ),
+    "unknown": ("Don't know", "Не знаю", "Намедонам"),
+}
+
 FLOWS: dict[str, Labels] = {
     "inflow": ("High inflow", "Большой приток", "Воридоти зиёд"),
     "outflow": ("High outflow", "Большой отток", "Хуруҷи зиёд"),
@@ -198,8 +209,9 @@ PROVINCES: dict[str, Labels] = {
     "TJ-GB": ("Gorno-Badakhshan (GBAO)", "ГБАО", "ВМКБ"),
 }
 
-# ISO 3166-1 alpha-2: the countries informants name in the Round 2 report and the region's corridors.
-COUNTRIES: dict[str, Labels] = {
+# The countries the first B2 versions offered (ISO 3166-1 alpha-2), in the Round 2 report's wording. Their
+# labels are kept as they were: a published form version never changes, and the report keeps its words.
+CURATED_COUNTRIES: dict[str, Labels] = {
     "AF": ("Afghanistan", "Афганистан", "Афғонистон"),
     "AE": ("United Arab Emirates", "ОАЭ", "АМА"),
     "BY": ("Belarus", "Беларусь", "Беларус"),
@@ -222,8 +234,47 @@ COUNTRIES: dict[str, Labels] = {
     "UA": ("Ukraine", "Украина", "Украина"),
     "US": ("United States", "США", "ИМА"),
     "UZ": ("Uzbekistan", "Узбекистан", "Ӯзбекистон"),
-    "ZZ": ("Other country", "Другая страна", "Кишвари дигар"),
 }
+# "Other country": a place the informants name that is not a country of ISO 3166-1 (or they cannot say
+# which). The per-round forms list every country, so it is rare; the codebook says so.
+OTHER_COUNTRY = "ZZ"
+OTHER_COUNTRY_LABELS: Labels = ("Other country", "Другая страна", "Кишвари дигар")
+LEGACY_FORM_COUNTRIES: dict[str, Labels] = {**CURATED_COUNTRIES, OTHER_COUNTRY: OTHER_COUNTRY_LABELS}
+
+
+def _iso_countries() -> dict[str, Labels]:
+    """Every country of ISO 3166-1 but Tajikistan (informants speak of countries abroad), sorted by English
+    name, in en/ru/tg: pycountry's names and translations (iso-codes), the curated labels where we have them."""
+    import gettext
+
+    import pycountry
+
+    def translation(language):
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+
+    ru, tg = translation("ru"), translation("tg")
+    countries = {}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        if code == "TJ":
+            continue
+        if code in CURATED_COUNTRIES:
+            countries[code] = CURATED_COUNTRIES[code]
+            continue
+        russian, tajik = ru.gettext(country.name), tg.gettext(country.name)
+        # Where iso-codes has no Tajik name yet, the Russian one: every Tajik enumerator reads it.
+        countries[code] = (
+            getattr(country, "common_name", country.name),
+            russian,
+            tajik if tajik != country.name else russian,
+        )
+    ordered = dict(sorted(countries.items(), key=lambda item: item[1][0]))
+    return {**ordered, OTHER_COUNTRY: OTHER_COUNTRY_LABELS}
+
+
+# ISO 3166-1 alpha-2, the list the per-round B2 offers (with search) and every label in the report uses.
+COUNTRIES: dict[str, Labels] = _iso_countries()
+
 
 DISTANCE_BAND_CODES = tuple(DISTANCE_BANDS)
 SERVICE_CODES = tuple(SERVICES)

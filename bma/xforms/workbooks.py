@@ -14,8 +14,9 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from bma.xforms import bounds
+from bma.xforms import bounds, definitions
 from bma.xforms import codelists as cl
+from bma.xforms.personal import PERSONAL_NAMESPACE
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms_xls"
 LANG_NAMES = [name for _, name in cl.LANGUAGES]
@@ -36,6 +37,7 @@ SURVEY_COLUMNS = (
 )
 
 PERSONAL_KEY = "personal"
+PERSONAL_BIND_COLUMN = "bind::bma:personal"
 REQUIRED_MESSAGE = ("This answer is required.", "Это обязательный вопрос.", "Ҷавоб ҳатмист.")
 COUNT_MESSAGE = (
     f"Enter a whole number from {bounds.COUNT.low} to {bounds.COUNT.high}.",
@@ -69,6 +71,20 @@ def count(name, label, *, relevant=None, required=True, hint=None) -> dict:
         message=COUNT_MESSAGE,
         **({"relevant": relevant} if relevant else {}),
     )
+
+
+def bounded_count(name, label, *, at_most: str, message, relevant=None, required=True, hint=None) -> dict:
+    """A count that may not exceed another answer (``at_most``, an XPath such as ``${households}``); an
+    empty other answer sets no bound."""
+    row = count(name, label, relevant=relevant, required=required, hint=hint)
+    row["constraint"] = f"{COUNT_CONSTRAINT} and (string({at_most}) = '' or . <= {at_most})"
+    row.update(
+        {
+            f"constraint_message::{lang}": f"{bound} {extra}"
+            for lang, bound, extra in zip(LANG_NAMES, COUNT_MESSAGE, message, strict=True)
+        }
+    )
+    return row
 
 
 def begin(kind, name, label=None, **kw) -> dict:
@@ -232,8 +248,30 @@ def informant_rows() -> list[dict]:
     ]
 
 
-def population_rows(pop: str, years=cl.YEARS) -> list[dict]:
+def population_rows(pop: str, years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
+    """One population's questions. ``for_round``: the per-round form, which asks the total over the
+    reference period (defined in definitions.py, as in the codebook and the report) and keeps every year
+    within it."""
     present = f"${{{pop}_present}} = 'yes'"
+    if for_round:
+        period = f"{years[0]}–{years[-1]}"
+        total = count(
+            f"{pop}_total",
+            population_label(
+                pop,
+                f"how many in {period} in all?",
+                f"сколько всего за {period}?",
+                f"дар {period} ҳамагӣ чанд нафар?",
+            ),
+            relevant=present,
+            hint=definitions.TOTAL_HINT,
+        )
+    else:
+        total = count(
+            f"{pop}_total",
+            population_label(pop, "how many now?", "сколько сейчас?", "ҳоло чанд нафар?"),
+            relevant=present,
+        )
     rows = [
         begin("group", pop, cl.POPULATIONS[pop]),
         q(
@@ -242,26 +280,41 @@ def population_rows(pop: str, years=cl.YEARS) -> list[dict]:
             population_label(pop, "present in the village?", "есть в селе?", "дар деҳа ҳастанд?"),
             required=True,
         ),
-        count(
-            f"{pop}_total",
-            population_label(pop, "how many now?", "сколько сейчас?", "ҳоло чанд нафар?"),
-            relevant=present,
-        ),
+        total,
     ]
     for year in years:
-        rows.append(
-            count(
-                f"{pop}_y{year}",
-                population_label(pop, f"how many in {year}?", f"сколько в {year} г.?", f"дар соли {year} чанд нафар?"),
-                relevant=present,
-                required=False,
+        label = population_label(pop, f"how many in {year}?", f"сколько в {year} г.?", f"дар соли {year} чанд нафар?")
+        if for_round:
+            rows.append(
+                bounded_count(
+                    f"{pop}_y{year}",
+                    label,
+                    at_most=f"${{{pop}_total}}",
+                    message=definitions.YEAR_OVER_TOTAL_MESSAGE,
+                    relevant=present,
+                    required=False,
+                    hint=definitions.YEAR_HINT,
+                )
             )
-        )
+        else:
+            rows.append(count(f"{pop}_y{year}", label, relevant=present, required=False))
     if pop in cl.INTERNATIONAL_POPULATIONS:
         meaning = cl.COUNTRY_MEANING[pop]
+        country_question = (
+            q(
+                "select_one countries",
+                f"{pop}_country",
+                meaning,
+                required=True,
+                appearance="autocomplete",  # type to search the full ISO 3166-1 list
+                hint=definitions.COUNTRY_HINT,
+            )
+            if for_round
+            else q("select_one countries", f"{pop}_country", meaning, required=True)
+        )
         rows += [
             begin("repeat", f"{pop}_countries", (meaning[0] + "s", meaning[1], meaning[2]), relevant=present),
-            q("select_one countries", f"{pop}_country", meaning, required=True),
+            country_question,
             count(f"{pop}_country_count", ("How many?", "Сколько?", "Чанд нафар?")),
             end("repeat"),
         ]
@@ -343,8 +396,25 @@ def service_rows() -> list[dict]:
     return rows
 
 
-def referral_rows() -> list[dict]:
+def referral_rows(*, for_round: bool = False) -> list[dict]:
+    """Villages the informants refer. ``for_round``: behind a yes/no, so a village with no referrals is
+    sent without an empty required entry to delete (the repeat's first entry is only asked on "yes")."""
+    asked = []
+    if for_round:
+        asked = [
+            q(
+                "select_one yes_no",
+                "ref_any",
+                (
+                    "Do the informants name other villages with migrants?",
+                    "Называют ли информаторы другие сёла с мигрантами?",
+                    "Оё иттилоотдиҳандагон деҳаҳои дигари муҳоҷирдорро номбар мекунанд?",
+                ),
+                required=True,
+            )
+        ]
     return [
+        *asked,
         begin(
             "repeat",
             "ref",
@@ -353,6 +423,7 @@ def referral_rows() -> list[dict]:
                 "Другое село, названное информаторами",
                 "Деҳаи дигаре, ки иттилоотдиҳандагон номбар карданд",
             ),
+            **({"relevant": "${ref_any} = 'yes'"} if for_round else {}),
         ),
         q("select_one_from_file districts.csv", "ref_district", ("District", "Район", "Ноҳия"), required=True),
         q(
@@ -384,7 +455,9 @@ def referral_rows() -> list[dict]:
     ]
 
 
-def common_choices() -> list[dict]:
+def common_choices(
+    countries: dict[str, cl.Labels] = cl.LEGACY_FORM_COUNTRIES, *, for_round: bool = False
+) -> list[dict]:
     pops_for_reason = {
         code: " ".join(p for p, codes in cl.REASONS_BY_POPULATION.items() if code in codes) for code in cl.REASONS
     }
@@ -397,7 +470,8 @@ def common_choices() -> list[dict]:
         *choices("populations", cl.POPULATIONS),
         *choices("reasons", cl.REASONS, pops=pops_for_reason),
         *choices("migration_types", cl.MIGRATION_TYPES),
-        *choices("countries", cl.COUNTRIES),
+        *choices("countries", countries),
+        *(choices("departure_destinations", cl.DEPARTURE_DESTINATIONS) if for_round else []),
         *choices("distance_bands", cl.DISTANCE_BANDS),
         *choices("flows", cl.FLOWS),
         *choices("check_methods", cl.CHECK_METHODS),
@@ -407,19 +481,101 @@ def common_choices() -> list[dict]:
 # --- The three forms ----------------------------------------------------------------------------------
 
 
-def b2_survey(years=cl.YEARS, *, ask_round: bool = True) -> list[dict]:
-    """The B2 survey asking one figure per year of ``years``; the default is the legacy 2020–2023 form."""
-    rows = [*location_rows(with_village=True, ask_round=ask_round), *informant_rows()]
-    rows.append(
-        count(
-            "households",
-            ("Number of households in the village", "Число домохозяйств в селе", "Шумораи хонаводаҳо дар деҳа"),
+def departure_rows(years) -> list[dict]:
+    """Whole-family departures and the houses they leave behind (the per-round form only)."""
+    rows = [
+        begin(
+            "group",
+            "departures",
+            ("Families who left entirely", "Семьи, уехавшие целиком", "Оилаҳое, ки пурра рафтанд"),
         )
+    ]
+    for year in years:
+        left = f"hh_left_y{year}"
+        rows += [
+            bounded_count(
+                left,
+                (
+                    f"Households that left the village entirely in {year}",
+                    f"Домохозяйств, уехавших из села целиком в {year} г.",
+                    f"Хонаводаҳое, ки дар соли {year} деҳаро пурра тарк карданд",
+                ),
+                at_most="${households}",
+                message=definitions.DEPARTURES_OVER_HOUSEHOLDS_MESSAGE,
+                required=False,
+                hint=definitions.DEPARTED_HOUSEHOLD_HINT,
+            ),
+            q(
+                "select_one departure_destinations",
+                f"{left}_where",
+                (
+                    f"Where did most of them go in {year}?",
+                    f"Куда уехало большинство из них в {year} г.?",
+                    f"Дар соли {year} аксари онҳо ба куҷо рафтанд?",
+                ),
+                required=True,
+                relevant=f"${{{left}}} > 0",
+            ),
+        ]
+    rows += [
+        bounded_count(
+            "houses_empty",
+            (
+                "Houses standing empty now",
+                "Сколько домов сейчас пустует?",
+                "Ҳоло чанд хона холӣ истодааст?",
+            ),
+            at_most="${households}",
+            message=definitions.EMPTY_OVER_HOUSEHOLDS_MESSAGE,
+            hint=definitions.EMPTY_HOUSE_HINT,
+        ),
+        bounded_count(
+            "houses_looked_after",
+            (
+                "Of these, how many are looked after on the owners' behalf?",
+                "Из них за сколькими присматривают по поручению хозяев?",
+                "Аз инҳо ба чандтоаш аз номи соҳибон нигоҳубин мекунанд?",
+            ),
+            at_most="${houses_empty}",
+            message=definitions.LOOKED_AFTER_OVER_EMPTY_MESSAGE,
+            relevant="${houses_empty} > 0",
+            hint=definitions.LOOKED_AFTER_HINT,
+        ),
+        q(
+            "select_one yes_no_unknown",
+            "elderly_alone",
+            (
+                "Do elderly people stay behind alone, their families gone?",
+                "Остаются ли пожилые люди одни, без уехавших семей?",
+                "Оё пиронсолон бе оилаҳои рафтаашон танҳо мемонанд?",
+            ),
+            required=True,
+        ),
+        end("group"),
+    ]
+    return rows
+
+
+def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
+    """The B2 survey asking one figure per year of ``years``; the default is the legacy 2020–2023 form
+    shared by all rounds. ``for_round``: a round's own form (workbooks.b2_round_version): it knows its
+    round, lists every country, defines the totals and asks about whole-family departures."""
+    rows = [*location_rows(with_village=True, ask_round=not for_round), *informant_rows()]
+    households_label = (
+        "Number of households in the village",
+        "Число домохозяйств в селе",
+        "Шумораи хонаводаҳо дар деҳа",
     )
+    if for_round:
+        rows.append(count("households", households_label, hint=definitions.HOUSEHOLDS_HINT))
+    else:
+        rows.append(count("households", households_label))
     for pop in cl.POPULATION_CODES:
-        rows += population_rows(pop, years)
+        rows += population_rows(pop, years, for_round=for_round)
+    if for_round:
+        rows += departure_rows(years)
     rows += service_rows()
-    rows += referral_rows()
+    rows += referral_rows(for_round=for_round)
     return rows
 
 
@@ -538,47 +694,76 @@ FORMS = {
 
 
 # Per-round B2 versions: the prefix sorts after the legacy "2026112202" and the round number makes the
-# string unique per round ("20261203" + "007" for Round 7), so a device never mixes two rounds' forms.
-B2_ROUND_VERSION_PREFIX = "20261203"
+# string unique per round ("20261204" + "007" for Round 7), so a device never mixes two rounds' forms.
+# A new prefix is a new content of the round form: "20261203" asked the round's years only; "20261204"
+# adds the full country list, the defined totals and whole-family departures. Older prefixes stay
+# readable (their submissions are kept and replayed); only the first is built.
+B2_ROUND_VERSION_PREFIXES = ("20261204", "20261203")
+ROUND_VERSION_DIGITS = 3
 
 
 def b2_round_version(round_number: int) -> str:
-    return f"{B2_ROUND_VERSION_PREFIX}{round_number:03d}"
+    return f"{B2_ROUND_VERSION_PREFIXES[0]}{round_number:0{ROUND_VERSION_DIGITS}d}"
 
 
 def version_round_number(version: str) -> int | None:
     """The round a version was built for (b2_round_version), or None for a version shared by all rounds."""
-    rest = version[len(B2_ROUND_VERSION_PREFIX) :] if version.startswith(B2_ROUND_VERSION_PREFIX) else ""
-    return int(rest) if len(rest) == 3 and rest.isdigit() else None
+    for prefix in B2_ROUND_VERSION_PREFIXES:
+        rest = version[len(prefix) :] if version.startswith(prefix) else ""
+        if len(rest) == ROUND_VERSION_DIGITS and rest.isdigit():
+            return int(rest)
+    return None
 
 
 def b2_round_workbook_bytes(round_number: int, years) -> bytes:
     """The B2 workbook for one round: asks that round's reference years and not the round number."""
     return workbook_bytes(
         "b2_village.xlsx",
-        survey=b2_survey(tuple(years), ask_round=False),
+        survey=b2_survey(tuple(years), for_round=True),
         version=b2_round_version(round_number),
+        round_choices=True,
     )
 
 
-def workbook_bytes(filename: str, *, survey: list[dict] | None = None, version: str | None = None) -> bytes:
+def workbook_bytes(
+    filename: str,
+    *,
+    survey: list[dict] | None = None,
+    version: str | None = None,
+    round_choices: bool = False,
+) -> bytes:
+    """``round_choices``: the choice lists of a round's own form (every country, departure destinations);
+    the forms shared by all rounds keep the lists they were published with."""
     spec = FORMS[filename]
     survey = spec["survey"]() if survey is None else survey
-    choice_rows = common_choices()
+    choice_rows = common_choices(cl.COUNTRIES, for_round=True) if round_choices else common_choices()
     choice_columns = ["list_name", "name", *[f"label::{lang}" for lang in LANG_NAMES], "pops"]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "survey"
-    sheet.append(list(SURVEY_COLUMNS))
+    # A round's own form carries the personal-data marks in the XForm (xforms/personal.py); the shared
+    # forms were published without them and take the marks from these tables.
+    columns = (*SURVEY_COLUMNS, PERSONAL_BIND_COLUMN) if round_choices else SURVEY_COLUMNS
+    sheet.append(list(columns))
     for row in survey:
-        sheet.append([row.get(column, "") for column in SURVEY_COLUMNS])
+        values = {**row, PERSONAL_BIND_COLUMN: "true" if row.get(PERSONAL_KEY) else ""}
+        sheet.append([values.get(column, "") for column in columns])
     choices_sheet = workbook.create_sheet("choices")
     choices_sheet.append(choice_columns)
     for row in choice_rows:
         choices_sheet.append([row.get(column, "") for column in choice_columns])
     settings = workbook.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language", "instance_name"])
-    settings.append([spec["title"], spec["form_id"], version or spec["version"], LANG_NAMES[0], spec["instance_name"]])
+    setting_values = {
+        "form_title": spec["title"],
+        "form_id": spec["form_id"],
+        "version": version or spec["version"],
+        "default_language": LANG_NAMES[0],
+        "instance_name": spec["instance_name"],
+    }
+    if round_choices:
+        setting_values["namespaces"] = f'bma="{PERSONAL_NAMESPACE}"'
+    settings.append(list(setting_values))
+    settings.append(list(setting_values.values()))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -180,3 +180,28 @@ def test_every_integer_the_b2_mapper_reads_is_bounded_by_name():
     tree["round"] = "51"
     with pytest.raises(MappingError, match=r"round: 51 is out of range \(allowed 1 to 50\)"):
         map_b2(tree)
+
+
+def test_every_field_of_a_rounds_own_b2_is_mapped():
+    from bma.xforms.build import form_years, xlsform_build
+    from bma.xforms.workbooks import b2_round_workbook_bytes
+
+    built = xlsform_build(b2_round_workbook_bytes(4, (2022, 2023, 2024, 2025)), "b2_village.xlsx")
+    mapper = mapper_for("bma_b2", built.version)
+    root = fromstring(built.xml.encode())
+    template = xml_tree(_xml_bytes(root.find(".//{http://www.w3.org/2002/xforms}instance")[0]), mapper.repeats)
+    seen: set[str] = set()
+    mapper.map(template, seen, years=form_years(built.xml))
+    leaves = {path.split("/")[-1].split("[")[0] for path in flatten(template)}
+    assert {"hh_left_y2025", "hh_left_y2025_where", "houses_empty", "elderly_alone"} <= leaves
+    assert leaves - seen == set()
+
+
+def test_departures_and_empty_houses_are_bounded_like_every_count():
+    tree = fixture_tree("bma_b2")
+    tree["departures"] = {"houses_empty": "99999999999"}
+    with pytest.raises(MappingError, match=r"houses_empty: 99999999999 is out of range"):
+        map_b2(tree)
+    tree["departures"] = {"hh_left_y2022": "-1"}
+    with pytest.raises(MappingError, match=r"hh_left_y2022: -1 is out of range"):
+        map_b2(tree, years=(2022,))

@@ -262,3 +262,39 @@ def test_a_script_saving_a_figure_the_column_cannot_hold_is_refused(receive):
         assessment.save()
         assessment.refresh_from_db()
         assert assessment.households == 4294967396
+
+
+def test_a_rounds_own_b2_stores_departures_empty_houses_and_every_country(receive, personas):
+    from bma.validation.models import QualityIssue
+    from bma.xforms.services import b2_publish_for_round
+
+    b2_publish_for_round(personas.round)
+    submission = receive("b2_round_20261204002.xml")
+    assert submission.state == ProcessingState.PROCESSED, submission.error
+    a = m.VillageAssessment.objects.get(submission=submission)
+    assert (a.houses_empty, a.houses_looked_after, a.elderly_alone, a.round_answered) == (48, 30, "yes", None)
+    assert list(a.departures.values_list("year", "households", "destination")) == [
+        (2021, 0, ""),
+        (2022, 14, "abroad"),
+        (2023, 31, "another_district"),
+    ]
+    assert a.populations.get(population="imw").countries.filter(country="SE").exists()
+    assert not QualityIssue.objects.filter(village_assessment=a, code="impossible_housing").exists()
+
+    # An edit from a path the form's constraints do not bind (Kobo, Web Forms edits, scripts): stored as
+    # answered, never capped, and an error the supervisor must clear.
+    edited = receive(
+        "b2_round_20261204002.xml",
+        {
+            "<houses_empty>48</houses_empty>": "<houses_empty>500</houses_empty>",
+            "<hh_left_y2022>14</hh_left_y2022>": "<hh_left_y2022>400</hh_left_y2022>",
+            "<instanceID>uuid:5b0d3c1e-8f7a-4d2b-9a61-0c4e2f7d1a20</instanceID>": "<instanceID>uuid:edit-1</instanceID>"
+            "<deprecatedID>uuid:5b0d3c1e-8f7a-4d2b-9a61-0c4e2f7d1a20</deprecatedID>",
+        },
+    )
+    assert edited.state == ProcessingState.PROCESSED, edited.error
+    a.refresh_from_db()
+    assert a.houses_empty == 500 and a.departures.get(year=2022).households == 400
+    issue = QualityIssue.objects.get(village_assessment=a, code="impossible_housing")
+    assert "500 houses stand empty in a village of 420 households." in issue.message
+    assert "431 households left entirely in 2021-2023, more than the village's 420." in issue.message

@@ -43,8 +43,69 @@ def test_csv_zip_has_the_same_tables(two_villages):
     archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
     assert {"villages.csv", "countries.csv", "codebook.csv"} <= set(archive.namelist())
     countries = list(csv.reader(io.TextIOWrapper(archive.open("countries.csv"), encoding="utf-8-sig")))
-    assert countries[0] == ["village_code", "population", "country", "count"]
-    assert ["V-ASH-0001", "imw", "AF", "9"] in countries
+    assert countries[0] == ["record_id", "village_code", "population", "country", "count"]
+    assert ["uuid:342071ed-911c-4e50-9659-3f73b09c383c", "V-ASH-0001", "imw", "AF", "9"] in countries
+
+
+def _csv_tables(round_) -> dict[str, list[dict]]:
+    out = io.BytesIO()
+    write_csv_zip(out, round_)
+    archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    return {
+        name.removesuffix(".csv"): list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8-sig")))
+        for name in archive.namelist()
+    }
+
+
+def test_a_rounds_own_b2_exports_departures_empty_houses_and_migration_type(receive, personas):
+    from bma.assessments import models as am
+    from bma.xforms.services import b2_publish_for_round
+
+    b2_publish_for_round(personas.round)
+    receive("b2_round_20261204002.xml")
+    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
+    tables = _csv_tables(personas.round)
+    [village] = tables["villages"]
+    assert village["imw_migration_type"] == "long_term" and village["emi_migration_type"] == ""
+    assert (village["households_left_2022"], village["households_left_2023"], village["households_left_2020"]) == (
+        "14",
+        "31",
+        "",
+    )
+    assert (village["houses_empty"], village["houses_looked_after"], village["elderly_alone"]) == ("48", "30", "yes")
+    assert [(d["year"], d["households"], d["destination"]) for d in tables["departures"]] == [
+        ("2021", "0", ""),
+        ("2022", "14", "abroad"),
+        ("2023", "31", "another_district"),
+    ]
+    assert {"SE"} <= {c["country"] for c in tables["countries"]}
+    codebook = {(r["table"], r["column"]): r["meaning"] for r in tables["codebook"]}
+    assert codebook[("codes", "country=SE")] == "Sweden / Швеция / Шветсия"
+    assert "not a country of ISO 3166-1" in codebook[("codes", "country=ZZ")]
+    assert codebook[("codes", "destination=abroad")].startswith("Abroad")
+    assert "No single year can be more than the total" in codebook[("definitions", "yearly")]
+    assert "each person counted once" in codebook[("villages", "imw_total")]
+
+
+def test_typed_in_villages_keep_their_rows_apart_by_record(receive, personas):
+    """Two villages typed in: whether or not they are linked yet, every row names the record it belongs to."""
+    from bma.assessments import models as am
+
+    for n, name in enumerate(("Qwertikent", "Zyxwobod")):
+        receive(
+            "b2_2026112202.xml",
+            {
+                "uuid:342071ed-911c-4e50-9659-3f73b09c383c": f"uuid:typed-{n}",
+                "<village>V-ASH-0001</village>": f"<village>other</village><village_other>{name}</village_other>",
+            },
+        )
+    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
+    tables = _csv_tables(personas.round)
+    assert sorted(v["record_id"] for v in tables["villages"]) == ["uuid:typed-0", "uuid:typed-1"]
+    by_record = {}
+    for row in tables["countries"]:
+        by_record.setdefault(row["record_id"], []).append(row["country"])
+    assert by_record == {"uuid:typed-0": ["AF", "CN", "RU"], "uuid:typed-1": ["AF", "CN", "RU"]}
 
 
 def test_personal_data_needs_the_permission(two_villages, personas):
@@ -53,7 +114,7 @@ def test_personal_data_needs_the_permission(two_villages, personas):
     out = io.BytesIO()
     write_xlsx(out, two_villages, include_personal=True)
     book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
-    phones = [r[3] for r in book["informant_contacts"].iter_rows(min_row=2, values_only=True)]
+    phones = [r[4] for r in book["informant_contacts"].iter_rows(min_row=2, values_only=True)]
     assert "+992 92 555 1234" in phones
 
 
@@ -81,10 +142,10 @@ def test_service_availability_is_one_or_zero_in_both_formats(two_villages):
     write_xlsx(xlsx, two_villages)
     write_csv_zip(archive, two_villages)
     sheet = load_workbook(io.BytesIO(xlsx.getvalue()), read_only=True)["services"]
-    from_xlsx = {(r[0], r[1]): r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    from_xlsx = {(r[1], r[2]): r[3] for r in sheet.iter_rows(min_row=2, values_only=True)}
     with zipfile.ZipFile(io.BytesIO(archive.getvalue())) as unzipped, unzipped.open("services.csv") as services:
         rows = list(csv.reader(io.TextIOWrapper(services, encoding="utf-8-sig")))[1:]
-    from_csv = {(r[0], r[1]): r[2] for r in rows}
+    from_csv = {(r[1], r[2]): r[3] for r in rows}
     assert (from_xlsx[("V-ASH-0001", "clinic")], from_xlsx[("V-ASH-0002", "clinic")]) == (1, 0)
     assert (from_csv[("V-ASH-0001", "clinic")], from_csv[("V-ASH-0002", "clinic")]) == ("1", "0")
 

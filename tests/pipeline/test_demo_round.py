@@ -1,13 +1,24 @@
-"""The demo round goes through the real intake and gives the report something to show."""
+"""The demo round goes through the real intake and gives the report and the review desk something to show."""
 
 import pytest
 from django.core.management import call_command
 
-from bma.assessments.models import ReviewState, VillageAssessment
+from bma.assessments.models import HouseholdDeparture, ReviewState, VillageAssessment
+from bma.exports.models import ReferenceFigure
 from bma.exports.report import round_figures
 from bma.submissions.models import Submission, SubmissionSource
+from bma.validation.models import IssueState, QualityIssue
 
 pytestmark = pytest.mark.django_db
+
+# The faults the demo plants on purpose (demo.FAULTS); any other open issue is a rule crying wolf.
+PLANTED = {
+    "too_few_informants",
+    "year_exceeds_total",
+    "gps_far_from_village",
+    "gps_outside_district",
+    "impossible_housing",
+}
 
 
 def test_demo_round_fills_a_round_through_openrosa(
@@ -15,17 +26,39 @@ def test_demo_round_fills_a_round_through_openrosa(
 ):
     call_command("load_gazetteer")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo_round", "--communities", "24", "--seed", "7")
-    assert (
-        Submission.objects.filter(source=SubmissionSource.OPENROSA).count() == VillageAssessment.objects.count() >= 12
-    )
-    assert not VillageAssessment.objects.exclude(review_state=ReviewState.APPROVED).exists()
+        call_command("demo_round", "--communities", "160", "--seed", "7")
+    villages = VillageAssessment.objects.count()
+    assert Submission.objects.filter(source=SubmissionSource.OPENROSA).count() == villages >= 150
+    assert set(VillageAssessment.objects.values_list("form_version", flat=True)) == {"20261204002"}
+    first, last = open_round.reference_years[0], open_round.reference_years[-1]
+
+    open_issues = QualityIssue.objects.filter(state=IssueState.OPEN)
+    assert open_issues.count() / villages < 0.3
+    assert set(open_issues.values_list("code", flat=True)) <= PLANTED
+    # Clean assessments are approved; those with open issues wait for the supervisor.
+    waiting = VillageAssessment.objects.exclude(review_state=ReviewState.APPROVED)
+    assert set(waiting.values_list("pk", flat=True)) == set(open_issues.values_list("village_assessment", flat=True))
+
     figures = round_figures(open_round)
-    assert figures["communities"] == VillageAssessment.objects.count()
-    assert len(figures["districts"]) == 12
+    assert figures["communities"] == VillageAssessment.objects.filter(review_state=ReviewState.APPROVED).count()
+    assert len(figures["districts"]) == 13
     ret = next(p for p in figures["populations"] if p["code"] == "ret")
     assert ret["total"] > 0 and ret["top_countries"][0]["code"] == "RU"
+
+    # Asht looks like the news piece: families leaving, more each year; houses empty, mostly looked after.
+    asht = VillageAssessment.objects.filter(district__code="TJ-SU-ASH", review_state=ReviewState.APPROVED)
+    by_year = {
+        year: sum(
+            HouseholdDeparture.objects.filter(assessment__in=asht, year=year).values_list("households", flat=True)
+        )
+        for year in (first, last)
+    }
+    assert by_year[last] > by_year[first] > 0
+    empty = sum(a.houses_empty for a in asht)
+    assert sum(a.houses_looked_after or 0 for a in asht) > 0.6 * empty > 0
+    assert ReferenceFigure.objects.filter(area__code="TJ-SU-ASH", value=24_000).exists()
+
     # Running it again adds nothing: the same seed gives the same instance IDs.
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("demo_round", "--communities", "24", "--seed", "7")
-    assert VillageAssessment.objects.count() == figures["communities"]
+        call_command("demo_round", "--communities", "160", "--seed", "7")
+    assert VillageAssessment.objects.count() == villages

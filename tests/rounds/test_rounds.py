@@ -64,3 +64,24 @@ def test_supervisor_sees_only_assignments_in_their_province(client, personas):
     response = client.get(reverse("admin:rounds_assignment_changelist"))
     users = {a.user.username for a in response.context["cl"].queryset}
     assert users == {"enumerator", "supervisor"}
+
+
+def test_opening_a_round_in_the_admin_publishes_its_own_b2(
+    client, personas, published_forms, tasks_in_process, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from bma.xforms.build import form_years
+    from bma.xforms.distribution import current_version
+    from bma.xforms.workbooks import b2_round_version
+
+    later = factories.make_round(
+        number=4, state=RoundState.PLANNED, reference_start=dt.date(2022, 1, 1), reference_end=dt.date(2025, 12, 31)
+    )
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:rounds_round_changelist"), {"action": "open_rounds", "_selected_action": [later.pk]})
+    later.refresh_from_db()
+    assert later.state == RoundState.OPEN
+    version = current_version("bma_b2", later)
+    assert version.version == b2_round_version(4) and form_years(version.xml) == (2022, 2023, 2024, 2025)

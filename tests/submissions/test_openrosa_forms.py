@@ -157,3 +157,22 @@ def test_each_round_gets_its_own_b2_and_never_another_rounds(client, personas, p
     own, _ = b2_publish_for_round(personas.round)
     version, xml = listed_b2()
     assert version == own.version and "imw_y2023" in xml and "imw_y2025" not in xml
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "value"),
+    [
+        ("/collect/formList?deviceID=", "collect%00x"),
+        ("/collect/formList?formID=", "b2%00"),
+        ("/collect/submission?deviceID=", "collect%00x"),
+        ("/collect/submission?deviceID=", "x" * 256),
+    ],
+)
+def test_a_hostile_device_or_form_id_is_a_400_openrosa_message(client, b2_form, personas, url, value):
+    client.force_login(personas.enumerator)
+    response = client.head(url + value) if "submission" in url else client.get(url + value)
+    assert response.status_code == 400
+    if "submission" not in url:
+        assert b"<OpenRosaResponse" in response.content and b"NUL character" in response.content
+    assert response["X-OpenRosa-Version"] == "1.0"

@@ -222,3 +222,12 @@ def test_a_round_that_refuses_outside_districts_answers_403_stores_nothing_and_l
 def test_a_flagging_round_accepts_an_outside_district(enumerator_client):
     assert post(enumerator_client, _for_district("TJ-KT-PAN")).status_code == 201
     assert Submission.objects.count() == 1 and not RejectedAttempt.objects.exists()
+
+
+def test_an_over_long_device_id_is_refused_with_a_message_and_nothing_is_stored(enumerator_client):
+    response = enumerator_client.post(
+        "/collect/submission?deviceID=" + "d" * 300,
+        {"xml_submission_file": SimpleUploadedFile("s.xml", submission_xml("uuid:long-device"), "text/xml")},
+    )
+    assert response.status_code == 400 and b"at most 255" in response.content
+    assert not Submission.objects.filter(instance_id="uuid:long-device").exists()

@@ -73,6 +73,14 @@ def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):
     assert issue.details == {"b1": 900, "b2": 140}
 
 
+def test_a_b1_whose_typed_round_differs_is_kept_in_its_round_and_flagged(receive, personas):
+    receive("b1_2026112202.xml", {"<round>2</round>": "<round>7</round>"})
+    b1 = am.DistrictAssessment.objects.get()
+    assert (b1.round, b1.round_answered) == (personas.round, 7)
+    issue = b1.issues.get(code="b1_round_answer_differs")
+    assert issue.message.startswith("The enumerator typed round 7, but the submission was received for round 2.")
+
+
 def test_supervisor_resolves_issues_in_the_admin_with_a_note(client, receive, personas):
     receive("b2_2026112202.xml")
     issue = QualityIssue.objects.get(code="filled_too_fast")

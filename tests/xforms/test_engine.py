@@ -183,8 +183,8 @@ def test_a_round_of_2022_to_2025_publishes_a_b2_that_asks_and_maps_those_years(e
     assert version_years(version) == (2022, 2023, 2024, 2025)
     assert "<round" not in version.xml  # the version knows its round, so it does not ask it
 
-    steps = [s for s in b2_answers() if s[0] != "/data/round"]
-    steps += [["/data/imw/imw_y2024", 11], ["/data/imw/imw_y2025", 12]]
+    steps = round_answers()
+    steps += [["/data/imw/imw_y2024", 11], ["/data/imw/imw_y2025", 12], *departure_answers()]
     result = engine("b2_village.xlsx", steps, xml=version.xml)
     assert result["status"] == "ready", result["violations"]
     mapper = mapper_for("bma_b2", version.version)
@@ -192,3 +192,84 @@ def test_a_round_of_2022_to_2025_publishes_a_b2_that_asks_and_maps_those_years(e
     imw = next(p for p in values.populations if p.population == "imw")
     assert imw.yearly == {2022: 8, 2023: 12, 2024: 11, 2025: 12}
     assert MAPPERS["bma_b2"] is mapper
+    assert [(d.year, d.households, d.destination) for d in values.housing.departures] == [
+        (2022, 0, ""),
+        (2023, 14, "abroad"),
+        (2024, 31, "abroad"),
+        (2025, 6, "another_district"),
+    ]
+    assert (values.housing.houses_empty, values.housing.houses_looked_after) == (48, 30)
+    assert values.housing.elderly_alone == "yes"
+
+
+def round_answers(**kw):
+    """b2_answers for a round's own B2: no round question; referrals behind "Do they name villages?"."""
+    steps = []
+    for step in b2_answers(**kw):
+        if step[0] == "/data/round":
+            continue
+        if step[0] == "/data/ref[1]/ref_district":
+            steps.append(["/data/ref_any", "yes"])
+        steps.append(step)
+    return steps
+
+
+def test_a_village_with_no_referrals_is_sent_without_an_empty_entry(engine, open_round):
+    version, _ = b2_publish_for_round(open_round)
+    steps = [s for s in round_answers() if not s[0].startswith("/data/ref")]
+    steps += [["/data/ref_any", "no"], ["/data/departures/houses_empty", 0], ["/data/departures/elderly_alone", "no"]]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    assert result["status"] == "ready", result["violations"]
+    assert "<ref_district>" not in result["xml"]
+
+
+def departure_answers():
+    """Whole-family departures shaped like the news piece on Asht: families leaving, houses locked."""
+    return [
+        ["/data/departures/hh_left_y2022", 0],
+        ["/data/departures/hh_left_y2023", 14],
+        ["/data/departures/hh_left_y2023_where", "abroad"],
+        ["/data/departures/hh_left_y2024", 31],
+        ["/data/departures/hh_left_y2024_where", "abroad"],
+        ["/data/departures/hh_left_y2025", 6],
+        ["/data/departures/hh_left_y2025_where", "another_district"],
+        ["/data/departures/houses_empty", 48],
+        ["/data/departures/houses_looked_after", 30],
+        ["/data/departures/elderly_alone", "yes"],
+    ]
+
+
+def test_the_round_b2_stops_impossible_answers_on_the_device(engine, open_round):
+    """A year above the period's total, more empty houses than households, more looked after than empty,
+    more households leaving in a year than the village has: Collect's engine refuses each."""
+    version, _ = b2_publish_for_round(open_round)
+    steps = round_answers(households=40)
+    steps += [
+        ["/data/imw/imw_y2023", 13],  # the total is 12
+        ["/data/departures/hh_left_y2022", 41],
+        ["/data/departures/hh_left_y2022_where", "abroad"],
+        ["/data/departures/houses_empty", 45],
+        ["/data/departures/houses_looked_after", 46],
+        ["/data/departures/elderly_alone", "no"],
+    ]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    refused = {v["reference"]: v["message"] for v in result["violations"] if v["condition"] == "constraint"}
+    assert refused.keys() == {
+        "/data/imw/imw_y2023",
+        "/data/departures/hh_left_y2022",
+        "/data/departures/houses_empty",
+        "/data/departures/houses_looked_after",
+    }
+    assert refused["/data/imw/imw_y2023"].endswith("No single year can be more than the total for the period.")
+    assert refused["/data/departures/houses_empty"].endswith(
+        "More houses cannot stand empty than the village has households."
+    )
+
+
+def test_the_round_b2_lists_every_country_with_search_and_marks_personal_data(open_round):
+    version, _ = b2_publish_for_round(open_round)
+    assert 'appearance="autocomplete"' in version.xml
+    for code in ("SE", "RU", "KZ", "NO", "ZZ"):  # Sweden: among the returnees' top five in Round 2
+        assert f"<name>{code}</name>" in version.xml
+    assert "<name>TJ</name>" not in version.xml  # informants speak of countries abroad
+    assert 'bma:personal="true"' in version.xml

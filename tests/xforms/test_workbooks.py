@@ -8,7 +8,16 @@ from openpyxl import Workbook, load_workbook
 from bma.core.errors import BmaError
 from bma.xforms import codelists as cl
 from bma.xforms.build import xlsform_build
-from bma.xforms.workbooks import FORMS, FORMS_DIR, LANG_NAMES, workbook_bytes
+from bma.xforms.workbooks import FORMS, FORMS_DIR, LANG_NAMES, b2_round_workbook_bytes, workbook_bytes
+
+ROUND_B2 = "round B2"
+
+
+def workbook_of(filename: str) -> bytes:
+    """A committed workbook, or a round's own B2 (built, never committed: its years are the round's)."""
+    if filename == ROUND_B2:
+        return b2_round_workbook_bytes(5, (2022, 2023, 2024, 2025))
+    return (FORMS_DIR / filename).read_bytes()
 
 
 def sheet_rows(data: bytes, sheet: str) -> list[dict]:
@@ -26,9 +35,9 @@ def test_committed_workbook_matches_the_form_tables(filename):
         )
 
 
-@pytest.mark.parametrize("filename", list(FORMS))
+@pytest.mark.parametrize("filename", [*FORMS, ROUND_B2])
 def test_every_label_hint_and_message_exists_in_all_three_languages(filename):
-    for row in sheet_rows((FORMS_DIR / filename).read_bytes(), "survey"):
+    for row in sheet_rows(workbook_of(filename), "survey"):
         for column in ("label", "hint", "constraint_message", "required_message"):
             values = [row.get(f"{column}::{lang}") for lang in LANG_NAMES]
             assert all(values) or not any(values), f"{filename} {row['name']}: {column} missing a language"
@@ -45,19 +54,39 @@ def test_choice_lists_agree_with_the_code_lists():
         "populations": cl.POPULATIONS,
         "reasons": cl.REASONS,
         "migration_types": cl.MIGRATION_TYPES,
-        "countries": cl.COUNTRIES,
+        "countries": cl.LEGACY_FORM_COUNTRIES,
         "distance_bands": cl.DISTANCE_BANDS,
         "flows": cl.FLOWS,
         "check_methods": cl.CHECK_METHODS,
     }
-    for filename in FORMS:
+    # A round's own B2 lists every country and where departed families went.
+    expected_round = {**expected, "countries": cl.COUNTRIES, "departure_destinations": cl.DEPARTURE_DESTINATIONS}
+    for filename in [*FORMS, ROUND_B2]:
         lists: dict[str, dict] = {}
-        for row in sheet_rows((FORMS_DIR / filename).read_bytes(), "choices"):
+        for row in sheet_rows(workbook_of(filename), "choices"):
             lists.setdefault(row["list_name"], {})[row["name"]] = tuple(row[f"label::{lang}"] for lang in LANG_NAMES)
-        assert lists == {name: dict(codes) for name, codes in expected.items()}, filename
+        wanted = expected_round if filename == ROUND_B2 else expected
+        assert lists == {name: dict(codes) for name, codes in wanted.items()}, filename
     assert set(cl.DISTANCE_BANDS) == {"0_5", "6_10", "11_15", "16_20", "21_25", "over_25"}
     assert set(cl.SERVICES) == {"clinic", "hospital", "market", "water", "school", "internet"}
     assert all(len(code) == 2 and code.isupper() for code in cl.COUNTRIES)
+    assert set(cl.LEGACY_FORM_COUNTRIES) <= set(cl.COUNTRIES)
+
+
+def test_the_country_list_is_iso_3166_with_russian_and_tajik_names():
+    import pycountry
+
+    iso = {c.alpha_2 for c in pycountry.countries}
+    assert set(cl.COUNTRIES) == (iso - {"TJ"}) | {cl.OTHER_COUNTRY}
+    assert cl.COUNTRIES["SE"] == ("Sweden", "Швеция", "Шветсия")
+    assert cl.COUNTRIES["RU"] == cl.CURATED_COUNTRIES["RU"]  # the report's wording kept
+    assert list(cl.COUNTRIES)[-1] == cl.OTHER_COUNTRY  # "Other country" last, after the search list
+
+    def cyrillic(text):
+        return any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+    for code, (en, ru, tg) in cl.COUNTRIES.items():
+        assert en and cyrillic(ru) and cyrillic(tg), code
     for pop, reasons in cl.REASONS_BY_POPULATION.items():
         assert pop in cl.POPULATIONS and set(reasons) <= set(cl.REASONS)
 

@@ -13,14 +13,14 @@ from bma.assessments.models import ReviewState, VillageAssessment
 from bma.assessments.review import assessment_review
 from bma.geo.models import AdminArea, SettlementSource
 from bma.geo.services import settlement_upsert
-from bma.pipeline.demo import DEMO_DISTRICTS, FORM_VERSION, DemoVillage, b2_xml, village_name
+from bma.pipeline.demo import DEMO_DISTRICTS, NEWS_DISTRICT, DemoVillage, b2_xml, village_name
 from bma.pipeline.services import batch_size, submissions_process_batch
 from bma.rounds.models import Assignment, Round, RoundState
 from bma.rounds.roles import Role, role_assign
 from bma.submissions.auth import collect_token_issue
 from bma.submissions.models import ProcessingState, Submission
 from bma.xforms.models import FormVersion
-from bma.xforms.services import forms_publish_all, list_files_refresh
+from bma.xforms.services import b2_publish_for_round, forms_publish_all, list_files_refresh
 
 # Rough centres of the report's districts, so GPS points and village locations look right on a map.
 CENTRES = {
@@ -36,7 +36,14 @@ CENTRES = {
     "TJ-DU-SIN": (38.53, 68.75),
     "TJ-DU-SHO": (38.58, 68.80),
     "TJ-DU-ISM": (38.57, 68.77),
+    "TJ-SU-ASH": (40.70, 70.85),
 }
+# The figures the news piece quotes from the Migration Service (Sughd office) for Asht's residents in
+# labour migration abroad, entered as a coordinator would, to set beside the round's estimate.
+NEWS_REFERENCE_FIGURES = (
+    (dt.date(2023, 12, 31), 17_500, "End of 2023, as quoted by Asia-Plus (2024)."),
+    (dt.date(2024, 7, 1), 24_000, "July 2024, as quoted by Asia-Plus (2024)."),
+)
 
 
 class Command(BaseCommand):
@@ -54,8 +61,11 @@ class Command(BaseCommand):
         round_ = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
         if round_ is None:
             raise CommandError("No open round: open one in the admin (or run `manage.py demo_users`).")
-        if not FormVersion.objects.filter(form__xml_form_id="bma_b2", version=FORM_VERSION).exists():
+        if not FormVersion.objects.filter(form__xml_form_id="bma_b2").exists():
             forms_publish_all()
+        # Filled in the round's own B2: its reference years, every country, whole-family departures.
+        version, _ = b2_publish_for_round(round_)
+        years = tuple(round_.reference_years)
         villages = self._villages(rng, districts, communities)
         list_files_refresh(round_)
         collector = self._collector(round_)
@@ -66,7 +76,7 @@ class Command(BaseCommand):
         statuses: dict[int, int] = {}
         for index, village in enumerate(villages, start=1):
             visit = (start + dt.timedelta(days=rng.randint(0, 27))).isoformat()
-            xml = b2_xml(rng, village, round_.number, visit)
+            xml = b2_xml(rng, village, version.version, years, visit)
             response = client.post(url, {"xml_submission_file": _upload(xml)})
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if index % 100 == 0:
@@ -80,8 +90,10 @@ class Command(BaseCommand):
         for start_at in range(0, len(waiting), size):
             submissions_process_batch(waiting[start_at : start_at + size])
         approved = self._approve(round_)
+        self._reference_figures(districts[NEWS_DISTRICT])
         self.stdout.write(
-            f"{round_}: {VillageAssessment.objects.filter(round=round_).count()} village assessments, {approved} approved.\n"
+            f"{round_}: {VillageAssessment.objects.filter(round=round_).count()} village assessments, {approved} approved; "
+            f"open quality issues: {self._open_issues(round_) or 'none'}.\n"
             f"Round report: http://127.0.0.1:8000/reports/rounds/{round_.number}/ (log in as coordinator)"
         )
 
@@ -104,6 +116,31 @@ class Command(BaseCommand):
                 villages.append(DemoVillage(village.code, code, district.parent.code, lat, lon))
         return villages
 
+    def _open_issues(self, round_) -> str:
+        from django.db.models import Count
+
+        from bma.validation.models import IssueState, QualityIssue
+
+        counts = (
+            QualityIssue.objects.filter(round=round_, state=IssueState.OPEN)
+            .values("code")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "code")
+        )
+        return ", ".join(f"{row['code']} {row['n']}" for row in counts)
+
+    def _reference_figures(self, district) -> None:
+        from bma.exports.models import ReferenceFigure
+
+        for as_of, value, note in NEWS_REFERENCE_FIGURES:
+            ReferenceFigure.objects.get_or_create(
+                area=district,
+                population="emi",
+                source="Migration Service, Ministry of Labour (Sughd office)",
+                as_of=as_of,
+                defaults={"value": value, "note": note},
+            )
+
     def _collector(self, round_):
         from django.contrib.auth import get_user_model
 
@@ -117,12 +154,17 @@ class Command(BaseCommand):
         return user
 
     def _approve(self, round_) -> int:
-        """The demo supervisor's work: approve what came in, so the report has data at once."""
+        """The demo supervisor's work: approve what came in clean, so the report has data at once; the
+        assessments with open quality issues wait on the review desk, as they would in a real round."""
         from django.contrib.auth import get_user_model
 
+        from bma.validation.models import IssueState
+
         reviewer = get_user_model().objects.filter(username="coordinator").first()
-        pending = VillageAssessment.objects.filter(round=round_, is_current=True).exclude(
-            review_state=ReviewState.APPROVED
+        pending = (
+            VillageAssessment.objects.filter(round=round_, is_current=True)
+            .exclude(review_state=ReviewState.APPROVED)
+            .exclude(issues__state=IssueState.OPEN)
         )
         count = 0
         for assessment in pending.iterator():

@@ -46,9 +46,11 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(username=username)
             user.is_staff = role != Role.ENUMERATOR
             user.is_superuser = role == Role.ADMINISTRATOR
+            # The role before the password: the enumerator's Digest credential (ODK Collect) is
+            # written only when the password is set on an account that collects.
+            role_assign(user, role)
             user.set_password(DEMO_PASSWORD)
             user.save()
-            role_assign(user, role)
             area = AdminArea.objects.filter(code=area_code).first() if area_code else None
             if area is not None:
                 Assignment.objects.get_or_create(

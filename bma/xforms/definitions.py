@@ -1,0 +1,98 @@
+"""What each figure means, said once. The per-round B2 shows these texts as hints and constraint
+messages, the codebook prints them beside the columns and the round report prints them as its notes, so
+an enumerator, a supervisor and a reader of the report work to the same definition.
+
+Each entry: (English, Russian, Tajik).
+"""
+
+from __future__ import annotations
+
+Texts = tuple[str, str, str]
+
+# --- Populations: the total and the yearly figures ----------------------------------------------------
+
+TOTAL_HINT: Texts = (
+    "Everyone of this group at any time in the reference period, each person counted once.",
+    "Все люди этой группы за весь отчётный период, каждый человек один раз.",
+    "Ҳамаи одамони ин гурӯҳ дар тамоми давраи ҳисоботӣ, ҳар кас як маротиба.",
+)
+YEAR_HINT: Texts = (
+    "The people of this group in that year. No year can be more than the total; the years may add up to "
+    "more, since one person can be counted in several years.",
+    "Люди этой группы в этом году. Ни один год не может быть больше итога; сумма лет может быть больше, "
+    "так как один человек может учитываться в нескольких годах.",
+    "Одамони ин гурӯҳ дар ҳамон сол. Ягон сол аз ҷамъ зиёд буда наметавонад; ҷамъи солҳо метавонад "
+    "зиёдтар бошад, зеро як кас дар якчанд сол ҳисоб мешавад.",
+)
+YEAR_OVER_TOTAL_MESSAGE: Texts = (
+    "No single year can be more than the total for the period.",
+    "Ни один год не может быть больше итога за период.",
+    "Ягон сол аз ҷамъи давра зиёд буда наметавонад.",
+)
+COUNTRY_HINT: Texts = (
+    "Type to search. Choose 'Other country' only if the place is not a country on the list or the "
+    "informants cannot say which country.",
+    "Начните вводить название. «Другая страна» — только если места нет в списке стран или информаторы "
+    "не могут назвать страну.",
+    "Номро нависед. «Кишвари дигар»-ро танҳо вақте интихоб кунед, ки ҷой дар рӯйхати кишварҳо нест ё "
+    "иттилоотдиҳандагон кишварро гуфта наметавонанд.",
+)
+
+# --- Households, whole-family departures and empty houses ---------------------------------------------
+
+HOUSEHOLDS_HINT: Texts = (
+    "Every household of the village, including families who have all left but still have a house here.",
+    "Все домохозяйства села, включая семьи, которые уехали целиком, но имеют здесь дом.",
+    "Ҳамаи хонаводаҳои деҳа, аз ҷумла оилаҳое, ки пурра рафтаанд, вале дар ин ҷо хона доранд.",
+)
+DEPARTED_HOUSEHOLD_HINT: Texts = (
+    "A household counts when all its members left to live abroad or elsewhere in Tajikistan. Leave empty "
+    "if the informants do not know.",
+    "Домохозяйство учитывается, если все его члены уехали жить за границу или в другое место "
+    "Таджикистана. Оставьте пустым, если информаторы не знают.",
+    "Хонавода ҳисоб мешавад, агар ҳамаи аъзоёнаш барои зиндагӣ ба хориҷа ё ҷои дигари Тоҷикистон "
+    "рафта бошанд. Агар иттилоотдиҳандагон надонанд, холӣ гузоред.",
+)
+DEPARTURES_OVER_HOUSEHOLDS_MESSAGE: Texts = (
+    "More households cannot leave than the village has.",
+    "Уехать не может больше домохозяйств, чем есть в селе.",
+    "Аз шумораи хонаводаҳои деҳа зиёдтар рафта наметавонанд.",
+)
+EMPTY_HOUSE_HINT: Texts = (
+    "Houses where nobody lives now: locked, left or abandoned.",
+    "Дома, где сейчас никто не живёт: запертые, оставленные или заброшенные.",
+    "Хонаҳое, ки ҳоло касе дар онҳо зиндагӣ намекунад: қулф, партофта ё бесоҳиб.",
+)
+EMPTY_OVER_HOUSEHOLDS_MESSAGE: Texts = (
+    "More houses cannot stand empty than the village has households.",
+    "Пустующих домов не может быть больше, чем домохозяйств в селе.",
+    "Хонаҳои холӣ аз шумораи хонаводаҳои деҳа зиёд буда наметавонанд.",
+)
+LOOKED_AFTER_HINT: Texts = (
+    "A relative, a neighbour or a keyholder looks after the house for the family that left.",
+    "За домом присматривает родственник, сосед или хранитель ключей по поручению уехавшей семьи.",
+    "Хешу табор, ҳамсоя ё калидбардор аз номи оилаи рафта хонаро нигоҳубин мекунад.",
+)
+LOOKED_AFTER_OVER_EMPTY_MESSAGE: Texts = (
+    "This cannot be more than the houses standing empty.",
+    "Не может быть больше, чем пустующих домов.",
+    "Аз хонаҳои холӣ зиёд буда наметавонад.",
+)
+
+# --- The definitions the codebook and the report's notes print (English) -------------------------------
+
+FIGURE_DEFINITIONS: dict[str, str] = {
+    "total": "The number of people of the group in the village over the whole reference period, each person "
+    "counted once.",
+    "yearly": "The number of people of the group in that year. No single year can be more than the total; the "
+    "years may add up to more than the total, since one person can be counted in several years.",
+    "households": "Every household of the village, including families who have all left but still have a house "
+    "there (per-round forms; earlier forms asked the number of households without this note).",
+    "departures": "Households that left the village entirely in the year: all members went to live abroad or "
+    "elsewhere in Tajikistan. Empty when the informants did not know.",
+    "houses_empty": "Houses in which nobody lives at the time of the visit.",
+    "houses_looked_after": "Empty houses that a relative, a neighbour or a keyholder looks after on the owners' "
+    "behalf.",
+    "other_country": "'Other country' (code ZZ): a place that is not a country of ISO 3166-1, or a country the "
+    "informants could not name.",
+}
