@@ -287,8 +287,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # In-process (demo) tasks would log every run at INFO.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    # In-process (demo) tasks would log every run at INFO; axes greets every command at INFO. Lockouts
+    # are logged by axes at WARNING, so they still show.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},
+    },
 }
 
 LOGIN_URL = "login"

@@ -11,6 +11,7 @@ from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
 from bma.core.safe_xml import XmlRefused, expat_parser, local_name
+from bma.submissions.header import KOBO_MAX_DEPTH
 
 Tree = dict
 
@@ -58,26 +59,71 @@ class _TreeBuilder:
 
 
 def kobo_tree(payload: bytes, repeats: frozenset[str]) -> Tree:
-    """Kobo keys are full paths ('imw/imw_total'); a repeat is a list of dicts keyed by full paths."""
-    return _kobo_object(json.loads(payload.decode("utf-8")), repeats)
+    """A KoboToolbox record as the tree its XML would give.
+
+    Kobo flattens groups into full paths from the root ('imw/imw_total', 'meta/instanceID') and sends a
+    repeat as a list of dicts whose keys are full paths too ('ki/ki_contact/ki_name' inside a 'ki'
+    item; kobocat's _flatten_dict_nest_repeats), leaving out unanswered fields. Keys starting with '_'
+    at the root are Kobo's own (_id, _uuid, _attachments, _validation_status, __version__...).
+    Raises ParseError for a payload that is not a JSON object or nests deeper than any record.
+    """
+    try:
+        record = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"the Kobo record is not JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise ParseError(f"the Kobo record nests deeper than {KOBO_MAX_DEPTH} levels") from exc
+    if not isinstance(record, dict):
+        raise ParseError("the Kobo record is not a JSON object")
+    return _kobo_object(record, repeats, prefix="", depth=1)
 
 
-def _kobo_object(record: dict, repeats) -> Tree:
+def _kobo_object(record: dict, repeats: frozenset[str], prefix: str, depth: int) -> Tree:
+    if depth > KOBO_MAX_DEPTH:
+        # Intake refuses such records; one stored before that must fail with words, not a RecursionError.
+        raise ParseError(f"the Kobo record nests deeper than {KOBO_MAX_DEPTH} levels")
     tree: Tree = {}
     for key, value in record.items():
-        if key.startswith("_"):
-            continue  # Kobo's own metadata (_id, _uuid, _submission_time...)
-        parts = key.split("/")
+        key = str(key)
+        if not prefix and key.startswith("_"):
+            continue  # Kobo's own metadata (_id, _uuid, _submission_time, _attachments...)
+        # Inside a repeat item (or a nested group) keys are full paths: keep only the part below it.
+        relative = key[len(prefix) + 1 :] if prefix and key.startswith(prefix + "/") else key
+        full = f"{prefix}/{relative}" if prefix else relative
+        parts = relative.split("/")
         node = tree
         for part in parts[:-1]:
-            existing = node.get(part)
-            node = existing if isinstance(existing, dict) else node.setdefault(part, {})
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ParseError(f"the Kobo record has both a value for '{part}' and fields inside it ({key})")
         name = parts[-1]
-        if isinstance(value, list) and name in repeats:
-            node[name] = [_kobo_object({k.split("/")[-1]: v for k, v in item.items()}, repeats) for item in value]
+        if isinstance(value, dict):
+            # Not Kobo's own shape, but a group sent nested is still that group.
+            group = _kobo_object(value, repeats, full, depth + 1)
+            existing = node.setdefault(name, {})
+            if not isinstance(existing, dict):
+                raise ParseError(f"the Kobo record has both a value for '{name}' and fields inside it ({key})")
+            existing.update(group)
+        elif isinstance(value, list) and (name in repeats or any(isinstance(item, dict) for item in value)):
+            # A repeat; a list of items under a name this mapper does not know is kept as a repeat too
+            # (the export shows it), as XML keeps every element.
+            node[name] = [
+                _kobo_object(item, repeats, full, depth + 1) if isinstance(item, dict) else {} for item in value
+            ]
+        elif isinstance(value, list):
+            # A select_multiple sent as a list: XML's space-separated choices.
+            node[name] = " ".join(_scalar(item) for item in value)
         else:
-            node[name] = value if isinstance(value, str) else ("" if value is None else str(value))
+            node[name] = _scalar(value)
     return tree
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
 
 
 def flatten(tree: Tree, prefix: str = "") -> dict[str, str]:

@@ -160,7 +160,9 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
         "by_province": [
             {"province": _name(k), "total": v or 0, "share": s}
             for (k, v), s in zip(
-                sorted(by_province.items(), key=lambda kv: -(kv[1] or 0)), _ordered_shares(by_province), strict=True
+                sorted(by_province.items(), key=lambda kv: (-(kv[1] or 0), str(kv[0]))),
+                _ordered_shares(by_province),
+                strict=True,
             )
         ],
         "top_districts": [
@@ -173,12 +175,12 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
     }
     block["reasons"] = [
         {"reason": cl.REASONS[k][0], "code": k, "share": s}
-        for k, s in sorted(shares(agg.reasons.get(pop, {})).items(), key=lambda kv: -kv[1])
+        for k, s in sorted(shares(agg.reasons.get(pop, {})).items(), key=lambda kv: (-kv[1], str(kv[0])))
     ]
     if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
         block["migration_types"] = [
             {"type": cl.MIGRATION_TYPES[k][0], "code": k, "share": s}
-            for k, s in sorted(shares(agg.types.get(pop, {})).items(), key=lambda kv: -kv[1])
+            for k, s in sorted(shares(agg.types.get(pop, {})).items(), key=lambda kv: (-kv[1], str(kv[0])))
         ]
     if pop in cl.INTERNATIONAL_POPULATIONS:
         block["top_countries"] = [
@@ -191,7 +193,7 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
             {"province": _name(k), "share": s}
             for k, s in sorted(
                 shares({_name(k): v or 0 for k, v in agg.area_provinces.get(pop, {}).items()}).items(),
-                key=lambda kv: -kv[1],
+                key=lambda kv: (-kv[1], str(kv[0])),
             )
         ]
     return block
@@ -200,7 +202,7 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
 def _ordered_shares(counts: dict) -> list[float]:
     clean = {_name(k): v or 0 for k, v in counts.items()}
     computed = shares(clean)
-    return [computed[_name(k)] for k, _ in sorted(counts.items(), key=lambda kv: -(kv[1] or 0))]
+    return [computed[_name(k)] for k, _ in sorted(counts.items(), key=lambda kv: (-(kv[1] or 0), str(kv[0])))]
 
 
 def services_figures(counted: Counted) -> dict:

@@ -1,34 +1,33 @@
 """Arithmetic of the round report (pure): shares, year-on-year change, top-N lists.
 
 The SQL aggregates produce counts; these functions turn them into the figures the published report
-prints, with the same conventions (whole percentages that add up to 100, "+39%" changes).
+prints, with the same conventions (whole percentages rounded half up, each on its own; "+39%" changes).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def shares(counts: Mapping[str, int], decimals: int = 0) -> dict[str, float]:
-    """Percentages that add up to exactly 100 at the given precision (largest remainder method)."""
+    """Each count's percentage of the total, rounded on its own, half up, as the published report does.
+
+    The shown shares may add up to 99 or 101 (the report's notes say so); forcing them to 100 would
+    move a point to whichever row happens to sort first, so the same data could print differently.
+    """
     total = sum(counts.values())
     if total <= 0:
         return {key: 0.0 for key in counts}
-    scale = 10**decimals
-    exact = {key: value * 100 * scale / total for key, value in counts.items()}
-    floored = {key: math.floor(v) for key, v in exact.items()}
-    missing = 100 * scale - sum(floored.values())
-    by_remainder = sorted(exact, key=lambda k: (exact[k] - floored[k], counts[k]), reverse=True)
-    for key in by_remainder[:missing]:
-        floored[key] += 1
-    return {key: floored[key] / scale for key in counts}
+    return {key: share_of(value, total, decimals) for key, value in counts.items()}
 
 
 def share_of(part: int, whole: int, decimals: int = 0) -> float:
+    """100 * part / whole rounded half up (exact: 12.5 -> 13, never banker's rounding to 12)."""
     if whole <= 0:
         return 0.0
-    return round(100 * part / whole, decimals)
+    exact = Decimal(100 * part) / Decimal(whole)
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def year_on_year(by_year: Mapping[int, int]) -> dict[int, float | None]:

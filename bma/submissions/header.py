@@ -125,23 +125,67 @@ def _with_uuid_prefix(value: str) -> str:
     return value if not value or value.startswith("uuid:") else f"uuid:{value}"
 
 
-def parse_kobo_json(payload: bytes) -> tuple[dict, SubmissionHeader]:
-    """Kobo REST-service JSON: group paths joined by '/', meta/instanceID or _uuid, __version__."""
+# Kobo's deepest real record: the record, a repeat, an item, a nested repeat, an item... and
+# _attachments/_validation_status a level below the root. Anything far deeper is not a submission.
+KOBO_MAX_DEPTH = 32
+ID_MAX_LENGTH = 255  # the columns that key the store
+
+
+def json_depth(value) -> int:
+    """Nesting depth of a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > KOBO_MAX_DEPTH:
+            return deepest  # enough to refuse; a deeper walk only costs time
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+def kobo_json_load(payload: bytes):
+    """json.loads, refusing what json.loads itself cannot bear (RecursionError) or nests too deep."""
     try:
         record = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HeaderError(f"The Kobo payload is not JSON ({exc}).") from exc
+    except RecursionError as exc:
+        raise HeaderError(f"The Kobo payload nests deeper than {KOBO_MAX_DEPTH} levels; it is not a record.") from exc
+    if json_depth(record) > KOBO_MAX_DEPTH:
+        raise HeaderError(f"The Kobo payload nests deeper than {KOBO_MAX_DEPTH} levels; it is not a record.")
+    return record
+
+
+def _kobo_id(record: dict, *keys: str) -> str:
+    raw = next((record.get(key) for key in keys if record.get(key)), "")
+    value = _with_uuid_prefix(str(raw))
+    if len(value) > ID_MAX_LENGTH:
+        # Too long for the store's key columns: a 400 Kobo does not retry, not a database error it would.
+        raise HeaderError(f"The Kobo record's {' / '.join(keys)} is longer than {ID_MAX_LENGTH} characters.")
+    return value
+
+
+def parse_kobo_json(payload: bytes) -> tuple[dict, SubmissionHeader]:
+    """Kobo REST-service JSON: group paths joined by '/', meta/instanceID or _uuid, __version__."""
+    record = kobo_json_load(payload)
     if not isinstance(record, dict):
         raise HeaderError("The Kobo payload must be a JSON object (one submission).")
-    instance_id = _with_uuid_prefix(str(record.get("meta/instanceID") or record.get("_uuid") or ""))
+    instance_id = _kobo_id(record, "meta/instanceID", "_uuid")
     if not instance_id:
         raise HeaderError("The Kobo payload has neither meta/instanceID nor _uuid.")
     return record, SubmissionHeader(
         form_id=str(record.get("_xform_id_string") or ""),
         version=str(record.get("__version__") or ""),
         instance_id=instance_id,
-        deprecated_id=_with_uuid_prefix(str(record.get("meta/deprecatedID") or "")),
-        root_instance_id=_with_uuid_prefix(str(record.get("meta/rootUuid") or "")),
+        deprecated_id=_kobo_id(record, "meta/deprecatedID"),
+        root_instance_id=_kobo_id(record, "meta/rootUuid"),
         instance_name=str(record.get("meta/instanceName") or "")[:255],
         district=str(record.get("district") or "").strip()[:64],
     )

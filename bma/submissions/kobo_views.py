@@ -28,7 +28,14 @@ def kobo_record(request, token: str):
     try:
         result = kobo_record_receive(token=token, payload=request.body)
     except BmaError as exc:
-        rejection_record(source=SubmissionSource.KOBO, error=exc, request=request)
+        rejection_record(
+            source=SubmissionSource.KOBO,
+            error=exc,
+            user=exc.extra.get("user"),
+            form_id=exc.extra.get("form_id", ""),
+            instance_id=exc.extra.get("instance_id", ""),
+            request=request,
+        )
         return JsonResponse({"error": exc.code.code, "message": exc.message}, status=exc.http_status)
     except DatabaseError as exc:
         if not transient_db_error(exc):

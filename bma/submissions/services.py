@@ -77,10 +77,7 @@ def _look_up_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
     form = version.form if version else Form.objects.filter(xml_form_id=header.form_id).first()
     if form is None:
         raise BmaError(codes.FORM_UNKNOWN, f"The form '{header.form_id}' is not on this server.")
-    if not form.accepts_submissions:
-        raise BmaError(
-            codes.FORM_CLOSED, f"The form '{form.title}' is closed and takes no more submissions. Ask your supervisor."
-        )
+    _refuse_closed(form)
     if version is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
@@ -88,6 +85,62 @@ def _look_up_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
             "Get the latest forms (Get Blank Form) and fill it again.",
         )
     return form, version
+
+
+def _refuse_closed(form: Form) -> None:
+    if not form.accepts_submissions:
+        raise BmaError(
+            codes.FORM_CLOSED, f"The form '{form.title}' is closed and takes no more submissions. Ask your supervisor."
+        )
+
+
+@dataclass(frozen=True)
+class Admission:
+    form: Form
+    version: FormVersion | None
+    round: object  # bma.rounds.models.Round
+
+
+def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None) -> Admission:
+    """The intake decisions every source shares: form known and open, version, round, user, area.
+
+    OpenRosa names its form in the XML (``form`` is None); a Kobo source is bound to one form, and
+    Kobo's ``__version__`` strings are its own, so a version this server does not hold is kept and
+    reported by processing rather than refused (Kobo keeps no copy we could ask for again). Everything
+    else is decided here, once: a closed form, no open round, a user not assigned to the round, or a
+    district outside the assignment is refused alike. Duplicates are decided by ``_receive``'s insert.
+    """
+    if form is None:
+        form, version = _resolve_form(header)
+    else:
+        _refuse_closed(form)
+        version = intake_cache.get_or_load(
+            ("form-version", form.pk, header.version),
+            lambda: FormVersion.objects.defer("xml", "xlsform").filter(form=form, version=header.version).first(),
+        )
+    if user is None:
+        # A Kobo source left without a "submitted as" user stores as nobody: like a coordinator, it
+        # collects in the newest open round, and no assignment limits it.
+        round = intake_cache.get_or_load(("round", None), _newest_open_round)
+        return Admission(form, version, round)
+    if not user.is_active:
+        raise BmaError(
+            codes.PERMISSION_DENIED,
+            f"The account {user.get_username()} that these submissions are stored as is turned off. "
+            "Nothing was stored; ask an administrator.",
+        )
+    round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
+    assignment_refuse_outside(round, user, header.district)
+    return Admission(form, version, round)
+
+
+def _newest_open_round():
+    from bma.rounds.models import Round, RoundState
+
+    round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
+    if round is None:
+        raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
+    return round
 
 
 def _store_attachments(submission: Submission, files: list[IncomingFile]) -> list[str]:
@@ -251,18 +304,16 @@ def submission_receive(
     """Store an OpenRosa submission (one POST of possibly several: attachments are merged)."""
     if header is None:
         header = header_or_error(payload)
-    form, version = _resolve_form(header)
-    round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
-    assignment_refuse_outside(round, user, header.district)
+    admission = submission_admit(header=header, user=user)
     return _receive(
-        form=form,
-        version=version,
+        form=admission.form,
+        version=admission.version,
         header=header,
         payload=payload,
         payload_format=PayloadFormat.XML,
         source=SubmissionSource.OPENROSA,
         user=user,
-        round=round,
+        round=admission.round,
         device_id=device_id,
         files=files,
     )
@@ -283,36 +334,42 @@ def kobo_source_for_token(token: str) -> KoboSource:
 
 
 def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
-    """Store one record sent by a KoboToolbox REST service into the same lossless store."""
+    """Store one record sent by a KoboToolbox REST service into the same lossless store.
+
+    The payload is stored byte for byte as Kobo sent it; mapping reads it later (kobo_tree).
+    A refusal carries the form and instance it concerns in ``extra`` for the Rejected attempts list.
+    """
     source = kobo_source_for_token(token)
+    context = {"form_id": source.form.xml_form_id, "user": source.submitted_as}
     try:
         _, header = parse_kobo_json(payload)
     except HeaderError as exc:
-        raise BmaError(codes.SUBMISSION_INVALID, str(exc)) from exc
-    # Kobo's version strings are its own; a version we do not hold is kept and reported by processing.
-    version = FormVersion.objects.defer("xml", "xlsform").filter(form=source.form, version=header.version).first()
-    if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
-        current = Submission.objects.filter(
-            form=source.form, root_instance_id=header.root_instance_id, is_current=True
-        ).first()
-        if current is not None and current.instance_id != header.instance_id:
-            header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
-    from bma.rounds.models import Round, RoundState
-
-    round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
-    assignment_refuse_outside(round, source.submitted_as, header.district)
-    return _receive(
-        form=source.form,
-        version=version,
-        header=header,
-        payload=payload,
-        payload_format=PayloadFormat.KOBO_JSON,
-        source=SubmissionSource.KOBO,
-        user=source.submitted_as,
-        round=round,
-        device_id="",
-        files=[],
-    )
+        raise BmaError(codes.SUBMISSION_INVALID, str(exc), extra=context) from exc
+    context["instance_id"] = header.instance_id
+    try:
+        admission = submission_admit(header=header, user=source.submitted_as, form=source.form)
+        if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
+            # An edit made in Kobo names its chain (meta/rootUuid); the version it replaces is ours to find.
+            current = Submission.objects.filter(
+                form=source.form, root_instance_id=header.root_instance_id, is_current=True
+            ).first()
+            if current is not None and current.instance_id != header.instance_id:
+                header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
+        return _receive(
+            form=admission.form,
+            version=admission.version,
+            header=header,
+            payload=payload,
+            payload_format=PayloadFormat.KOBO_JSON,
+            source=SubmissionSource.KOBO,
+            user=source.submitted_as,
+            round=admission.round,
+            device_id="",
+            files=[],
+        )
+    except BmaError as exc:
+        exc.extra = {**context, **exc.extra}
+        raise
 
 
 def rejection_record(*, source, error: BmaError, user=None, form_id="", instance_id="", device_id="", request=None):

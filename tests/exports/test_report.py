@@ -29,7 +29,7 @@ def test_figures_match_the_report_tables(two_villages):
         "employment",
         "family",
     }
-    assert sum(r["share"] for r in imw["reasons"]) == 100
+    assert sum(r["share"] for r in imw["reasons"]) in (99, 100, 101)  # each share rounded on its own
     assert imw["migration_types"] == [{"type": "Long-term", "code": "long_term", "share": 100.0}]
     assert imw["yearly"][-2:] == [
         {"year": 2022, "total": 8, "change": None},

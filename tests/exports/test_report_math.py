@@ -1,16 +1,24 @@
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
 
 
-def test_shares_are_whole_percentages_that_add_up_to_100():
+def test_shares_are_whole_percentages_rounded_half_up_each_on_its_own():
     # The report's migration types for international migrant workers: 61/22/15/2.
     result = shares({"long_term": 305, "seasonal": 110, "unknown": 76, "other": 9})
     assert result == {"long_term": 61.0, "seasonal": 22.0, "unknown": 15.0, "other": 2.0}
-    thirds = shares({"a": 1, "b": 1, "c": 1})
-    assert sum(thirds.values()) == 100
+    # Largest remainder would give 34/33/33 (or another order): the published report prints 33 each.
+    assert shares({"a": 1, "b": 1, "c": 1}) == {"a": 33.0, "b": 33.0, "c": 33.0}
+    # 12.5% and 37.5%: half up, never to the even neighbour.
+    assert shares({"a": 1, "b": 3, "c": 4}) == {"a": 13.0, "b": 38.0, "c": 50.0}
+
+
+def test_shares_do_not_depend_on_row_order():
+    counts = {"ru": 7, "kz": 7, "tr": 7, "de": 1}
+    reordered = dict(reversed(list(counts.items())))
+    assert shares(counts) == shares(reordered) == {"ru": 32.0, "kz": 32.0, "tr": 32.0, "de": 5.0}
 
 
 def test_shares_with_one_decimal_and_of_nothing():
-    assert sum(shares({"a": 1, "b": 2, "c": 4}, decimals=1).values()) == 100.0
+    assert shares({"a": 1, "b": 2, "c": 4}, decimals=1) == {"a": 14.3, "b": 28.6, "c": 57.1}
     assert shares({"a": 0, "b": 0}) == {"a": 0.0, "b": 0.0}
 
 

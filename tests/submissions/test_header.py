@@ -1,5 +1,7 @@
 """Reading a submission's header without building its tree: what ODK Collect, Enketo and Kobo send."""
 
+import json
+
 import pytest
 
 from bma.submissions.header import HeaderError, parse_kobo_json, parse_xml_header
@@ -57,3 +59,20 @@ def test_the_top_level_district_is_read_for_the_assignment_check():
     assert parse_xml_header(xml).district == "TJ-KT-PAN"
     _, header = parse_kobo_json(b'{"_uuid": "d", "district": "TJ-KT-PAN"}')
     assert header.district == "TJ-KT-PAN"
+
+
+@pytest.mark.parametrize("key", ["_uuid", "meta/instanceID", "meta/deprecatedID", "meta/rootUuid"])
+def test_a_kobo_id_longer_than_the_store_keeps_is_refused(key):
+    record = {"_uuid": "d", key: "uuid:" + "x" * 251}
+    with pytest.raises(HeaderError, match="longer than 255"):
+        parse_kobo_json(json.dumps(record).encode())
+    record[key] = "uuid:" + "x" * 250  # exactly 255: stored
+    parse_kobo_json(json.dumps(record).encode())
+
+
+def test_kobo_json_deeper_than_any_record_is_refused_however_deep():
+    for depth in (33, 900, 100_000):
+        with pytest.raises(HeaderError, match="nests deeper than 32"):
+            parse_kobo_json(b'{"_uuid": "d", "a": ' + b"[" * depth + b"]" * depth + b"}")
+    ok = b'{"_uuid": "d", "a": ' + b"[" * 31 + b"]" * 31 + b"}"  # 32 levels with the record itself
+    assert parse_kobo_json(ok)[1].instance_id == "uuid:d"

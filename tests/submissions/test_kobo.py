@@ -109,3 +109,92 @@ def test_kobo_record_outside_the_assignment_is_refused_when_the_round_says_so(cl
     assert not Submission.objects.exists()
     assert RejectedAttempt.objects.get().code == "submission.outside_assignment"
     assert send(client, kobo_source, record(district="TJ-SU-ASH")).status_code == 201
+
+
+# --- Kobo intake decides as OpenRosa does, and refuses what it cannot store with a 400 ---------------
+
+
+def test_an_identifier_too_long_to_store_is_a_400_listed_under_rejected_attempts(client, kobo_source):
+    """Kobo retries a 503 for ever: an id the store cannot key must be a 400 it stops at, with words."""
+    from bma.submissions.models import RejectedAttempt
+
+    long_uuid = "a" * 300
+    response = send(client, kobo_source, record(long_uuid))
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "submission.invalid" and "longer than 255 characters" in body["message"]
+    response = send(client, kobo_source, record(**{"meta/rootUuid": "uuid:" + "b" * 300}))
+    assert response.status_code == 400 and "meta/rootUuid" in response.json()["message"]
+    assert not Submission.objects.exists()
+    attempts = list(RejectedAttempt.objects.order_by("pk"))
+    assert [(a.source, a.status, a.code) for a in attempts] == [("kobo", 400, "submission.invalid")] * 2
+    assert attempts[0].form_id == kobo_source.form.xml_form_id
+    assert attempts[0].user == kobo_source.submitted_as
+    assert attempts[1].instance_id == ""  # refused while reading the ids: none of them is trusted
+    # A good record from the same Kobo project is still stored.
+    assert send(client, kobo_source, record()).status_code == 201
+
+
+def test_json_nested_absurdly_deep_is_a_400_not_a_server_error(client, kobo_source):
+    from bma.submissions.models import RejectedAttempt
+
+    deep = b'{"_uuid": "x", "a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = send(client, kobo_source, deep)
+    assert response.status_code == 400 and "nests deeper" in response.json()["message"]
+    # Deep enough to pass json.loads, far deeper than any record: refused the same way.
+    medium = b'{"_uuid": "x", "a": ' + b"[" * 200 + b"]" * 200 + b"}"
+    assert send(client, kobo_source, medium).status_code == 400
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.filter(source="kobo", status=400).count() == 2
+
+
+def test_kobo_record_for_a_closed_form_is_refused_as_openrosa_refuses_it(client, kobo_source):
+    from bma.xforms.models import FormState
+
+    form = kobo_source.form
+    form.state = FormState.CLOSED
+    form.save()
+    response = send(client, kobo_source, record())
+    assert response.status_code == 409 and response.json()["error"] == "form.closed"
+    assert not Submission.objects.exists()
+
+
+def test_kobo_record_with_no_round_open_is_refused_as_openrosa_refuses_it(client, kobo_source, personas):
+    from bma.rounds.models import RoundState
+
+    personas.round.state = RoundState.CLOSED
+    personas.round.save()
+    response = send(client, kobo_source, record())
+    assert response.status_code == 409 and response.json()["error"] == "round.not_open"
+    assert not Submission.objects.exists()
+
+
+def test_kobo_record_stored_as_a_user_not_in_the_round_is_refused(client, kobo_source, personas):
+    kobo_source.submitted_as = personas.outsider
+    kobo_source.save()
+    response = send(client, kobo_source, record())
+    assert response.status_code == 403 and response.json()["error"] == "submission.not_assigned"
+    personas.outsider.is_active = False
+    personas.outsider.save()
+    response = send(client, kobo_source, record())
+    assert response.status_code == 403 and "turned off" in response.json()["message"]
+    assert not Submission.objects.exists()
+
+
+def test_kobo_record_lands_in_the_round_the_user_collects_in(client, kobo_source, personas):
+    assert send(client, kobo_source, record()).status_code == 201
+    assert Submission.objects.get().round == personas.round
+
+
+def test_kobo_source_without_a_user_collects_in_the_open_round(client, kobo_source, personas):
+    from bma.rounds.models import RoundState
+
+    kobo_source.submitted_as = None
+    kobo_source.save()
+    assert send(client, kobo_source, record()).status_code == 201
+    stored = Submission.objects.get()
+    assert stored.round == personas.round and stored.submitted_by is None
+    personas.round.state = RoundState.CLOSED
+    personas.round.save()
+    response = send(client, kobo_source, record("another"))
+    assert response.status_code == 409 and response.json()["error"] == "round.not_open"

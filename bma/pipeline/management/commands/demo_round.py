@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
@@ -13,7 +14,7 @@ from bma.assessments.models import ReviewState, VillageAssessment
 from bma.assessments.review import assessment_review
 from bma.geo.models import AdminArea, SettlementSource
 from bma.geo.services import settlement_upsert
-from bma.pipeline.demo import DEMO_DISTRICTS, NEWS_DISTRICT, DemoVillage, b2_xml, village_name
+from bma.pipeline.demo import DEMO_DISTRICTS, DemoVillage, b2_xml, village_name
 from bma.pipeline.services import batch_size, submissions_process_batch
 from bma.rounds.models import Assignment, Round, RoundState
 from bma.rounds.roles import Role, role_assign
@@ -38,16 +39,10 @@ CENTRES = {
     "TJ-DU-ISM": (38.57, 68.77),
     "TJ-SU-ASH": (40.70, 70.85),
 }
-# The figures the news piece quotes from the Migration Service (Sughd office) for Asht's residents in
-# labour migration abroad, entered as a coordinator would, to set beside the round's estimate.
-NEWS_REFERENCE_FIGURES = (
-    (dt.date(2023, 12, 31), 17_500, "End of 2023, as quoted by Asia-Plus (2024)."),
-    (dt.date(2024, 7, 1), 24_000, "July 2024, as quoted by Asia-Plus (2024)."),
-)
 
 
 class Command(BaseCommand):
-    help = "Create a realistic synthetic round (about 900 communities in 12 districts) through the OpenRosa intake."
+    help = "Create a realistic synthetic round (about 900 communities in 12 districts, plus Asht) through the OpenRosa intake."
 
     def add_arguments(self, parser):
         parser.add_argument("--communities", type=int, default=900)
@@ -90,7 +85,8 @@ class Command(BaseCommand):
         for start_at in range(0, len(waiting), size):
             submissions_process_batch(waiting[start_at : start_at + size])
         approved = self._approve(round_)
-        self._reference_figures(districts[NEWS_DISTRICT])
+        # The exports app (a sibling of pipeline) records them: reached by command name, not an import.
+        call_command("demo_reference_figures", stdout=self.stdout)
         self.stdout.write(
             f"{round_}: {VillageAssessment.objects.filter(round=round_).count()} village assessments, {approved} approved; "
             f"open quality issues: {self._open_issues(round_) or 'none'}.\n"
@@ -128,18 +124,6 @@ class Command(BaseCommand):
             .order_by("-n", "code")
         )
         return ", ".join(f"{row['code']} {row['n']}" for row in counts)
-
-    def _reference_figures(self, district) -> None:
-        from bma.exports.models import ReferenceFigure
-
-        for as_of, value, note in NEWS_REFERENCE_FIGURES:
-            ReferenceFigure.objects.get_or_create(
-                area=district,
-                population="emi",
-                source="Migration Service, Ministry of Labour (Sughd office)",
-                as_of=as_of,
-                defaults={"value": value, "note": note},
-            )
 
     def _collector(self, round_):
         from django.contrib.auth import get_user_model
