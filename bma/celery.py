@@ -20,5 +20,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "submissions-sweep": {"task": "bma.pipeline.tasks.submissions_sweep", "schedule": 120.0},
     # Exports with informants' personal data are deleted BMA_PERSONAL_EXPORT_DAYS after they are built.
     "exports-expire": {"task": "bma.exports.tasks.exports_expire", "schedule": 3600.0},
+    # Informants' contacts of rounds closed more than BMA_CONTACT_RETENTION_DAYS ago are deleted. Daily:
+    # the period is counted in days, and each run reads every payload of the rounds that are due.
+    "contacts-purge": {"task": "bma.assessments.tasks.contacts_purge", "schedule": 86400.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

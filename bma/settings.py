@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -61,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (settings below); a view that needs more says so itself.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -167,6 +171,25 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from this server, no inline script or style unless it
+# carries the request's nonce ({{ request.csp_nonce }}), no plugins, no framing, forms post only here.
+# The admin, the report pages and the API docs live within it. ODK Web Forms adds what its engine needs
+# on its own page only (bma/submissions/webforms.py). Attachments carry their own sandboxing policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: images: the admin's and Swagger UI's stylesheets draw small icons as data: SVGs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 # The health check probe of docker compose and load balancers talks plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -193,6 +216,9 @@ BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
 # Days an export with personal data can be downloaded before its file is deleted.
 BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
+# Days after a round closes that informants' names and phones are kept (typed rows and raw payloads);
+# then the beat job `contacts-purge` (or `manage.py purge_contacts`) deletes them. The figures stay.
+BMA_CONTACT_RETENTION_DAYS = env.int("BMA_CONTACT_RETENTION_DAYS", default=90)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
 # Processing that fails on a transient database error (deadlock, lost connection, database down) is
 # tried again after BMA_PROCESSING_RETRY_SECONDS, doubling each time, up to BMA_PROCESSING_MAX_ATTEMPTS
@@ -248,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Rounds, areas, villages, assessments, report figures and export jobs.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema names every endpoint and field: for signed-in users only (the docs page redirects to login).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -269,3 +297,8 @@ LOGGING = {
 }
 
 LOGIN_URL = "login"
+
+# django-import-export offers its import pages to anyone with admin access unless told which model
+# permission they need: importing villages is adding them, exporting them is viewing them.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"

@@ -69,3 +69,9 @@ class DigestClient:
                 return response
         self.take_challenge(response)
         return send(uri, HTTP_AUTHORIZATION=self.header(method, uri), **extra)
+
+
+def csp_refusals(console: list[str]) -> list[str]:
+    """The browser console lines in which Chromium reports something refused by a Content-Security-Policy
+    (it writes both "Content Security Policy" and "Content Security policy")."""
+    return [line for line in console if "content security policy" in line.lower().replace("-", " ")]

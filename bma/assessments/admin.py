@@ -251,3 +251,21 @@ class SpotCheckVisitAdmin(ReviewDeskAdmin):
     list_display = ("village", "district", "round", "enumerator", "method", "visit_date", "review_state")
     list_filter = ("round", ("district", admin.RelatedOnlyFieldListFilter), "method", "review_state")
     search_fields = ("village__name_en", "village__name_tg", "village__name_ru", "village__code")
+
+
+@admin.register(m.ContactPurge)
+class ContactPurgeAdmin(admin.ModelAdmin):
+    """The retention job's record: what was removed from which round, when, and by what. Read-only."""
+
+    list_display = ("created_at", "round", "informants", "payloads", "answers", "unreadable", "job", "requested_by")
+    list_filter = ("round", "job")
+    list_select_related = ("round", "requested_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -359,3 +359,27 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} -> {self.to_state}"
+
+
+class ContactPurge(models.Model):
+    """What one run of the retention job removed from a closed round: informants' names and phones in
+    the typed rows and the personal answers inside the raw payloads. The figures are not touched."""
+
+    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="contact_purges")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    round_closed_at = models.DateTimeField(help_text="When the round closed: the retention period ran from here.")
+    retention_days = models.PositiveIntegerField()
+    informants = models.PositiveIntegerField(help_text="Informants whose name and phone were deleted.")
+    payloads = models.PositiveIntegerField(help_text="Raw submissions whose personal answers were blanked.")
+    answers = models.PositiveIntegerField(help_text="Personal answers blanked inside those submissions.")
+    unreadable = models.PositiveIntegerField(
+        default=0, help_text="Raw submissions that could not be read and so were left as they were (see the log)."
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    job = models.CharField(max_length=100, help_text="What ran it: the beat job or the management command.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Round {self.round_id}: {self.informants} informants, {self.payloads} payloads ({self.created_at:%Y-%m-%d})"

@@ -5,6 +5,8 @@ gives it the form XML and a fetcher for the form's list files, and posts the fin
 /collect/submission with the browser session (checked against CSRF there).
 """
 
+from csp.constants import NONCE, SELF, UNSAFE_INLINE, WASM_UNSAFE_EVAL
+from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -14,7 +16,18 @@ from bma.core.errors import BmaError
 from bma.rounds.services import round_for_collection
 from bma.xforms.distribution import current_version
 
+# What Web Forms needs beyond the site-wide policy, on this page only: its XPath engine is WebAssembly
+# (compiling it needs 'wasm-unsafe-eval', which allows no JavaScript eval), and Vue/PrimeVue add
+# <style> elements at run time without a nonce (a nonce in style-src would void 'unsafe-inline'); its
+# icon fonts are bundled as data: URLs.
+WEBFORMS_POLICY = {
+    "script-src": [SELF, NONCE, WASM_UNSAFE_EVAL],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "font-src": [SELF, "data:"],
+}
 
+
+@csp_replace(WEBFORMS_POLICY)
 @login_required
 def webform_page(request, form_id: str):
     try:

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from bma.assessments import models as m
-from tests.support import require
+from tests.support import csp_refusals, require
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -22,6 +22,8 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
+        console = []
+        page.on("console", lambda msg: console.append(msg.text))
         page.goto(f"{live_server.url}/admin/assessments/villageassessment/")
         page.fill("#id_username", "supervisor")
         page.fill("#id_password", "pass-for-tests-1")
@@ -36,6 +38,7 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         history = page.inner_text("#history")
         browser.close()
 
+    assert csp_refusals(console) == []  # the admin runs under the site's Content-Security-Policy
     assert "Received → Approved" in history and "Checked by phone with the jamoat." in history
     assessment.refresh_from_db()
     assert assessment.review_state == m.ReviewState.APPROVED

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from bma.submissions.models import Submission
 from bma.xforms.services import list_files_refresh, xlsform_publish
 from tests.conftest import REPO_ROOT
-from tests.support import require
+from tests.support import csp_refusals, require
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -48,11 +48,15 @@ def test_enumerator_fills_and_sends_a_form_in_odk_web_forms(live_server, persona
         page = browser.new_page()
         console = []
         page.on("console", lambda msg: console.append(msg.text))
+        page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
         page.goto(f"{live_server.url}/collect/webforms/webforms_check/")
         page.fill("input[name=username]", "enumerator")
         page.fill("input[name=password]", "pass-for-tests-1")
         page.click("button[type=submit]")
-        page.get_by_text("Oshoba", exact=False).first.click(timeout=30_000)
+        try:
+            page.get_by_text("Oshoba", exact=False).first.click(timeout=30_000)
+        except Exception as exc:
+            raise AssertionError(f"the form did not show: browser console={console[-10:]}") from exc
         households = page.get_by_role("spinbutton").first
         households.click()
         households.press_sequentially("57")  # PrimeVue's number input takes keystrokes, not fill()
@@ -67,6 +71,8 @@ def test_enumerator_fills_and_sends_a_form_in_odk_web_forms(live_server, persona
         browser.close()
 
     assert "Submission received" in message
+    # The page runs under its Content-Security-Policy: nothing was refused on the way.
+    assert csp_refusals(console) == []
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not Submission.objects.filter(form__xml_form_id="webforms_check").exists():
         time.sleep(0.2)
