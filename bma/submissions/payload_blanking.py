@@ -63,8 +63,9 @@ def blank_xml(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
     return blanked, count
 
 
-def blank_json(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
-    """Kobo JSON with the value of every key whose last path step is in ``names`` set to ""."""
+def replace_personal_answers(data, names: frozenset[str], replacement: str):
+    """Parsed Kobo JSON with every answered key whose last path step is in ``names`` set to ``replacement``;
+    returns (the new data, how many were replaced). Shared by the purge and the redacted view."""
     count = 0
 
     def walk(value):
@@ -74,7 +75,7 @@ def blank_json(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
             for key, item in value.items():
                 # Kobo's keys are group paths (ki/ki_contact/ki_name): the question is the last step.
                 if str(key).rsplit("/", 1)[-1] in names and item not in ("", None):
-                    out[key], count = "", count + 1
+                    out[key], count = replacement, count + 1
                 else:
                     out[key] = walk(item)
             return out
@@ -82,11 +83,16 @@ def blank_json(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
             return [walk(item) for item in value]
         return value
 
+    return walk(data), count
+
+
+def blank_json(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
+    """Kobo JSON with the value of every key whose last path step is in ``names`` set to ""."""
     try:
         data = json.loads(payload.decode("utf-8"))
     except ValueError as exc:
         raise BlankingError(f"the payload is not JSON: {exc}") from exc
-    blanked = walk(data)
+    blanked, count = replace_personal_answers(data, names, "")
     if not count:
         return payload, 0
     return json.dumps(blanked, ensure_ascii=False).encode("utf-8"), count

@@ -14,6 +14,7 @@ from defusedxml.ElementTree import fromstring, tostring
 
 from bma.rounds.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
+from bma.submissions.payload_blanking import replace_personal_answers
 from bma.xforms.personal import personal_fields
 
 HIDDEN = "[hidden: personal data]"
@@ -40,24 +41,8 @@ def redact_xml(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
 
 
 def redact_json(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
-    hidden = 0
-
-    def walk(value):
-        nonlocal hidden
-        if isinstance(value, dict):
-            out = {}
-            for key, item in value.items():
-                # Kobo's keys are group paths (ki/ki_contact/ki_name): the question is the last step.
-                if str(key).rsplit("/", 1)[-1] in names and item not in ("", None):
-                    out[key], hidden = HIDDEN, hidden + 1
-                else:
-                    out[key] = walk(item)
-            return out
-        if isinstance(value, list):
-            return [walk(item) for item in value]
-        return value
-
-    return json.dumps(walk(json.loads(payload.decode("utf-8"))), ensure_ascii=False, indent=1), hidden
+    redacted, hidden = replace_personal_answers(json.loads(payload.decode("utf-8")), names, HIDDEN)
+    return json.dumps(redacted, ensure_ascii=False, indent=1), hidden
 
 
 def payload_for_reader(submission: Submission, user) -> ShownPayload:
