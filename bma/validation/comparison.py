@@ -95,5 +95,14 @@ def compare_presence(field: str, assessed: bool | None, observed: bool | None) -
     return FieldComparison(field, assessed, observed, Outcome.MAJOR)
 
 
+def compare_round(received: int, typed: int | None) -> FieldComparison | None:
+    """The round typed on the tablet against the round the visit was received for. A disagreement is a
+    minor discrepancy: the visit still counts for its round, but it is not endorsed until a supervisor
+    has looked (the figures may belong to another round's visit)."""
+    if typed is None or typed == received:
+        return None
+    return FieldComparison("round", received, typed, Outcome.MINOR, abs(typed - received))
+
+
 def overall_outcome(comparisons: list[FieldComparison]) -> str:
     return max((c.outcome for c in comparisons), key=ORDER.__getitem__, default=Outcome.CONFIRMED)

@@ -25,6 +25,7 @@ from bma.validation.comparison import (
     Tolerance,
     compare_count,
     compare_presence,
+    compare_round,
     overall_outcome,
     tolerances_from_mapping,
 )
@@ -398,6 +399,9 @@ def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
             comparisons.append(
                 compare_count(f"{observed.population}_total", assessed.total, observed.count, tolerances["total"])
             )
+    typed_round = compare_round(visit.round.number, visit.round_answered)
+    if typed_round is not None:
+        comparisons.append(typed_round)
     outcome = overall_outcome(comparisons)
     assignment.outcome = outcome
     assignment.visit = visit

@@ -152,6 +152,16 @@ def test_spot_check_visit_confirms_and_endorses_or_flags_a_major_discrepancy(rec
     assert (row["assessed"], row["checked"], row["confirmed"], row["share_checked"]) == (1, 1, 0, 1.0)
 
 
+def test_a_spot_check_whose_typed_round_differs_is_a_minor_discrepancy_not_endorsed(receive, personas):
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    receive("spot_check_2026112202.xml", {"<round>2</round>": "<round>1</round>"})
+    assignment = SpotCheckAssignment.objects.get()
+    assert assignment.outcome == CheckOutcome.MINOR and assignment.endorsed_at is None
+    typed = next(c for c in assignment.comparisons if c["field"] == "round")
+    assert (typed["assessed"], typed["observed"]) == (2, 1)
+
+
 def test_coordinator_starts_sampling_from_the_admin_and_sees_the_summary(
     client, receive, personas, tasks_in_process, django_capture_on_commit_callbacks
 ):
