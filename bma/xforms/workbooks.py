@@ -455,9 +455,9 @@ def referral_rows(*, for_round: bool = False) -> list[dict]:
     ]
 
 
-def common_choices(
-    countries: dict[str, cl.Labels] = cl.LEGACY_FORM_COUNTRIES, *, for_round: bool = False
-) -> list[dict]:
+def common_choices(*, for_round: bool = False) -> list[dict]:
+    """The choice lists; a round's own form lists every country and where departed families went, the
+    shared forms keep the lists they were published with."""
     pops_for_reason = {
         code: " ".join(p for p, codes in cl.REASONS_BY_POPULATION.items() if code in codes) for code in cl.REASONS
     }
@@ -470,7 +470,7 @@ def common_choices(
         *choices("populations", cl.POPULATIONS),
         *choices("reasons", cl.REASONS, pops=pops_for_reason),
         *choices("migration_types", cl.MIGRATION_TYPES),
-        *choices("countries", countries),
+        *choices("countries", cl.COUNTRIES if for_round else cl.LEGACY_FORM_COUNTRIES),
         *(choices("departure_destinations", cl.DEPARTURE_DESTINATIONS) if for_round else []),
         *choices("distance_bands", cl.DISTANCE_BANDS),
         *choices("flows", cl.FLOWS),
@@ -561,15 +561,13 @@ def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
     shared by all rounds. ``for_round``: a round's own form (workbooks.b2_round_version): it knows its
     round, lists every country, defines the totals and asks about whole-family departures."""
     rows = [*location_rows(with_village=True, ask_round=not for_round), *informant_rows()]
-    households_label = (
-        "Number of households in the village",
-        "Число домохозяйств в селе",
-        "Шумораи хонаводаҳо дар деҳа",
+    rows.append(
+        count(
+            "households",
+            ("Number of households in the village", "Число домохозяйств в селе", "Шумораи хонаводаҳо дар деҳа"),
+            hint=definitions.HOUSEHOLDS_HINT if for_round else None,
+        )
     )
-    if for_round:
-        rows.append(count("households", households_label, hint=definitions.HOUSEHOLDS_HINT))
-    else:
-        rows.append(count("households", households_label))
     for pop in cl.POPULATION_CODES:
         rows += population_rows(pop, years, for_round=for_round)
     if for_round:
@@ -721,7 +719,7 @@ def b2_round_workbook_bytes(round_number: int, years) -> bytes:
         "b2_village.xlsx",
         survey=b2_survey(tuple(years), for_round=True),
         version=b2_round_version(round_number),
-        round_choices=True,
+        for_round=True,
     )
 
 
@@ -730,20 +728,20 @@ def workbook_bytes(
     *,
     survey: list[dict] | None = None,
     version: str | None = None,
-    round_choices: bool = False,
+    for_round: bool = False,
 ) -> bytes:
-    """``round_choices``: the choice lists of a round's own form (every country, departure destinations);
-    the forms shared by all rounds keep the lists they were published with."""
+    """``for_round``: a round's own form (b2_round_workbook_bytes): its choice lists, and the personal-data
+    marks written into the XForm (``bma:personal`` binds)."""
     spec = FORMS[filename]
     survey = spec["survey"]() if survey is None else survey
-    choice_rows = common_choices(cl.COUNTRIES, for_round=True) if round_choices else common_choices()
+    choice_rows = common_choices(for_round=for_round)
     choice_columns = ["list_name", "name", *[f"label::{lang}" for lang in LANG_NAMES], "pops"]
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "survey"
     # A round's own form carries the personal-data marks in the XForm (xforms/personal.py); the shared
     # forms were published without them and take the marks from these tables.
-    columns = (*SURVEY_COLUMNS, PERSONAL_BIND_COLUMN) if round_choices else SURVEY_COLUMNS
+    columns = (*SURVEY_COLUMNS, PERSONAL_BIND_COLUMN) if for_round else SURVEY_COLUMNS
     sheet.append(list(columns))
     for row in survey:
         values = {**row, PERSONAL_BIND_COLUMN: "true" if row.get(PERSONAL_KEY) else ""}
@@ -760,7 +758,7 @@ def workbook_bytes(
         "default_language": LANG_NAMES[0],
         "instance_name": spec["instance_name"],
     }
-    if round_choices:
+    if for_round:
         setting_values["namespaces"] = f'bma="{PERSONAL_NAMESPACE}"'
     settings.append(list(setting_values))
     settings.append(list(setting_values.values()))
