@@ -6,8 +6,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bma.api.params import INT4_MAX
 from bma.api.permissions import IsCoordinator
+from bma.core.params import INT4_MAX
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
 from bma.exports.report import include_unapproved_param, previous_round_of, round_figures

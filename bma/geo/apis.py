@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.urls import path
 from rest_framework import generics, serializers
 
-from bma.api.params import choice_param, integer_param, text_param
 from bma.api.permissions import HasReviewRole
+from bma.core.params import choice_param, integer_param, text_param
 from bma.geo.models import AdminArea, AreaKind, AreaLevel, Settlement, SettlementStatus
 from bma.rounds.scoping import area_scope_q
 

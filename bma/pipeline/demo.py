@@ -180,7 +180,7 @@ def b2_xml(rng: random.Random, village: DemoVillage, version: str, years: tuple[
             + "<ki_contact><ki_name/><ki_phone/></ki_contact></ki>"
         )
     parts.append(_el("households", households))
-    typo_population = rng.choice([p for p in cl.POPULATION_CODES]) if "year_over_total" in faults else None
+    typo_population = rng.choice(cl.POPULATION_CODES) if "year_over_total" in faults else None
     for pop in cl.POPULATION_CODES:
         present = rng.random() < PRESENCE[pop] or pop == typo_population
         if not present:

@@ -19,14 +19,19 @@ class BlankingError(ValueError):
     """The payload could not be blanked safely; it is left as it was."""
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+def holds_personal_answer(element, names: frozenset[str]) -> bool:
+    """An element of a personal question (by local name) with an answer in it."""
+    return local_name(element.tag) in names and bool((element.text or "").strip())
 
 
 def _snapshot(root, names: frozenset[str]) -> list[tuple]:
     """Every element as (tag, attributes, text, tail), with the personal elements' text left out."""
     return [
-        (e.tag, tuple(sorted(e.attrib.items())), None if _local(e.tag) in names else (e.text or ""), e.tail or "")
+        (e.tag, tuple(sorted(e.attrib.items())), None if local_name(e.tag) in names else (e.text or ""), e.tail or "")
         for e in root.iter()
     ]
 
@@ -43,7 +48,7 @@ def blank_xml(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
     if not any(match.group(2).strip() for match in pattern.finditer(payload)):
         # Nothing to blank by the pattern: the parse must agree (a personal answer the pattern cannot
         # reach, in a CDATA section say, is reported rather than silently kept).
-        if any(_local(e.tag) in names and (e.text or "").strip() for e in before.iter()):
+        if any(holds_personal_answer(e, names) for e in before.iter()):
             raise BlankingError("a personal answer is written in a way that cannot be blanked in place")
         return payload, 0
     count = 0
@@ -57,7 +62,7 @@ def blank_xml(payload: bytes, names: frozenset[str]) -> tuple[bytes, int]:
     blanked = pattern.sub(empty, payload)
     after = fromstring(blanked)
     if _snapshot(after, names) != _snapshot(before, names) or any(
-        _local(e.tag) in names and (e.text or "").strip() for e in after.iter()
+        holds_personal_answer(e, names) for e in after.iter()
     ):
         raise BlankingError("the personal answers could not be blanked without touching anything else")
     return blanked, count

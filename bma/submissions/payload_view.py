@@ -14,7 +14,7 @@ from defusedxml.ElementTree import fromstring, tostring
 
 from bma.rounds.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
-from bma.submissions.payload_blanking import replace_personal_answers
+from bma.submissions.payload_blanking import holds_personal_answer, replace_personal_answers
 from bma.xforms.personal import personal_fields
 
 HIDDEN = "[hidden: personal data]"
@@ -27,15 +27,11 @@ class ShownPayload:
     note: str  # what the reader is told about what was hidden ("" when nothing was)
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def redact_xml(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
     root = fromstring(payload)
     hidden = 0
     for element in root.iter():
-        if _local(element.tag) in names and (element.text or "").strip():
+        if holds_personal_answer(element, names):
             element.text, hidden = HIDDEN, hidden + 1
     return tostring(root, encoding="unicode"), hidden
 
