@@ -15,7 +15,7 @@ from django.urls import path, reverse
 
 from bma.assessments import models as m
 from bma.assessments.review import assessment_review
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
 from bma.rounds.scoping import area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
@@ -254,18 +254,9 @@ class SpotCheckVisitAdmin(ReviewDeskAdmin):
 
 
 @admin.register(m.ContactPurge)
-class ContactPurgeAdmin(admin.ModelAdmin):
+class ContactPurgeAdmin(ReadOnlyAdmin):
     """The retention job's record: what was removed from which round, when, and by what. Read-only."""
 
     list_display = ("created_at", "round", "informants", "payloads", "answers", "unreadable", "job", "requested_by")
     list_filter = ("round", "job")
     list_select_related = ("round", "requested_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

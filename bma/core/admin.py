@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 
 from bma.core.errors import BmaError
 from bma.core.params import integer_param
 from bma.rounds.scoping import area_scope_q
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody adds, edits or deletes in the admin: raw submissions (lossless), refusals, logs."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AreaScopedAdminMixin:

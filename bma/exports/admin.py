@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from bma.core.admin import AreaScopedAdminMixin
+from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin
 from bma.exports.models import ExportDownload, ExportJob, ExportState, ReferenceFigure
 from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start, export_jobs_visible_to
 
@@ -78,18 +78,9 @@ class ReferenceFigureAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExportDownload)
-class ExportDownloadAdmin(admin.ModelAdmin):
+class ExportDownloadAdmin(ReadOnlyAdmin):
     """The record of every export download; nobody edits it."""
 
     list_display = ("job", "user", "downloaded_at", "address")
     list_filter = ("job__round",)
     date_hierarchy = "downloaded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from bma.core.admin import ReadOnlyAdmin
 from bma.submissions.models import (
     CollectToken,
     KoboSource,
@@ -12,17 +13,6 @@ from bma.submissions.models import (
 )
 from bma.submissions.payload_view import payload_for_reader
 from bma.submissions.services import submission_scope_q, submissions_requeue
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # lossless: raw submissions are never deleted from the admin
 
 
 class AttachmentInline(admin.TabularInline):
