@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # thousands separators in the report
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",

@@ -27,6 +27,11 @@ def include_unapproved_param(params) -> bool:
 
 
 DISTANCE_ORDER = list(cl.DISTANCE_BANDS)
+# "Over 13,000 families had to travel more than five kilometres": the published text quotes households
+# beyond a distance, per service. Each threshold is a band's upper edge, so the sums are exact.
+DISTANCE_THRESHOLDS_KM = (5, 10, 15, 20, 25)
+# "91 per cent of migrant workers ... in just five districts": the concentration the text quotes.
+TOP_DISTRICTS = 5
 
 # The report's notes: what its figures mean, in the words the form's hints and the codebook use
 # (definitions.FIGURE_DEFINITIONS), in the order a reader meets the figures.
@@ -173,6 +178,7 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
     by_province = agg.by_province.get(pop, {})
     by_district = agg.by_district.get(pop, {})
     by_year = agg.by_year.get(pop, {})
+    top_districts = top_n(by_district, TOP_DISTRICTS)
     block = {
         "code": pop,
         "label": cl.POPULATIONS[pop][0],
@@ -187,9 +193,9 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
                 strict=True,
             )
         ],
-        "top_districts": [
-            {"district": _name(k), "total": v, "share": share_of(v, total)} for k, v in top_n(by_district, 5)
-        ],
+        "top_districts": [{"district": _name(k), "total": v, "share": share_of(v, total)} for k, v in top_districts],
+        # Of the total, the share the top districts hold together (one rounding, not a sum of rounded shares).
+        "top_districts_share": share_of(sum(v for _, v in top_districts), total),
         "yearly": [
             {"year": year, "total": by_year.get(year, 0), "change": change}
             for year, change in year_on_year({y: by_year.get(y, 0) for y in years}).items()
@@ -205,9 +211,13 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
             for k, s in sorted(shares(agg.types.get(pop, {})).items(), key=lambda kv: (-kv[1], str(kv[0])))
         ]
     if pop in cl.INTERNATIONAL_POPULATIONS:
+        countries = {k: v or 0 for k, v in agg.countries.get(pop, {}).items()}
+        named = sum(countries.values())
+        block["countries_count"] = sum(1 for v in countries.values() if v > 0)
+        # Shares of the people the country breakdown names ("97 per cent returned from Russia").
         block["top_countries"] = [
-            {"country": cl.COUNTRIES.get(k, (k,))[0], "code": k, "total": v or 0}
-            for k, v in top_n(agg.countries.get(pop, {}), 5)
+            {"country": cl.COUNTRIES.get(k, (k,))[0], "code": k, "total": v, "share": share_of(v, named)}
+            for k, v in top_n(countries, 5)
         ]
     else:
         block["within_same_district_share"] = share_of(agg.within.get(pop, 0), agg.moved.get(pop, 0))
@@ -219,6 +229,15 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
             )
         ]
     return block
+
+
+def informant_types(counts: dict) -> list[dict]:
+    """The key informants' types, largest first (ties by code), with each one's share."""
+    computed = shares(counts)
+    return [
+        {"type": cl.INFORMANT_TYPES.get(code, (code,))[0], "code": code, "total": n, "share": computed[code]}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
 
 
 def _ordered_shares(counts: dict) -> list[float]:
@@ -258,7 +277,11 @@ def services_figures(counted: Counted) -> dict:
             **{s: sum(households[b].get(s, 0) for b in DISTANCE_ORDER) for s in cl.SERVICES},
         }
     )
-    return {"availability": availability, "distance_households": distance_table}
+    beyond = []
+    for edge, km in enumerate(DISTANCE_THRESHOLDS_KM, start=1):
+        farther = DISTANCE_ORDER[edge:]  # the bands past the edge-th band's upper end
+        beyond.append({"more_than_km": km, **{s: sum(households[b].get(s, 0) for b in farther) for s in cl.SERVICES}})
+    return {"availability": availability, "distance_households": distance_table, "households_beyond": beyond}
 
 
 EXPORT_WORK_MEM = "128MB"
@@ -292,6 +315,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     aggregates = PopulationAggregates.compute(counted)
     years = round_years(round_, assessments)
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
+    by_type = dict(informants.values("informant_type").annotate(n=Count("pk")).values_list("informant_type", "n"))
     districts = list(
         assessments.values("district__name_en", "district__code", "province__name_en")
         # The housing answers' sums ride on this scan of the assessments (the departures section).
@@ -319,6 +343,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
         "informants": {
             "total": sum(by_sex.values()),
             "share_by_sex": shares({cl.SEXES[k][0]: v for k, v in by_sex.items() if k in cl.SEXES}),
+            "by_type": informant_types(by_type),
         },
         "populations": [population_figures(aggregates, pop, communities, years) for pop in cl.POPULATION_CODES],
         "services": services_figures(counted),

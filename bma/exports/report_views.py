@@ -38,7 +38,8 @@ def report_page(request, number: int):
         }
     services = figures["services"]
     charts["services"] = bar_chart([(s["service"], s["no"]) for s in services["availability"]], unit="%")
-    return render(request, "exports/report.html", {"f": figures, "charts": charts})
+    context = {"f": figures, "charts": charts, "include_unapproved": include_unapproved_param(request.GET)}
+    return render(request, "exports/report.html", context)
 
 
 def figures_workbook(figures: dict) -> bytes:
@@ -64,7 +65,31 @@ def figures_workbook(figures: dict) -> bytes:
             *[[f"informants {sex} %", share] for sex, share in figures["informants"]["share_by_sex"].items()],
             *[[f"{p['label']} total", p["total"]] for p in figures["populations"]],
             *[[f"{p['label']} communities reporting %", p["share_of_communities"]] for p in figures["populations"]],
+            *[
+                [f"{p['label']} share in the top {len(p['top_districts'])} districts %", p["top_districts_share"]]
+                for p in figures["populations"]
+            ],
+            *[
+                [f"{p['label']} countries", p["countries_count"]]
+                for p in figures["populations"]
+                if "countries_count" in p
+            ],
+            *[
+                [f"{p['label']} moved within the same district %", p["within_same_district_share"]]
+                for p in figures["populations"]
+                if "within_same_district_share" in p
+            ],
         ],
+    )
+    sheet(
+        "districts",
+        ["province", "district or city", "code", "communities"],
+        [[d["province"], d["district"], d["code"], d["communities"]] for d in figures["districts"]],
+    )
+    sheet(
+        "informants by type",
+        ["type", "informants", "share %"],
+        [[t["type"], t["total"], t["share"]] for t in figures["informants"]["by_type"]],
     )
     for p in figures["populations"]:
         code = p["code"]
@@ -83,18 +108,35 @@ def figures_workbook(figures: dict) -> bytes:
         )
         sheet(f"{code} reasons", ["reason", "share %"], [[r["reason"], r["share"]] for r in p["reasons"]])
         if "top_countries" in p:
-            sheet(f"{code} countries", ["country", "total"], [[r["country"], r["total"]] for r in p["top_countries"]])
+            sheet(
+                f"{code} countries",
+                ["country", "total", "share %"],
+                [[r["country"], r["total"], r["share"]] for r in p["top_countries"]],
+            )
+        if "other_area_by_province" in p:
+            sheet(
+                f"{code} other area provinces",
+                ["province", "share %"],
+                [[r["province"], r["share"]] for r in p["other_area_by_province"]],
+            )
         if "migration_types" in p:
             sheet(f"{code} types", ["type", "share %"], [[r["type"], r["share"]] for r in p["migration_types"]])
     services = figures["services"]
     sheet(
-        "services", ["service", "yes %", "no %"], [[s["service"], s["yes"], s["no"]] for s in services["availability"]]
+        "services",
+        ["service", "yes %", "no %", "communities answering"],
+        [[s["service"], s["yes"], s["no"], s["communities"]] for s in services["availability"]],
     )
     codes = [c for c in services["distance_households"][0] if c not in ("band", "code")]
     sheet(
         "distance households",
         ["distance", *codes],
         [[r["band"], *[r[c] for c in codes]] for r in services["distance_households"]],
+    )
+    sheet(
+        "households beyond km",
+        ["farther than (km)", *codes],
+        [[r["more_than_km"], *[r[c] for c in codes]] for r in services["households_beyond"]],
     )
     departures = figures["departures"]
     destinations = [d["label"] for d in departures["total"]["destinations"]]
@@ -106,6 +148,7 @@ def figures_workbook(figures: dict) -> bytes:
             "villages asked",
             "households left",
             *destinations,
+            *[f"{d} %" for d in destinations],
             "houses empty",
             "looked after",
             "looked after %",
@@ -118,6 +161,7 @@ def figures_workbook(figures: dict) -> bytes:
                 a["villages_asked"],
                 a["households_left"],
                 *[d["households"] for d in a["destinations"]],
+                *[d["share"] for d in a["destinations"]],
                 a["houses_empty"],
                 a["houses_looked_after"],
                 a["share_looked_after"],
@@ -136,6 +180,16 @@ def figures_workbook(figures: dict) -> bytes:
             for y in a["yearly"]
         ],
     )
+    if "comparison" in figures:
+        comparison = figures["comparison"]
+        sheet(
+            "comparison",
+            ["figure", f"round {comparison['previous_round']}", f"round {figures['round']['number']}", "change %"],
+            [
+                ["communities", comparison["communities"]["before"], comparison["communities"]["now"], None],
+                *[[c["label"], c["before"], c["now"], c["change"]] for c in comparison["populations"]],
+            ],
+        )
     sheet("notes", ["figure", "definition"], [[n["title"], n["definition"]] for n in figures["notes"]])
     book.close()
     return buffer.getvalue()

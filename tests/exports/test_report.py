@@ -18,13 +18,21 @@ def population(figures, code):
 def test_figures_match_the_report_tables(two_villages):
     f = round_figures(two_villages)
     assert f["communities"] == 2
-    assert f["informants"] == {"total": 4, "share_by_sex": {"Female": 75.0, "Male": 25.0}}
+    assert f["informants"] == {
+        "total": 4,
+        "share_by_sex": {"Female": 75.0, "Male": 25.0},
+        "by_type": [
+            {"type": "Local authority (jamoat, mahalla)", "code": "local_authority", "total": 2, "share": 50.0},
+            {"type": "Other", "code": "other", "total": 2, "share": 50.0},
+        ],
+    }
     imw = population(f, "imw")
     assert (imw["total"], imw["communities_reporting"], imw["share_of_communities"]) == (12, 1, 50.0)
     assert imw["top_countries"] == [
-        {"country": "Afghanistan", "code": "AF", "total": 9},
-        {"country": "China", "code": "CN", "total": 3},
+        {"country": "Afghanistan", "code": "AF", "total": 9, "share": 75.0},
+        {"country": "China", "code": "CN", "total": 3, "share": 25.0},
     ]
+    assert imw["countries_count"] == 2 and imw["top_districts_share"] == 100.0
     assert [r["code"] for r in imw["reasons"]] == ["employment", "family"] or {r["code"] for r in imw["reasons"]} == {
         "employment",
         "family",
@@ -117,3 +125,32 @@ def test_the_report_says_what_its_figures_mean(client, two_villages, personas):
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
     definitions = [row[1] for row in book["notes"].iter_rows(min_row=2, values_only=True)]
     assert definitions == [FIGURE_DEFINITIONS[key] for key in wanted]
+
+
+def test_households_farther_than_each_threshold_the_report_quotes(two_villages):
+    beyond = {r["more_than_km"]: r for r in round_figures(two_villages)["services"]["households_beyond"]}
+    assert list(beyond) == [5, 10, 15, 20, 25]
+    # Shaydon's 300 households are 6-10 km from a clinic; Oshoba and Shaydon's 840, 11-15 km from a hospital.
+    assert (beyond[5]["clinic"], beyond[10]["clinic"]) == (300, 0)
+    assert (beyond[10]["hospital"], beyond[15]["hospital"]) == (840, 0)
+
+
+def test_each_distance_threshold_is_a_bands_upper_edge():
+    from bma.exports.report import DISTANCE_ORDER, DISTANCE_THRESHOLDS_KM
+    from bma.xforms import codelists as cl
+
+    edges = [int(cl.DISTANCE_BANDS[band][0].split("-")[1].split()[0]) for band in DISTANCE_ORDER[:-1]]
+    assert list(DISTANCE_THRESHOLDS_KM) == edges
+
+
+def test_the_concentration_in_the_top_five_districts_is_one_share_of_the_total():
+    from bma.exports.report import PopulationAggregates, population_figures
+
+    districts = {"Rudaki": 455, "Bokhtar": 165, "Khujand": 165, "Khorugh": 65, "Panj": 65, "Vahdat": 45, "Sino": 40}
+    empty = {name: {} for name in PopulationAggregates.__dataclass_fields__}
+    agg = PopulationAggregates(**{**empty, "totals": {"imw": 1000}, "by_district": {"imw": districts}})
+    block = population_figures(agg, "imw", communities=10)
+    assert [d["district"] for d in block["top_districts"]] == ["Rudaki", "Bokhtar", "Khujand", "Khorugh", "Panj"]
+    assert [d["share"] for d in block["top_districts"]] == [46.0, 17.0, 17.0, 7.0, 7.0]
+    # 915 of 1,000 is 92% (91.5 half up), not the 94 that adding the rounded shares would print.
+    assert block["top_districts_share"] == 92.0
