@@ -294,8 +294,13 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},
+        # WeasyPrint's font subsetting (the report PDF) logs every table it prunes at INFO.
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# The round report PDF's last page; a country team's funders and wording (empty: a neutral default).
+BMA_REPORT_DISCLAIMER = env.str("BMA_REPORT_DISCLAIMER", default="")
 
 LOGIN_URL = "login"
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
-
-import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
-from bma.exports.svg import bar_chart
+from bma.exports.report_document import report_charts, report_pdf
+from bma.exports.report_workbook import figures_workbook
 from bma.rounds.models import Round
 from bma.rounds.roles import user_sees_everything
 
@@ -27,172 +25,9 @@ def _figures_for(request, number: int) -> dict:
 @login_required
 def report_page(request, number: int):
     figures = _figures_for(request, number)
-    charts = {}
-    for pop in figures["populations"]:
-        code = pop["code"]
-        charts[code] = {
-            "provinces": bar_chart([(p["province"], p["share"]) for p in pop["by_province"]], unit="%"),
-            "yearly": bar_chart([(str(y["year"]), y["total"]) for y in pop["yearly"]]),
-            "reasons": bar_chart([(r["reason"], r["share"]) for r in pop["reasons"]], unit="%"),
-            "countries": bar_chart([(c["country"], c["total"]) for c in pop.get("top_countries", [])]),
-        }
-    services = figures["services"]
-    charts["services"] = bar_chart([(s["service"], s["no"]) for s in services["availability"]], unit="%")
+    charts = report_charts(figures)
     context = {"f": figures, "charts": charts, "include_unapproved": include_unapproved_param(request.GET)}
     return render(request, "exports/report.html", context)
-
-
-def figures_workbook(figures: dict) -> bytes:
-    """The report's tables, one sheet each, for coordinators who lay out the published report."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = book.add_format({"bold": True})
-
-    def sheet(name, header, rows):
-        ws = book.add_worksheet(name[:31])
-        ws.write_row(0, 0, header, bold)
-        for index, row in enumerate(rows, start=1):
-            ws.write_row(index, 0, row)
-
-    sheet(
-        "summary",
-        ["figure", "value"],
-        [
-            ["round", figures["round"]["number"]],
-            ["basis", figures["basis"]],
-            ["communities", figures["communities"]],
-            ["key informants", figures["informants"]["total"]],
-            *[[f"informants {sex} %", share] for sex, share in figures["informants"]["share_by_sex"].items()],
-            *[[f"{p['label']} total", p["total"]] for p in figures["populations"]],
-            *[[f"{p['label']} communities reporting %", p["share_of_communities"]] for p in figures["populations"]],
-            *[
-                [f"{p['label']} share in the top {len(p['top_districts'])} districts %", p["top_districts_share"]]
-                for p in figures["populations"]
-            ],
-            *[
-                [f"{p['label']} countries", p["countries_count"]]
-                for p in figures["populations"]
-                if "countries_count" in p
-            ],
-            *[
-                [f"{p['label']} moved within the same district %", p["within_same_district_share"]]
-                for p in figures["populations"]
-                if "within_same_district_share" in p
-            ],
-        ],
-    )
-    sheet(
-        "districts",
-        ["province", "district or city", "code", "communities"],
-        [[d["province"], d["district"], d["code"], d["communities"]] for d in figures["districts"]],
-    )
-    sheet(
-        "informants by type",
-        ["type", "informants", "share %"],
-        [[t["type"], t["total"], t["share"]] for t in figures["informants"]["by_type"]],
-    )
-    for p in figures["populations"]:
-        code = p["code"]
-        sheet(
-            f"{code} provinces",
-            ["province", "total", "share %"],
-            [[r["province"], r["total"], r["share"]] for r in p["by_province"]],
-        )
-        sheet(
-            f"{code} districts",
-            ["district", "total", "share %"],
-            [[r["district"], r["total"], r["share"]] for r in p["top_districts"]],
-        )
-        sheet(
-            f"{code} yearly", ["year", "total", "change %"], [[r["year"], r["total"], r["change"]] for r in p["yearly"]]
-        )
-        sheet(f"{code} reasons", ["reason", "share %"], [[r["reason"], r["share"]] for r in p["reasons"]])
-        if "top_countries" in p:
-            sheet(
-                f"{code} countries",
-                ["country", "total", "share %"],
-                [[r["country"], r["total"], r["share"]] for r in p["top_countries"]],
-            )
-        if "other_area_by_province" in p:
-            sheet(
-                f"{code} other area provinces",
-                ["province", "share %"],
-                [[r["province"], r["share"]] for r in p["other_area_by_province"]],
-            )
-        if "migration_types" in p:
-            sheet(f"{code} types", ["type", "share %"], [[r["type"], r["share"]] for r in p["migration_types"]])
-    services = figures["services"]
-    sheet(
-        "services",
-        ["service", "yes %", "no %", "communities answering"],
-        [[s["service"], s["yes"], s["no"], s["communities"]] for s in services["availability"]],
-    )
-    codes = [c for c in services["distance_households"][0] if c not in ("band", "code")]
-    sheet(
-        "distance households",
-        ["distance", *codes],
-        [[r["band"], *[r[c] for c in codes]] for r in services["distance_households"]],
-    )
-    sheet(
-        "households beyond km",
-        ["farther than (km)", *codes],
-        [[r["more_than_km"], *[r[c] for c in codes]] for r in services["households_beyond"]],
-    )
-    departures = figures["departures"]
-    destinations = [d["label"] for d in departures["total"]["destinations"]]
-    areas = [*departures["provinces"], {"province": "All provinces", **departures["total"]}]
-    sheet(
-        "departures",
-        [
-            "province",
-            "villages asked",
-            "households left",
-            *destinations,
-            *[f"{d} %" for d in destinations],
-            "houses empty",
-            "looked after",
-            "looked after %",
-            "villages with elderly alone",
-            "villages answering on elderly",
-        ],
-        [
-            [
-                a["province"],
-                a["villages_asked"],
-                a["households_left"],
-                *[d["households"] for d in a["destinations"]],
-                *[d["share"] for d in a["destinations"]],
-                a["houses_empty"],
-                a["houses_looked_after"],
-                a["share_looked_after"],
-                a["villages_elderly_alone"],
-                a["villages_answered_elderly"],
-            ]
-            for a in areas
-        ],
-    )
-    sheet(
-        "departures yearly",
-        ["province", "year", "households left", *destinations],
-        [
-            [a["province"], y["year"], y["households"], *[y[d["code"]] for d in a["destinations"]]]
-            for a in areas
-            for y in a["yearly"]
-        ],
-    )
-    if "comparison" in figures:
-        comparison = figures["comparison"]
-        sheet(
-            "comparison",
-            ["figure", f"round {comparison['previous_round']}", f"round {figures['round']['number']}", "change %"],
-            [
-                ["communities", comparison["communities"]["before"], comparison["communities"]["now"], None],
-                *[[c["label"], c["before"], c["now"], c["change"]] for c in comparison["populations"]],
-            ],
-        )
-    sheet("notes", ["figure", "definition"], [[n["title"], n["definition"]] for n in figures["notes"]])
-    book.close()
-    return buffer.getvalue()
 
 
 @login_required
@@ -202,6 +37,14 @@ def report_xlsx(request, number: int):
         figures_workbook(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.xlsx"'
+    return response
+
+
+@login_required
+def report_pdf_download(request, number: int):
+    figures = _figures_for(request, number)
+    response = HttpResponse(report_pdf(figures), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.pdf"'
     return response
 
 

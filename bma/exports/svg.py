@@ -5,14 +5,19 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 BAR_COLOUR = "#0033a0"  # IOM blue
+# Average advance of a 12 px sans-serif glyph, generous so that wide Cyrillic labels are not clipped
+# either: the label column is sized from the longest label instead of a fixed width.
+CHAR_WIDTH = 7.2
 
 
 def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 520, bar_height: int = 18) -> str:
     """Horizontal bars, one per (label, value), labelled with the value."""
     if not items:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
-    label_width, value_width = 190, 70
-    scale_width = width - label_width - value_width
+    label_width = max(60, round(max(len(str(label)) for label, _ in items) * CHAR_WIDTH) + 10)
+    value_width = 70
+    scale_width = max(120, width - label_width - value_width)
+    width = label_width + scale_width + value_width
     largest = max((value for _, value in items), default=0) or 1
     height = len(items) * (bar_height + 6) + 4
     parts = [

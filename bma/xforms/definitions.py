@@ -98,3 +98,15 @@ FIGURE_DEFINITIONS: dict[str, str] = {
     "shares": "Percentages are rounded each on its own, half up, as in the published report, so the shares of "
     "one table may add up to 99 or 101.",
 }
+
+
+# The five target populations, as the published report defines them (its methodology page).
+POPULATION_DEFINITIONS: dict[str, str] = {
+    "imw": "Foreign nationals who have moved to Tajikistan for the purpose of employment.",
+    "ret": "Tajik nationals who have returned to Tajikistan after spending at least 6 months abroad.",
+    "emi": "Tajik nationals who have crossed international borders and currently reside as migrants abroad.",
+    "imi": "Residents of other locations in Tajikistan currently residing as internal migrants in the assessed "
+    "communities.",
+    "ioi": "Tajik nationals from an assessed community who moved as an internal migrant to another location "
+    "within Tajikistan.",
+}

@@ -1,0 +1,68 @@
+"""The round report as a printable A4 PDF, read back as text."""
+
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from bma.exports.report import round_figures
+from bma.exports.report_document import report_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_is_a4_in_the_published_order_with_the_key_figures(departures):
+    figures = round_figures(departures)
+    started = time.monotonic()
+    reader, text = pdf_text(report_pdf(figures))
+    print(f"PDF of {figures['communities']} villages: {time.monotonic() - started:.2f} s, {len(reader.pages)} pages")
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert (round(width * 25.4 / 72), round(height * 25.4 / 72)) == (210, 297)
+    headings = [
+        "Baseline Mobility Assessment",
+        "Summary of key findings",
+        "International migrant workers",
+        "Availability of services within the community",
+        "Methodology",
+        "Disclaimer",
+    ]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert f"Communities assessed {figures['communities']}" in text
+    ret = next(p for p in figures["populations"] if p["code"] == "ret")
+    assert f"confirmed {ret['total']:,} return migrants" in " ".join(text.split())
+    assert "Households that left" in text and str(figures["departures"]["total"]["households_left"]) in text
+
+
+def test_the_pdf_speaks_the_cyrillic_the_gazetteer_and_forms_use(departures, settings):
+    settings.BMA_REPORT_DISCLAIMER = "Маълумот аз рӯи баҳодиҳии иттилоотдиҳандагон. Данные оценок информаторов."
+    _, text = pdf_text(report_pdf(round_figures(departures)))
+    assert "Маълумот аз рӯи баҳодиҳии иттилоотдиҳандагон." in " ".join(text.split())
+
+
+def test_coordinators_download_the_pdf(client, departures, personas):
+    client.force_login(personas.coordinator)
+    response = client.get(f"/reports/rounds/{departures.number}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response).startswith(b"%PDF")
+    client.force_login(personas.supervisor)
+    assert client.get(f"/reports/rounds/{departures.number}/pdf/").status_code == 403
+
+
+def test_a_long_label_gets_the_room_it_needs():
+    import re
+
+    from bma.exports.svg import CHAR_WIDTH, bar_chart
+
+    label = "Family issues (reunification, marriage)"
+    svg = bar_chart([(label, 50.0), ("Employment", 50.0)], unit="%")
+    bar_x = int(re.search(r'<rect x="(\d+)"', svg).group(1))
+    label_end = int(re.search(r'<text x="(\d+)"[^>]*text-anchor="end"', svg).group(1))
+    assert label_end - len(label) * CHAR_WIDTH >= 0  # the label starts inside the picture
+    assert bar_x > label_end
