@@ -116,6 +116,13 @@ ROUTES: dict[str, list[Case]] = {
     "webform": [Case("/collect/webforms/bma_b2/", "302 200 200 200 200 200 200")],
     "round-report": [Case("/reports/rounds/2/", "302 403 403 403 403 200 200")],
     "round-report-xlsx": [Case("/reports/rounds/2/xlsx/", "302 403 403 403 403 200 200")],
+    "round-report-pdf": [Case("/reports/rounds/2/pdf/", "302 403 403 403 403 200 200")],
+    "round-report-published": [Case("/reports/rounds/2/published/", "302 403 403 403 403 200 200")],
+    # Coordinators and administrators publish (and are sent back to the versions page).
+    "round-report-publish": [
+        Case("/reports/rounds/2/published/publish/", "302 403 403 403 403 302 302", method="post")
+    ],
+    "round-report-published-file": [Case("/reports/rounds/2/published/99/pdf/", "302 403 403 403 403 404 404")],
     "district-profile": [
         Case("/reports/rounds/2/districts/TJ-SU-ASH/", "302 403 403 200 200 200 200"),
         Case("/reports/rounds/2/districts/TJ-KT-PAN/", "302 403 403 403 403 200 200"),
@@ -338,6 +345,12 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
         "302 302 302 403 403 302 302",
         "302 302 302 403 403 403 403",
     ),
+    "exports.publishedreport": (
+        "302 302 302 403 403 200 200",
+        "302 302 302 403 403 403 403",
+        "302 302 302 403 403 302 302",
+        "302 302 302 403 403 403 403",
+    ),
     "exports.referencefigure": (
         "302 302 302 200 200 200 200",
         "302 302 302 403 403 200 200",
@@ -354,6 +367,7 @@ HISTORY_DIFFERS = {
     "submissions.rejectedattempt": "302 302 302 302 302 302 302",
     "exports.exportjob": "302 302 302 302 302 200 200",
     "exports.exportdownload": "302 302 302 302 302 302 302",
+    "exports.publishedreport": "302 302 302 302 302 302 302",  # none published in the seed
 }
 ADMIN_VIEW_SUFFIXES = ("changelist", "add", "change", "delete", "history")
 

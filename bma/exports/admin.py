@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin
-from bma.exports.models import ExportDownload, ExportJob, ExportState, ReferenceFigure
+from bma.exports.models import ExportDownload, ExportJob, ExportState, PublishedReport, ReferenceFigure
 from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start, export_jobs_visible_to
 
 
@@ -84,3 +84,13 @@ class ExportDownloadAdmin(ReadOnlyAdmin):
     list_display = ("job", "user", "downloaded_at", "address")
     list_filter = ("job__round",)
     date_hierarchy = "downloaded_at"
+
+
+@admin.register(PublishedReport)
+class PublishedReportAdmin(ReadOnlyAdmin):
+    """Published versions are frozen: listed here, made from the report's "Published versions" page."""
+
+    list_display = ["round", "version", "published_at", "published_by", "note", "pdf_sha256"]
+    list_filter = ["round"]
+    # The figures are in the figures file (and the page shows what changed); the raw JSON is too long here.
+    fields = readonly_fields = [f.name for f in PublishedReport._meta.fields if f.name not in ("id", "figures")]

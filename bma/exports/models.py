@@ -94,3 +94,35 @@ class ReferenceFigure(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.value} {self.get_population_display()} in {self.area}, {self.as_of}"
+
+
+def published_report_path(instance, filename: str) -> str:
+    return f"reports/round-{instance.round.number}/v{instance.version}/{filename}"
+
+
+class PublishedReport(models.Model):
+    """A version of a round's report as sent out: its figures, workbook and PDF, frozen.
+
+    Rows and files are written once by ``report_publish`` and never changed: later edits and approvals
+    change the live report only. The SHA-256 of each file lets anyone check a copy they were sent.
+    """
+
+    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="published_reports")
+    version = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True, help_text="What this version is for, or what changed since the last.")
+    figures = models.JSONField(help_text="The figures as published (also the figures file).")
+    figures_file = models.FileField(upload_to=published_report_path)
+    figures_sha256 = models.CharField(max_length=64)
+    xlsx_file = models.FileField(upload_to=published_report_path)
+    xlsx_sha256 = models.CharField(max_length=64)
+    pdf_file = models.FileField(upload_to=published_report_path)
+    pdf_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["round__number", "-version"]
+        constraints = [models.UniqueConstraint(fields=["round", "version"], name="one_published_version_number")]
+
+    def __str__(self) -> str:
+        return f"Round {self.round.number} report, version {self.version}"

@@ -357,15 +357,28 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
             "communities": {"before": before["communities"], "now": communities},
             "populations": [
                 {
+                    "code": now["code"],
                     "label": now["label"],
-                    "before": prev["total"],
-                    "now": now["total"],
-                    "change": share_of(now["total"] - prev["total"], prev["total"]) if prev["total"] else None,
+                    **_change(prev["total"], now["total"]),
+                    "by_province": _province_changes(prev["by_province"], now["by_province"]),
                 }
                 for now, prev in zip(figures["populations"], before["populations"], strict=True)
             ],
         }
     return figures
+
+
+def _change(before: int, now: int) -> dict:
+    return {"before": before, "now": now, "change": share_of(now - before, before) if before else None}
+
+
+def _province_changes(before_rows: list[dict], now_rows: list[dict]) -> list[dict]:
+    """Round-over-round per province: every province of either round, by name."""
+    before = {r["province"]: r["total"] for r in before_rows}
+    now = {r["province"]: r["total"] for r in now_rows}
+    return [
+        {"province": name, **_change(before.get(name, 0), now.get(name, 0))} for name in sorted(set(before) | set(now))
+    ]
 
 
 def previous_round_of(round_):

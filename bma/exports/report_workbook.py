@@ -155,6 +155,16 @@ def figures_workbook(figures: dict) -> bytes:
                 *[[c["label"], c["before"], c["now"], c["change"]] for c in comparison["populations"]],
             ],
         )
+        sheet(
+            "comparison by province",
+            ["population", "province", f"round {comparison['previous_round']}", f"round {figures['round']['number']}"]
+            + ["change %"],
+            [
+                [c["label"], r["province"], r["before"], r["now"], r["change"]]
+                for c in comparison["populations"]
+                for r in c["by_province"]
+            ],
+        )
     sheet("notes", ["figure", "definition"], [[n["title"], n["definition"]] for n in figures["notes"]])
     book.close()
     return buffer.getvalue()

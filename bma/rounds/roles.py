@@ -61,6 +61,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "exports.view_exportjob",
         "exports.add_exportjob",
         "exports.view_exportdownload",
+        "exports.view_publishedreport",
+        "exports.add_publishedreport",
         "auth.view_user",
     ],
     Role.ADMINISTRATOR: ["*"],

@@ -88,6 +88,8 @@ def test_round_over_round_comparison(two_villages, personas):
     figures = round_figures(later, previous_round=two_villages)
     assert figures["comparison"]["previous_round"] == 2
     assert figures["comparison"]["communities"] == {"before": 2, "now": 0}
+    ret = next(p for p in figures["comparison"]["populations"] if p["code"] == "ret")
+    assert ret["by_province"] == [{"province": "Sughd", "before": 280, "now": 0, "change": -100.0}]
 
 
 def test_yearly_trends_follow_the_rounds_reference_period(two_villages):

@@ -1,0 +1,90 @@
+"""Publishing a round's report: freeze its figures, workbook and PDF as a numbered version, and say what
+changed since (live figures against the last published version)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from bma.core.errors import BmaError, codes
+from bma.exports.models import PublishedReport
+from bma.exports.report import previous_round_of, round_figures
+from bma.exports.report_document import report_pdf
+from bma.exports.report_workbook import figures_workbook
+
+# A list item is named in a change by the first of these keys it has: "populations[ret].by_province[Sughd]".
+ITEM_KEYS = ("code", "province", "district", "year", "more_than_km", "figure", "label")
+
+
+def figures_bytes(figures: dict) -> bytes:
+    """The figures file: canonical JSON, so the same figures always hash the same."""
+    return json.dumps(figures, ensure_ascii=False, sort_keys=True, indent=1).encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def report_publish(round_, user, note: str = "") -> PublishedReport:
+    """Freeze the round's report from its approved assessments as the next version."""
+    figures = round_figures(round_, include_unapproved=False, previous_round=previous_round_of(round_))
+    published_at = timezone.now()
+    with transaction.atomic():
+        # Two coordinators publishing at once: the unique (round, version) makes the second one fail
+        # cleanly instead of both getting the same number.
+        version = (PublishedReport.objects.filter(round=round_).aggregate(v=Max("version"))["v"] or 0) + 1
+        cover = {"version": version, "published_at": f"{published_at:%Y-%m-%d %H:%M} UTC", "published_by": str(user)}
+        files = {
+            "figures": (f"bma-round-{round_.number}-v{version}-figures.json", figures_bytes(figures)),
+            "xlsx": (f"bma-round-{round_.number}-v{version}-report.xlsx", figures_workbook(figures)),
+            "pdf": (f"bma-round-{round_.number}-v{version}-report.pdf", report_pdf(figures, cover)),
+        }
+        report = PublishedReport(
+            round=round_,
+            version=version,
+            published_at=published_at,
+            published_by=user,
+            note=note,
+            figures=figures,
+            **{f"{kind}_sha256": sha256(data) for kind, (_, data) in files.items()},
+        )
+        for kind, (name, data) in files.items():
+            getattr(report, f"{kind}_file").save(name, ContentFile(data), save=False)
+        try:
+            with transaction.atomic():
+                report.save()
+        except IntegrityError as exc:
+            for kind in files:
+                getattr(report, f"{kind}_file").delete(save=False)
+            raise BmaError(
+                codes.REPORT_PUBLISH_CONFLICT,
+                "Another version of this round's report was published at the same moment; reload and try again.",
+            ) from exc
+    return report
+
+
+def _named_leaves(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _named_leaves(inner, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            name = next((inner[k] for k in ITEM_KEYS if isinstance(inner, dict) and k in inner), index)
+            yield from _named_leaves(inner, f"{path}[{name}]")
+    elif not isinstance(value, bool) and isinstance(value, int | float):
+        yield path, value
+
+
+def report_changes(published: dict, live: dict) -> list[dict]:
+    """Every figure that differs between a published version and the live figures (or is in only one)."""
+    before, now = dict(_named_leaves(published)), dict(_named_leaves(live))
+    return [
+        {"figure": path, "published": before.get(path), "live": now.get(path)}
+        for path in sorted(set(before) | set(now))
+        if before.get(path) != now.get(path)
+    ]

@@ -1,0 +1,81 @@
+"""Published versions of a round's report: publish one, list them, download their frozen files, and see
+what changed in the live figures since the last one."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from bma.core.errors import BmaError
+from bma.exports.models import PublishedReport
+from bma.exports.publishing import report_changes, report_publish
+from bma.exports.report import previous_round_of, round_figures
+from bma.rounds.models import Round
+from bma.rounds.roles import user_sees_everything
+
+FILE_KINDS = {
+    "figures": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def _round_for_reader(request, number: int) -> Round:
+    if not user_sees_everything(request.user):
+        raise PermissionDenied("The round report is for coordinators.")
+    return get_object_or_404(Round, number=number)
+
+
+@login_required
+def published_page(request, number: int):
+    round_ = _round_for_reader(request, number)
+    versions = list(PublishedReport.objects.filter(round=round_).select_related("published_by"))
+    latest = versions[0] if versions else None
+    changes = None
+    if latest is not None:
+        live = round_figures(round_, previous_round=previous_round_of(round_))
+        changes = report_changes(latest.figures, live)
+    return render(
+        request,
+        "exports/published.html",
+        {
+            "round": round_,
+            "versions": versions,
+            "latest": latest,
+            "changes": changes,
+            "can_publish": request.user.has_perm("exports.add_publishedreport"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request, number: int):
+    round_ = _round_for_reader(request, number)
+    if not request.user.has_perm("exports.add_publishedreport"):
+        raise PermissionDenied("Publishing the round report needs the permission to publish reports.")
+    try:
+        report = report_publish(round_, request.user, note=request.POST.get("note", "").strip()[:2000])
+    except BmaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Published version {report.version} of the Round {round_.number} report.")
+    return redirect("round-report-published", number=round_.number)
+
+
+@login_required
+def published_file(request, number: int, version: int, kind: str):
+    round_ = _round_for_reader(request, number)
+    if kind not in FILE_KINDS:
+        raise Http404("No such file of a published report.")
+    report = get_object_or_404(PublishedReport, round=round_, version=version)
+    stored = getattr(report, f"{kind}_file")
+    response = FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
+    response["Content-Type"] = FILE_KINDS[kind]
+    # The published hash, so a reader (or a script) can check the copy against what was published.
+    response["X-Checksum-Sha256"] = getattr(report, f"{kind}_sha256")
+    return response
