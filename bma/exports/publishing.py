@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from bma.core.errors import BmaError, codes
 from bma.exports.models import PublishedReport
-from bma.exports.report import previous_round_of, round_figures
+from bma.exports.report import community_points, previous_round_of, round_figures
 from bma.exports.report_document import report_pdf
 from bma.exports.report_workbook import figures_workbook
 
@@ -42,7 +42,10 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
         files = {
             "figures": (f"bma-round-{round_.number}-v{version}-figures.json", figures_bytes(figures)),
             "xlsx": (f"bma-round-{round_.number}-v{version}-report.xlsx", figures_workbook(figures)),
-            "pdf": (f"bma-round-{round_.number}-v{version}-report.pdf", report_pdf(figures, cover)),
+            "pdf": (
+                f"bma-round-{round_.number}-v{version}-report.pdf",
+                report_pdf(figures, community_points(round_), cover),
+            ),
         }
         report = PublishedReport(
             round=round_,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from bma.assessments import models as am
 from bma.core.params import choice_param
@@ -79,6 +80,18 @@ def counted_assessments(round_, include_unapproved: bool = False) -> QuerySet:
     if include_unapproved:
         return qs.exclude(review_state=am.ReviewState.REJECTED)
     return qs.filter(review_state=am.ReviewState.APPROVED)
+
+
+def community_points(round_, include_unapproved: bool = False) -> list[tuple[float, float, str]]:
+    """(latitude, longitude, province) of each counted community, for the report's map: the tablet's GPS
+    point, or the gazetteer's where the tablet recorded none."""
+    rows = (
+        counted_assessments(round_, include_unapproved)
+        .annotate(lat=Coalesce("latitude", "village__latitude"), lon=Coalesce("longitude", "village__longitude"))
+        .filter(lat__isnull=False, lon__isnull=False)
+        .values_list("lat", "lon", "province__name_en")
+    )
+    return [(float(lat), float(lon), _name(province)) for lat, lon, province in rows.iterator()]
 
 
 def round_years(round_, assessments=None) -> list[int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from bma.exports.svg import bar_chart
+from bma.exports.svg import bar_chart, points_map
 from bma.xforms import codelists as cl
 from bma.xforms.definitions import POPULATION_DEFINITIONS
 
@@ -27,22 +27,27 @@ DEFAULT_DISCLAIMER = (
 )
 
 
-def report_charts(figures: dict) -> dict:
-    """{population code: {chart name: svg}, "services": svg}: the charts the page and the PDF show."""
+def report_charts(figures: dict, points: list | None = None) -> dict:
+    """{population code: {chart name: svg}, and the round-wide charts}: what the page and the PDF show.
+    ``points``: the communities' (latitude, longitude, province) for the map."""
     charts = {}
     for pop in figures["populations"]:
         charts[pop["code"]] = {
             "provinces": bar_chart([(p["province"], p["share"]) for p in pop["by_province"]], unit="%"),
+            "districts": bar_chart([(d["district"], d["share"]) for d in pop["top_districts"]], unit="%"),
             "yearly": bar_chart([(str(y["year"]), y["total"]) for y in pop["yearly"]]),
             "reasons": bar_chart([(r["reason"], r["share"]) for r in pop["reasons"]], unit="%"),
-            "countries": bar_chart([(c["country"], c["total"]) for c in pop.get("top_countries", [])]),
+            "countries": bar_chart([(c["country"], c["share"]) for c in pop.get("top_countries", [])], unit="%"),
         }
     services = figures["services"]
-    charts["services"] = bar_chart([(s["service"], s["no"]) for s in services["availability"]], unit="%")
+    # "Availability of services": the share of communities where each service is available.
+    charts["services"] = bar_chart([(s["service"], s["yes"]) for s in services["availability"]], unit="%")
+    charts["informants_sex"] = bar_chart(list(figures["informants"]["share_by_sex"].items()), unit="%")
+    charts["map"] = points_map(points or [])
     return charts
 
 
-def report_document_html(figures: dict, published: dict | None = None) -> str:
+def report_document_html(figures: dict, points: list | None = None, published: dict | None = None) -> str:
     """The printable document in the published report's order: cover, key findings, each population,
     services, methodology and definitions, disclaimer. ``published``: version, date and publisher for
     the cover of a published version."""
@@ -50,7 +55,7 @@ def report_document_html(figures: dict, published: dict | None = None) -> str:
         "exports/report_document.html",
         {
             "f": figures,
-            "charts": report_charts(figures),
+            "charts": report_charts(figures, points),
             "published": published,
             "fonts": FONTS.as_uri(),
             "populations": [
@@ -62,10 +67,10 @@ def report_document_html(figures: dict, published: dict | None = None) -> str:
     )
 
 
-def report_pdf(figures: dict, published: dict | None = None) -> bytes:
+def report_pdf(figures: dict, points: list | None = None, published: dict | None = None) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only the PDF needs.
     from weasyprint import HTML
 
-    html = report_document_html(figures, published)
+    html = report_document_html(figures, points, published)
     # base_url: the fonts are file: URLs; nothing else is fetched (no network, no machine fonts).
     return HTML(string=html, base_url=str(FONTS)).write_pdf()

@@ -2,39 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
+from bma.exports.report import community_points, include_unapproved_param, previous_round_of, round_figures
 from bma.exports.report_document import report_charts, report_pdf
 from bma.exports.report_workbook import figures_workbook
 from bma.rounds.models import Round
 from bma.rounds.roles import user_sees_everything
 
 
-def _figures_for(request, number: int) -> dict:
+@dataclass
+class RequestedReport:
+    round: Round
+    include_unapproved: bool
+    figures: dict
+
+    def points(self) -> list:
+        return community_points(self.round, self.include_unapproved)
+
+
+def _report_for(request, number: int) -> RequestedReport:
     if not user_sees_everything(request.user):
         raise PermissionDenied("The round report is for coordinators.")
     round_ = get_object_or_404(Round, number=number)
     include_unapproved = include_unapproved_param(request.GET)
-    return round_figures(round_, include_unapproved, previous_round_of(round_))
+    return RequestedReport(
+        round_, include_unapproved, round_figures(round_, include_unapproved, previous_round_of(round_))
+    )
 
 
 @login_required
 def report_page(request, number: int):
-    figures = _figures_for(request, number)
-    charts = report_charts(figures)
-    context = {"f": figures, "charts": charts, "include_unapproved": include_unapproved_param(request.GET)}
+    report = _report_for(request, number)
+    context = {
+        "f": report.figures,
+        "charts": report_charts(report.figures, report.points()),
+        "include_unapproved": report.include_unapproved,
+    }
     return render(request, "exports/report.html", context)
 
 
 @login_required
 def report_xlsx(request, number: int):
-    figures = _figures_for(request, number)
+    report = _report_for(request, number)
     response = HttpResponse(
-        figures_workbook(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        figures_workbook(report.figures),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.xlsx"'
     return response
@@ -42,8 +60,8 @@ def report_xlsx(request, number: int):
 
 @login_required
 def report_pdf_download(request, number: int):
-    figures = _figures_for(request, number)
-    response = HttpResponse(report_pdf(figures), content_type="application/pdf")
+    report = _report_for(request, number)
+    response = HttpResponse(report_pdf(report.figures, report.points()), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="bma-round-{number}-report.pdf"'
     return response
 

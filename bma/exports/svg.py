@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from xml.sax.saxutils import escape
 
 BAR_COLOUR = "#0033a0"  # IOM blue
@@ -33,5 +34,80 @@ def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 52
             f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" fill="{BAR_COLOUR}"/>'
             f'<text x="{label_width + length + 4}" y="{y + bar_height - 5}">{escape(shown)}</text>'
         )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# Province colours of the map (distinct in print and for the common colour blindnesses).
+MAP_COLOURS = ("#0033a0", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#999999")
+# Communities closer than this (degrees) share one dot, sized by how many: a 100,000-village round
+# draws a few thousand dots, not 100,000.
+MAP_CELL_DEGREES = 0.05
+
+
+def points_map(points: list[tuple[float, float, str]], *, width: int = 640, height: int = 400) -> str:
+    """The assessed communities as dots on a plain latitude/longitude frame, coloured by province.
+
+    ``points``: (latitude, longitude, province name). No tiles, no boundaries file: the frame is the
+    points' own extent with a degree grid, so it draws offline and the same everywhere.
+    """
+    if not points:
+        return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
+    provinces = sorted({province for _, _, province in points})
+    colour = {p: MAP_COLOURS[i % len(MAP_COLOURS)] for i, p in enumerate(provinces)}
+    cells: dict[tuple[int, int, str], int] = {}
+    for lat, lon, province in points:
+        key = (round(lat / MAP_CELL_DEGREES), round(lon / MAP_CELL_DEGREES), province)
+        cells[key] = cells.get(key, 0) + 1
+    lats = [lat for lat, _, _ in points]
+    lons = [lon for _, lon, _ in points]
+    # At least a degree each way around the middle, so one district's villages do not fill the frame.
+    mid_lat, mid_lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
+    half_lat = max(0.5, (max(lats) - min(lats)) / 2 + 0.2)
+    half_lon = max(0.5, (max(lons) - min(lons)) / 2 + 0.2)
+    south, north, west, east = mid_lat - half_lat, mid_lat + half_lat, mid_lon - half_lon, mid_lon + half_lon
+    # Equirectangular, with longitude shrunk by cos(latitude) so the country keeps its shape.
+    shrink = math.cos(math.radians((south + north) / 2))
+    legend_width, margin = 170, 24
+    plot_w, plot_h = width - legend_width - 2 * margin, height - 2 * margin
+    scale = min(plot_w / ((east - west) * shrink), plot_h / (north - south))
+
+    def xy(lat: float, lon: float) -> tuple[float, float]:
+        return margin + (lon - west) * shrink * scale, margin + (north - lat) * scale
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="Map of the assessed communities" font-family="sans-serif" font-size="10">',
+        f'<rect x="{margin}" y="{margin}" width="{(east - west) * shrink * scale:.1f}" '
+        f'height="{(north - south) * scale:.1f}" fill="#f4f6fa" stroke="#bbb"/>',
+    ]
+    for degree in range(math.ceil(west), math.floor(east) + 1):
+        x, _ = xy(north, degree)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{margin}" x2="{x:.1f}" y2="{margin + (north - south) * scale:.1f}" stroke="#ddd"/>'
+            f'<text x="{x:.1f}" y="{margin - 4}" text-anchor="middle" fill="#777">{degree}°E</text>'
+        )
+    for degree in range(math.ceil(south), math.floor(north) + 1):
+        _, y = xy(degree, west)
+        parts.append(
+            f'<line x1="{margin}" y1="{y:.1f}" x2="{margin + (east - west) * shrink * scale:.1f}" y2="{y:.1f}" '
+            f'stroke="#ddd"/><text x="{margin - 3}" y="{y + 3:.1f}" text-anchor="end" fill="#777">{degree}°N</text>'
+        )
+    for (lat_cell, lon_cell, province), count in sorted(cells.items()):
+        x, y = xy(lat_cell * MAP_CELL_DEGREES, lon_cell * MAP_CELL_DEGREES)
+        radius = 2.5 + 1.5 * math.log2(count)
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour[province]}" fill-opacity="0.75"/>'
+        )
+    legend_x = width - legend_width + 8
+    for index, province in enumerate(provinces):
+        y = margin + 14 * index
+        parts.append(
+            f'<circle cx="{legend_x}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
+            f'<text x="{legend_x + 8}" y="{y + 10}">{escape(province)}</text>'
+        )
+    parts.append(
+        f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{len(points):,} communities</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

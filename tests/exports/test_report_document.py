@@ -66,3 +66,22 @@ def test_a_long_label_gets_the_room_it_needs():
     label_end = int(re.search(r'<text x="(\d+)"[^>]*text-anchor="end"', svg).group(1))
     assert label_end - len(label) * CHAR_WIDTH >= 0  # the label starts inside the picture
     assert bar_x > label_end
+
+
+def test_the_map_draws_one_dot_per_cell_coloured_by_province_without_network():
+    import re
+
+    from bma.exports.svg import points_map
+
+    points = [(39.53, 68.98, "Sughd")] * 1000 + [(37.80, 68.78, "Khatlon"), (37.81, 68.79, "Khatlon")]
+    svg = points_map(points)
+    circles = re.findall(r'<circle cx="[\d.]+" cy="[\d.]+" r="([\d.]+)" fill="(#\w+)" fill-opacity', svg)
+    assert len(circles) == 2  # 1,000 communities in one place are one dot, the two in Khatlon another
+    assert float(circles[0][0]) != float(circles[1][0]) and circles[0][1] != circles[1][1]
+    assert "1,002 communities" in svg and "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_the_report_page_shows_the_map_of_its_communities(client, departures, personas):
+    client.force_login(personas.coordinator)
+    page = client.get(f"/reports/rounds/{departures.number}/").content.decode()
+    assert 'aria-label="Map of the assessed communities"' in page and "communities</text>" in page
