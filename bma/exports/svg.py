@@ -40,9 +40,11 @@ def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 52
 
 # Province colours of the map (distinct in print and for the common colour blindnesses).
 MAP_COLOURS = ("#0033a0", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#999999")
-# Communities closer than this (degrees) share one dot, sized by how many: a 100,000-village round
-# draws a few thousand dots, not 100,000.
+# Communities closer than this (degrees, about 5 km) share one dot, sized by how many; over a wide
+# extent the cell grows so that a side holds at most MAP_CELLS_PER_SIDE: a 100,000-village round draws
+# a few thousand dots, not 100,000.
 MAP_CELL_DEGREES = 0.05
+MAP_CELLS_PER_SIDE = 100
 
 
 def points_map(points: list[tuple[float, float, str]], *, width: int = 640, height: int = 400) -> str:
@@ -55,12 +57,15 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
         return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
     provinces = sorted({province for _, _, province in points})
     colour = {p: MAP_COLOURS[i % len(MAP_COLOURS)] for i, p in enumerate(provinces)}
-    cells: dict[tuple[int, int, str], int] = {}
-    for lat, lon, province in points:
-        key = (round(lat / MAP_CELL_DEGREES), round(lon / MAP_CELL_DEGREES), province)
-        cells[key] = cells.get(key, 0) + 1
     lats = [lat for lat, _, _ in points]
     lons = [lon for _, lon, _ in points]
+    cell = max(
+        MAP_CELL_DEGREES, (max(lats) - min(lats)) / MAP_CELLS_PER_SIDE, (max(lons) - min(lons)) / MAP_CELLS_PER_SIDE
+    )
+    cells: dict[tuple[int, int, str], int] = {}
+    for lat, lon, province in points:
+        key = (round(lat / cell), round(lon / cell), province)
+        cells[key] = cells.get(key, 0) + 1
     # At least a degree each way around the middle, so one district's villages do not fill the frame.
     mid_lat, mid_lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
     half_lat = max(0.5, (max(lats) - min(lats)) / 2 + 0.2)
@@ -94,7 +99,7 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
             f'stroke="#ddd"/><text x="{margin - 3}" y="{y + 3:.1f}" text-anchor="end" fill="#777">{degree}°N</text>'
         )
     for (lat_cell, lon_cell, province), count in sorted(cells.items()):
-        x, y = xy(lat_cell * MAP_CELL_DEGREES, lon_cell * MAP_CELL_DEGREES)
+        x, y = xy(lat_cell * cell, lon_cell * cell)
         radius = 2.5 + 1.5 * math.log2(count)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour[province]}" fill-opacity="0.75"/>'
