@@ -16,7 +16,8 @@ from bma.exports.svg import bar_chart, points_map
 from bma.xforms import codelists as cl
 from bma.xforms.definitions import POPULATION_DEFINITIONS
 
-FONTS = Path(__file__).resolve().parent / "fonts"
+HERE = Path(__file__).resolve().parent
+STYLESHEET = HERE / "report_document.css"  # its font URLs are relative to it: fonts/DejaVuSans.ttf
 
 DEFAULT_DISCLAIMER = (
     "The findings, interpretations and conclusions expressed herein are based on key informants' estimates "
@@ -57,7 +58,6 @@ def report_document_html(figures: dict, points: list | None = None, published: d
             "f": figures,
             "charts": report_charts(figures, points),
             "published": published,
-            "fonts": FONTS.as_uri(),
             "populations": [
                 {"label": cl.POPULATIONS[code][0], "definition": text} for code, text in POPULATION_DEFINITIONS.items()
             ],
@@ -69,8 +69,8 @@ def report_document_html(figures: dict, points: list | None = None, published: d
 
 def report_pdf(figures: dict, points: list | None = None, published: dict | None = None) -> bytes:
     # Imported here: WeasyPrint loads Pango at import, which only the PDF needs.
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     html = report_document_html(figures, points, published)
-    # base_url: the fonts are file: URLs; nothing else is fetched (no network, no machine fonts).
-    return HTML(string=html, base_url=str(FONTS)).write_pdf()
+    # Only the stylesheet and its fonts are read, from this folder: no network, no machine fonts.
+    return HTML(string=html, base_url=str(HERE)).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])

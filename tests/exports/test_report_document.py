@@ -42,8 +42,11 @@ def test_the_pdf_is_a4_in_the_published_order_with_the_key_figures(departures):
 
 def test_the_pdf_speaks_the_cyrillic_the_gazetteer_and_forms_use(departures, settings):
     settings.BMA_REPORT_DISCLAIMER = "Маълумот аз рӯи баҳодиҳии иттилоотдиҳандагон. Данные оценок информаторов."
-    _, text = pdf_text(report_pdf(round_figures(departures)))
+    reader, text = pdf_text(report_pdf(round_figures(departures)))
     assert "Маълумот аз рӯи баҳодиҳии иттилоотдиҳандагон." in " ".join(text.split())
+    # The shipped fonts (named in the stylesheet as "BMA Sans"), not whatever the machine falls back to.
+    fonts = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
+    assert fonts and all(name.split("+")[-1] in ("DejaVu-Sans", "DejaVu-Sans-Bold") for name in fonts), fonts
 
 
 def test_coordinators_download_the_pdf(client, departures, personas):
