@@ -23,5 +23,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Informants' contacts of rounds closed more than BMA_CONTACT_RETENTION_DAYS ago are deleted. Daily:
     # the period is counted in days, and each run reads every payload of the rounds that are due.
     "contacts-purge": {"task": "bma.assessments.tasks.contacts_purge", "schedule": 86400.0},
+    # Pull sources (ODK Central, KoboToolbox API v2): what is new on each active one.
+    "pull-sources-sync": {"task": "bma.submissions.tasks.pull_sources_sync_due", "schedule": 900.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

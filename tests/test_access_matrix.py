@@ -333,6 +333,13 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
         "302 302 302 302 302 302 302",
         "302 302 302 403 403 302 302",
     ),
+    # Pull sources: coordinators (submissions.*) and administrators; supervisors do not see them.
+    "submissions.pullsource": (
+        "302 302 302 403 403 200 200",
+        "302 302 302 403 403 200 200",
+        "302 302 302 403 403 302 302",
+        "302 302 302 403 403 302 302",
+    ),
     "exports.exportjob": (
         "302 302 302 403 403 200 200",
         "302 302 302 403 403 200 200",
@@ -368,6 +375,7 @@ HISTORY_DIFFERS = {
     "exports.exportjob": "302 302 302 302 302 200 200",
     "exports.exportdownload": "302 302 302 302 302 302 302",
     "exports.publishedreport": "302 302 302 302 302 302 302",  # none published in the seed
+    "submissions.pullsource": "302 302 302 302 302 302 302",  # none in the seed
 }
 ADMIN_VIEW_SUFFIXES = ("changelist", "add", "change", "delete", "history")
 

@@ -7,11 +7,13 @@ from bma.submissions.models import (
     CollectToken,
     KoboSource,
     ProcessingState,
+    PullSource,
     RejectedAttempt,
     Submission,
     SubmissionAttachment,
 )
 from bma.submissions.payload_view import payload_for_reader
+from bma.submissions.pulling import pull_sources_restart, pull_sources_sync_start
 from bma.submissions.services import submission_scope_q, submissions_requeue
 
 
@@ -121,3 +123,63 @@ class CollectTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "label", "created_at", "revoked_at")
     readonly_fields = ("token",)
     autocomplete_fields = ("user",)
+
+
+@admin.register(PullSource)
+class PullSourceAdmin(admin.ModelAdmin):
+    """Servers this one pulls from. Sync runs in the worker; its progress and last error show here."""
+
+    list_display = ("name", "kind", "round", "active", "last_finished_at", "stored_total", "last_counts", "last_error")
+    list_filter = ("kind", "active", "round")
+    actions = ["sync_now", "pause", "resume", "pull_everything_again"]
+    fieldsets = [
+        (None, {"fields": ("name", "kind", "base_url", "project_id", "remote_form_id")}),
+        (
+            "Credentials (kept in the server's environment, never in the database)",
+            {"fields": ("username", "secret_env")},
+        ),
+        ("Where the data goes", {"fields": ("form", "round", "past_round_import", "submitted_as", "active")}),
+        (
+            "Progress",
+            {
+                "fields": (
+                    "cursor",
+                    "resume_url",
+                    "last_started_at",
+                    "last_finished_at",
+                    "last_counts",
+                    "stored_total",
+                    "last_error",
+                )
+            },
+        ),
+    ]
+    readonly_fields = (
+        "cursor",
+        "resume_url",
+        "last_started_at",
+        "last_finished_at",
+        "last_counts",
+        "stored_total",
+        "last_error",
+    )
+
+    @admin.action(description="Sync now", permissions=["change"])
+    def sync_now(self, request, queryset):
+        started = pull_sources_sync_start(queryset)
+        self.message_user(request, f"Asked the worker to sync {started} source(s); reload to see their progress.")
+
+    @admin.action(description="Pause (the beat job skips them)", permissions=["change"])
+    def pause(self, request, queryset):
+        self.message_user(request, f"{queryset.update(active=False)} source(s) paused.")
+
+    @admin.action(description="Resume", permissions=["change"])
+    def resume(self, request, queryset):
+        self.message_user(request, f"{queryset.update(active=True)} source(s) resumed.")
+
+    @admin.action(
+        description="Pull everything again (what is stored is kept; edits come across)", permissions=["change"]
+    )
+    def pull_everything_again(self, request, queryset):
+        count = pull_sources_restart(queryset)
+        self.message_user(request, f"{count} source(s) will pull from the start on their next sync.")

@@ -19,6 +19,7 @@ from bma.core.models import TimeStampedModel
 class SubmissionSource(models.TextChoices):
     OPENROSA = "openrosa", "ODK Collect / Web Forms"
     KOBO = "kobo", "KoboToolbox REST service"
+    CENTRAL = "central", "Pulled from ODK Central"
 
 
 class PayloadFormat(models.TextChoices):
@@ -188,3 +189,58 @@ class DigestNonceUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nonce} nc={self.last_nc}"
+
+
+class PullKind(models.TextChoices):
+    CENTRAL = "central", "ODK Central"
+    KOBO = "kobo", "KoboToolbox (API v2)"
+
+
+class PullSource(TimeStampedModel):
+    """A server whose submissions this one pulls: an ODK Central form or a KoboToolbox asset.
+
+    The credentials never enter the database: ``secret_env`` names the environment variable that holds
+    the password (Central) or the API token (Kobo). ``cursor`` is the newest submission or edit time
+    fully pulled; ``resume_url`` is the next page of a pull that stopped half-way, so a failed page is
+    fetched again without losing or repeating the pages before it.
+    """
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=PullKind.choices)
+    base_url = models.URLField(help_text="The server, e.g. https://central.example.org or https://kf.kobotoolbox.org")
+    project_id = models.PositiveIntegerField(null=True, blank=True, help_text="ODK Central project number.")
+    remote_form_id = models.CharField(
+        max_length=200, help_text="Central's form ID (xmlFormId), or the Kobo asset's UID."
+    )
+    username = models.CharField(max_length=200, blank=True, help_text="Central: the web user's email.")
+    secret_env = models.CharField(
+        max_length=100,
+        help_text="The environment variable holding the password (Central) or the API token (Kobo).",
+    )
+    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="pull_sources")
+    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="pull_sources")
+    past_round_import = models.BooleanField(
+        default=False, help_text="Import into this round even though it is closed (a past round's baseline)."
+    )
+    submitted_as = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Recorded as the submitter; empty: nobody (no assignment limits the data).",
+    )
+    active = models.BooleanField(default=True, help_text="Paused sources are not synced by the beat job.")
+    cursor = models.CharField(max_length=40, blank=True, help_text="Newest submission or edit time pulled.")
+    resume_url = models.TextField(blank=True)
+    pending_cursor = models.CharField(max_length=40, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    # Set while a pull runs (the beat job and "sync now" may overlap); a stale one is taken over.
+    syncing_since = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_counts = models.JSONField(default=dict, blank=True)
+    stored_total = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"

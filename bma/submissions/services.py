@@ -101,7 +101,9 @@ class Admission:
     round: object  # bma.rounds.models.Round
 
 
-def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None) -> Admission:
+def submission_admit(
+    *, header: SubmissionHeader, user, form: Form | None = None, into_round=None, closed_round_ok: bool = False
+) -> Admission:
     """The intake decisions every source shares: form known and open, version, round, user, area.
 
     OpenRosa names its form in the XML (``form`` is None); a Kobo source is bound to one form, and
@@ -118,10 +120,13 @@ def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None
             ("form-version", form.pk, header.version),
             lambda: FormVersion.objects.defer("xml", "xlsform").filter(form=form, version=header.version).first(),
         )
+    if into_round is not None:
+        # A pull source feeds the round it names; only an import of a past round may fill a closed one.
+        _refuse_round_not_open(into_round, closed_round_ok)
     if user is None:
         # A Kobo source left without a "submitted as" user stores as nobody: like a coordinator, it
         # collects in the newest open round, and no assignment limits it.
-        round = intake_cache.get_or_load(("round", None), _newest_open_round)
+        round = into_round or intake_cache.get_or_load(("round", None), _newest_open_round)
         return Admission(form, version, round)
     if not user.is_active:
         raise BmaError(
@@ -129,9 +134,21 @@ def submission_admit(*, header: SubmissionHeader, user, form: Form | None = None
             f"The account {user.get_username()} that these submissions are stored as is turned off. "
             "Nothing was stored; ask an administrator.",
         )
-    round = intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
+    round = into_round or intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
     assignment_refuse_outside(round, user, header.district)
     return Admission(form, version, round)
+
+
+def _refuse_round_not_open(round, closed_round_ok: bool) -> None:
+    from bma.rounds.models import RoundState
+
+    if round.state == RoundState.OPEN or (closed_round_ok and round.state == RoundState.CLOSED):
+        return
+    raise BmaError(
+        codes.ROUND_NOT_OPEN,
+        f"{round} is {round.get_state_display().lower()}: it takes no data"
+        + (" (only a past-round import fills a closed round)." if round.state == RoundState.CLOSED else "."),
+    )
 
 
 def _newest_open_round():
@@ -299,19 +316,30 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
 
 
 def submission_receive(
-    *, payload: bytes, files: list[IncomingFile], user, device_id: str = "", header: SubmissionHeader | None = None
+    *,
+    payload: bytes,
+    files: list[IncomingFile],
+    user,
+    device_id: str = "",
+    header: SubmissionHeader | None = None,
+    source: str = SubmissionSource.OPENROSA,
+    admission: Admission | None = None,
 ) -> ReceiveResult:
-    """Store an OpenRosa submission (one POST of possibly several: attachments are merged)."""
+    """Store an OpenRosa submission (one POST of possibly several: attachments are merged).
+
+    ``source`` and ``admission``: a submission pulled from ODK Central is the same XML, admitted into
+    the round its pull source feeds (see pulling.py)."""
     if header is None:
         header = header_or_error(payload)
-    admission = submission_admit(header=header, user=user)
+    if admission is None:
+        admission = submission_admit(header=header, user=user)
     return _receive(
         form=admission.form,
         version=admission.version,
         header=header,
         payload=payload,
         payload_format=PayloadFormat.XML,
-        source=SubmissionSource.OPENROSA,
+        source=source,
         user=user,
         round=admission.round,
         device_id=device_id,
@@ -340,18 +368,28 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     A refusal carries the form and instance it concerns in ``extra`` for the Rejected attempts list.
     """
     source = kobo_source_for_token(token)
-    context = {"form_id": source.form.xml_form_id, "user": source.submitted_as}
+    return kobo_record_store(payload=payload, form=source.form, user=source.submitted_as)
+
+
+def kobo_record_store(
+    *, payload: bytes, form: Form, user, files: list[IncomingFile] = (), into_round=None, closed_round_ok=False
+) -> ReceiveResult:
+    """A Kobo record into the store, however it came: posted by Kobo's REST service, or pulled from
+    Kobo's API v2 (then with its attachments, into the round the pull source feeds)."""
+    context = {"form_id": form.xml_form_id, "user": user}
     try:
         _, header = parse_kobo_json(payload)
     except HeaderError as exc:
         raise BmaError(codes.SUBMISSION_INVALID, str(exc), extra=context) from exc
     context["instance_id"] = header.instance_id
     try:
-        admission = submission_admit(header=header, user=source.submitted_as, form=source.form)
+        admission = submission_admit(
+            header=header, user=user, form=form, into_round=into_round, closed_round_ok=closed_round_ok
+        )
         if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
             # An edit made in Kobo names its chain (meta/rootUuid); the version it replaces is ours to find.
             current = Submission.objects.filter(
-                form=source.form, root_instance_id=header.root_instance_id, is_current=True
+                form=form, root_instance_id=header.root_instance_id, is_current=True
             ).first()
             if current is not None and current.instance_id != header.instance_id:
                 header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
@@ -362,10 +400,10 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
             payload=payload,
             payload_format=PayloadFormat.KOBO_JSON,
             source=SubmissionSource.KOBO,
-            user=source.submitted_as,
+            user=user,
             round=admission.round,
             device_id="",
-            files=[],
+            files=list(files),
         )
     except BmaError as exc:
         exc.extra = {**context, **exc.extra}

@@ -1,0 +1,365 @@
+"""Pulling a project from ODK Central and KoboToolbox into the same intake as a device, against local
+servers that answer in the shapes the real ones do (tests/submissions/pull_servers.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bma.assessments import models as am
+from bma.rounds.models import RoundState
+from bma.submissions import pull_clients
+from bma.submissions.models import PullKind, PullSource, RejectedAttempt, Submission, SubmissionSource
+from bma.submissions.pull_clients import PullError
+from bma.submissions.pulling import pull_source_sync
+from bma.xforms.models import Form
+from tests.submissions.pull_servers import CENTRAL, CentralServer, KoboServer
+
+pytestmark = pytest.mark.django_db
+
+RECORDED_XML = (CENTRAL / "submission_one.xml").read_bytes()
+RECORDED_ID = "uuid:7b4b30ca-0002-4125-a407-000000000125"
+KOBO_FIXTURES = Path(__file__).parent.parent / "assessments" / "fixtures" / "kobo"
+
+
+def central_xml(instance_id: str, households: int = 412, deprecated: str = "") -> bytes:
+    xml = RECORDED_XML.replace(RECORDED_ID.encode(), instance_id.encode())
+    xml = xml.replace(b"<households>412</households>", f"<households>{households}</households>".encode())
+    if deprecated:
+        xml = xml.replace(b"<meta>", f"<meta><deprecatedID>{deprecated}</deprecatedID>".encode())
+    return xml
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 2)
+
+
+@pytest.fixture
+def central(monkeypatch):
+    server = CentralServer()
+    monkeypatch.setenv("BMA_TEST_CENTRAL_PASSWORD", server.password)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def central_source(central, personas, published_forms):
+    return PullSource.objects.create(
+        name="Central B2",
+        kind=PullKind.CENTRAL,
+        base_url=central.url,
+        project_id=1,
+        remote_form_id="bma_b2",
+        username=central.email,
+        secret_env="BMA_TEST_CENTRAL_PASSWORD",
+        form=Form.objects.get(xml_form_id="bma_b2"),
+        round=personas.round,
+    )
+
+
+@pytest.fixture
+def sync(django_capture_on_commit_callbacks, tasks_in_process):
+    def run(source):
+        source.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            return pull_source_sync(source)
+
+    return run
+
+
+def fill(central, count: int, start: int = 0) -> list[str]:
+    ids = [f"uuid:pulled-{n:04d}" for n in range(start, start + count)]
+    for n, instance_id in enumerate(ids, start=start):
+        central.add(central_xml(instance_id), submitted=f"2026-12-02T03:{n // 60:02d}:{n % 60:02d}.000Z")
+    return ids
+
+
+def xml_fetches(server) -> int:
+    return sum(1 for path in server.requests if path.endswith(".xml"))
+
+
+def test_first_sync_pages_through_the_form_and_stores_each_submission_as_sent(
+    central, central_source, sync, small_pages
+):
+    ids = fill(central, 5)
+    counts = sync(central_source)
+    assert counts == {"created": 5}
+    stored = Submission.objects.filter(source=SubmissionSource.CENTRAL).order_by("instance_id")
+    assert [s.instance_id for s in stored] == ids
+    assert all(s.state == "processed" and s.round == central_source.round for s in stored)
+    assert stored[0].payload_bytes == central_xml(ids[0])  # byte for byte as Central kept it
+    central_source.refresh_from_db()
+    assert central_source.cursor == "2026-12-02T03:00:04.000Z" and central_source.resume_url == ""
+    assert central_source.stored_total == 5 and central_source.last_error == ""
+    # Three pages, each next link followed at our address although Central named its own (127.0.0.1:8383).
+    assert sum(1 for p in central.requests if ".svc/Submissions" in p) == 3
+
+
+def test_an_incremental_sync_fetches_only_what_is_new(central, central_source, sync, small_pages):
+    fill(central, 3)
+    sync(central_source)
+    before = xml_fetches(central)
+    new = fill(central, 2, start=3)
+    assert sync(central_source) == {"created": 2}
+    assert xml_fetches(central) - before == 2
+    assert set(Submission.objects.values_list("instance_id", flat=True)) >= set(new)
+    assert sync(central_source) == {}  # nothing new: nothing fetched, nothing stored
+
+
+def test_an_edit_made_in_central_comes_across_as_an_edit(central, central_source, sync):
+    (first,) = fill(central, 1)
+    sync(central_source)
+    central.edit(
+        first, central_xml("uuid:edited-1", households=500, deprecated=first), updated="2026-12-03T08:00:00.000Z"
+    )
+    assert sync(central_source) == {"edit": 1}
+    edit = Submission.objects.get(instance_id="uuid:edited-1")
+    assert edit.is_current and edit.deprecated_id == first and edit.root_instance_id == first
+    assert am.VillageAssessment.objects.get(is_current=True).households == 500
+
+    # Edited twice in Central before the next pull: the version in between never came here.
+    central.edit(
+        first,
+        central_xml("uuid:edited-3", households=510, deprecated="uuid:edited-2"),
+        updated="2026-12-03T09:00:00.000Z",
+    )
+    assert sync(central_source) == {"edit": 1}
+    assert Submission.objects.get(instance_id="uuid:edited-3").deprecated_id == "uuid:edited-1"
+    assert am.VillageAssessment.objects.get(is_current=True).households == 510
+
+
+def test_a_submission_a_device_already_sent_is_stored_once(central, central_source, sync, personas):
+    from bma.submissions.services import submission_receive
+
+    (instance_id,) = fill(central, 1)
+    submission_receive(payload=central_xml(instance_id), files=[], user=personas.enumerator)
+    assert sync(central_source) == {"duplicate": 1}
+    assert Submission.objects.filter(instance_id=instance_id).count() == 1
+
+
+def test_a_5xx_in_the_middle_is_resumed_at_that_page_without_loss_or_repeats(
+    central, central_source, sync, small_pages
+):
+    ids = fill(central, 6)
+    central.fail_next = []
+    original_get = central.get
+    pages_served = []
+
+    def get_then_fail(handler):  # the second list page answers 502 once
+        if ".svc/Submissions" in handler.path:
+            pages_served.append(handler.path)
+            if len(pages_served) == 2:
+                return handler._send(502, {"message": "Bad Gateway"})
+        original_get(handler)
+
+    central.get = get_then_fail
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert failed.value.transient and "502" in failed.value.message
+    central_source.refresh_from_db()
+    assert central_source.cursor == "" and "skiptoken" in central_source.resume_url
+    assert "502" in central_source.last_error and Submission.objects.count() == 2
+    fetched_before = xml_fetches(central)
+    assert sync(central_source) == {"created": 4}  # the four not yet stored; none fetched twice
+    assert xml_fetches(central) - fetched_before == 4
+    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    central_source.refresh_from_db()
+    assert central_source.cursor == "2026-12-02T03:00:05.000Z" and central_source.resume_url == ""
+
+
+def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, central_source, sync, monkeypatch):
+    fill(central, 2)
+    monkeypatch.setenv("BMA_TEST_CENTRAL_PASSWORD", "wrong")
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert not failed.value.transient
+    assert "refused this source's credentials (HTTP 401)" in failed.value.message
+    central_source.refresh_from_db()
+    assert central_source.last_error == failed.value.message and Submission.objects.count() == 0
+    monkeypatch.delenv("BMA_TEST_CENTRAL_PASSWORD")
+    with pytest.raises(PullError, match="BMA_TEST_CENTRAL_PASSWORD .* is not set"):
+        sync(central_source)
+
+
+def typed(assessment) -> dict:
+    """An assessment's typed answers and every row under it, without ids that differ between two copies."""
+    skip = {"id", "submission", "root_instance_id", "created_at", "updated_at", "assessment", "figure"}
+    skip |= {"village_assessment", "informant"}
+
+    def row(obj):
+        return {f.name: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name not in skip}
+
+    rows = {"assessment": row(assessment)}
+    for relation in assessment._meta.related_objects:
+        if relation.one_to_many and relation.related_model.__module__ == am.__name__:
+            related = getattr(assessment, relation.get_accessor_name()).all()
+            rows[relation.name] = sorted((row(r) for r in related), key=repr)
+    for model in (am.YearlyFigure, am.CountryFigure, am.PopulationReason):
+        rows[model.__name__] = sorted((row(r) for r in model.objects.filter(assessment=assessment)), key=repr)
+    rows["AreaFlow"] = sorted((row(r) for r in am.AreaFlow.objects.filter(figure__assessment=assessment)), key=repr)
+    rows["contacts"] = sorted(
+        am.InformantContact.objects.filter(informant__village_assessment=assessment).values_list("name", "phone")
+    )
+    return rows
+
+
+def test_a_pulled_submission_becomes_the_assessment_the_same_xml_sent_by_a_device_becomes(
+    central, central_source, sync, personas, django_capture_on_commit_callbacks
+):
+    central.add(RECORDED_XML, submitted="2026-12-02T03:18:10.940Z")
+    sync(central_source)
+    pulled = typed(am.VillageAssessment.objects.get())
+    am.VillageAssessment.objects.all().delete()
+    Submission.objects.all().delete()
+    from bma.submissions.services import submission_receive
+
+    with django_capture_on_commit_callbacks(execute=True):
+        submission_receive(payload=RECORDED_XML, files=[], user=personas.enumerator)
+    sent = typed(am.VillageAssessment.objects.get())
+    for rows in (pulled, sent):
+        rows["assessment"].pop("enumerator")  # the pull source stores as nobody; the device as its user
+    assert pulled == sent
+    assert len(pulled["YearlyFigure"]) > 10 and pulled["CountryFigure"] and pulled["contacts"]
+
+
+def test_a_past_round_is_imported_into_its_closed_round_only_when_the_source_says_so(
+    central, central_source, sync, personas
+):
+    from tests import factories
+
+    past = factories.make_round(number=1, state=RoundState.CLOSED)
+    PullSource.objects.filter(pk=central_source.pk).update(round=past)
+    fill(central, 1)
+    assert sync(central_source) == {"refused": 1}
+    refusal = RejectedAttempt.objects.get()
+    assert refusal.source == SubmissionSource.CENTRAL and "closed" in refusal.message
+    PullSource.objects.filter(pk=central_source.pk).update(past_round_import=True, cursor="")
+    assert sync(central_source) == {"created": 1}
+    assert Submission.objects.get().round == past
+
+
+# --- KoboToolbox API v2 -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kobo(monkeypatch):
+    server = KoboServer()
+    monkeypatch.setenv("BMA_TEST_KOBO_TOKEN", server.api_token)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def kobo_source(kobo, personas, published_forms):
+    return PullSource.objects.create(
+        name="Kobo B2",
+        kind=PullKind.KOBO,
+        base_url=kobo.url,
+        remote_form_id=kobo.asset,
+        secret_env="BMA_TEST_KOBO_TOKEN",
+        form=Form.objects.get(xml_form_id="bma_b2"),
+        round=personas.round,
+    )
+
+
+def kobo_record(n: int) -> dict:
+    record = json.loads((KOBO_FIXTURES / "b2_2026112202.json").read_text())
+    record.update(_id=5200 + n, _uuid=f"pulled-kobo-{n}", _submission_time=f"2026-11-22T16:{n:02d}:00")
+    record["meta/instanceID"] = f"uuid:pulled-kobo-{n}"
+    return record
+
+
+def test_kobo_records_are_paged_through_with_their_attachments_and_only_new_ones_next_time(
+    kobo, kobo_source, sync, small_pages
+):
+    for n in range(3):
+        kobo.add(kobo_record(n), **({"photo.jpg": b"\xff\xd8jpeg-bytes"} if n == 0 else {}))
+    assert sync(kobo_source) == {"created": 3}
+    first = Submission.objects.get(instance_id="uuid:pulled-kobo-0")
+    assert first.source == SubmissionSource.KOBO and first.state == "processed"
+    assert json.loads(first.payload_bytes)["_uuid"] == "pulled-kobo-0"
+    assert [a.filename for a in first.attachments.all()] == ["photo.jpg"]
+    kobo.add(kobo_record(3))
+    assert sync(kobo_source) == {"created": 1}
+    kobo_source.refresh_from_db()
+    assert kobo_source.cursor == "2026-11-22T16:03:00"
+    assert re.search(
+        r"query=.*2026-11-22T16%3A02%3A00", kobo.requests[-1] if "query" in kobo.requests[-1] else kobo.requests[-2]
+    )
+
+
+def test_a_kobo_record_pushed_by_the_rest_service_and_pulled_is_stored_once(
+    client, kobo, kobo_source, sync, django_capture_on_commit_callbacks
+):
+    from bma.submissions.models import KoboSource
+
+    rest = KoboSource.objects.create(name="Kobo REST", form=kobo_source.form)
+    record = kobo_record(7)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            client.post(f"/kobo/{rest.token}/", json.dumps(record), content_type="application/json").status_code == 201
+        )
+    kobo.add(record)
+    assert sync(kobo_source) == {"duplicate": 1}
+    assert Submission.objects.count() == 1
+
+
+def test_a_bad_kobo_token_and_a_kobo_5xx_are_told_apart(kobo, kobo_source, sync, monkeypatch):
+    kobo.add(kobo_record(1))
+    kobo.fail_next = [503]
+    with pytest.raises(PullError) as failed:
+        sync(kobo_source)
+    assert failed.value.transient
+    assert sync(kobo_source) == {"created": 1}
+    monkeypatch.setenv("BMA_TEST_KOBO_TOKEN", "wrong")
+    PullSource.objects.filter(pk=kobo_source.pk).update(cursor="")
+    with pytest.raises(PullError, match=r"KoboToolbox refused this source's credentials \(HTTP 401\)"):
+        sync(kobo_source)
+
+
+def test_the_admin_syncs_pauses_and_restarts_a_source(
+    client, central, central_source, personas, tasks_in_process, django_capture_on_commit_callbacks
+):
+    fill(central, 2)
+    client.force_login(personas.coordinator)
+    changelist = "/admin/submissions/pullsource/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(changelist, {"action": "sync_now", "_selected_action": [central_source.pk]}, follow=True)
+    assert "Asked the worker to sync 1 source" in response.content.decode()
+    central_source.refresh_from_db()
+    assert central_source.stored_total == 2 and central_source.last_counts == {"created": 2}
+    page = client.get(changelist).content.decode()
+    assert "Central B2" in page and "created" in page
+    client.post(changelist, {"action": "pause", "_selected_action": [central_source.pk]})
+    from bma.submissions.pulling import pull_sources_due
+
+    assert pull_sources_due() == []
+    client.post(changelist, {"action": "pull_everything_again", "_selected_action": [central_source.pk]})
+    central_source.refresh_from_db()
+    assert central_source.cursor == "" and not central_source.active
+    client.force_login(personas.supervisor)
+    assert client.get(changelist).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_pulls_a_central_form_and_processes_what_it_stored(
+    central, central_source, small_pages, celery_worker_process
+):
+    import time
+
+    from bma.submissions.tasks import pull_source_sync as task
+
+    ids = fill(central, 3)
+    task.delay(central_source.pk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if Submission.objects.filter(instance_id__in=ids, state="processed").count() == 3:
+            break
+        time.sleep(0.3)
+    assert Submission.objects.filter(instance_id__in=ids, state="processed").count() == 3
+    central_source.refresh_from_db()
+    assert central_source.last_counts == {"created": 3} and central_source.syncing_since is None
