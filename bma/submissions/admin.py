@@ -138,7 +138,10 @@ class PullSourceAdmin(admin.ModelAdmin):
             "Credentials (kept in the server's environment, never in the database)",
             {"fields": ("username", "secret_env")},
         ),
-        ("Where the data goes", {"fields": ("form", "round", "past_round_import", "submitted_as", "active")}),
+        (
+            "Where the data goes",
+            {"fields": ("form", "form_version", "round", "past_round_import", "submitted_as", "active")},
+        ),
         (
             "Progress",
             {

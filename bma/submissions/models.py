@@ -157,11 +157,28 @@ class DigestCredential(models.Model):
         return f"Digest credential of {self.user}"
 
 
+def form_version_of_form(source) -> None:
+    """A source's fallback version must be a version of the form it fills."""
+    from django.core.exceptions import ValidationError
+
+    if source.form_version_id and source.form_id and source.form_version.form_id != source.form_id:
+        raise ValidationError({"form_version": f"{source.form_version} is not a version of {source.form}."})
+
+
 class KoboSource(TimeStampedModel):
     """A KoboToolbox project whose REST service posts here: /kobo/<token>/ feeds one of our forms."""
 
     name = models.CharField(max_length=200)
     form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="kobo_sources")
+    form_version = models.ForeignKey(
+        "xforms.FormVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Kobo names its versions with its own ids: records whose version this server does not hold "
+        "are read as this version of the form (empty: they wait as 'unknown version').",
+    )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     submitted_as = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,6 +188,9 @@ class KoboSource(TimeStampedModel):
         help_text="Recorded as the submitter of the project's data.",
     )
     active = models.BooleanField(default=True)
+
+    def clean(self):
+        form_version_of_form(self)
 
     def __str__(self) -> str:
         return self.name
@@ -218,6 +238,15 @@ class PullSource(TimeStampedModel):
         help_text="The environment variable holding the password (Central) or the API token (Kobo).",
     )
     form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="pull_sources")
+    form_version = models.ForeignKey(
+        "xforms.FormVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Kobo sources: Kobo names its versions with its own ids: records whose version this server does not hold "
+        "are read as this version of the form (empty: they wait as 'unknown version').",
+    )
     round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="pull_sources")
     past_round_import = models.BooleanField(
         default=False, help_text="Import into this round even though it is closed (a past round's baseline)."
@@ -241,6 +270,9 @@ class PullSource(TimeStampedModel):
     last_error = models.TextField(blank=True)
     last_counts = models.JSONField(default=dict, blank=True)
     stored_total = models.PositiveIntegerField(default=0)
+
+    def clean(self):
+        form_version_of_form(self)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"

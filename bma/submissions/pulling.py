@@ -72,10 +72,11 @@ def _central_header(source: PullSource, record: PulledRecord) -> SubmissionHeade
 def _store(source: PullSource, record: PulledRecord) -> str:
     """Store one pulled record; the outcome's name, or "refused" (listed under Rejected attempts)."""
     round_options = {"into_round": source.round, "closed_round_ok": source.past_round_import}
+    kobo_options = {**round_options, "version_otherwise": source.form_version}
     try:
         if source.kind == PullKind.KOBO:
             result = kobo_record_store(
-                payload=record.payload, form=source.form, user=source.submitted_as, files=record.files, **round_options
+                payload=record.payload, form=source.form, user=source.submitted_as, files=record.files, **kobo_options
             )
         else:
             header = _central_header(source, record)

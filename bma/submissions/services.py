@@ -102,7 +102,13 @@ class Admission:
 
 
 def submission_admit(
-    *, header: SubmissionHeader, user, form: Form | None = None, into_round=None, closed_round_ok: bool = False
+    *,
+    header: SubmissionHeader,
+    user,
+    form: Form | None = None,
+    into_round=None,
+    closed_round_ok: bool = False,
+    version_otherwise: FormVersion | None = None,
 ) -> Admission:
     """The intake decisions every source shares: form known and open, version, round, user, area.
 
@@ -120,6 +126,9 @@ def submission_admit(
             ("form-version", form.pk, header.version),
             lambda: FormVersion.objects.defer("xml", "xlsform").filter(form=form, version=header.version).first(),
         )
+        # Kobo names versions with its own ids (__version__ "vGqX..."): a source says which of ours
+        # its records were filled with. The payload keeps Kobo's id; the row points at our version.
+        version = version or version_otherwise
     if into_round is not None:
         # A pull source feeds the round it names; only an import of a past round may fill a closed one.
         _refuse_round_not_open(into_round, closed_round_ok)
@@ -368,11 +377,20 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     A refusal carries the form and instance it concerns in ``extra`` for the Rejected attempts list.
     """
     source = kobo_source_for_token(token)
-    return kobo_record_store(payload=payload, form=source.form, user=source.submitted_as)
+    return kobo_record_store(
+        payload=payload, form=source.form, user=source.submitted_as, version_otherwise=source.form_version
+    )
 
 
 def kobo_record_store(
-    *, payload: bytes, form: Form, user, files: list[IncomingFile] = (), into_round=None, closed_round_ok=False
+    *,
+    payload: bytes,
+    form: Form,
+    user,
+    files: list[IncomingFile] = (),
+    into_round=None,
+    closed_round_ok=False,
+    version_otherwise: FormVersion | None = None,
 ) -> ReceiveResult:
     """A Kobo record into the store, however it came: posted by Kobo's REST service, or pulled from
     Kobo's API v2 (then with its attachments, into the round the pull source feeds)."""
@@ -384,7 +402,12 @@ def kobo_record_store(
     context["instance_id"] = header.instance_id
     try:
         admission = submission_admit(
-            header=header, user=user, form=form, into_round=into_round, closed_round_ok=closed_round_ok
+            header=header,
+            user=user,
+            form=form,
+            into_round=into_round,
+            closed_round_ok=closed_round_ok,
+            version_otherwise=version_otherwise,
         )
         if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
             # An edit made in Kobo names its chain (meta/rootUuid); the version it replaces is ours to find.

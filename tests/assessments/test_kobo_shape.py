@@ -132,3 +132,31 @@ def test_kobo_record_and_its_edit_are_stored_as_sent_and_become_the_same_assessm
         ("Gulnora Rahimova", "+992 92 555 1234"),
         ("Mullo Karimov", ""),
     ]
+
+
+def test_a_record_carrying_kobos_own_version_id_is_read_as_the_version_its_source_names(
+    client, personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    """Real KoboToolbox records carry Kobo's asset version (__version__ "vGqX..."), not ours."""
+    from django.core.exceptions import ValidationError
+
+    from bma.assessments import models as m
+    from bma.submissions.models import KoboSource, Submission
+    from bma.xforms.models import Form, FormVersion
+
+    b2 = Form.objects.get(xml_form_id="bma_b2")
+    ours = FormVersion.objects.get(form=b2, version="2026112202")
+    source = KoboSource.objects.create(name="Kobo B2", form=b2, submitted_as=personas.enumerator, form_version=ours)
+    record = json.loads((KOBO / "b2_2026112202.json").read_text())
+    record["__version__"] = "vGqXk3bN9mVZx7p2WQeLfD"
+    payload = json.dumps(record).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/kobo/{source.token}/", payload, content_type="application/json").status_code == 201
+    stored = Submission.objects.get()
+    assert stored.form_version == ours and stored.payload_bytes == payload  # Kobo's id kept in the payload
+    assert stored.state == "processed", stored.last_error
+    assert m.VillageAssessment.objects.get().households == 420
+
+    source.form_version = FormVersion.objects.exclude(form=b2).first()
+    with pytest.raises(ValidationError, match="is not a version of"):
+        source.full_clean()
