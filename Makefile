@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HAVE_NPM := $(shell command -v npm 2>/dev/null)
 DEMO_ENV := DEBUG=1
 
-.PHONY: install node demo demo-data test lint format clean
+.PHONY: install node translations demo demo-data test lint format clean
 
 $(BIN)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"' \
@@ -14,6 +14,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# The ru/tg catalogues, compiled in Python (no GNU gettext needed); stale .mo files only.
+translations: install
+	$(BIN)/python -m bma.core.translations
 
 install: $(BIN)/.installed
 
@@ -24,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 
 node: $(if $(HAVE_NPM),node_modules/.installed)
 
-demo-data: install
+demo-data: install translations
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py sync_roles
 	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer --demo-villages
@@ -35,7 +39,7 @@ demo-data: install
 demo: demo-data
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install node
+test: install node translations
 	$(BIN)/pytest
 
 lint: install

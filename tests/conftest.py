@@ -248,3 +248,10 @@ def two_villages(receive, personas):
     )
     am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
     return personas.round
+
+
+def pytest_configure(config):
+    """The ru/tg catalogues compiled in Python, as `make translations` does (no GNU gettext needed)."""
+    from bma.core.translations import compile_catalogues
+
+    compile_catalogues()

@@ -58,6 +58,11 @@ class Case:
 JSON = {"HTTP_ACCEPT": "application/json"}
 ROUTES: dict[str, list[Case]] = {
     "healthz": [Case("/healthz", "200 200 200 200 200 200 200")],
+    # Anyone may choose a language (kept on the account when signed in); only POST.
+    "language-choose": [
+        Case("/language/", "405 405 405 405 405 405 405"),
+        Case("/language/", "400 400 400 400 400 400 400", method="post"),  # no language named
+    ],
     "login": [Case("/accounts/login/", "200 200 200 200 200 200 200")],
     "api:token": [Case("/api/token/", "405 405 405 405 405 405 405", headers=JSON)],
     "api:schema": [Case("/api/schema/", "401 200 200 200 200 200 200", headers=JSON)],

@@ -40,3 +40,16 @@ class BadInputMiddleware:
         if isinstance(exception, BmaError) and exception.code == codes.INVALID_INPUT:
             return bad_input_page(request, exception.message)
         return None
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's own language choice (bma.core.languages) over the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from bma.core.languages import activate_for
+
+        activate_for(request)
+        return self.get_response(request)

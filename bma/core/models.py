@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -9,3 +10,17 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UserLanguage(models.Model):
+    """The language a person chose for the desk, the report and the messages they get (en, ru, tg).
+
+    Kept on the user, so it follows them from the laptop to the office PC; without one the browser's
+    language decides (LocaleMiddleware).
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_choice")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"

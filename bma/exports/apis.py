@@ -7,10 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bma.api.permissions import IsCoordinator
-from bma.core.params import INT4_MAX
+from bma.core.params import INT4_MAX, choice_param
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
 from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
+from bma.exports.report_language import LABEL_INDEX, figures_in_language
 from bma.exports.services import export_job_start, export_jobs_visible_to
 from bma.rounds.models import Round
 
@@ -19,6 +20,8 @@ class RoundReportApi(APIView):
     """The round report's figures (the tables of the published report) as JSON.
 
     `?include=unapproved` counts every assessment that is not rejected, not only approved ones.
+    `?lang=ru` or `tg`: the same figures with their labels (populations, places, reasons...) in Russian
+    or Tajik; English by default.
     """
 
     permission_classes = [IsCoordinator]
@@ -27,7 +30,9 @@ class RoundReportApi(APIView):
     def get(self, request, number: int):
         round_ = get_object_or_404(Round, number=number)
         include = include_unapproved_param(request.query_params)
-        return Response(round_figures(round_, include, previous_round_of(round_)))
+        language = choice_param(request.query_params, "lang", list(LABEL_INDEX)) or "en"
+        figures = round_figures(round_, include, previous_round_of(round_))
+        return Response(figures_in_language(figures, language))
 
 
 class ExportJobOutput(serializers.ModelSerializer):

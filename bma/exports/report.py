@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from bma.assessments import models as am
 from bma.core.params import choice_param
@@ -37,14 +38,14 @@ TOP_DISTRICTS = 5
 # The report's notes: what its figures mean, in the words the form's hints and the codebook use
 # (definitions.FIGURE_DEFINITIONS), in the order a reader meets the figures.
 NOTE_TITLES = {
-    "total": "Population totals",
-    "yearly": "Yearly figures",
-    "households": "Households",
-    "departures": "Whole-family departures",
-    "houses_empty": "Empty houses",
-    "houses_looked_after": "Empty houses looked after",
-    "other_country": "Other country",
-    "shares": "Shares",
+    "total": gettext_noop("Population totals"),
+    "yearly": gettext_noop("Yearly figures"),
+    "households": gettext_noop("Households"),
+    "departures": gettext_noop("Whole-family departures"),
+    "houses_empty": gettext_noop("Empty houses"),
+    "houses_looked_after": gettext_noop("Empty houses looked after"),
+    "other_country": gettext_noop("Other country"),
+    "shares": gettext_noop("Shares"),
 }
 
 
@@ -285,7 +286,7 @@ def services_figures(counted: Counted) -> dict:
     ]
     distance_table.append(
         {
-            "band": "Total households",
+            "band": gettext_noop("Total households"),
             "code": "total",
             **{s: sum(households[b].get(s, 0) for b in DISTANCE_ORDER) for s in cl.SERVICES},
         }
@@ -342,7 +343,9 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
             "collection_start": str(round_.collection_start),
             "collection_end": str(round_.collection_end),
         },
-        "basis": "approved and other non-rejected assessments" if include_unapproved else "approved assessments",
+        "basis": gettext_noop("approved and other non-rejected assessments")
+        if include_unapproved
+        else gettext_noop("approved assessments"),
         "communities": communities,
         "districts": [
             {

@@ -11,7 +11,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
 
+from bma.exports.report_language import LABEL_INDEX
 from bma.exports.svg import bar_chart, points_map
 from bma.xforms import codelists as cl
 from bma.xforms.definitions import POPULATION_DEFINITIONS
@@ -19,7 +22,8 @@ from bma.xforms.definitions import POPULATION_DEFINITIONS
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "report_document.css"  # its font URLs are relative to it: fonts/DejaVuSans.ttf
 
-DEFAULT_DISCLAIMER = (
+# Translated where it is printed (the catalogues hold it); marked here for extraction.
+DEFAULT_DISCLAIMER = gettext_noop(
     "The findings, interpretations and conclusions expressed herein are based on key informants' estimates "
     "and direct observations, and do not necessarily reflect the views of the organisations that carried out "
     "or funded the assessment. The designations employed and the presentation of material do not imply the "
@@ -59,9 +63,10 @@ def report_document_html(figures: dict, points: list | None = None, published: d
             "charts": report_charts(figures, points),
             "published": published,
             "populations": [
-                {"label": cl.POPULATIONS[code][0], "definition": text} for code, text in POPULATION_DEFINITIONS.items()
+                {"label": cl.POPULATIONS[code][LABEL_INDEX.get(get_language(), 0)], "definition": _(text)}
+                for code, text in POPULATION_DEFINITIONS.items()
             ],
-            "disclaimer": getattr(settings, "BMA_REPORT_DISCLAIMER", "") or DEFAULT_DISCLAIMER,
+            "disclaimer": getattr(settings, "BMA_REPORT_DISCLAIMER", "") or _(DEFAULT_DISCLAIMER),
             "document": True,
         },
     )

@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 
 from bma.exports.report import community_points, include_unapproved_param, previous_round_of, round_figures
 from bma.exports.report_document import report_charts, report_pdf
+from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
 from bma.rounds.models import Round
 from bma.rounds.roles import user_sees_everything
@@ -31,9 +33,9 @@ def _report_for(request, number: int) -> RequestedReport:
         raise PermissionDenied("The round report is for coordinators.")
     round_ = get_object_or_404(Round, number=number)
     include_unapproved = include_unapproved_param(request.GET)
-    return RequestedReport(
-        round_, include_unapproved, round_figures(round_, include_unapproved, previous_round_of(round_))
-    )
+    figures = round_figures(round_, include_unapproved, previous_round_of(round_))
+    # The same figures, their labels in the reader's language (their choice, else the browser's).
+    return RequestedReport(round_, include_unapproved, figures_in_language(figures, get_language()))
 
 
 @login_required

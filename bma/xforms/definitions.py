@@ -7,6 +7,9 @@ Each entry: (English, Russian, Tajik).
 
 from __future__ import annotations
 
+# Marked for the ru/tg catalogues; the report translates them where it prints them.
+from django.utils.translation import gettext_noop
+
 Texts = tuple[str, str, str]
 
 # --- Populations: the total and the yearly figures ----------------------------------------------------
@@ -82,31 +85,49 @@ LOOKED_AFTER_OVER_EMPTY_MESSAGE: Texts = (
 # --- The definitions the codebook and the report's notes print (English) -------------------------------
 
 FIGURE_DEFINITIONS: dict[str, str] = {
-    "total": "The number of people of the group in the village over the whole reference period, each person "
-    "counted once.",
-    "yearly": "The number of people of the group in that year. No single year can be more than the total; the "
-    "years may add up to more than the total, since one person can be counted in several years.",
-    "households": "Every household of the village, including families who have all left but still have a house "
-    "there (per-round forms; earlier forms asked the number of households without this note).",
-    "departures": "Households that left the village entirely in the year: all members went to live abroad or "
-    "elsewhere in Tajikistan. Empty when the informants did not know.",
-    "houses_empty": "Houses in which nobody lives at the time of the visit.",
-    "houses_looked_after": "Empty houses that a relative, a neighbour or a keyholder looks after on the owners' "
-    "behalf.",
-    "other_country": "'Other country' (code ZZ): a place that is not a country of ISO 3166-1, or a country the "
-    "informants could not name.",
-    "shares": "Percentages are rounded each on its own, half up, as in the published report, so the shares of "
-    "one table may add up to 99 or 101.",
+    "total": gettext_noop(
+        "The number of people of the group in the village over the whole reference period, each person counted once."
+    ),
+    "yearly": gettext_noop(
+        "The number of people of the group in that year. No single year can be more than the total; the "
+        "years may add up to more than the total, since one person can be counted in several years."
+    ),
+    "households": gettext_noop(
+        "Every household of the village, including families who have all left but still have a house "
+        "there (per-round forms; earlier forms asked the number of households without this note)."
+    ),
+    "departures": gettext_noop(
+        "Households that left the village entirely in the year: all members went to live abroad or "
+        "elsewhere in Tajikistan. Empty when the informants did not know."
+    ),
+    "houses_empty": gettext_noop("Houses in which nobody lives at the time of the visit."),
+    "houses_looked_after": gettext_noop(
+        "Empty houses that a relative, a neighbour or a keyholder looks after on the owners' behalf."
+    ),
+    "other_country": gettext_noop(
+        "'Other country' (code ZZ): a place that is not a country of ISO 3166-1, or a country the "
+        "informants could not name."
+    ),
+    "shares": gettext_noop(
+        "Percentages are rounded each on its own, half up, as in the published report, so the shares of "
+        "one table may add up to 99 or 101."
+    ),
 }
 
 
 # The five target populations, as the published report defines them (its methodology page).
 POPULATION_DEFINITIONS: dict[str, str] = {
-    "imw": "Foreign nationals who have moved to Tajikistan for the purpose of employment.",
-    "ret": "Tajik nationals who have returned to Tajikistan after spending at least 6 months abroad.",
-    "emi": "Tajik nationals who have crossed international borders and currently reside as migrants abroad.",
-    "imi": "Residents of other locations in Tajikistan currently residing as internal migrants in the assessed "
-    "communities.",
-    "ioi": "Tajik nationals from an assessed community who moved as an internal migrant to another location "
-    "within Tajikistan.",
+    "imw": gettext_noop("Foreign nationals who have moved to Tajikistan for the purpose of employment."),
+    "ret": gettext_noop("Tajik nationals who have returned to Tajikistan after spending at least 6 months abroad."),
+    "emi": gettext_noop(
+        "Tajik nationals who have crossed international borders and currently reside as migrants abroad."
+    ),
+    "imi": gettext_noop(
+        "Residents of other locations in Tajikistan currently residing as internal migrants in the assessed "
+        "communities."
+    ),
+    "ioi": gettext_noop(
+        "Tajik nationals from an assessed community who moved as an internal migrant to another location "
+        "within Tajikistan."
+    ),
 }

@@ -1,0 +1,82 @@
+"""The round report's figures in the reader's language: the same numbers, their labels in en, ru or tg.
+
+Figures are computed once, in English (their order, ties included, never depends on the language);
+this module then swaps each label for its Russian or Tajik one, by the code every row carries (code
+lists) or by the gazetteer's names (provinces, districts). So the three reports hold identical figures.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from bma.geo.models import AdminArea
+from bma.xforms import codelists as cl
+
+LABEL_INDEX = {"en": 0, "ru": 1, "tg": 2}
+
+
+def _area_names(language: str) -> dict[str, str]:
+    """English gazetteer name -> the name in ``language`` (falling back to English where none is given)."""
+    field = f"name_{language}"
+    return {en: other or en for en, other in AdminArea.objects.filter(level__lte=2).values_list("name_en", field) if en}
+
+
+def figures_in_language(figures: dict, language: str) -> dict:
+    index = LABEL_INDEX.get(language, 0)
+    if index == 0:
+        return figures
+    out = copy.deepcopy(figures)
+    names = _area_names(language)
+
+    def place(name: str) -> str:
+        return names.get(name, name)
+
+    def label(codes: dict, code: str, current: str) -> str:
+        return codes[code][index] if code in codes else current
+
+    with translation.override(language):
+        out["basis"] = _(figures["basis"])
+        for district in out["districts"]:
+            district["province"], district["district"] = place(district["province"]), place(district["district"])
+        informants = out["informants"]
+        by_sex_label = {labels[0]: labels[index] for labels in cl.SEXES.values()}
+        informants["share_by_sex"] = {by_sex_label.get(k, k): v for k, v in informants["share_by_sex"].items()}
+        for row in informants["by_type"]:
+            row["type"] = label(cl.INFORMANT_TYPES, row["code"], row["type"])
+        for pop in out["populations"]:
+            pop["label"] = label(cl.POPULATIONS, pop["code"], pop["label"])
+            for row in pop["by_province"]:
+                row["province"] = place(row["province"])
+            for row in pop["top_districts"]:
+                row["district"] = place(row["district"])
+            for row in pop["reasons"]:
+                row["reason"] = label(cl.REASONS, row["code"], row["reason"])
+            for row in pop.get("migration_types", []):
+                row["type"] = label(cl.MIGRATION_TYPES, row["code"], row["type"])
+            for row in pop.get("top_countries", []):
+                row["country"] = label(cl.COUNTRIES, row["code"], row["country"])
+            for row in pop.get("other_area_by_province", []):
+                row["province"] = place(row["province"])
+        services = out["services"]
+        for row in services["availability"]:
+            row["service"] = label(cl.SERVICES, row["code"], row["service"])
+        for row in services["distance_households"]:
+            row["band"] = label(cl.DISTANCE_BANDS, row["code"], _(row["band"]))
+        departures = out["departures"]
+        for area in [*departures["provinces"], departures["total"]]:
+            if "province" in area:
+                area["province"] = place(area["province"])
+            for row in area.get("destinations", []):
+                row["label"] = label(cl.DEPARTURE_DESTINATIONS, row["code"], row["label"])
+        for note in out["notes"]:
+            note["title"] = _(note["title"])
+            note["definition"] = _(note["definition"])
+        if "comparison" in out:
+            for row in out["comparison"]["populations"]:
+                row["label"] = label(cl.POPULATIONS, row["code"], row["label"])
+                for province in row["by_province"]:
+                    province["province"] = place(province["province"])
+    return out
