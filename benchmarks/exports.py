@@ -186,12 +186,6 @@ def main(n: int, keep: bool) -> None:
         started = time.perf_counter()
         figures = round_figures(round_)
         print(f"report figures: {time.perf_counter() - started:.2f} s")
-        from bma.exports.report import community_points
-        from bma.exports.report_document import report_pdf
-
-        started = time.perf_counter()
-        pdf = report_pdf(figures, community_points(round_))
-        print(f"report PDF (with the map): {time.perf_counter() - started:.1f} s, {len(pdf) / 1e6:.1f} MB")
         from bma.exports.departures import departures_per_province
         from bma.exports.profile import district_profile
         from bma.exports.report import Counted
@@ -211,6 +205,13 @@ def main(n: int, keep: bool) -> None:
         with tempfile.TemporaryFile() as out:
             timed("CSV zip export", lambda: write_csv_zip(out, round_))
             print(f"  {out.tell() / 1e6:.0f} MB written")
+        # Last, so the exports' peak memory above is not the PDF's.
+        from bma.exports.report import community_points
+        from bma.exports.report_document import report_pdf
+
+        started = time.perf_counter()
+        pdf = report_pdf(figures, community_points(round_))
+        print(f"report PDF (with the map): {time.perf_counter() - started:.1f} s, {len(pdf) / 1e6:.1f} MB")
     finally:
         if not keep:
             connection.creation.destroy_test_db(test_db, verbosity=0)
