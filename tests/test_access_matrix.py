@@ -127,7 +127,8 @@ ROUTES: dict[str, list[Case]] = {
     "round-report-publish": [
         Case("/reports/rounds/2/published/publish/", "302 403 403 403 403 302 302", method="post")
     ],
-    "round-report-published-file": [Case("/reports/rounds/2/published/99/pdf/", "302 403 403 403 403 404 404")],
+    "round-report-published-file": [Case("/reports/rounds/2/published/99/xlsx/", "302 403 403 403 403 404 404")],
+    "round-report-published-document": [Case("/reports/rounds/2/published/99/pdf/ru/", "302 403 403 403 403 404 404")],
     "district-profile": [
         Case("/reports/rounds/2/districts/TJ-SU-ASH/", "302 403 403 200 200 200 200"),
         Case("/reports/rounds/2/districts/TJ-KT-PAN/", "302 403 403 403 403 200 200"),

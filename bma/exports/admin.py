@@ -3,7 +3,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin
-from bma.exports.models import ExportDownload, ExportJob, ExportState, PublishedReport, ReferenceFigure
+from bma.exports.models import (
+    ExportDownload,
+    ExportJob,
+    ExportState,
+    PublishedDocument,
+    PublishedReport,
+    ReferenceFigure,
+)
 from bma.exports.services import PERSONAL_DATA_PERMISSION, export_job_start, export_jobs_visible_to
 
 
@@ -86,11 +93,22 @@ class ExportDownloadAdmin(ReadOnlyAdmin):
     date_hierarchy = "downloaded_at"
 
 
+class PublishedDocumentInline(admin.TabularInline):
+    model = PublishedDocument
+    fields = readonly_fields = ("language", "file", "sha256")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PublishedReport)
 class PublishedReportAdmin(ReadOnlyAdmin):
     """Published versions are frozen: listed here, made from the report's "Published versions" page."""
 
-    list_display = ["round", "version", "published_at", "published_by", "note", "pdf_sha256"]
+    list_display = ["round", "version", "published_at", "published_by", "note", "figures_sha256"]
     list_filter = ["round"]
+    inlines = [PublishedDocumentInline]
     # The figures are in the figures file (and the page shows what changed); the raw JSON is too long here.
     fields = readonly_fields = [f.name for f in PublishedReport._meta.fields if f.name not in ("id", "figures")]

@@ -101,7 +101,7 @@ def published_report_path(instance, filename: str) -> str:
 
 
 class PublishedReport(models.Model):
-    """A version of a round's report as sent out: its figures, workbook and PDF, frozen.
+    """A version of a round's report as sent out: its figures, workbook and PDFs (one per language), frozen.
 
     Rows and files are written once by ``report_publish`` and never changed: later edits and approvals
     change the live report only. The SHA-256 of each file lets anyone check a copy they were sent.
@@ -117,8 +117,6 @@ class PublishedReport(models.Model):
     figures_sha256 = models.CharField(max_length=64)
     xlsx_file = models.FileField(upload_to=published_report_path)
     xlsx_sha256 = models.CharField(max_length=64)
-    pdf_file = models.FileField(upload_to=published_report_path)
-    pdf_sha256 = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["round__number", "-version"]
@@ -126,3 +124,23 @@ class PublishedReport(models.Model):
 
     def __str__(self) -> str:
         return f"Round {self.round.number} report, version {self.version}"
+
+
+def published_document_path(instance, filename: str) -> str:
+    return published_report_path(instance.report, filename)
+
+
+class PublishedDocument(models.Model):
+    """The PDF of a published version in one language: the same figures, labels in that language."""
+
+    report = models.ForeignKey(PublishedReport, on_delete=models.PROTECT, related_name="documents")
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    file = models.FileField(upload_to=published_document_path)
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["report", "language"]
+        constraints = [models.UniqueConstraint(fields=["report", "language"], name="one_document_per_language")]
+
+    def __str__(self) -> str:
+        return f"{self.report} ({self.language})"

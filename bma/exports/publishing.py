@@ -6,15 +6,17 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bma.core.errors import BmaError, codes
-from bma.exports.models import PublishedReport
+from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.report import community_points, previous_round_of, round_figures
 from bma.exports.report_document import report_pdf
+from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
 
 # A list item is named in a change by the first of these keys it has: "populations[ret].by_province[Sughd]".
@@ -30,22 +32,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _document(figures: dict, points: list, cover: dict, language: str) -> bytes:
+    with translation.override(language):
+        return report_pdf(figures_in_language(figures, language), points, cover)
+
+
 def report_publish(round_, user, note: str = "") -> PublishedReport:
-    """Freeze the round's report from its approved assessments as the next version."""
+    """Freeze the round's report from its approved assessments as the next version: the figures, the
+    workbook, and the PDF in each of the server's languages (the same figures in each)."""
     figures = round_figures(round_, include_unapproved=False, previous_round=previous_round_of(round_))
+    points = community_points(round_)
     published_at = timezone.now()
     with transaction.atomic():
         # Two coordinators publishing at once: the unique (round, version) makes the second one fail
         # cleanly instead of both getting the same number.
         version = (PublishedReport.objects.filter(round=round_).aggregate(v=Max("version"))["v"] or 0) + 1
         cover = {"version": version, "published_at": f"{published_at:%Y-%m-%d %H:%M} UTC", "published_by": str(user)}
+        stem = f"bma-round-{round_.number}-v{version}"
         files = {
-            "figures": (f"bma-round-{round_.number}-v{version}-figures.json", figures_bytes(figures)),
-            "xlsx": (f"bma-round-{round_.number}-v{version}-report.xlsx", figures_workbook(figures)),
-            "pdf": (
-                f"bma-round-{round_.number}-v{version}-report.pdf",
-                report_pdf(figures, community_points(round_), cover),
-            ),
+            "figures": (f"{stem}-figures.json", figures_bytes(figures)),
+            "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures)),
+        }
+        documents = {
+            language: (f"{stem}-report-{language}.pdf", _document(figures, points, cover, language))
+            for language, _ in settings.LANGUAGES
         }
         report = PublishedReport(
             round=round_,
@@ -58,12 +68,18 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
         )
         for kind, (name, data) in files.items():
             getattr(report, f"{kind}_file").save(name, ContentFile(data), save=False)
+        stored = [getattr(report, f"{kind}_file") for kind in files]
         try:
             with transaction.atomic():
                 report.save()
+                for language, (name, data) in documents.items():
+                    document = PublishedDocument(report=report, language=language, sha256=sha256(data))
+                    document.file.save(name, ContentFile(data), save=False)
+                    stored.append(document.file)
+                    document.save()
         except IntegrityError as exc:
-            for kind in files:
-                getattr(report, f"{kind}_file").delete(save=False)
+            for field in stored:
+                field.delete(save=False)
             raise BmaError(
                 codes.REPORT_PUBLISH_CONFLICT,
                 "Another version of this round's report was published at the same moment; reload and try again.",

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from bma.core.errors import BmaError
-from bma.exports.models import PublishedReport
+from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.publishing import report_changes, report_publish
 from bma.exports.report import previous_round_of, round_figures
 from bma.rounds.models import Round
@@ -20,7 +20,6 @@ from bma.rounds.roles import user_sees_everything
 FILE_KINDS = {
     "figures": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
 }
 
 
@@ -33,7 +32,9 @@ def _round_for_reader(request, number: int) -> Round:
 @login_required
 def published_page(request, number: int):
     round_ = _round_for_reader(request, number)
-    versions = list(PublishedReport.objects.filter(round=round_).select_related("published_by"))
+    versions = list(
+        PublishedReport.objects.filter(round=round_).select_related("published_by").prefetch_related("documents")
+    )
     latest = versions[0] if versions else None
     changes = None
     if latest is not None:
@@ -73,9 +74,19 @@ def published_file(request, number: int, version: int, kind: str):
     if kind not in FILE_KINDS:
         raise Http404("No such file of a published report.")
     report = get_object_or_404(PublishedReport, round=round_, version=version)
-    stored = getattr(report, f"{kind}_file")
+    return _frozen_file(getattr(report, f"{kind}_file"), FILE_KINDS[kind], getattr(report, f"{kind}_sha256"))
+
+
+@login_required
+def published_document(request, number: int, version: int, language: str):
+    round_ = _round_for_reader(request, number)
+    document = get_object_or_404(PublishedDocument, report__round=round_, report__version=version, language=language)
+    return _frozen_file(document.file, "application/pdf", document.sha256)
+
+
+def _frozen_file(stored, content_type: str, published_sha256: str) -> FileResponse:
     response = FileResponse(stored.open("rb"), as_attachment=True, filename=stored.name.rsplit("/", 1)[-1])
-    response["Content-Type"] = FILE_KINDS[kind]
+    response["Content-Type"] = content_type
     # The published hash, so a reader (or a script) can check the copy against what was published.
-    response["X-Checksum-Sha256"] = getattr(report, f"{kind}_sha256")
+    response["X-Checksum-Sha256"] = published_sha256
     return response

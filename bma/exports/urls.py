@@ -9,6 +9,11 @@ urlpatterns = [
     path("reports/rounds/<int:number>/published/", publishing_views.published_page, name="round-report-published"),
     path("reports/rounds/<int:number>/published/publish/", publishing_views.publish, name="round-report-publish"),
     path(
+        "reports/rounds/<int:number>/published/<int:version>/pdf/<str:language>/",
+        publishing_views.published_document,
+        name="round-report-published-document",
+    ),
+    path(
         "reports/rounds/<int:number>/published/<int:version>/<str:kind>/",
         publishing_views.published_file,
         name="round-report-published-file",

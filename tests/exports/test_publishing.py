@@ -17,11 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def stored_hashes(report: PublishedReport) -> dict:
+    """The SHA-256 of each stored file, read back from storage, with the hash recorded at publishing."""
     report.refresh_from_db()
+    files = {kind: (getattr(report, f"{kind}_file"), getattr(report, f"{kind}_sha256")) for kind in ("figures", "xlsx")}
+    files |= {f"pdf-{d.language}": (d.file, d.sha256) for d in report.documents.all()}
     hashes = {}
-    for kind in ("figures", "xlsx", "pdf"):
-        with getattr(report, f"{kind}_file").open("rb") as stored:
-            hashes[kind] = hashlib.sha256(stored.read()).hexdigest()
+    for kind, (stored, recorded) in files.items():
+        with stored.open("rb") as opened:
+            hashes[kind] = (hashlib.sha256(opened.read()).hexdigest(), recorded)
     return hashes
 
 
@@ -33,10 +36,11 @@ def test_a_published_version_stays_as_published_while_the_live_report_moves_on(c
     report = PublishedReport.objects.get(round=departures)
     assert (report.version, report.published_by, report.note) == (1, personas.coordinator, "Sent to the donors")
     published = stored_hashes(report)
-    assert published == {k: getattr(report, f"{k}_sha256") for k in published}
+    assert set(published) == {"figures", "xlsx", "pdf-en", "pdf-ru", "pdf-tg"}
+    assert all(read == recorded for read, recorded in published.values())
     assert json.loads(report.figures_file.open("rb").read())["communities"] == 3
     page = client.get(f"{base}published/").content.decode()
-    assert 'id="no-changes"' in page and report.pdf_sha256 in page
+    assert 'id="no-changes"' in page and report.documents.get(language="tg").sha256 in page
 
     # A late approval and an edit: Buston (waiting) is approved, Oshoba's return migrants change.
     am.VillageAssessment.objects.filter(village__code="V-ASH-0003").update(review_state=am.ReviewState.APPROVED)
@@ -58,8 +62,14 @@ def test_a_published_version_stays_as_published_while_the_live_report_moves_on(c
 
 def test_the_published_files_carry_the_version_on_the_cover_and_the_same_figures(departures, personas):
     report = report_publish(departures, personas.coordinator)
-    text = "\n".join(page.extract_text() for page in PdfReader(report.pdf_file.open("rb")).pages)
-    assert "Published version 1" in text and str(personas.coordinator) in text
+
+    def text(language):
+        pdf = report.documents.get(language=language).file.open("rb")
+        return " ".join("\n".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+
+    assert "Published version 1" in text("en") and str(personas.coordinator) in text("en")
+    assert "Опубликованная версия 1" in text("ru") and "Вернувшиеся мигранты" in text("ru")
+    assert "Версияи нашршудаи 1" in text("tg")
     book = load_workbook(io.BytesIO(report.xlsx_file.open("rb").read()))
     summary = {row[0]: row[1] for row in book["summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["communities"] == report.figures["communities"] == 3
@@ -72,7 +82,7 @@ def test_only_coordinators_with_the_permission_publish_and_read_versions(client,
     assert client.post(f"{base}publish/").status_code == 403
     client.force_login(personas.coordinator)
     assert client.get(f"{base}publish/").status_code == 405
-    assert client.get(f"{base}1/pdf/").status_code == 404
+    assert client.get(f"{base}1/pdf/ru/").status_code == 404
     assert PublishedReport.objects.count() == 0
 
 
