@@ -300,6 +300,7 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
         # WeasyPrint's font subsetting (the report PDF) logs every table it prunes at INFO.
         "fontTools": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
     },
 }
 
