@@ -157,6 +157,19 @@ class DigestCredential(models.Model):
         return f"Digest credential of {self.user}"
 
 
+def kobo_version_field():
+    """Kobo's records name Kobo's own version ids: the version of ours they are read as, per source."""
+    return models.ForeignKey(
+        "xforms.FormVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Kobo names its versions with its own ids: records whose version this server does not hold "
+        "are read as this version of the form (empty: they wait as 'unknown version').",
+    )
+
+
 def form_version_of_form(source) -> None:
     """A source's fallback version must be a version of the form it fills."""
     from django.core.exceptions import ValidationError
@@ -170,15 +183,7 @@ class KoboSource(TimeStampedModel):
 
     name = models.CharField(max_length=200)
     form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="kobo_sources")
-    form_version = models.ForeignKey(
-        "xforms.FormVersion",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Kobo names its versions with its own ids: records whose version this server does not hold "
-        "are read as this version of the form (empty: they wait as 'unknown version').",
-    )
+    form_version = kobo_version_field()
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     submitted_as = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -238,15 +243,7 @@ class PullSource(TimeStampedModel):
         help_text="The environment variable holding the password (Central) or the API token (Kobo).",
     )
     form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="pull_sources")
-    form_version = models.ForeignKey(
-        "xforms.FormVersion",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Kobo sources: Kobo names its versions with its own ids: records whose version this server does not hold "
-        "are read as this version of the form (empty: they wait as 'unknown version').",
-    )
+    form_version = kobo_version_field()  # for Kobo sources
     round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="pull_sources")
     past_round_import = models.BooleanField(
         default=False, help_text="Import into this round even though it is closed (a past round's baseline)."

@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pullsource',
             name='form_version',
-            field=models.ForeignKey(blank=True, help_text="Kobo sources: Kobo names its versions with its own ids: records whose version this server does not hold are read as this version of the form (empty: they wait as 'unknown version').", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='xforms.formversion'),
+            field=models.ForeignKey(blank=True, help_text="Kobo names its versions with its own ids: records whose version this server does not hold are read as this version of the form (empty: they wait as 'unknown version').", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='xforms.formversion'),
         ),
     ]
