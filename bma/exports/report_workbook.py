@@ -12,12 +12,18 @@ def figures_workbook(figures: dict) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True})
+    # Whole numbers with a thousands separator (the spreadsheet shows it in the reader's locale: 2,581 or
+    # 2 581); a year column stays as it is (2023, not 2,023).
+    counts = book.add_format({"num_format": "#,##0"})
 
     def sheet(name, header, rows):
         ws = book.add_worksheet(name[:31])
         ws.write_row(0, 0, header, bold)
+        plain = {column for column, title in enumerate(header) if "year" in str(title)}
         for index, row in enumerate(rows, start=1):
-            ws.write_row(index, 0, row)
+            for column, value in enumerate(row):
+                is_count = isinstance(value, int) and not isinstance(value, bool) and column not in plain
+                ws.write(index, column, value, counts if is_count else None)
 
     sheet(
         "summary",

@@ -156,3 +156,12 @@ def test_the_concentration_in_the_top_five_districts_is_one_share_of_the_total()
     assert [d["share"] for d in block["top_districts"]] == [46.0, 17.0, 17.0, 7.0, 7.0]
     # 915 of 1,000 is 92% (91.5 half up), not the 94 that adding the rounded shares would print.
     assert block["top_districts_share"] == 92.0
+
+
+def test_the_workbook_shows_counts_with_a_thousands_separator_and_years_as_they_are(client, two_villages, personas):
+    client.force_login(personas.coordinator)
+    book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
+    yearly = book["ret yearly"]
+    year, total = yearly["A2"], yearly["B2"]
+    assert year.value == 2020 and year.number_format == "General"
+    assert isinstance(total.value, int) and total.number_format == "#,##0"
