@@ -137,9 +137,11 @@ def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask
             )
         )
     rows += [
-        q("select_one provinces", "province", ("Province", "Область", "Вилоят"), required=True),
+        # The assigned_* lists are cut to the enumerator's areas when served (xforms/distribution.py);
+        # questions about other places (referrals, where migrants went) read the full lists.
+        q("select_one_from_file assigned_provinces.csv", "province", ("Province", "Область", "Вилоят"), required=True),
         q(
-            "select_one_from_file districts.csv",
+            "select_one_from_file assigned_districts.csv",
             "district",
             ("District or city", "Район или город", "Ноҳия ё шаҳр"),
             required=True,
@@ -150,7 +152,7 @@ def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask
         other_allowed = village_file == "villages.csv"
         rows.append(
             q(
-                f"select_one_from_file {village_file}",
+                f"select_one_from_file {'assigned_villages.csv' if other_allowed else village_file}",
                 "village",
                 ("Village", "Село", "Деҳа"),
                 hint=(
@@ -462,7 +464,6 @@ def common_choices(*, for_round: bool = False) -> list[dict]:
         code: " ".join(p for p, codes in cl.REASONS_BY_POPULATION.items() if code in codes) for code in cl.REASONS
     }
     return [
-        *choices("provinces", cl.PROVINCES),
         *choices("yes_no", cl.YES_NO),
         *choices("yes_no_unknown", cl.YES_NO_UNKNOWN),
         *choices("sexes", cl.SEXES),
