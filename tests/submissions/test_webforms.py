@@ -80,3 +80,21 @@ def test_enumerator_fills_and_sends_a_form_in_odk_web_forms(live_server, persona
     xml = stored.payload_bytes.decode()
     assert "<village>V-ASH-0001</village>" in xml and "<households>57</households>" in xml
     assert stored.submitted_by == personas.enumerator
+
+
+def test_without_the_npm_assets_the_page_says_what_to_run_instead_of_staying_white(
+    client, b2_form, personas, monkeypatch
+):
+    from bma.submissions import webforms
+    from tests.submissions.conftest import FORM_ID
+
+    client.force_login(personas.enumerator)
+    assert client.get(f"/collect/webforms/{FORM_ID}/").status_code == 200  # installed here
+
+    monkeypatch.setattr(webforms, "WEBFORMS_ASSETS", ("vendor/web-forms/not-installed.js",))
+    response = client.get(f"/collect/webforms/{FORM_ID}/")
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Web Forms assets are not installed" in page and "npm ci" in page
+    assert "importmap" not in page
