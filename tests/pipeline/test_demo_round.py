@@ -29,7 +29,7 @@ def test_demo_round_fills_a_round_through_openrosa(
         call_command("demo_round", "--communities", "160", "--seed", "7")
     villages = VillageAssessment.objects.count()
     assert Submission.objects.filter(source=SubmissionSource.OPENROSA).count() == villages >= 150
-    assert set(VillageAssessment.objects.values_list("form_version", flat=True)) == {"20261204002"}
+    assert set(VillageAssessment.objects.values_list("form_version", flat=True)) == {"20261205002"}
     first, last = open_round.reference_years[0], open_round.reference_years[-1]
 
     open_issues = QualityIssue.objects.filter(state=IssueState.OPEN)

@@ -74,7 +74,7 @@ def test_an_enumerator_of_one_district_is_offered_only_its_villages_a_coordinato
 ):
     require(shutil.which("java") is not None, "ODK Validate needs Java")
     require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
-    call_command("publish_forms")
+    call_command("publish_forms", "--round", str(personas.round.number))  # the round's own B2, as the demo
 
     mine = _offered_over_openrosa(
         live_server,

@@ -46,6 +46,7 @@ def test_every_label_hint_and_message_exists_in_all_three_languages(filename):
 
 def test_choice_lists_agree_with_the_code_lists():
     expected = {
+        "provinces": cl.PROVINCES,
         "yes_no": cl.YES_NO,
         "yes_no_unknown": cl.YES_NO_UNKNOWN,
         "sexes": cl.SEXES,
@@ -93,19 +94,9 @@ def test_the_country_list_is_iso_3166_with_russian_and_tajik_names():
 def test_every_form_builds_with_odk_validate_and_no_warnings(built_forms):
     assert {b.form_id for b in built_forms.values()} == {"bma_b1", "bma_b2", "bma_spot_check"}
     b2 = built_forms["b2_village.xlsx"]
-    assert b2.media_filenames == [
-        "assigned_provinces.csv",
-        "assigned_districts.csv",
-        "assigned_villages.csv",
-        "districts.csv",
-        "villages.csv",
-    ]
+    assert b2.media_filenames == ["districts.csv", "villages.csv"]
     assert b2.version and "Russian (ru)" in b2.xml and "Tajik (tg)" in b2.xml
-    assert built_forms["spot_check.xlsx"].media_filenames == [
-        "assigned_provinces.csv",
-        "assigned_districts.csv",
-        "spot_check_villages.csv",
-    ]
+    assert built_forms["spot_check.xlsx"].media_filenames == ["districts.csv", "spot_check_villages.csv"]
 
 
 def test_a_broken_workbook_is_refused_in_plain_words(built_forms):
