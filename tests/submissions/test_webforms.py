@@ -102,7 +102,7 @@ def test_without_the_npm_assets_the_page_says_what_to_run_instead_of_staying_whi
     assert "importmap" not in page
 
 
-def _enumerator_opens(p, live_server, form_id: str):
+def _enumerator_opens(p, live_server, form_id: str, password: str = "pass-for-tests-1"):
     """Chromium at 1024x768 with a GPS fix, logged in as the enumerator on the form's Web Forms page."""
     browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     context = browser.new_context(
@@ -116,7 +116,7 @@ def _enumerator_opens(p, live_server, form_id: str):
     page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
     page.goto(f"{live_server.url}/collect/webforms/{form_id}/")
     page.fill("input[name=username]", "enumerator")
-    page.fill("input[name=password]", "pass-for-tests-1")
+    page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     return browser, page, console
 
@@ -138,24 +138,20 @@ def _type_number(page, label: str, value: int):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_server, personas, tasks_in_process):
-    """The demo's form (the round's own B2, as `make demo-data` publishes it): offered only the
-    enumerator's district, dates shown unambiguously, sent, stored and processed into an assessment."""
+def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_server, demo_data, tasks_in_process):
+    """After the demo data, the demo enumerator (Asht) opens the round's own B2: offered only Asht,
+    dates shown unambiguously, sent, stored and processed into an assessment."""
     require(shutil.which("java") is not None, "ODK Validate needs Java")
     require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
     require((REPO_ROOT / "node_modules" / "@getodk" / "web-forms").exists(), "run `make node` (npm ci)")
-    from django.core.management import call_command
     from playwright.sync_api import sync_playwright
 
     from bma.assessments.models import VillageAssessment
+    from bma.rounds.management.commands.demo_users import DEMO_PASSWORD
     from bma.submissions.models import ProcessingState
-    from bma.xforms.services import b2_publish_for_round
-
-    call_command("publish_forms")
-    b2_publish_for_round(personas.round)
 
     with sync_playwright() as p:
-        browser, page, console = _enumerator_opens(p, live_server, "bma_b2")
+        browser, page, console = _enumerator_opens(p, live_server, "bma_b2", DEMO_PASSWORD)
         try:
             _question(page, "Province").wait_for(timeout=30_000)
             assert "Round number" not in page.inner_text("body")  # the round's own B2
@@ -165,7 +161,7 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
             districts = _question(page, "District or city").locator("label.value-option").all_inner_texts()
             assert [t.split(" (")[0] for t in districts] == ["Asht"]
             _choose(page, "District or city", "Asht (Ноҳияи Ашт)")
-            _question(page, "Village").get_by_text("Oshoba", exact=False).first.click()
+            _question(page, "Village").get_by_text("Oshoba (Ошоба)", exact=True).click()
             visit_date = _question(page, "Date of the visit").locator("input").first.input_value()
             assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", visit_date), visit_date  # 2 Dec 2026
             _question(page, "Location (GPS)").get_by_role("button", name="Get location").click()
@@ -191,8 +187,7 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
             browser.close()
 
     assert csp_refusals(console) == []
-    stored = Submission.objects.get(form__xml_form_id="bma_b2")
-    stored.refresh_from_db()
+    stored = Submission.objects.get(form__xml_form_id="bma_b2", submitted_by__username="enumerator")
     assert stored.state == ProcessingState.PROCESSED, stored.error
     assessment = VillageAssessment.objects.get(village__code="V-ASH-0001")
     assert assessment.households == 120
