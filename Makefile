@@ -21,14 +21,16 @@ translations: install
 
 install: $(BIN)/.installed
 
-# ODK's form engine (Node) for the form tests; pinned in package-lock.json.
+# ODK Web Forms and Vue (served by the Web Forms page) and ODK's form engine (the form tests), from npm;
+# pinned in package-lock.json.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 node: $(if $(HAVE_NPM),node_modules/.installed)
 
-demo-data: install translations
+demo-data: install node translations
+	@test -d node_modules/@getodk/web-forms || echo "warning: npm is missing: the Web Forms page will say its assets are not installed"
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py sync_roles
 	$(DEMO_ENV) $(BIN)/python manage.py load_gazetteer --demo-villages

@@ -207,6 +207,21 @@ def published_forms(db, built_forms):
     return {built.form_id: form_publish(built, b"")[0] for built in built_forms.values()}
 
 
+@pytest.fixture
+def demo_data(db, settings, built_forms):
+    """What `make demo-data` leaves, on the test database: the same commands, a smaller round.
+
+    The demo logins (demo_users.DEMO_ACCOUNTS) exist: `enumerator` collects in Asht."""
+    import io
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # demo_users refuses to print passwords otherwise
+    for command in (["sync_roles"], ["load_gazetteer", "--demo-villages"], ["demo_users"], ["publish_forms"]):
+        call_command(*command, stdout=io.StringIO())
+    call_command("demo_round", "--communities", "120", "--seed", "5", stdout=io.StringIO())
+
+
 # --- Submissions sent through the real intake ------------------------------------------------------
 
 SUBMISSION_FIXTURES = REPO_ROOT / "tests" / "assessments" / "fixtures"

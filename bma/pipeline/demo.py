@@ -123,6 +123,13 @@ SYLLABLES = [
 ]
 ENDINGS = ["obod", "don", "kent", "teppa", "qishloq", "bog", "dara", "ravot", "chashma", "zor"]
 # Share of villages with each fault a supervisor should see (about 0.06 open issues per village).
+SPOT_CHECK_VERSION = "2026112202"  # the shared spot-check form (forms_xls/spot_check.xlsx)
+# Real districts repeat village names (several Navobods in one district): that share of demo villages
+# takes the name of the district's village before it, so some referrals name two villages: unclear.
+TWIN_NAME_SHARE = 0.03
+REFERRAL_SHARE = 0.08  # villages whose informants refer another village of their district
+UNREVIEWED_SHARE = 0.05  # clean assessments the supervisor has not reviewed yet
+SPOT_CHECK_VISITS = 6  # sampled villages already visited by a supervisor
 FAULTS = {"one_informant": 0.025, "year_over_total": 0.015, "gps_elsewhere": 0.01, "empty_over_households": 0.005}
 # Households leaving entirely per year (share of the village), and where most went.
 DEPARTURE_RATE = {"usual": (0.0, 0.015), "news": (0.02, 0.06)}
@@ -150,8 +157,17 @@ def _el(name: str, value) -> str:
     return f"<{name}>{escape(str(value))}</{name}>" if value not in (None, "") else f"<{name}/>"
 
 
-def b2_xml(rng: random.Random, village: DemoVillage, version: str, years: tuple[int, ...], visit_date: str) -> bytes:
-    """One village's B2 in the round's own form version (which knows its round and asks ``years``)."""
+def b2_xml(
+    rng: random.Random,
+    village: DemoVillage,
+    version: str,
+    years: tuple[int, ...],
+    visit_date: str,
+    referral: str = "",
+) -> bytes:
+    """One village's B2 in the round's own form version (which knows its round and asks ``years``).
+
+    ``referral``: a village name the informants refer, in their own district, typed as "not on the list"."""
     households = rng.randint(80, 900)
     faults = {fault for fault, share in FAULTS.items() if rng.random() < share}
     latitude, longitude = village.latitude, village.longitude
@@ -230,7 +246,17 @@ def b2_xml(rng: random.Random, village: DemoVillage, version: str, years: tuple[
             )
     parts.append(departures_xml(rng, village, years, households, faults))
     parts.append(f"<services>{''.join(services)}</services>")
-    parts.append(_el("ref_any", "no"))
+    parts.append(_el("ref_any", "yes" if referral else "no"))
+    if referral:
+        parts.append(
+            "<ref>"
+            + _el("ref_district", village.district_code)
+            + _el("ref_village", cl.OTHER_VILLAGE)
+            + _el("ref_village_other", referral)
+            + _el("ref_populations", "imw ret")
+            + _el("ref_estimate", 40)
+            + "</ref>"
+        )
     parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
     return "".join(parts).encode("utf-8")
 
@@ -260,3 +286,35 @@ def departures_xml(rng: random.Random, village: DemoVillage, years, households: 
         _el("elderly_alone", "yes" if rng.random() < (0.8 if news else 0.25) else rng.choice(["no", "unknown"]))
     )
     return f"<departures>{''.join(parts)}</departures>"
+
+
+def spot_check_xml(
+    rng: random.Random, village: DemoVillage, round_number: int, visit_date: str, assessed: dict[str, int | None]
+) -> bytes:
+    """A supervisor's spot-check visit of an assessed village: the figures seen, mostly as assessed.
+
+    ``assessed``: population -> the assessed total (None: absent). One visit in three finds a figure
+    far from the assessment, as a real check sometimes does."""
+    off = rng.random() < 1 / 3
+    parts = [
+        f'<data xmlns:orx="http://openrosa.org/xforms" id="bma_spot_check" version="{SPOT_CHECK_VERSION}">',
+        _el("started", f"{visit_date}T11:00:00.000+05:00"),
+        _el("ended", f"{visit_date}T11:40:00.000+05:00"),
+        _el("round", round_number),
+        _el("province", village.province_code),
+        _el("district", village.district_code),
+        _el("village", village.code),
+        _el("visit_date", visit_date),
+        _el("gps", f"{village.latitude:.6f} {village.longitude:.6f} 900 6"),
+        _el("method", "direct_observation"),
+    ]
+    for population in cl.POPULATION_CODES:
+        total = assessed.get(population)
+        if total is None:
+            parts.append(_el(f"sc_{population}_present", "no"))
+            continue
+        seen = total * 3 if off and population == "ret" else total
+        parts.append(_el(f"sc_{population}_present", "yes") + _el(f"sc_{population}_count", seen))
+    parts += [_el(f"sc_svc_{service}", "yes") for service in cl.SERVICES]
+    parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
+    return "".join(parts).encode("utf-8")

@@ -34,7 +34,7 @@ from bma.submissions.services import (
     rejection_record,
     submission_receive,
 )
-from bma.xforms.distribution import current_version, forms_for_devices, list_file_for
+from bma.xforms.distribution import current_version, forms_for_devices, list_file_content_for
 from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, manifest_xml, md5_hash, response_xml
 
 log = logging.getLogger(__name__)
@@ -200,12 +200,13 @@ def form_manifest(request, form_id: str):
     round = _round_or_none(request.openrosa_user)
     entries = []
     for filename in version.media_filenames:
-        list_file = list_file_for(round, filename)
-        if list_file is not None:  # like Central, list only files we can serve
+        # The hash of the bytes this user is served: location lists differ per enumerator.
+        content = list_file_content_for(round, filename, request.openrosa_user)
+        if content is not None:  # like Central, list only files we can serve
             entries.append(
                 MediaEntry(
                     filename=filename,
-                    hash=md5_hash(bytes(list_file.content)),
+                    hash=md5_hash(content),
                     download_url=_url(request, f"forms/{form_id}/media/{filename}"),
                 )
             )
@@ -218,11 +219,11 @@ def form_media(request, form_id: str, filename: str):
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return _message(exc.message, exc.http_status)
-    list_file = list_file_for(_round_or_none(request.openrosa_user), filename)
-    if filename not in version.media_filenames or list_file is None:
+    content = list_file_content_for(_round_or_none(request.openrosa_user), filename, request.openrosa_user)
+    if filename not in version.media_filenames or content is None:
         return _message(f"The file {filename} is not part of the form '{form_id}'.", 404)
     content_type = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/octet-stream"
-    response = _openrosa_headers(HttpResponse(bytes(list_file.content), content_type=content_type))
+    response = _openrosa_headers(HttpResponse(content, content_type=content_type))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

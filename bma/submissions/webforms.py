@@ -8,6 +8,8 @@ gives it the form XML and a fetcher for the form's list files, and posts the fin
 from csp.constants import NONCE, SELF, UNSAFE_INLINE, WASM_UNSAFE_EVAL
 from csp.decorators import csp_replace
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +29,20 @@ WEBFORMS_POLICY = {
 }
 
 
+# The npm-installed files the page loads (settings.STATICFILES_DIRS maps node_modules onto vendor/).
+WEBFORMS_ASSETS = ("vendor/web-forms/index.js", "vendor/vue/vue.esm-browser.prod.js")
+ASSETS_MISSING = (
+    "ODK Web Forms assets are not installed on this server, so the form cannot open. "
+    "An administrator must run `npm ci` (or `make node`) and then `manage.py collectstatic`."
+)
+
+
+def webforms_assets_installed() -> bool:
+    """Without them the page would load nothing and stay white: say so instead. Found either where
+    runserver serves them from (node_modules) or where collectstatic put them (production)."""
+    return all(finders.find(name) or staticfiles_storage.exists(name) for name in WEBFORMS_ASSETS)
+
+
 @csp_replace(WEBFORMS_POLICY)
 @login_required
 def webform_page(request, form_id: str):
@@ -37,6 +53,10 @@ def webform_page(request, form_id: str):
     version = current_version(form_id, round_)
     if version is None or not version.form.listed_to_devices:
         raise Http404(f"The form '{form_id}' is not open.")
+    if not webforms_assets_installed():
+        return render(
+            request, "submissions/webform.html", {"form": version.form, "missing": ASSETS_MISSING}, status=503
+        )
     context = {
         "form": version.form,
         "form_url": reverse("openrosa-form-download", kwargs={"form_id": form_id}),

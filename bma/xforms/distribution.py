@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
+from bma.geo.models import AdminArea, Settlement
+from bma.rounds.roles import user_sees_everything
+from bma.rounds.scoping import area_scope_q, assigned_area_paths, path_within
+from bma.xforms import codelists as cl
 from bma.xforms.models import Form, FormState, FormVersion, ListFile
 from bma.xforms.workbooks import version_round_number
 
@@ -45,3 +52,54 @@ def list_file_for(round, filename: str) -> ListFile | None:
         if own is not None:
             return own
     return ListFile.objects.filter(round__isnull=True, filename=filename).first()
+
+
+# The location lists cut to the user's assignment, and the column that holds each row's area code.
+ASSIGNED_LISTS = {
+    "assigned_provinces.csv": "areas",
+    "assigned_districts.csv": "areas",
+    "assigned_villages.csv": "villages",
+}
+
+
+def list_file_content_for(round, filename: str, user) -> bytes | None:
+    """The bytes a user's device gets for a list file; the manifest hashes these same bytes.
+
+    An enumerator or supervisor assigned in the round gets the location lists (assigned_*.csv) with
+    only their areas, the provinces and districts above them and the villages below; a coordinator,
+    or a user with no assignment in the round, gets the whole list. The hash then differs per user,
+    and changes when the assignment does, so Collect downloads the list again.
+    """
+    list_file = list_file_for(round, filename)
+    if list_file is None:
+        return None
+    content = bytes(list_file.content)
+    if filename not in ASSIGNED_LISTS or user_sees_everything(user):
+        return content
+    paths = assigned_area_paths(user, round=round)
+    if not paths:
+        return content
+    if ASSIGNED_LISTS[filename] == "villages":
+        keep = set(Settlement.objects.filter(area_scope_q(user, "area", round=round)).values_list("code", flat=True))
+        keep.add(cl.OTHER_VILLAGE)
+    else:
+        keep = _codes_on_or_above(paths)
+    return _csv_rows_kept(content, keep)
+
+
+def _codes_on_or_above(paths: list[str]) -> set[str]:
+    """Areas inside an assignment, and the areas an assignment lies in (the province of a district)."""
+    codes = set()
+    for area in AdminArea.objects.only("code", "path"):
+        if path_within(area.path, paths) or any(p.startswith(area.path) for p in paths):
+            codes.add(area.code)
+    return codes
+
+
+def _csv_rows_kept(content: bytes, keep: set[str]) -> bytes:
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(rows[0])
+    writer.writerows(row for row in rows[1:] if row and row[0] in keep)
+    return buffer.getvalue().encode("utf-8")

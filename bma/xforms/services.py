@@ -114,6 +114,12 @@ def districts_csv() -> tuple[bytes, int]:
     return _csv(["name", "label", "province"], rows), len(rows)
 
 
+def provinces_csv() -> tuple[bytes, int]:
+    provinces = AdminArea.objects.filter(level=AreaLevel.PROVINCE).order_by("code")
+    rows = [[p.code, _label(p.name_en, p.name_tg)] for p in provinces]
+    return _csv(["name", "label"], rows), len(rows)
+
+
 def villages_csv() -> tuple[bytes, int]:
     """Every village, official and provisional (villages added by referral this round included)."""
     villages = Settlement.objects.select_related("district").order_by("district__code", "name_en", "code")
@@ -134,6 +140,13 @@ def list_files_refresh(round) -> dict[str, bool]:
     changed["districts.csv"] = list_file_store(None, "districts.csv", content, count)[1]
     content, count = villages_csv()
     changed["villages.csv"] = list_file_store(round, "villages.csv", content, count)[1]
+    # The location questions' lists: stored whole, cut to each enumerator's areas when served.
+    content, count = provinces_csv()
+    changed["assigned_provinces.csv"] = list_file_store(None, "assigned_provinces.csv", content, count)[1]
+    content, count = districts_csv()
+    changed["assigned_districts.csv"] = list_file_store(None, "assigned_districts.csv", content, count)[1]
+    content, count = villages_csv()
+    changed["assigned_villages.csv"] = list_file_store(round, "assigned_villages.csv", content, count)[1]
     if not ListFile.objects.filter(round=round, filename="spot_check_villages.csv").exists():
         content, count = spot_check_villages_csv([])
         changed["spot_check_villages.csv"] = list_file_store(round, "spot_check_villages.csv", content, count)[1]

@@ -114,7 +114,11 @@ def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
 # --- Pieces shared by the forms -----------------------------------------------------------------------
 
 
-def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask_round: bool = True) -> list[dict]:
+def location_rows(
+    *, with_village: bool, village_file: str = "villages.csv", ask_round: bool = True, assigned_lists: bool = False
+) -> list[dict]:
+    """``assigned_lists``: a round's own form reads assigned_*.csv, the lists the server cuts to each
+    enumerator's areas (xforms/distribution.py); the shared forms keep the lists they were published with."""
     rows = [
         # Device timestamps: the quality rule on implausibly fast interviews reads them.
         {"type": "start", "name": "started"},
@@ -137,9 +141,15 @@ def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask
             )
         )
     rows += [
-        q("select_one provinces", "province", ("Province", "Область", "Вилоят"), required=True),
+        # Questions about other places (referrals, where migrants went) read the full lists.
         q(
-            "select_one_from_file districts.csv",
+            "select_one_from_file assigned_provinces.csv" if assigned_lists else "select_one provinces",
+            "province",
+            ("Province", "Область", "Вилоят"),
+            required=True,
+        ),
+        q(
+            f"select_one_from_file {'assigned_districts.csv' if assigned_lists else 'districts.csv'}",
             "district",
             ("District or city", "Район или город", "Ноҳия ё шаҳр"),
             required=True,
@@ -150,7 +160,7 @@ def location_rows(*, with_village: bool, village_file: str = "villages.csv", ask
         other_allowed = village_file == "villages.csv"
         rows.append(
             q(
-                f"select_one_from_file {village_file}",
+                f"select_one_from_file {'assigned_villages.csv' if assigned_lists else village_file}",
                 "village",
                 ("Village", "Село", "Деҳа"),
                 hint=(
@@ -560,7 +570,10 @@ def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
     """The B2 survey asking one figure per year of ``years``; the default is the legacy 2020–2023 form
     shared by all rounds. ``for_round``: a round's own form (workbooks.b2_round_version): it knows its
     round, lists every country, defines the totals and asks about whole-family departures."""
-    rows = [*location_rows(with_village=True, ask_round=not for_round), *informant_rows()]
+    rows = [
+        *location_rows(with_village=True, ask_round=not for_round, assigned_lists=for_round),
+        *informant_rows(),
+    ]
     rows.append(
         count(
             "households",
@@ -694,9 +707,10 @@ FORMS = {
 # Per-round B2 versions: the prefix sorts after the legacy "2026112202" and the round number makes the
 # string unique per round ("20261204" + "007" for Round 7), so a device never mixes two rounds' forms.
 # A new prefix is a new content of the round form: "20261203" asked the round's years only; "20261204"
-# adds the full country list, the defined totals and whole-family departures. Older prefixes stay
+# adds the full country list, the defined totals and whole-family departures; "20261205" reads the
+# location lists cut to the enumerator's assignment (assigned_*.csv). Older prefixes stay
 # readable (their submissions are kept and replayed); only the first is built.
-B2_ROUND_VERSION_PREFIXES = ("20261204", "20261203")
+B2_ROUND_VERSION_PREFIXES = ("20261205", "20261204", "20261203")
 ROUND_VERSION_DIGITS = 3
 
 

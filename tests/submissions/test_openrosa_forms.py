@@ -176,3 +176,36 @@ def test_a_hostile_device_or_form_id_is_a_400_openrosa_message(client, b2_form, 
     if "submission" not in url:
         assert b"<OpenRosaResponse" in response.content and b"NUL character" in response.content
     assert response["X-OpenRosa-Version"] == "1.0"
+
+
+def test_the_location_lists_are_cut_to_each_users_assignment_and_hashed_as_served(client, b2_form, personas):
+    from bma.xforms.openrosa import md5_hash
+    from bma.xforms.services import list_files_refresh
+
+    list_files_refresh(personas.round)
+    version = b2_form
+    version.media_filenames = [*version.media_filenames, "assigned_villages.csv", "assigned_districts.csv"]
+    version.save(update_fields=["media_filenames"])
+
+    def manifest_and_files(user):
+        client.force_login(user)
+        entry = form_entries(client.get("/collect/formList").content)[FORM_ID]
+        manifest = ET.fromstring(client.get(entry["manifestUrl"]).content)
+        files = {}
+        for media in manifest.iterfind("m:mediaFile", NS):
+            name = media.findtext("m:filename", namespaces=NS)
+            body = client.get(media.findtext("m:downloadUrl", namespaces=NS)).content
+            assert media.findtext("m:hash", namespaces=NS) == md5_hash(body), name  # Collect's change check
+            files[name] = (media.findtext("m:hash", namespaces=NS), body.decode())
+        return files
+
+    enumerator = manifest_and_files(personas.enumerator)  # Asht only
+    coordinator = manifest_and_files(personas.coordinator)
+
+    assert "V-ASH-0002" in enumerator["assigned_villages.csv"][1]
+    assert "V-PAN-0001" not in enumerator["assigned_villages.csv"][1]
+    assert "TJ-SU-KHU" not in enumerator["assigned_districts.csv"][1]
+    assert "V-PAN-0001" in coordinator["assigned_villages.csv"][1]
+    assert enumerator["assigned_villages.csv"][0] != coordinator["assigned_villages.csv"][0]
+    # The referral lists stay whole: informants name villages anywhere.
+    assert enumerator["villages.csv"] == coordinator["villages.csv"]

@@ -49,3 +49,48 @@ def test_form_engine_downloads_fills_and_submits_through_the_openrosa_server(
     assert stored.payload_bytes.decode() == result["xml"]
     assert stored.submitted_by == personas.enumerator
     assert stored.state == ProcessingState.PROCESSED
+
+
+def _offered_over_openrosa(live_server, user, steps, tmp_path) -> dict:
+    token = collect_token_issue(user, f"engine {user.username}")
+    answers = tmp_path / f"{user.username}.json"
+    answers.write_text(json.dumps(steps), encoding="utf-8")
+    done = subprocess.run(
+        ["node", "tools/odk_engine/fill.mjs", "--server", f"{live_server.url}/collect/key/{token.token}/", "bma_b2"]
+        + [str(answers)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)["labels"]
+
+
+@pytest.mark.node
+@pytest.mark.django_db(transaction=True)
+def test_an_enumerator_of_one_district_is_offered_only_its_villages_a_coordinator_everything(
+    live_server, personas, tmp_path
+):
+    require(shutil.which("java") is not None, "ODK Validate needs Java")
+    require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
+    call_command("publish_forms", "--round", str(personas.round.number))  # the round's own B2, as the demo
+
+    mine = _offered_over_openrosa(
+        live_server,
+        personas.enumerator,  # assigned to Asht (Sughd)
+        [["/data/province", "TJ-SU"], ["/data/district", "TJ-SU-ASH"]],
+        tmp_path,
+    )
+    everything = _offered_over_openrosa(
+        live_server,
+        personas.coordinator,
+        [["/data/province", "TJ-KT"], ["/data/district", "TJ-KT-PAN"]],
+        tmp_path,
+    )
+
+    assert mine["/data/province"] == ["TJ-SU"]
+    assert mine["/data/district"] == ["TJ-SU-ASH"]  # not Khujand, also in Sughd
+    assert set(mine["/data/village"]) == {"V-ASH-0001", "V-ASH-0002", "V-ASH-0003", "other"}
+    assert set(everything["/data/province"]) == {"TJ-SU", "TJ-KT"}
+    assert set(everything["/data/village"]) == {"V-PAN-0001", "other"}

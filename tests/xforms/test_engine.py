@@ -5,9 +5,10 @@ import shutil
 import subprocess
 
 import pytest
+from django.db.models import Q
 
 from bma.xforms import codelists as cl
-from bma.xforms.services import b2_publish_for_round, districts_csv, list_files_refresh
+from bma.xforms.services import b2_publish_for_round, list_files_refresh
 from tests.conftest import REPO_ROOT
 from tests.support import require
 
@@ -22,9 +23,9 @@ def engine(tmp_path, built_forms, open_round, geo):
     list_files_refresh(open_round)
     from bma.xforms.models import ListFile
 
-    for list_file in ListFile.objects.filter(round__in=[open_round, None]):
+    # The round's own files and the shared ones (round__in=[..., None] would miss the NULL round).
+    for list_file in ListFile.objects.filter(Q(round=open_round) | Q(round__isnull=True)):
         (tmp_path / list_file.filename).write_bytes(bytes(list_file.content))
-    (tmp_path / "districts.csv").write_bytes(districts_csv()[0])
 
     def fill(form_file: str, steps: list, xml: str | None = None) -> dict:
         form = tmp_path / "form.xml"

@@ -123,7 +123,7 @@ const violations = (payload.violations ?? []).map((v) => ({
   message: v.violation?.message?.asString ?? null,
 }));
 const labels = {};
-for (const ref of ['/data/district', '/data/village']) {
+for (const ref of ['/data/province', '/data/district', '/data/village']) {
   const node = find(root, ref);
   if (node && node.nodeType === 'select') labels[ref] = node.currentState.valueOptions.map((o) => o.value);
 }

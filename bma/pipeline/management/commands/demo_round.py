@@ -12,9 +12,19 @@ from django.test import Client
 
 from bma.assessments.models import ReviewState, VillageAssessment
 from bma.assessments.review import assessment_review
-from bma.geo.models import AdminArea, SettlementSource
+from bma.geo.models import AdminArea, Settlement, SettlementSource
 from bma.geo.services import settlement_upsert
-from bma.pipeline.demo import DEMO_DISTRICTS, DemoVillage, b2_xml, village_name
+from bma.pipeline.demo import (
+    DEMO_DISTRICTS,
+    REFERRAL_SHARE,
+    SPOT_CHECK_VISITS,
+    TWIN_NAME_SHARE,
+    UNREVIEWED_SHARE,
+    DemoVillage,
+    b2_xml,
+    spot_check_xml,
+    village_name,
+)
 from bma.pipeline.services import batch_size, submissions_process_batch
 from bma.rounds.models import Assignment, Round, RoundState
 from bma.rounds.roles import Role, role_assign
@@ -50,6 +60,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, communities: int, seed: int, **options):
         rng = random.Random(seed)
+        # The desk's open work (twin names, referrals, unreviewed, spot checks) draws from its own
+        # generator, so the villages and figures of a seed stay what the README measures.
+        work_rng = random.Random(seed + 1)
         districts = {a.code: a for a in AdminArea.objects.filter(code__in=DEMO_DISTRICTS).select_related("parent")}
         if len(districts) != len(DEMO_DISTRICTS):
             raise CommandError("The gazetteer is missing the report's districts: run `manage.py load_gazetteer` first.")
@@ -61,7 +74,9 @@ class Command(BaseCommand):
         # Filled in the round's own B2: its reference years, every country, whole-family departures.
         version, _ = b2_publish_for_round(round_)
         years = tuple(round_.reference_years)
-        villages = self._villages(rng, districts, communities)
+        villages = self._villages(rng, work_rng, districts, communities)
+        names = self._names_by_district()
+        self.referrals = 0
         list_files_refresh(round_)
         collector = self._collector(round_)
         token = collect_token_issue(collector, "demo round").token
@@ -71,39 +86,42 @@ class Command(BaseCommand):
         statuses: dict[int, int] = {}
         for index, village in enumerate(villages, start=1):
             visit = (start + dt.timedelta(days=rng.randint(0, 27))).isoformat()
-            xml = b2_xml(rng, village, version.version, years, visit)
+            xml = b2_xml(rng, village, version.version, years, visit, self._referral(work_rng, village, names))
             response = client.post(url, {"xml_submission_file": _upload(xml)})
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             if index % 100 == 0:
                 self.stdout.write(f"  {index}/{len(villages)} sent")
         self.stdout.write(f"Submissions sent: {statuses}")
         # Process what is still waiting here rather than wait for a worker, so the demo is complete.
-        waiting = list(
-            Submission.objects.filter(round=round_, state=ProcessingState.RECEIVED).values_list("pk", flat=True)
-        )
-        size = batch_size()
-        for start_at in range(0, len(waiting), size):
-            submissions_process_batch(waiting[start_at : start_at + size])
-        approved = self._approve(round_)
+        self._process(round_)
+        approved = self._approve(round_, work_rng)
+        visited = self._spot_checks(round_, work_rng, client, url, seed, {v.code: v for v in villages})
         # The exports app (a sibling of pipeline) records them: reached by command name, not an import.
         call_command("demo_reference_figures", stdout=self.stdout)
         self.stdout.write(
             f"{round_}: {VillageAssessment.objects.filter(round=round_).count()} village assessments, {approved} approved; "
+            f"{self._unclear_referrals(round_)} unclear referrals wait for a supervisor; spot-check sample drawn, "
+            f"{visited} visited; "
             f"open quality issues: {self._open_issues(round_) or 'none'}.\n"
             f"Round report: http://127.0.0.1:8000/reports/rounds/{round_.number}/ (log in as coordinator)"
         )
 
-    def _villages(self, rng, districts, communities) -> list[DemoVillage]:
+    def _villages(self, rng, work_rng, districts, communities) -> list[DemoVillage]:
         villages = []
         for code, share in DEMO_DISTRICTS.items():
             district = districts[code]
             lat0, lon0 = CENTRES[code]
+            previous = ""
             for number in range(1, max(1, round(share * communities)) + 1):
                 lat, lon = lat0 + rng.uniform(-0.15, 0.15), lon0 + rng.uniform(-0.15, 0.15)
+                name = village_name(rng)
+                if previous and work_rng.random() < TWIN_NAME_SHARE:
+                    name = previous
+                previous = name
                 village, _ = settlement_upsert(
                     code=f"DEMO-{code}-{number:04d}",
                     area=district,
-                    name_en=village_name(rng),
+                    name_en=name,
                     latitude=round(lat, 6),
                     longitude=round(lon, 6),
                     source=SettlementSource.IMPORT,
@@ -111,6 +129,64 @@ class Command(BaseCommand):
                 )
                 villages.append(DemoVillage(village.code, code, district.parent.code, lat, lon))
         return villages
+
+    def _names_by_district(self) -> dict[str, dict[str, int]]:
+        from django.db.models import Count
+
+        names: dict[str, dict[str, int]] = {}
+        rows = Settlement.objects.filter(code__startswith="DEMO-").values("district__code", "name_en")
+        for row in rows.annotate(n=Count("pk")):
+            names.setdefault(row["district__code"], {})[row["name_en"]] = row["n"]
+        return names
+
+    def _referral(self, work_rng, village: DemoVillage, names) -> str:
+        """A referred village: every third one a name two villages of the district share (unclear, for
+        a supervisor), the others a name new to the gazetteer (a provisional village for the plan)."""
+        if work_rng.random() >= REFERRAL_SHARE:
+            return ""
+        self.referrals += 1
+        twins = sorted(name for name, n in names.get(village.district_code, {}).items() if n > 1)
+        if twins and self.referrals % 3 == 1:
+            return work_rng.choice(twins)
+        return village_name(work_rng) + " " + work_rng.choice(("Bolo", "Poyon", "Nav"))
+
+    def _process(self, round_) -> None:
+        # Process what is still waiting here rather than wait for a worker, so the demo is complete.
+        waiting = list(
+            Submission.objects.filter(round=round_, state=ProcessingState.RECEIVED).values_list("pk", flat=True)
+        )
+        size = batch_size()
+        for start_at in range(0, len(waiting), size):
+            submissions_process_batch(waiting[start_at : start_at + size])
+
+    def _unclear_referrals(self, round_) -> int:
+        from bma.referrals.models import MatchState, ReferralMatch
+
+        return ReferralMatch.objects.filter(round=round_, state=MatchState.PENDING).count()
+
+    def _spot_checks(self, round_, work_rng, client, url, seed, villages: dict[str, DemoVillage]) -> int:
+        """Draw the round's spot-check sample (as a coordinator does) and send a few supervisors' visits
+        through the intake, so the desk shows confirmed checks and a discrepancy; the rest wait."""
+        from django.contrib.auth import get_user_model
+
+        from bma.validation.models import SpotCheckAssignment
+        from bma.validation.services import spot_check_sample_draw
+
+        coordinator = get_user_model().objects.filter(username="coordinator").first()
+        sample = spot_check_sample_draw(round_, seed=seed, user=coordinator)
+        visits = (
+            SpotCheckAssignment.objects.filter(sample=sample, village__code__in=villages)
+            .select_related("village", "assessment")
+            .order_by("village__code")[:SPOT_CHECK_VISITS]
+        )
+        start = round_.collection_start or dt.date.today()
+        for assignment in visits:
+            assessed = {p.population: (p.total if p.present else None) for p in assignment.assessment.populations.all()}
+            visit = (start + dt.timedelta(days=28)).isoformat()
+            xml = spot_check_xml(work_rng, villages[assignment.village.code], round_.number, visit, assessed)
+            client.post(url, {"xml_submission_file": _upload(xml)})
+        self._process(round_)
+        return len(visits)
 
     def _open_issues(self, round_) -> str:
         from django.db.models import Count
@@ -137,9 +213,10 @@ class Command(BaseCommand):
         Assignment.objects.get_or_create(user=user, round=round_, area=country, defaults={"role": "enumerator"})
         return user
 
-    def _approve(self, round_) -> int:
-        """The demo supervisor's work: approve what came in clean, so the report has data at once; the
-        assessments with open quality issues wait on the review desk, as they would in a real round."""
+    def _approve(self, round_, work_rng) -> int:
+        """The demo supervisor's work: approve most of what came in clean, so the report has data at
+        once; the assessments with open quality issues, and a few clean ones not yet reviewed, wait on
+        the review desk, as they would in a real round."""
         from django.contrib.auth import get_user_model
 
         from bma.validation.models import IssueState
@@ -149,9 +226,12 @@ class Command(BaseCommand):
             VillageAssessment.objects.filter(round=round_, is_current=True)
             .exclude(review_state=ReviewState.APPROVED)
             .exclude(issues__state=IssueState.OPEN)
+            .order_by("village__code")
         )
         count = 0
         for assessment in pending.iterator():
+            if work_rng.random() < UNREVIEWED_SHARE:
+                continue
             assessment_review(assessment, ReviewState.APPROVED, reviewer, "Demo round")
             count += 1
         return count

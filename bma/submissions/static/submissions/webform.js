@@ -23,6 +23,9 @@ const onSubmit = async (payload, callback) => {
   status.dataset.status = String(response.status);
   callback(response.status === 201 ? { next: POST_SUBMIT__NEW_INSTANCE } : undefined);
 };
-createApp({ render: () => h(OdkWebForm, { formXml, fetchFormAttachment, onSubmit }) })
-  .use(webFormsPlugin)
-  .mount(root);
+const app = createApp({ render: () => h(OdkWebForm, { formXml, fetchFormAttachment, onSubmit }) }).use(webFormsPlugin);
+// PrimeVue's date picker (which Web Forms uses) shows mm/dd/yy by default: 12/02/2026 reads as the 12th of
+// February here. Show "2 Dec 2026" instead, and start weeks on Monday as calendars in Tajikistan do.
+const locale = app.config.globalProperties.$primevue?.config?.locale;
+if (locale) Object.assign(locale, { dateFormat: 'd M yy', firstDayOfWeek: 1 });
+app.mount(root);
