@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
 
+from bma.core.admin_login import DeskLoginForm
 from bma.core.views import language_choose
 
 
@@ -13,6 +14,10 @@ def healthz(request):
 admin.site.site_header = "BMA review desk"
 admin.site.site_title = "BMA"
 admin.site.index_title = "Baseline Mobility Assessment"
+# "View site" led to "/", which is no page: the desk's own index is the one page every desk user may open.
+admin.site.site_url = reverse_lazy("admin:index")
+# A field account (ODK Collect only) that logs in here is told so, not that its password is wrong.
+admin.site.login_form = DeskLoginForm
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

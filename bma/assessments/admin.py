@@ -46,6 +46,17 @@ class HasOpenIssuesFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReceivedOnFilter(admin.DateFieldListFilter):
+    """When the server received the submission (today, last 7 days, this month, this year)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.title = "received on"
+
+
+RECEIVED_ON = ("submission__created_at", ReceivedOnFilter)
+
+
 class SpotCheckOutcomeFilter(admin.SimpleListFilter):
     title = "spot-check outcome"
     parameter_name = "spot_check"
@@ -109,17 +120,20 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(m.VillageAssessment)
 class VillageAssessmentAdmin(ReviewDeskAdmin):
+    # The decision columns first, so they stay on screen at 1024 pixels wide.
     list_display = (
-        "village_name",
-        "district",
-        "round",
-        "enumerator",
-        "visit_date",
         "review_state",
         "open_issues",
+        "village_name",
+        "district",
+        "visit_date",
+        "enumerator",
+        "round",
         "is_current",
     )
+    list_display_links = ("village_name",)
     list_filter = (
+        RECEIVED_ON,
         "round",
         ("province", admin.RelatedOnlyFieldListFilter),
         ("district", admin.RelatedOnlyFieldListFilter),
@@ -241,15 +255,17 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
 
 @admin.register(m.DistrictAssessment)
 class DistrictAssessmentAdmin(ReviewDeskAdmin):
-    list_display = ("district", "round", "enumerator", "visit_date", "review_state")
-    list_filter = ("round", ("district", admin.RelatedOnlyFieldListFilter), "review_state", "visit_date")
+    list_display = ("review_state", "district", "visit_date", "enumerator", "round")
+    list_display_links = ("district",)
+    list_filter = (RECEIVED_ON, "round", ("district", admin.RelatedOnlyFieldListFilter), "review_state", "visit_date")
     search_fields = ("district__name_en", "district__name_tg", "district__name_ru", "district__code")
 
 
 @admin.register(m.SpotCheckVisit)
 class SpotCheckVisitAdmin(ReviewDeskAdmin):
-    list_display = ("village", "district", "round", "enumerator", "method", "visit_date", "review_state")
-    list_filter = ("round", ("district", admin.RelatedOnlyFieldListFilter), "method", "review_state")
+    list_display = ("review_state", "village", "district", "method", "visit_date", "enumerator", "round")
+    list_display_links = ("village",)
+    list_filter = (RECEIVED_ON, "round", ("district", admin.RelatedOnlyFieldListFilter), "method", "review_state")
     search_fields = ("village__name_en", "village__name_tg", "village__name_ru", "village__code")
 
 

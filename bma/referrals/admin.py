@@ -1,10 +1,19 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import get_language
 
 from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
-from bma.referrals.services import match_create_village, match_link, match_reject, plan_carry_over, plan_coverage
+from bma.referrals.services import (
+    match_candidate_names,
+    match_create_village,
+    match_link,
+    match_outcome_now,
+    match_reject,
+    plan_carry_over,
+    plan_coverage,
+)
 
 
 class LinkForm(ActionForm):
@@ -16,8 +25,9 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     """The supervisors' queue of unclear names: link to a candidate, create a new village, or reject."""
 
     scope_field = "district"
-    list_display = ("name", "district_code", "reason", "outcome", "score", "candidate_list", "village", "state")
+    list_display = ("name", "district_code", "candidate_list", "state", "outcome_now", "reason", "score", "village")
     list_filter = ("state", "outcome", "reason", "round", ("district", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("village", "decided_by")
     search_fields = ("name", "village__name_en", "village__code")
     readonly_fields = [f.name for f in ReferralMatch._meta.fields]
     action_form = LinkForm
@@ -26,9 +36,13 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Candidates (code, score)")
+    @admin.display(description="Candidates (name, code, score)")
     def candidate_list(self, obj):
-        return ", ".join(f"{code} ({score:.0f})" for code, score in obj.candidates)
+        return ", ".join(match_candidate_names(obj, get_language() or "en"))
+
+    @admin.display(description="Outcome", ordering="outcome")
+    def outcome_now(self, obj):
+        return match_outcome_now(obj)
 
     @admin.action(description="Link to the village code given", permissions=["change"])
     def link(self, request, queryset):

@@ -479,3 +479,23 @@ def plan_carry_over(round_) -> int:
     ]
     VisitPlanEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:
+    """The candidates of an unclear name as a supervisor reads them: the village's name in their
+    language (English where the gazetteer has none), then its code and score."""
+    codes = [code for code, _ in match.candidates]
+    field_name = f"name_{language}" if language in ("ru", "tg") else "name_en"
+    names = {
+        code: (own or en)
+        for code, en, own in Settlement.objects.filter(code__in=codes).values_list("code", "name_en", field_name)
+    }
+    return [f"{names.get(code, code)} ({code}, {score:.0f})" for code, score in match.candidates]
+
+
+def match_outcome_now(match: ReferralMatch) -> str:
+    """The outcome as it stands: an unclear name a supervisor decided no longer reads as waiting."""
+    if match.outcome == MatchOutcome.AMBIGUOUS and match.state != MatchState.PENDING:
+        by = f" by {match.decided_by}" if match.decided_by_id else ""
+        return f"Unclear name, {match.get_state_display().lower()}{by}"
+    return match.get_outcome_display()

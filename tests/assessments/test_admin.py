@@ -147,3 +147,13 @@ def test_photos_are_shown_only_to_who_may_see_the_assessment(client, personas, r
     assert response.status_code == 200 and response.content == b"\xff\xd8jpeg"
     client.force_login(khatlon_supervisor)
     assert client.get(url).status_code == 403
+
+
+def test_decision_columns_come_first_and_a_received_on_filter_is_offered(client, assessed, personas):
+    client.force_login(personas.supervisor)
+    response = client.get(reverse(LIST) + "?submission__created_at__gte=2000-01-01+00:00:00%2B00:00")
+    assert response.context["cl"].list_display[1:3] == ["review_state", "open_issues"]
+    assert response.context["cl"].result_count == 1
+    assert "received on" in response.content.decode()
+    future = client.get(reverse(LIST) + "?submission__created_at__gte=2999-01-01+00:00:00%2B00:00")
+    assert future.context["cl"].result_count == 0

@@ -163,3 +163,20 @@ def test_referrals_processed_in_one_batch_count_every_naming(personas, published
     entry = VisitPlanEntry.objects.get(village__name_en="Yangiobod")
     assert (entry.reason, entry.referral_count) == (PlanReason.REFERRAL, 3)
     assert ReferralMatch.objects.filter(village=entry.village).count() == 3
+
+
+def test_the_queue_names_candidates_in_the_readers_language_and_decided_ones_read_as_decided(client, receive, personas):
+    panj = personas.geo.panj
+    factories.make_village("V-PAN-0101", panj, "Yangiobod", name_ru="Янгиабад")
+    factories.make_village("V-PAN-0102", panj, "Yangiobod")
+    receive("b2_2026112202.xml")
+    match = ReferralMatch.objects.get(reason=PlanReason.REFERRAL)
+    from bma.referrals.services import match_candidate_names, match_outcome_now
+
+    assert match_candidate_names(match, "ru") == ["Янгиабад (V-PAN-0101, 100)", "Yangiobod (V-PAN-0102, 100)"]
+    assert match_outcome_now(match) == "Unclear: waiting for a supervisor"
+    match_link(match, "V-PAN-0101", personas.coordinator)
+    assert match_outcome_now(match) == "Unclear name, linked to a village by coordinator"
+    client.force_login(personas.coordinator)
+    page = client.get(reverse("admin:referrals_referralmatch_changelist") + "?q=Yangiobod").content.decode()
+    assert "Unclear name, linked to a village by coordinator" in page
