@@ -1,4 +1,5 @@
-# One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime.
+# One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime; the report PDF
+# (WeasyPrint) needs Pango. The ru/tg catalogues are compiled in Python at build.
 
 # ODK Web Forms and Vue, served as our own static files (pinned in package-lock.json).
 FROM node:20-bookworm-slim AS node
@@ -10,7 +11,7 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends default-jre-headless \
+ && apt-get install -y --no-install-recommends default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,7 +20,7 @@ COPY bma ./bma
 RUN pip install .
 COPY . .
 COPY --from=node /app/node_modules ./node_modules
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput && python -m bma.core.translations
 RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
 USER bma
 EXPOSE 8000
