@@ -14,8 +14,7 @@ from bma.core.errors import BmaError
 from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.publishing import report_changes, report_publish
 from bma.exports.report import previous_round_of, round_figures
-from bma.rounds.models import Round
-from bma.rounds.roles import user_sees_everything
+from bma.exports.report_views import report_round_for
 
 FILE_KINDS = {
     "figures": "application/json",
@@ -23,15 +22,9 @@ FILE_KINDS = {
 }
 
 
-def _round_for_reader(request, number: int) -> Round:
-    if not user_sees_everything(request.user):
-        raise PermissionDenied("The round report is for coordinators.")
-    return get_object_or_404(Round, number=number)
-
-
 @login_required
 def published_page(request, number: int):
-    round_ = _round_for_reader(request, number)
+    round_ = report_round_for(request, number)
     versions = list(
         PublishedReport.objects.filter(round=round_).select_related("published_by").prefetch_related("documents")
     )
@@ -56,7 +49,7 @@ def published_page(request, number: int):
 @login_required
 @require_POST
 def publish(request, number: int):
-    round_ = _round_for_reader(request, number)
+    round_ = report_round_for(request, number)
     if not request.user.has_perm("exports.add_publishedreport"):
         raise PermissionDenied("Publishing the round report needs the permission to publish reports.")
     try:
@@ -70,7 +63,7 @@ def publish(request, number: int):
 
 @login_required
 def published_file(request, number: int, version: int, kind: str):
-    round_ = _round_for_reader(request, number)
+    round_ = report_round_for(request, number)
     if kind not in FILE_KINDS:
         raise Http404("No such file of a published report.")
     report = get_object_or_404(PublishedReport, round=round_, version=version)
@@ -79,7 +72,7 @@ def published_file(request, number: int, version: int, kind: str):
 
 @login_required
 def published_document(request, number: int, version: int, language: str):
-    round_ = _round_for_reader(request, number)
+    round_ = report_round_for(request, number)
     document = get_object_or_404(PublishedDocument, report__round=round_, report__version=version, language=language)
     return _frozen_file(document.file, "application/pdf", document.sha256)
 

@@ -28,10 +28,15 @@ class RequestedReport:
         return community_points(self.round, self.include_unapproved)
 
 
-def _report_for(request, number: int) -> RequestedReport:
+def report_round_for(request, number: int) -> Round:
+    """The round whose report (live or published) is asked for; the report is for coordinators."""
     if not user_sees_everything(request.user):
         raise PermissionDenied("The round report is for coordinators.")
-    round_ = get_object_or_404(Round, number=number)
+    return get_object_or_404(Round, number=number)
+
+
+def _report_for(request, number: int) -> RequestedReport:
+    round_ = report_round_for(request, number)
     include_unapproved = include_unapproved_param(request.GET)
     figures = round_figures(round_, include_unapproved, previous_round_of(round_))
     # The same figures, their labels in the reader's language (their choice, else the browser's).

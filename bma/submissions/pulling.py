@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bma.core.errors import BmaError, codes
@@ -25,6 +25,7 @@ from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionSource
 from bma.submissions.pull_clients import CentralClient, KoboClient, PulledRecord, PullError
 from bma.submissions.services import (
+    header_as_edit_of_current,
     header_or_error,
     kobo_record_store,
     rejection_record,
@@ -61,11 +62,7 @@ def _central_header(source: PullSource, record: PulledRecord) -> SubmissionHeade
     ):
         # Edited more than once in Central between two pulls: the version it replaces never came here.
         # Central's __id names the chain (its first instanceID): the edit replaces our current version.
-        current = Submission.objects.filter(
-            form=source.form, root_instance_id=record.remote_id, is_current=True
-        ).first()
-        if current is not None:
-            header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
+        header = header_as_edit_of_current(source.form, header, record.remote_id)
     return header
 
 
@@ -154,7 +151,7 @@ def _pull(source: PullSource) -> Counter:
     finally:
         stored = counts["created"] + counts["edit"]
         if stored:
-            PullSource.objects.filter(pk=source.pk).update(stored_total=source.stored_total + stored)
+            PullSource.objects.filter(pk=source.pk).update(stored_total=F("stored_total") + stored)
             source.stored_total += stored
     _save(
         source,

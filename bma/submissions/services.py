@@ -382,6 +382,16 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     )
 
 
+def header_as_edit_of_current(form: Form, header: SubmissionHeader, chain_root: str) -> SubmissionHeader:
+    """The header as an edit of the chain's current version here, when the sender named the chain but
+    not (or not a stored) version it replaces: Kobo's rootUuid, or a Central record edited several
+    times between two pulls. Unchanged when the chain has no current version other than this one."""
+    current = Submission.objects.filter(form=form, root_instance_id=chain_root, is_current=True).first()
+    if current is None or current.instance_id == header.instance_id:
+        return header
+    return SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
+
+
 def kobo_record_store(
     *,
     payload: bytes,
@@ -411,11 +421,7 @@ def kobo_record_store(
         )
         if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
             # An edit made in Kobo names its chain (meta/rootUuid); the version it replaces is ours to find.
-            current = Submission.objects.filter(
-                form=form, root_instance_id=header.root_instance_id, is_current=True
-            ).first()
-            if current is not None and current.instance_id != header.instance_id:
-                header = SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
+            header = header_as_edit_of_current(form, header, header.root_instance_id)
         return _receive(
             form=admission.form,
             version=admission.version,
