@@ -33,9 +33,9 @@ def populate(n: int):
     from django.utils import timezone
 
     from bma.assessments import models as am
+    from bma.core.roles import roles_sync
     from bma.geo.models import Settlement
     from bma.geo.services import gazetteer_import_path
-    from bma.rounds.roles import roles_sync
     from bma.submissions.models import Submission
     from bma.xforms.models import Form, FormVersion
     from tests import factories

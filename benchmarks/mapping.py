@@ -38,8 +38,8 @@ def main(n: int) -> None:
 
 
 def run(n: int) -> None:
+    from bma.core.roles import roles_sync
     from bma.pipeline.services import submission_process
-    from bma.rounds.roles import roles_sync
     from bma.submissions.models import ProcessingState, Submission
     from bma.xforms.build import xlsform_build
     from bma.xforms.services import form_publish

@@ -50,8 +50,8 @@ def main() -> None:
 
 
 def run(n: int, stored: int, assessments: int) -> None:
+    from bma.core.roles import roles_sync
     from bma.rounds.models import RoundState
-    from bma.rounds.roles import roles_sync
     from bma.xforms.build import xlsform_build
     from bma.xforms.services import form_publish
     from bma.xforms.workbooks import FORMS_DIR

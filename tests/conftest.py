@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bma.rounds.roles import Role, roles_sync
+from bma.core.roles import Role, roles_sync
 from tests import factories
 
 

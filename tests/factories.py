@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
+from bma.core.roles import role_assign
 from bma.geo.models import AreaKind
 from bma.geo.services import area_upsert, settlement_upsert
 from bma.rounds.models import Assignment, Round, RoundState
-from bma.rounds.roles import role_assign
 
 User = get_user_model()
 

@@ -23,7 +23,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bma.rounds.roles import Role
+from bma.core.roles import Role
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from bma.assessments import models as m
 from bma.assessments.review import assessment_review
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
-from bma.rounds.scoping import area_scope_q
+from bma.core.scoping import area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader

@@ -2,10 +2,10 @@ from django.db.models import Prefetch
 from django.urls import path
 from rest_framework import generics, serializers
 
-from bma.api.permissions import HasReviewRole
 from bma.assessments.models import PopulationFigure, ReviewState, VillageAssessment
+from bma.core.api_permissions import HasReviewRole
 from bma.core.params import boolean_param, choice_param, integer_param, text_param
-from bma.rounds.scoping import area_scope_q
+from bma.core.scoping import area_scope_q
 
 
 class VillageAssessmentOutput(serializers.ModelSerializer):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from bma.core.errors import BmaError
-from bma.core.params import integer_param
-from bma.rounds.scoping import area_scope_q
+from bma.core.scoping import area_scope_q
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,22 +31,6 @@ class AreaScopedAdminMixin:
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(area_scope_q(request.user, self.scope_field)).distinct()
-
-
-def round_in_filter(request):
-    """The round the changelist is filtered to (its ``round__id__exact``), or the newest round.
-
-    A hand-edited value that is not an id falls back to the newest round here; the changelist itself
-    then tells the user the filter is invalid (Django's ?e=1), instead of a 500 from this look-up.
-    """
-    from bma.rounds.models import Round
-
-    try:
-        round_id = integer_param(request.GET, "round__id__exact")
-    except BmaError:
-        round_id = None
-    found = Round.objects.filter(pk=round_id).first() if round_id else None
-    return found or Round.objects.order_by("-number").first()
 
 
 def run_service_action(modeladmin, request, queryset, service, done: str) -> None:

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bma.api.permissions import IsCoordinator
+from bma.core.api_permissions import IsCoordinator
 from bma.core.params import INT4_MAX, choice_param
 from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi

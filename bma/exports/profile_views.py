@@ -12,13 +12,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bma.core.roles import Role, user_has_role, user_sees_everything
+from bma.core.scoping import user_may_act_in
 from bma.exports.profile import district_profile
 from bma.exports.report import include_unapproved_param
 from bma.exports.svg import bar_chart
 from bma.geo.models import AdminArea, AreaLevel
 from bma.rounds.models import Round
-from bma.rounds.roles import Role, user_has_role, user_sees_everything
-from bma.rounds.scoping import user_may_act_in
 
 NOT_YOURS = "This district is outside the areas you are assigned to."
 

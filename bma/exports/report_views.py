@@ -10,12 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
+from bma.core.roles import user_sees_everything
 from bma.exports.report import community_points, include_unapproved_param, previous_round_of, round_figures
 from bma.exports.report_document import report_charts, report_pdf
 from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
 from bma.rounds.models import Round
-from bma.rounds.roles import user_sees_everything
 
 
 @dataclass

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bma.core.errors import BmaError, codes
+from bma.core.roles import PERSONAL_DATA_PERMISSION
 from bma.exports.dataset import write_csv_zip, write_xlsx
 from bma.exports.models import ExportDownload, ExportFormat, ExportJob, ExportState
-from bma.rounds.roles import PERSONAL_DATA_PERMISSION
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def export_job_visible_to(job: ExportJob, user) -> bool:
     Exports with personal data: only the person who asked for it (or an administrator), and only while
     they still hold the permission it needed. Others: the requester and coordinators.
     """
-    from bma.rounds.roles import Role, user_has_role, user_sees_everything
+    from bma.core.roles import Role, user_has_role, user_sees_everything
 
     mine = job.requested_by_id is not None and job.requested_by_id == user.pk
     if job.include_personal:
@@ -91,7 +91,7 @@ def export_job_visible_to(job: ExportJob, user) -> bool:
 
 def export_jobs_visible_to(user, jobs=None):
     """The exports a user may see in a list (see export_job_visible_to)."""
-    from bma.rounds.roles import Role, user_has_role, user_sees_everything
+    from bma.core.roles import Role, user_has_role, user_sees_everything
 
     jobs = ExportJob.objects.all() if jobs is None else jobs
     mine = Q(requested_by_id=user.pk)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.utils.translation import get_language
 
-from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
     match_candidate_names,
@@ -14,6 +14,7 @@ from bma.referrals.services import (
     plan_carry_over,
     plan_coverage,
 )
+from bma.rounds.round_filter import round_in_filter
 
 
 class LinkForm(ActionForm):

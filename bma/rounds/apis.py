@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework import generics, serializers
 
-from bma.api.permissions import HasReviewRole
+from bma.core.api_permissions import HasReviewRole
 from bma.rounds.models import Round
 
 

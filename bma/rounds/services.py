@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from bma.core.errors import BmaError, codes
+from bma.core.task_names import task_named
 from bma.rounds.models import Round, RoundState
 
 # Opening a round publishes its own B2 (asking its reference years), so no device gets another period's
@@ -40,7 +40,7 @@ def round_set_state(*, round: Round, state: str) -> Round:
     if target == RoundState.OPEN:
         # robust: a form that cannot be built is logged and never undoes the opening; the coordinator
         # can publish it again with `publish_forms --round N`.
-        transaction.on_commit(lambda: import_string(ROUND_OPENED_TASK).delay(locked.pk), robust=True)
+        transaction.on_commit(lambda: task_named(ROUND_OPENED_TASK).delay(locked.pk), robust=True)
     round.refresh_from_db()
     return locked
 
@@ -68,7 +68,7 @@ def round_for_collection(user) -> Round:
     Coordinators and administrators collect in the newest open round. Raises a BmaError whose message
     tells an enumerator what to ask for.
     """
-    from bma.rounds.roles import user_sees_everything
+    from bma.core.roles import user_sees_everything
 
     open_rounds = Round.objects.filter(state=RoundState.OPEN).order_by("-number")
     # The common case, an enumerator with an assignment, in one query.
@@ -92,9 +92,9 @@ def assignment_refuse_outside(round, user, district_code: str) -> None:
     Rounds set to flag (the default) accept it and the quality rule raises an issue instead. A user
     with no assignment in the round (a coordinator) collects everywhere.
     """
+    from bma.core.scoping import assigned_area_paths, path_within
     from bma.geo.models import AdminArea
     from bma.rounds.models import OutsideAssignment
-    from bma.rounds.scoping import assigned_area_paths, path_within
 
     if round is None or round.outside_assignment != OutsideAssignment.REFUSE or not district_code:
         return

@@ -38,7 +38,7 @@ from django.utils.datastructures import MultiValueDict
 
 from bma.core.lockout import lockout_allowed, lockout_failure, lockout_forget
 from bma.core.reference_cache import intake_cache
-from bma.rounds.roles import GROUP_NAMES, Role
+from bma.core.roles import GROUP_NAMES, Role
 from bma.submissions.models import CollectToken, DigestCredential, DigestNonceUse
 
 REALM = "BMA"

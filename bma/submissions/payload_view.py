@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from defusedxml.ElementTree import fromstring, tostring
 
-from bma.rounds.roles import PERSONAL_DATA_PERMISSION
+from bma.core.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
 from bma.submissions.payload_blanking import holds_personal_answer, replace_personal_answers
 from bma.xforms.personal import personal_fields

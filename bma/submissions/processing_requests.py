@@ -14,7 +14,8 @@ import logging
 from functools import cache
 
 from django.conf import settings
-from django.utils.module_loading import import_string
+
+from bma.core.task_names import task_named
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,8 @@ def _redis():
 
 
 def _task():
-    # Imported by name: the task lives in the pipeline app, which imports this one.
-    return import_string(PROCESS_TASK)
+    # Named, not imported: the task lives in the pipeline app, which imports this one.
+    return task_named(PROCESS_TASK)
 
 
 def _debounced() -> bool:

@@ -470,10 +470,10 @@ def submission_scope_q(user) -> Q:
 
     A failed submission may have no typed assessment to scope by; the raw row's district is enough.
     """
+    from bma.core.roles import user_sees_everything
+    from bma.core.scoping import NOTHING, area_scope_q
     from bma.geo.models import AdminArea
     from bma.rounds.models import Assignment
-    from bma.rounds.roles import user_sees_everything
-    from bma.rounds.scoping import NOTHING, area_scope_q
 
     if user_sees_everything(user):
         return Q()

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import AreaScopedAdminMixin, round_in_filter, run_service_action
-from bma.rounds.scoping import area_scope_q
+from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.scoping import area_scope_q
+from bma.rounds.round_filter import round_in_filter
 from bma.validation.comparison import tolerances_from_mapping
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.rules import Thresholds

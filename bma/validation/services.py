@@ -19,8 +19,8 @@ from django.utils import timezone
 from bma.assessments import models as am
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
+from bma.core.scoping import path_within
 from bma.geo.models import Settlement
-from bma.rounds.scoping import path_within
 from bma.validation.comparison import (
     Tolerance,
     compare_count,

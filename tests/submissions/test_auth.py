@@ -9,7 +9,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from bma.rounds.roles import GROUP_NAMES, Role
+from bma.core.roles import GROUP_NAMES, Role
 from bma.submissions import auth
 from bma.submissions.models import DigestCredential, Submission
 from tests import factories

@@ -12,6 +12,7 @@ from django.test import Client
 
 from bma.assessments.models import ReviewState, VillageAssessment
 from bma.assessments.review import assessment_review
+from bma.core.roles import Role, role_assign
 from bma.geo.models import AdminArea, Settlement, SettlementSource
 from bma.geo.services import settlement_upsert
 from bma.pipeline.demo import (
@@ -27,7 +28,6 @@ from bma.pipeline.demo import (
 )
 from bma.pipeline.services import batch_size, submissions_process_batch
 from bma.rounds.models import Assignment, Round, RoundState
-from bma.rounds.roles import Role, role_assign
 from bma.submissions.auth import collect_token_issue
 from bma.submissions.models import ProcessingState, Submission
 from bma.xforms.models import FormVersion

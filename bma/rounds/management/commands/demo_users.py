@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from bma.core.roles import Role, role_assign, roles_sync
 from bma.geo.models import AdminArea
 from bma.rounds.models import Assignment, AssignmentRole, Round, RoundState
-from bma.rounds.roles import Role, role_assign, roles_sync
 
 DEMO_ACCOUNTS = [
     # username, role, area code the account is assigned to in the demo round

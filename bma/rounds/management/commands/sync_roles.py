@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from bma.rounds.roles import roles_sync
+from bma.core.roles import roles_sync
 
 
 class Command(BaseCommand):

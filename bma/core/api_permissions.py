@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from bma.rounds.roles import Role, user_roles
+from bma.core.roles import Role, user_roles
 
 API_ROLES = {Role.SUPERVISOR, Role.COORDINATOR, Role.ADMINISTRATOR}
 
