@@ -5,6 +5,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
@@ -24,7 +25,7 @@ class DecisionForm(ActionForm):
 @admin.register(QualityIssue)
 class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
-    list_display = ("message", "severity", "code", "state", "district", "village_assessment", "decided_by")
+    list_display = ("issue", "severity", "code", "state", "district", "village_assessment", "decided_by")
     list_filter = ("state", "severity", "code", "round", ("district", admin.RelatedOnlyFieldListFilter))
     search_fields = ("message", "village_assessment__village__name_en", "village_assessment__village__name_tg")
     readonly_fields = [f.name for f in QualityIssue._meta.fields]
@@ -33,6 +34,10 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("issue"), ordering="message")
+    def issue(self, obj):
+        return obj.text
 
     def _decide(self, request, queryset, service, done):
         note = request.POST.get("note", "")

@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from bma.core.models import TimeStampedModel
 from bma.validation.comparison import Outcome
+from bma.validation.issue_text import text_in_language
 from bma.validation.rules import Severity
 
 
@@ -31,7 +32,9 @@ class QualityIssue(TimeStampedModel):
         max_length=8, choices=[(s, s.title()) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
     )
     population = models.CharField(max_length=3, blank=True)
-    message = models.TextField()
+    message = models.TextField()  # in English: the record, exported and searched
+    # [[msgid template, values], ...] from the rule, so a page can say the message in its reader's language.
+    text_parts = models.JSONField(default=list, blank=True)
     details = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=8, choices=IssueState.choices, default=IssueState.OPEN)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
@@ -52,7 +55,12 @@ class QualityIssue(TimeStampedModel):
         indexes = [models.Index(fields=["round", "district", "state"])]
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        return text_in_language(self.text_parts, self.message)
 
 
 class RoundQualitySettings(models.Model):

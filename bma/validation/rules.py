@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext_noop
+
 POPULATION_LABELS = {
-    "imw": "International migrant workers",
-    "ret": "Return migrants",
-    "emi": "Emigrants",
-    "imi": "Internal migrants",
-    "ioi": "Internal out-migrants",
+    "imw": gettext_noop("International migrant workers"),
+    "ret": gettext_noop("Return migrants"),
+    "emi": gettext_noop("Emigrants"),
+    "imi": gettext_noop("Internal migrants"),
+    "ioi": gettext_noop("Internal out-migrants"),
 }
 
 
@@ -159,9 +161,40 @@ class DistrictFacts:
 class Finding:
     code: str
     severity: str
-    message: str
+    message: str  # in English, as stored; ``text`` lets a page say it again in its reader's language
     population: str = ""
     details: dict = field(default_factory=dict)
+    # ((template, params), ...): each template a msgid with %(name)s places, filled by ``text_english``
+    # here and by bma/validation/issue_text.py in the reader's language (numbers grouped for the locale).
+    text: tuple = ()
+
+
+def text_english(parts) -> str:
+    return " ".join(template % english_params(params) for template, params in parts)
+
+
+def english_params(params: dict) -> dict:
+    """``population`` holds a population code and becomes its label (``population_lower``: in lower case);
+    whole numbers are grouped (2,000) and measured ones keep one decimal (3.0 minutes)."""
+    shown = {}
+    for key, value in params.items():
+        if key in ("population", "population_lower"):
+            label = POPULATION_LABELS.get(value, value)
+            shown[key] = label.lower() if key == "population_lower" else label
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            shown[key] = value
+        else:
+            shown[key] = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+    return shown
+
+
+def _limit(value: float) -> int | float:
+    """A threshold as people write it: 5, not 5.0 (a whole float would otherwise keep its decimal)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def finding(code: str, severity: str, *parts: tuple[str, dict], population: str = "", details=None) -> Finding:
+    return Finding(code, severity, text_english(parts), population, details or {}, tuple(parts))
 
 
 @dataclass(frozen=True)
@@ -196,14 +229,13 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
-def _label(code: str) -> str:
-    return POPULATION_LABELS.get(code, code)
+N_ = gettext_noop  # a message template: translated where it is shown, not here
 
 
 # --- Rules on one assessment ----------------------------------------------------------------------
 
 
-@rule("countries_exceed_total", Severity.ERROR, "Country counts add up to more than the total")
+@rule("countries_exceed_total", Severity.ERROR, N_("Country counts add up to more than the total"))
 def countries_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     found = []
     for code, pop in facts.populations.items():
@@ -212,18 +244,21 @@ def countries_exceed_total(facts: AssessmentFacts, t: Thresholds) -> list[Findin
         summed = sum(pop.countries.values())
         if summed > pop.total:
             found.append(
-                Finding(
+                finding(
                     "countries_exceed_total",
                     Severity.ERROR,
-                    f"{_label(code)}: the countries add up to {_n(summed)} but the total is {_n(pop.total)}.",
-                    code,
-                    {"sum": summed, "total": pop.total},
+                    (
+                        N_("%(population)s: the countries add up to %(sum)s but the total is %(total)s."),
+                        {"population": code, "sum": summed, "total": pop.total},
+                    ),
+                    population=code,
+                    details={"sum": summed, "total": pop.total},
                 )
             )
     return found
 
 
-@rule("year_exceeds_total", Severity.ERROR, "A year's figure is larger than the total for the period")
+@rule("year_exceeds_total", Severity.ERROR, N_("A year's figure is larger than the total for the period"))
 def year_exceeds_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     # The total counts everyone over the reference period once and a year counts that year's people
     # (xforms/definitions.py): the years may add up to more than the total, but no one year can exceed it.
@@ -235,43 +270,42 @@ def year_exceeds_total(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
         if over:
             years = ", ".join(f"{year}: {_n(n)}" for year, n in over.items())
             found.append(
-                Finding(
+                finding(
                     "year_exceeds_total",
                     Severity.ERROR,
-                    f"{_label(code)}: {years} — more than the total of {_n(pop.total)} for the whole period.",
-                    code,
-                    {"years": {str(y): n for y, n in over.items()}, "total": pop.total},
+                    (
+                        N_("%(population)s: %(years)s — more than the total of %(total)s for the whole period."),
+                        {"population": code, "years": years, "total": pop.total},
+                    ),
+                    population=code,
+                    details={"years": {str(y): n for y, n in over.items()}, "total": pop.total},
                 )
             )
     return found
 
 
-@rule("presence_total_mismatch", Severity.ERROR, "Presence and total disagree")
+@rule("presence_total_mismatch", Severity.ERROR, N_("Presence and total disagree"))
 def presence_total_mismatch(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     found = []
     for code, pop in facts.populations.items():
         if pop.present and not pop.total:
-            found.append(
-                Finding(
-                    "presence_total_mismatch",
-                    Severity.ERROR,
-                    f"{_label(code)} are marked present but the total is {pop.total or 0}.",
-                    code,
-                )
-            )
+            template = N_("%(population)s are marked present but the total is %(total)s.")
         elif pop.present is False and pop.total:
-            found.append(
-                Finding(
-                    "presence_total_mismatch",
-                    Severity.ERROR,
-                    f"{_label(code)} are marked absent but the total is {_n(pop.total)}.",
-                    code,
-                )
+            template = N_("%(population)s are marked absent but the total is %(total)s.")
+        else:
+            continue
+        found.append(
+            finding(
+                "presence_total_mismatch",
+                Severity.ERROR,
+                (template, {"population": code, "total": pop.total or 0}),
+                population=code,
             )
+        )
     return found
 
 
-@rule("implausible_for_households", Severity.WARNING, "Count implausible for the village's households")
+@rule("implausible_for_households", Severity.WARNING, N_("Count implausible for the village's households"))
 def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if not facts.households:
         return []
@@ -283,38 +317,59 @@ def implausible_for_households(facts: AssessmentFacts, t: Thresholds) -> list[Fi
             continue
         if pop.total and pop.total > limit:
             found.append(
-                Finding(
+                finding(
                     "implausible_for_households",
                     Severity.WARNING,
-                    f"{_label(code)}: {_n(pop.total)} is more than {t.max_persons_per_household:g} per household "
-                    f"for a village of {_n(facts.households)} households.",
-                    code,
-                    {"total": pop.total, "households": facts.households},
+                    (
+                        N_(
+                            "%(population)s: %(total)s is more than %(per_household)s per household for a village "
+                            "of %(households)s households."
+                        ),
+                        {
+                            "population": code,
+                            "total": pop.total,
+                            "per_household": _limit(t.max_persons_per_household),
+                            "households": facts.households,
+                        },
+                    ),
+                    population=code,
+                    details={"total": pop.total, "households": facts.households},
                 )
             )
     return found
 
 
-@rule("impossible_housing", Severity.ERROR, "Departures or empty houses larger than the village")
+@rule("impossible_housing", Severity.ERROR, N_("Departures or empty houses larger than the village"))
 def impossible_housing(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     """The form stops these on a device; Kobo, edits and the API are not bound by its constraints."""
     housing, households = facts.housing, facts.households
     problems = []
     if households is not None and housing.houses_empty is not None and housing.houses_empty > households:
         problems.append(
-            (f"{_n(housing.houses_empty)} houses stand empty in a village of {_n(households)} households.", "empty")
+            (
+                N_("%(empty)s houses stand empty in a village of %(households)s households."),
+                {"empty": housing.houses_empty, "households": households},
+                "empty",
+            )
         )
     left = sum(housing.departures.values())
     if households is not None and left > households:
-        years = f"{min(housing.departures)}-{max(housing.departures)}"
         problems.append(
-            (f"{_n(left)} households left entirely in {years}, more than the village's {_n(households)}.", "left")
+            (
+                N_("%(left)s households left entirely in %(years)s, more than the village's %(households)s."),
+                {
+                    "left": left,
+                    "years": f"{min(housing.departures)}-{max(housing.departures)}",
+                    "households": households,
+                },
+                "left",
+            )
         )
     if (housing.houses_looked_after or 0) > (housing.houses_empty or 0):
         problems.append(
             (
-                f"{_n(housing.houses_looked_after)} empty houses are looked after, but only "
-                f"{_n(housing.houses_empty or 0)} stand empty.",
+                N_("%(looked_after)s empty houses are looked after, but only %(empty)s stand empty."),
+                {"looked_after": housing.houses_looked_after, "empty": housing.houses_empty or 0},
                 "looked_after",
             )
         )
@@ -322,30 +377,33 @@ def impossible_housing(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
         return []
     # One finding (issues are keyed by rule and population), naming every problem found.
     return [
-        Finding(
+        finding(
             "impossible_housing",
             Severity.ERROR,
-            " ".join(message for message, _ in problems),
-            details={"checks": [check for _, check in problems]},
+            *((template, params) for template, params, _ in problems),
+            details={"checks": [check for _, _, check in problems]},
         )
     ]
 
 
-@rule("too_few_informants", Severity.WARNING, "Fewer key informants than required")
+@rule("too_few_informants", Severity.WARNING, N_("Fewer key informants than required"))
 def too_few_informants(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if facts.informants >= t.min_informants:
         return []
     return [
-        Finding(
+        finding(
             "too_few_informants",
             Severity.WARNING,
-            f"Only {facts.informants} key informant(s) were interviewed; at least {t.min_informants} are required.",
+            (
+                N_("Only %(informants)s key informant(s) were interviewed; at least %(required)s are required."),
+                {"informants": facts.informants, "required": t.min_informants},
+            ),
             details={"informants": facts.informants},
         )
     ]
 
 
-@rule("gps_far_from_village", Severity.WARNING, "GPS far from the village's known location")
+@rule("gps_far_from_village", Severity.WARNING, N_("GPS far from the village's known location"))
 def gps_far_from_village(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if facts.gps is None or facts.village_location is None:
         return []
@@ -353,17 +411,19 @@ def gps_far_from_village(facts: AssessmentFacts, t: Thresholds) -> list[Finding]
     if distance <= t.gps_max_distance_km:
         return []
     return [
-        Finding(
+        finding(
             "gps_far_from_village",
             Severity.WARNING,
-            f"The GPS point is {distance:.1f} km from the known location of {facts.village_name} "
-            f"(more than {t.gps_max_distance_km:g} km).",
+            (
+                N_("The GPS point is %(distance)s km from the known location of %(village)s (more than %(limit)s km)."),
+                {"distance": round(distance, 1), "village": facts.village_name, "limit": _limit(t.gps_max_distance_km)},
+            ),
             details={"distance_km": round(distance, 2)},
         )
     ]
 
 
-@rule("gps_outside_district", Severity.ERROR, "GPS outside the village's district")
+@rule("gps_outside_district", Severity.ERROR, N_("GPS outside the village's district"))
 def gps_outside_district(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if facts.gps is None or facts.district_bounds is None:
         return []
@@ -371,16 +431,19 @@ def gps_outside_district(facts: AssessmentFacts, t: Thresholds) -> list[Finding]
     if outside <= t.district_margin_km:
         return []
     return [
-        Finding(
+        finding(
             "gps_outside_district",
             Severity.ERROR,
-            f"The GPS point lies {outside:.0f} km outside the district of {facts.village_name}.",
+            (
+                N_("The GPS point lies %(outside)s km outside the district of %(village)s."),
+                {"outside": round(outside), "village": facts.village_name},
+            ),
             details={"outside_km": round(outside, 1)},
         )
     ]
 
 
-@rule("large_change_since_previous_round", Severity.WARNING, "Large change since the previous round")
+@rule("large_change_since_previous_round", Severity.WARNING, N_("Large change since the previous round"))
 def large_change_since_previous_round(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if not facts.previous_totals:
         return []
@@ -393,49 +456,59 @@ def large_change_since_previous_round(facts: AssessmentFacts, t: Thresholds) -> 
         low, high = sorted((before, now))
         if low == 0 or high / low >= t.round_change_factor:
             found.append(
-                Finding(
+                finding(
                     "large_change_since_previous_round",
                     Severity.WARNING,
-                    f"{_label(code)}: {_n(now)} now against {_n(before)} in the previous round.",
-                    code,
-                    {"previous": before, "current": now},
+                    (
+                        N_("%(population)s: %(current)s now against %(previous)s in the previous round."),
+                        {"population": code, "current": now, "previous": before},
+                    ),
+                    population=code,
+                    details={"previous": before, "current": now},
                 )
             )
     return found
 
 
-@rule("assessed_twice_in_round", Severity.ERROR, "The same village assessed twice in the round")
+@rule("assessed_twice_in_round", Severity.ERROR, N_("The same village assessed twice in the round"))
 def assessed_twice_in_round(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if facts.other_assessments_in_round <= 0:
         return []
     return [
-        Finding(
+        finding(
             "assessed_twice_in_round",
             Severity.ERROR,
-            f"{facts.village_name} has {facts.other_assessments_in_round} other assessment(s) in this round; "
-            "keep one and reject the others.",
+            (
+                N_("%(village)s has %(others)s other assessment(s) in this round; keep one and reject the others."),
+                {"village": facts.village_name, "others": facts.other_assessments_in_round},
+            ),
             details={"others": facts.other_assessments_in_round},
         )
     ]
 
 
-@rule("outside_assignment", Severity.ERROR, "Submitted for a district outside the enumerator's assignment")
+@rule("outside_assignment", Severity.ERROR, N_("Submitted for a district outside the enumerator's assignment"))
 def outside_assignment(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     # Kept and counted (never lose data), but a supervisor must confirm the visit was meant.
     if not facts.district_outside_assignment:
         return []
     return [
-        Finding(
+        finding(
             "outside_assignment",
             Severity.ERROR,
-            f"{facts.village_name} is in {facts.district_outside_assignment}, outside the areas the enumerator is "
-            "assigned to in this round; confirm the visit or reject the assessment.",
+            (
+                N_(
+                    "%(village)s is in %(district)s, outside the areas the enumerator is assigned to in this round; "
+                    "confirm the visit or reject the assessment."
+                ),
+                {"village": facts.village_name, "district": facts.district_outside_assignment},
+            ),
             details={"district": facts.district_outside_assignment},
         )
     ]
 
 
-@rule("filled_too_fast", Severity.WARNING, "Form filled implausibly fast")
+@rule("filled_too_fast", Severity.WARNING, N_("Form filled implausibly fast"))
 def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if facts.started_at is None or facts.ended_at is None:
         return []
@@ -443,11 +516,16 @@ def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     if minutes >= t.min_fill_minutes:
         return []
     return [
-        Finding(
+        finding(
             "filled_too_fast",
             Severity.WARNING,
-            f"The form was filled in {minutes:.1f} minutes; an interview with several informants takes at "
-            f"least {t.min_fill_minutes:g}.",
+            (
+                N_(
+                    "The form was filled in %(minutes)s minutes; an interview with several informants takes at "
+                    "least %(required)s."
+                ),
+                {"minutes": round(minutes, 1), "required": _limit(t.min_fill_minutes)},
+            ),
             details={"minutes": round(minutes, 1)},
         )
     ]
@@ -456,18 +534,24 @@ def filled_too_fast(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
 def _round_answer_findings(code: str, answered: int | None, received: int | None) -> list[Finding]:
     if answered is None or received is None or answered == received:
         return []
+    # Round numbers are labels, not quantities: passed as text so no locale groups them.
     return [
-        Finding(
+        finding(
             code,
             Severity.WARNING,
-            f"The enumerator typed round {answered}, but the submission was received for round "
-            f"{received}. It is counted in round {received}; check which round it belongs to.",
+            (
+                N_(
+                    "The enumerator typed round %(answered)s, but the submission was received for round "
+                    "%(received)s. It is counted in round %(received)s; check which round it belongs to."
+                ),
+                {"answered": str(answered), "received": str(received)},
+            ),
             details={"answered": answered, "received": received},
         )
     ]
 
 
-@rule("round_answer_differs", Severity.WARNING, "Round typed on the tablet differs from the submission's round")
+@rule("round_answer_differs", Severity.WARNING, N_("Round typed on the tablet differs from the submission's round"))
 def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]:
     return _round_answer_findings("round_answer_differs", facts.round_answered, facts.round_number)
 
@@ -475,7 +559,7 @@ def round_answer_differs(facts: AssessmentFacts, t: Thresholds) -> list[Finding]
 # --- Rules on a district ------------------------------------------------------------------------
 
 
-@rule("b2_far_from_b1", Severity.WARNING, "District's village totals far from its B1 estimate", scope="district")
+@rule("b2_far_from_b1", Severity.WARNING, N_("District's village totals far from its B1 estimate"), scope="district")
 def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
     found = []
     for code, estimate in facts.b1_estimates.items():
@@ -485,13 +569,18 @@ def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
         ratio = summed / estimate if estimate else math.inf
         if ratio < t.b1_b2_ratio_low or ratio > t.b1_b2_ratio_high:
             found.append(
-                Finding(
+                finding(
                     "b2_far_from_b1",
                     Severity.WARNING,
-                    f"{facts.district_name}, {_label(code).lower()}: the villages add up to {_n(summed)} "
-                    f"against a district estimate of {_n(estimate)}.",
-                    code,
-                    {"b1": estimate, "b2": summed},
+                    (
+                        N_(
+                            "%(district)s, %(population_lower)s: the villages add up to %(b2)s against a district "
+                            "estimate of %(b1)s."
+                        ),
+                        {"district": facts.district_name, "population_lower": code, "b2": summed, "b1": estimate},
+                    ),
+                    population=code,
+                    details={"b1": estimate, "b2": summed},
                 )
             )
     return found
@@ -500,7 +589,7 @@ def b2_far_from_b1(facts: DistrictFacts, t: Thresholds) -> list[Finding]:
 @rule(
     "b1_round_answer_differs",
     Severity.WARNING,
-    "Round typed on the B1 tablet differs from the submission's round",
+    N_("Round typed on the B1 tablet differs from the submission's round"),
     scope="district",
 )
 def b1_round_answer_differs(facts: DistrictFacts, t: Thresholds) -> list[Finding]:

@@ -280,9 +280,19 @@ def _sync_issues(owner_field: str, results: list[tuple[object, list[Finding]]]) 
         QualityIssue.objects.filter(pk__in=stale).delete()
     rows_insert(
         QualityIssue,
-        [f"{owner_field}_id", "round_id", "district_id", "code", "severity", "population", "message", "details"],
+        [
+            f"{owner_field}_id",
+            "round_id",
+            "district_id",
+            "code",
+            "severity",
+            "population",
+            "message",
+            "text_parts",
+            "details",
+        ],
         (
-            (a.pk, a.round_id, a.district_id, f.code, f.severity, f.population, f.message, f.details)
+            (a.pk, a.round_id, a.district_id, f.code, f.severity, f.population, f.message, list(f.text), f.details)
             for key, (a, f) in wanted.items()
             if key not in existing
         ),

@@ -1,0 +1,39 @@
+"""A quality issue said again in its reader's language.
+
+The rules build each message from msgid templates and their values (rules.Finding.text), stored on the
+issue as ``text_parts``; the stored English ``message`` stays the record (exports, search). Here the
+templates are translated and the values shown as the reader's locale writes them (2 000, 3,5).
+"""
+
+from __future__ import annotations
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from bma.validation.rules import POPULATION_LABELS
+
+
+def localized_params(params: dict) -> dict:
+    shown = {}
+    for key, value in params.items():
+        if key in ("population", "population_lower"):
+            label = gettext(POPULATION_LABELS.get(value, value))
+            shown[key] = label.lower() if key == "population_lower" else label
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            shown[key] = value
+        elif isinstance(value, int):
+            shown[key] = number_format(value, force_grouping=True)
+        else:
+            shown[key] = number_format(value, decimal_pos=1, force_grouping=True)
+    return shown
+
+
+def text_in_language(parts, fallback: str) -> str:
+    """``fallback`` (the stored English) for issues stored before their parts were kept, or when a
+    translation's placeholders do not match its template (a catalogue error must not break a page)."""
+    if not parts:
+        return fallback
+    try:
+        return " ".join(gettext(template) % localized_params(params) for template, params in parts)
+    except (KeyError, TypeError, ValueError):
+        return fallback
