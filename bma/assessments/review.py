@@ -49,3 +49,20 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     locked.save(update_fields=["review_state", "updated_at"])
     assessment.review_state = to_state
     return locked
+
+
+def review_selection_summary(queryset) -> dict:
+    """How many assessments a bulk decision covers and where: province names with their districts.
+
+    Shown before a bulk approval so that a supervisor who ticked "select all" sees what it means."""
+    count = queryset.count()
+    pairs = (
+        queryset.order_by()
+        .values_list("province__name_en", "district__name_en")
+        .distinct()
+        .order_by("province__name_en", "district__name_en")
+    )
+    areas: dict[str, list[str]] = {}
+    for province, district in pairs:
+        areas.setdefault(province or "", []).append(district or "")
+    return {"count": count, "areas": sorted(areas.items())}
