@@ -21,7 +21,7 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
         return gettext("Rejected: it will not be visited.")
     village = match.village.name_en if match.village else "?"
     if match.outcome == MatchOutcome.NEW and match.decided_by_id is None:
-        found = gettext("Not in the gazetteer: added as the new village %(village)s") % {"village": village}
+        found = gettext("Added to the gazetteer as a new village, %(village)s") % {"village": village}
     else:
         found = gettext("Linked to %(village)s") % {"village": village}
     plan = {
