@@ -24,9 +24,10 @@ from django.views.decorators.http import require_POST
 
 from bma.assessments import models as m
 from bma.assessments.desk import changelist_neighbours, list_extensions, page_sections
-from bma.assessments.review import assessment_review, review_selection_summary
+from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
+from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_review, review_selection_summary
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError
 from bma.core.scoping import area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
@@ -253,11 +254,8 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         list_query = request.POST.get("_changelist_filters", "")
         comment = request.POST.get("comment", "")
         _previous, next_pk = changelist_neighbours(self, request, obj, list_query)
-        state = DECISION_STATES.get(request.POST.get("decision", ""))
         try:
-            if state is None:
-                raise BmaError(codes.INVALID_INPUT, _("Choose to approve, to mark as having issues, or to reject."))
-            assessment_review(obj, state, request.user, comment)
+            decided = assessment_decide(obj, request.POST.get("decision", ""), request.user, comment)
         except BmaError as exc:
             page_request = copy.copy(request)
             page_request.method = "GET"
@@ -270,7 +268,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
             response.status_code = 400
             return response
         self.message_user(
-            request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": m.ReviewState(state).label}
+            request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": decided.get_review_state_display()}
         )
         if next_pk:
             url = reverse("admin:assessments_villageassessment_change", args=[next_pk])
@@ -279,17 +277,15 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         return redirect(self._with_list_filters(url, list_query))
 
 
-# The decisions of the assessment page: (value posted, label, access key, whether a comment is needed).
+# The assessment page's buttons: (decision posted, label, access key, whether a comment is needed).
 DECISIONS = [
-    ("approve", gettext_lazy("Approve"), "a", False),
-    ("flag", gettext_lazy("Has issues"), "h", True),
-    ("reject", gettext_lazy("Reject"), "x", True),
+    (name, label, key, REVIEW_DECISIONS[name] in NEEDS_COMMENT)
+    for name, label, key in (
+        ("approve", gettext_lazy("Approve"), "a"),
+        ("flag", gettext_lazy("Has issues"), "h"),
+        ("reject", gettext_lazy("Reject"), "x"),
+    )
 ]
-DECISION_STATES = {
-    "approve": m.ReviewState.APPROVED,
-    "flag": m.ReviewState.HAS_ISSUES,
-    "reject": m.ReviewState.REJECTED,
-}
 
 
 def _labels(codes: dict, values) -> str:

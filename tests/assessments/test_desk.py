@@ -248,6 +248,43 @@ def test_bulk_approve_says_how_many_and_where_before_doing_it(client, three_vill
     assert m.VillageAssessment.objects.filter(review_state=m.ReviewState.APPROVED).count() == 3
 
 
+def test_a_coordinator_sees_every_province_the_bulk_approval_covers(client, three_villages, personas, receive):
+    receive(
+        "b2_2026112202.xml",
+        {
+            OSHOBA_ID: "uuid:panj",
+            "<province>TJ-SU</province>": "<province>TJ-KT</province>",
+            "<district>TJ-SU-ASH</district>": "<district>TJ-KT-PAN</district>",
+            "<village>V-ASH-0001</village>": "<village>V-PAN-0001</village>",
+        },
+    )
+    client.force_login(personas.coordinator)
+    asked = client.post(
+        reverse(LIST), {"action": "approve", "_selected_action": [three_villages[0].pk], "select_across": "1"}
+    )
+    assert asked.context["summary"] == {"count": 4, "areas": [("Khatlon", ["Panj"]), ("Sughd", ["Asht"])]}
+    assert not m.VillageAssessment.objects.filter(review_state=m.ReviewState.APPROVED).exists()
+
+
+def test_a_comparison_stored_without_its_tolerance_gets_the_rounds(receive, personas):
+    """Spot checks compared before the tolerance was kept with each row still show one."""
+    from bma.validation.models import SpotCheckAssignment
+    from bma.validation.services import spot_check_rows, spot_check_sample_draw
+
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    assignment = SpotCheckAssignment.objects.get()
+    assignment.comparisons = [
+        {"field": "ret_total", "assessed": 140, "observed": 150, "outcome": "confirmed", "difference": 10},
+        {"field": "emi_present", "assessed": False, "observed": None, "outcome": "confirmed", "difference": None},
+    ]
+    rows = spot_check_rows(assignment)
+    assert [(r["field"], r["assessed"], r["observed"], r["tolerance"], r["outcome"]) for r in rows] == [
+        ("Return migrants total", "140", "150", "± 35", "Confirmed"),
+        ("Emigrants present", "no", "not checked", "must agree", "Confirmed"),
+    ]
+
+
 def test_spot_check_and_open_issue_filters_still_work(client, three_villages, personas):
     client.force_login(personas.supervisor)
     assert client.get(reverse(LIST), {"spot_check": "major_discrepancy"}).context["cl"].result_count == 0
