@@ -164,6 +164,21 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
         Case("/admin/assessments/villageassessment/attachment/{sughd_attachment_pk}/", "302 302 302 200 200 200 200"),
         Case("/admin/assessments/villageassessment/attachment/{kt_attachment_pk}/", "302 302 302 403 403 200 200"),
     ],
+    # The assessment page's decision and the inline resolve/waive of an issue: POST only; outside a
+    # supervisor's areas the row does not exist (404). An empty decision shows the page again with the
+    # reason (400); an empty resolve/waive is refused with a message and goes back (302).
+    "admin:assessments_villageassessment_review": [
+        Case("/admin/assessments/villageassessment/{kt_village_pk}/review/", "302 302 302 405 405 405 405"),
+        Case(
+            "/admin/assessments/villageassessment/{kt_village_pk}/review/",
+            "302 302 302 404 404 400 400",
+            method="post",
+        ),
+    ],
+    "admin:validation_qualityissue_decide": [
+        Case("/admin/validation/qualityissue/{kt_issue_pk}/decide/", "302 302 302 405 405 405 405"),
+        Case("/admin/validation/qualityissue/{kt_issue_pk}/decide/", "302 302 302 404 404 302 302", method="post"),
+    ],
     "admin:auth_user_password_change": [
         Case("/admin/auth/user/{enumerator_pk}/password/", "302 302 302 403 403 403 200")
     ],
@@ -530,6 +545,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
         khatlon_rows=khatlon_rows,
         fmt=dict(
             kt_village_pk=kt_village.pk,
+            kt_issue_pk=khatlon_rows["validation.qualityissue"].pk,
             village_ct=ContentType.objects.get_for_model(am.VillageAssessment).pk,
             sughd_attachment_pk=attachment[sughd_village.submission_id],
             kt_attachment_pk=attachment[kt_village.submission_id],

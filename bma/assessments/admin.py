@@ -4,18 +4,30 @@ photos, quality issues, spot-check comparison and review history."""
 
 from __future__ import annotations
 
+import copy
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
+from django.db.models import Count
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from bma.assessments import models as m
-from bma.assessments.review import assessment_review
+from bma.assessments.desk import changelist_neighbours, list_extensions, page_sections
+from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
+from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_review, review_selection_summary
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
+from bma.core.errors import BmaError
 from bma.core.scoping import area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
@@ -31,21 +43,6 @@ class ReviewActionForm(ActionForm):
     )
 
 
-class HasOpenIssuesFilter(admin.SimpleListFilter):
-    title = "open quality issues"
-    parameter_name = "open_issues"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "With open issues"), ("no", "Without")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(open_issue_count__gt=0)
-        if self.value() == "no":
-            return queryset.filter(open_issue_count=0)
-        return queryset
-
-
 class ReceivedOnFilter(admin.DateFieldListFilter):
     """When the server received the submission (today, last 7 days, this month, this year)."""
 
@@ -55,21 +52,6 @@ class ReceivedOnFilter(admin.DateFieldListFilter):
 
 
 RECEIVED_ON = ("submission__created_at", ReceivedOnFilter)
-
-
-class SpotCheckOutcomeFilter(admin.SimpleListFilter):
-    title = "spot-check outcome"
-    parameter_name = "spot_check"
-
-    def lookups(self, request, model_admin):
-        from bma.validation.models import CheckOutcome
-
-        return list(CheckOutcome.choices)
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(spot_check_assignments__outcome=self.value()).distinct()
-        return queryset
 
 
 class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
@@ -96,9 +78,26 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         comment = request.POST.get("comment", "")
         run_service_action(self, request, queryset, lambda a: assessment_review(a, state, request.user, comment), done)
 
-    @admin.action(description="Approve the selected assessments", permissions=["change"])
+    @admin.action(description=gettext_lazy("Approve the selected assessments"), permissions=["change"])
     def approve(self, request, queryset):
+        """Approving many at once is asked again with what it covers: how many, and where."""
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/assessments/approve_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Approve these assessments?"),
+                    "opts": self.model._meta,
+                    "summary": review_selection_summary(queryset),
+                    "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                    "select_across": request.POST.get("select_across", "0"),
+                    "comment": request.POST.get("comment", ""),
+                    "back_url": request.get_full_path(),
+                },
+            )
         self._review(request, queryset, m.ReviewState.APPROVED, "assessments approved")
+        return None
 
     @admin.action(description="Mark the selected as having issues (comment required)", permissions=["change"])
     def mark_has_issues(self, request, queryset):
@@ -120,10 +119,10 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(m.VillageAssessment)
 class VillageAssessmentAdmin(ReviewDeskAdmin):
-    # The decision columns first, so they stay on screen at 1024 pixels wide.
+    # The decision columns first, so they stay on screen at 1024 pixels wide: the review state, then
+    # the columns the higher layers add (open issues), then the rest.
     list_display = (
         "review_state",
-        "open_issues",
         "village_name",
         "district",
         "visit_date",
@@ -139,8 +138,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         ("district", admin.RelatedOnlyFieldListFilter),
         ("enumerator", admin.RelatedOnlyFieldListFilter),
         "review_state",
-        HasOpenIssuesFilter,
-        SpotCheckOutcomeFilter,
+        # here: the filters the higher layers add (open issues, spot-check outcome)
         "visit_date",
     )
     # Any script: official names in English, Tajik and Russian, aliases, and typed-in names.
@@ -155,26 +153,27 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
     list_select_related = ("district", "round", "enumerator", "village")
     change_form_template = "admin/assessments/villageassessment/change_form.html"
 
-    def get_queryset(self, request):
-        from bma.validation.models import IssueState, QualityIssue
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        # The higher layers' columns and filters (bma/assessments/desk.py says why through settings).
+        extensions = list_extensions()
+        columns = [column for extension in extensions for column in extension.columns]
+        for column in columns:
+            setattr(self, column.__name__, column)
+        self.list_display = (self.list_display[0], *(c.__name__ for c in columns), *self.list_display[1:])
+        added_filters = [f for extension in extensions for f in extension.filters]
+        self.list_filter = (*self.list_filter[:-1], *added_filters, self.list_filter[-1])
+        self.list_annotations = [extension.annotate for extension in extensions if extension.annotate]
 
-        # A subquery, not a join: the list stays one query even with filters on other relations.
-        open_issues = (
-            QualityIssue.objects.filter(village_assessment=OuterRef("pk"), state=IssueState.OPEN)
-            .order_by()
-            .values("village_assessment")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return super().get_queryset(request).annotate(open_issue_count=Coalesce(Subquery(open_issues), 0))
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        for annotate in self.list_annotations:
+            queryset = annotate(queryset)
+        return queryset
 
     @admin.display(description="Village", ordering="village__name_en")
     def village_name(self, obj):
         return str(obj.village.name_en if obj.village else f"{obj.village_name_typed} (typed)")
-
-    @admin.display(description="Open issues", ordering="open_issue_count")
-    def open_issues(self, obj):
-        return obj.open_issue_count
 
     def get_urls(self):
         return [
@@ -182,6 +181,11 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
                 "attachment/<int:attachment_id>/",
                 self.admin_site.admin_view(self.attachment_view),
                 name="assessments_attachment",
+            ),
+            path(
+                "<path:object_id>/review/",
+                self.admin_site.admin_view(require_POST(self.review_view)),
+                name="assessments_villageassessment_review",
             ),
             *super().get_urls(),
         ]
@@ -205,8 +209,83 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        extra_context = {**(extra_context or {}), **(assessment_page(obj, request.user) if obj else {})}
+        extra_context = {**(extra_context or {}), **(self._desk_context(request, obj) if obj else {})}
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _with_list_filters(self, url: str, list_query: str) -> str:
+        preserved = urlencode({"_changelist_filters": list_query}) if list_query else ""
+        return add_preserved_filters({"preserved_filters": preserved, "opts": self.model._meta}, url)
+
+    def _desk_context(self, request, obj) -> dict:
+        list_query = request.GET.get("_changelist_filters", "")
+        previous_pk, next_pk = changelist_neighbours(self, request, obj, list_query)
+        change = "admin:assessments_villageassessment_change"
+        may_review = self.has_change_permission(request, obj)
+        return {
+            **assessment_page(obj, request.user),
+            "desk_sections": page_sections(request, obj),
+            "desk_here": request.get_full_path(),
+            "list_query": list_query,
+            "review_url": reverse("admin:assessments_villageassessment_review", args=[obj.pk]) if may_review else "",
+            "decisions": DECISIONS,
+            "previous_url": self._with_list_filters(reverse(change, args=[previous_pk]), list_query)
+            if previous_pk
+            else "",
+            "next_url": self._with_list_filters(reverse(change, args=[next_pk]), list_query) if next_pk else "",
+            "list_url": self._with_list_filters(reverse("admin:assessments_villageassessment_changelist"), list_query),
+            # Every field is read-only: Django's Save would save nothing. The decisions replace it.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete_link": False,
+        }
+
+    def review_view(self, request, object_id):
+        """One decision from the assessment page, then on to the next assessment of the same list.
+
+        The next one is found before deciding: a decision may take this assessment out of the filter
+        (approving in a list of received ones). A refused decision (a missing comment) shows the page
+        again with the reason and the comment as typed."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404(_("No such assessment in your areas."))
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        list_query = request.POST.get("_changelist_filters", "")
+        comment = request.POST.get("comment", "")
+        _previous, next_pk = changelist_neighbours(self, request, obj, list_query)
+        try:
+            decided = assessment_decide(obj, request.POST.get("decision", ""), request.user, comment)
+        except BmaError as exc:
+            page_request = copy.copy(request)
+            page_request.method = "GET"
+            page_request.GET = QueryDict(urlencode({"_changelist_filters": list_query}) if list_query else "")
+            response = self.change_view(
+                page_request,
+                str(obj.pk),
+                extra_context={"decision_error": exc.message, "decision_comment": comment},
+            )
+            response.status_code = 400
+            return response
+        self.message_user(
+            request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": decided.get_review_state_display()}
+        )
+        if next_pk:
+            url = reverse("admin:assessments_villageassessment_change", args=[next_pk])
+        else:
+            url = reverse("admin:assessments_villageassessment_changelist")
+        return redirect(self._with_list_filters(url, list_query))
+
+
+# The assessment page's buttons: (decision posted, label, access key, whether a comment is needed).
+DECISIONS = [
+    (name, label, key, REVIEW_DECISIONS[name] in NEEDS_COMMENT)
+    for name, label, key in (
+        ("approve", gettext_lazy("Approve"), "a"),
+        ("flag", gettext_lazy("Has issues"), "h"),
+        ("reject", gettext_lazy("Reject"), "x"),
+    )
+]
 
 
 def _labels(codes: dict, values) -> str:
@@ -234,22 +313,18 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
         (label, [getter(figures[p]) if p in figures else "not asked" for p in cl.POPULATION_CODES])
         for label, getter in rows
     ]
-    from bma.validation.models import SpotCheckAssignment
-
     return {
         "population_headers": [cl.POPULATIONS[p][0] for p in cl.POPULATION_CODES],
         "population_table": table,
         "services": a.services.all(),
         "informants": a.informants.all(),
         "referrals": a.referrals.all(),
-        "issues": a.issues.all(),
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [
             (att, reverse("admin:assessments_attachment", args=[att.pk]))
             for att in SubmissionAttachment.objects.filter(submission=a.submission)
         ],
-        "spot_checks": SpotCheckAssignment.objects.filter(assessment=a).exclude(outcome="pending"),
     }
 
 

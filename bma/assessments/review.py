@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from bma.assessments.models import (
     DistrictAssessment,
@@ -40,7 +41,10 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     if to_state not in SUPERVISOR_STATES:
         raise BmaError(codes.INVALID_INPUT, f"'{to_state.label}' is set by the system, not by a reviewer.")
     if to_state in NEEDS_COMMENT and not comment:
-        raise BmaError(codes.INVALID_INPUT, f"Say why: a comment is required to mark an assessment '{to_state.label}'.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            gettext("Say why: a comment is required to mark an assessment '%(state)s'.") % {"state": to_state.label},
+        )
     locked = type(assessment).objects.select_for_update().get(pk=assessment.pk)
     if locked.review_state == to_state:
         return locked
@@ -49,3 +53,32 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     locked.save(update_fields=["review_state", "updated_at"])
     assessment.review_state = to_state
     return locked
+
+
+# The decisions of the assessment page's buttons, by the name each button posts.
+DECISIONS = {"approve": ReviewState.APPROVED, "flag": ReviewState.HAS_ISSUES, "reject": ReviewState.REJECTED}
+
+
+def assessment_decide(assessment, decision: str, user, comment: str = ""):
+    """A supervisor's decision as the assessment page posts it: "approve", "flag" or "reject"."""
+    state = DECISIONS.get(decision)
+    if state is None:
+        raise BmaError(codes.INVALID_INPUT, gettext("Choose to approve, to mark as having issues, or to reject."))
+    return assessment_review(assessment, state, user, comment)
+
+
+def review_selection_summary(queryset) -> dict:
+    """How many assessments a bulk decision covers and where: province names with their districts.
+
+    Shown before a bulk approval so that a supervisor who ticked "select all" sees what it means."""
+    count = queryset.count()
+    pairs = (
+        queryset.order_by()
+        .values_list("province__name_en", "district__name_en")
+        .distinct()
+        .order_by("province__name_en", "district__name_en")
+    )
+    areas: dict[str, list[str]] = {}
+    for province, district in pairs:
+        areas.setdefault(province or "", []).append(district or "")
+    return {"count": count, "areas": sorted(areas.items())}

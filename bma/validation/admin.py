@@ -1,21 +1,33 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.errors import BmaError
 from bma.core.scoping import area_scope_q
 from bma.rounds.round_filter import round_in_filter
 from bma.validation.comparison import tolerances_from_mapping
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.rules import Thresholds
 from bma.validation.sampling import SamplingPlan
-from bma.validation.services import issue_resolve, issue_waive, round_quality_settings_save, spot_check_summary
+from bma.validation.services import (
+    issue_decide,
+    issue_resolve,
+    issue_waive,
+    round_quality_settings_save,
+    spot_check_summary,
+)
 
 
 class DecisionForm(ActionForm):
@@ -35,7 +47,7 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description=_("issue"), ordering="message")
+    @admin.display(description=gettext_lazy("issue"), ordering="message")
     def issue(self, obj):
         return obj.text
 
@@ -50,6 +62,37 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description="Waive the selected issues (with the note)", permissions=["change"])
     def waive(self, request, queryset):
         self._decide(request, queryset, issue_waive, "issues waived")
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:issue_id>/decide/",
+                self.admin_site.admin_view(require_POST(self.decide_view)),
+                name="validation_qualityissue_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, issue_id: int):
+        """Resolve or waive one issue from the assessment page (one click, an optional note), then go
+        back to where the supervisor was. Outside their areas the issue does not exist for them."""
+        issue = self.get_object(request, str(issue_id))
+        if issue is None:
+            raise Http404(_("No such quality issue in your areas."))
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        decision = request.POST.get("decision", "")
+        try:
+            issue_decide(issue, decision, request.user, request.POST.get("note", ""))
+        except BmaError as exc:
+            self.message_user(request, f"{issue}: {exc.message}", messages.ERROR)
+        else:
+            done = _("Issue resolved: %(issue)s") if decision == "resolve" else _("Issue waived: %(issue)s")
+            self.message_user(request, done % {"issue": issue}, messages.SUCCESS)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+            back = reverse("admin:validation_qualityissue_changelist")
+        return redirect(back)
 
 
 class AssignmentInline(admin.TabularInline):

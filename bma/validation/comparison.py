@@ -72,12 +72,15 @@ class FieldComparison:
     observed: int | bool | None
     outcome: str
     difference: float | None = None
+    # The difference a count may have and still be confirmed (its tolerance applied to the assessed
+    # figure), kept with the row so the supervisor sees the tolerance that decided it.
+    allowed: float | None = None
 
 
 def compare_count(field: str, assessed: int | None, observed: int | None, tolerance: Tolerance) -> FieldComparison:
     if assessed is None or observed is None:
         # Nothing to compare: the visit did not check this figure, or the assessment had none.
-        return FieldComparison(field, assessed, observed, Outcome.CONFIRMED, None)
+        return FieldComparison(field, assessed, observed, Outcome.CONFIRMED, None, tolerance.allowed(assessed or 0))
     difference = abs(observed - assessed)
     allowed = tolerance.allowed(assessed)
     if difference <= allowed:
@@ -86,13 +89,22 @@ def compare_count(field: str, assessed: int | None, observed: int | None, tolera
         outcome = Outcome.MINOR
     else:
         outcome = Outcome.MAJOR
-    return FieldComparison(field, assessed, observed, outcome, difference)
+    return FieldComparison(field, assessed, observed, outcome, difference, allowed)
 
 
 def compare_presence(field: str, assessed: bool | None, observed: bool | None) -> FieldComparison:
     if assessed is None or observed is None or assessed == observed:
         return FieldComparison(field, assessed, observed, Outcome.CONFIRMED)
     return FieldComparison(field, assessed, observed, Outcome.MAJOR)
+
+
+def compare_service(field: str, assessed: bool | None, observed: bool | None) -> FieldComparison:
+    """Whether a service is in the village, as the informants said and as the visit saw it. A
+    contradiction is a minor discrepancy, not a major one: services are context for the report, while
+    the population figures are what it publishes (and a re-assessment is for those)."""
+    if assessed is None or observed is None or assessed == observed:
+        return FieldComparison(field, assessed, observed, Outcome.CONFIRMED)
+    return FieldComparison(field, assessed, observed, Outcome.MINOR)
 
 
 def compare_round(received: int, typed: int | None) -> FieldComparison | None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from bma.assessments import models as am
 from bma.core.bulk import rows_insert
@@ -26,6 +27,7 @@ from bma.validation.comparison import (
     compare_count,
     compare_presence,
     compare_round,
+    compare_service,
     overall_outcome,
     tolerances_from_mapping,
 )
@@ -348,6 +350,24 @@ def issue_waive(issue: QualityIssue, user, note: str) -> QualityIssue:
     return _decide(issue, IssueState.WAIVED, user, note)
 
 
+ISSUE_DECISIONS = {"resolve": IssueState.RESOLVED, "waive": IssueState.WAIVED}
+DEFAULT_DECISION_NOTES = {
+    IssueState.RESOLVED: gettext_lazy("Resolved on the assessment page (no note given)."),
+    IssueState.WAIVED: gettext_lazy("Waived on the assessment page (no note given)."),
+}
+
+
+def issue_decide(issue: QualityIssue, decision: str, user, note: str = "") -> QualityIssue:
+    """Resolve or waive an issue in one click, from the assessment page.
+
+    The note is optional there (the supervisor has the whole assessment in front of them); the record
+    still says who decided and when, and that no note was given, since a decided issue keeps a note."""
+    state = ISSUE_DECISIONS.get(decision)
+    if state is None:
+        raise BmaError(codes.INVALID_INPUT, gettext("Choose to resolve or to waive the issue."))
+    return _decide(issue, state, user, (note or "").strip() or str(DEFAULT_DECISION_NOTES[state]))
+
+
 # --- Spot checks ------------------------------------------------------------------------------------
 
 
@@ -409,6 +429,10 @@ def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
             comparisons.append(
                 compare_count(f"{observed.population}_total", assessed.total, observed.count, tolerances["total"])
             )
+    available = dict(assignment.assessment.services.values_list("service", "available"))
+    for observed in visit.services.all():
+        seen = {"yes": True, "no": False}.get(observed.observed)
+        comparisons.append(compare_service(f"svc_{observed.service}", available.get(observed.service), seen))
     typed_round = compare_round(visit.round.number, visit.round_answered)
     if typed_round is not None:
         comparisons.append(typed_round)
@@ -454,3 +478,71 @@ def spot_check_summary(round_, districts: Q | None = None) -> list[dict]:
             }
         )
     return summary
+
+
+_LABEL_INDEX = {"en": 0, "ru": 1, "tg": 2}
+
+
+def _code_label(codes: dict, code: str) -> str:
+    from django.utils.translation import get_language
+
+    labels = codes.get(code)
+    return labels[_LABEL_INDEX.get((get_language() or "en")[:2], 0)] if labels else code
+
+
+def _yes_no(value) -> str:
+    _ = gettext
+    if value is None:
+        return _("not checked")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def spot_check_rows(assignment: SpotCheckAssignment) -> list[dict]:
+    """The comparison of one spot check as a supervisor reads it: one row per compared field with the
+    assessment's value, the visit's, the tolerance and the outcome.
+
+    Rows stored before the tolerance was kept with them get it from the round's tolerances now (the
+    same arithmetic as the comparison, so the row shows what decided it unless the round's settings
+    changed since)."""
+    from bma.xforms import codelists as cl
+
+    _ = gettext
+
+    outcomes = dict(CheckOutcome.choices)
+    total_tolerance = None
+    rows = []
+    for c in assignment.comparisons:
+        field = c.get("field", "")
+        if field == "round":
+            label, tolerance = _("Round typed on the tablet"), _("must agree")
+        elif field.startswith("svc_"):
+            label, tolerance = (
+                _("Service: %(service)s") % {"service": _code_label(cl.SERVICES, field[4:])},
+                _("must agree"),
+            )
+        elif field.endswith("_present"):
+            label = _("%(population)s present") % {"population": _code_label(cl.POPULATIONS, field[:-8])}
+            tolerance = _("must agree")
+        elif field.endswith("_total"):
+            label = _("%(population)s total") % {"population": _code_label(cl.POPULATIONS, field[:-6])}
+            allowed = c.get("allowed")
+            if allowed is None and isinstance(c.get("assessed"), int):
+                if total_tolerance is None:
+                    total_tolerance = round_tolerances(assignment.sample.round_id)["total"]
+                allowed = total_tolerance.allowed(c["assessed"])
+            tolerance = _("± %(allowed)s") % {"allowed": f"{allowed:g}"} if allowed is not None else ""
+        else:
+            label, tolerance = field, ""
+        rows.append(
+            {
+                "field": label,
+                "assessed": _yes_no(c.get("assessed")),
+                "observed": _yes_no(c.get("observed")),
+                "tolerance": tolerance,
+                "outcome": outcomes.get(c.get("outcome"), c.get("outcome", "")),
+                "code": c.get("outcome", ""),
+            }
+        )
+    return rows

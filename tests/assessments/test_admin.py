@@ -48,7 +48,12 @@ def test_bulk_approve_and_reject_needs_a_comment_and_history_is_kept(client, ass
     client.post(
         reverse(LIST), {"action": "mark_has_issues", "_selected_action": [assessed.pk], "comment": "Totals unclear"}
     )
-    client.post(reverse(LIST), {"action": "approve", "_selected_action": [assessed.pk], "comment": ""})
+    approve = {"action": "approve", "_selected_action": [assessed.pk], "comment": ""}
+    asked = client.post(reverse(LIST), approve)
+    assessed.refresh_from_db()
+    assert assessed.review_state == m.ReviewState.HAS_ISSUES  # asked first, not done
+    assert asked.context["summary"] == {"count": 1, "areas": [("Sughd", ["Asht"])]}
+    client.post(reverse(LIST), {**approve, "post": "yes"})
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.APPROVED
     history = list(assessed.review_events.order_by("pk").values_list("from_state", "to_state", "comment", "actor"))
@@ -62,7 +67,7 @@ def test_bulk_approve_and_reject_needs_a_comment_and_history_is_kept(client, ass
 
 def test_khatlon_supervisor_cannot_act_on_sughd_assessments(client, assessed, khatlon_supervisor):
     client.force_login(khatlon_supervisor)
-    client.post(reverse(LIST), {"action": "approve", "_selected_action": [assessed.pk]})
+    client.post(reverse(LIST), {"action": "approve", "_selected_action": [assessed.pk], "post": "yes"})
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.RECEIVED
 

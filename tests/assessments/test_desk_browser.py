@@ -34,6 +34,9 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         page.select_option("select[name=action]", "approve")
         page.fill("input[name=comment]", "Checked by phone with the jamoat.")
         page.click("button[name=index]")
+        page.wait_for_selector("#approve-count")  # asked first: how many, and where
+        assert "Sughd" in page.inner_text("#approve-areas")
+        page.click("#approve-confirm")
         page.wait_for_selector("text=1 assessments approved")
         page.goto(f"{live_server.url}/admin/assessments/villageassessment/{assessment.pk}/change/")
         history = page.inner_text("#history")
@@ -71,3 +74,71 @@ def test_decision_columns_are_on_screen_at_1024_by_768(live_server, receive, per
     for column, box in boxes.items():
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024, column
         assert box["y"] + box["height"] <= 768, column
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_server, receive, personas):
+    """From the assessment page: approve (1 click), flag with a comment (2: the box, the button), resolve
+    an issue (1). Each decision opens the next assessment of the list, filtered as it was."""
+    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    oshoba = "uuid:342071ed-911c-4e50-9659-3f73b09c383c"
+    receive("b2_2026112202.xml")
+    for uuid, code in (("uuid:shaydon", "V-ASH-0002"), ("uuid:buston", "V-ASH-0003")):
+        receive("b2_2026112202.xml", {oshoba: uuid, "<village>V-ASH-0001</village>": f"<village>{code}</village>"})
+    first, second, third = m.VillageAssessment.objects.order_by("-pk")  # the list's order
+    ARTIFACTS.mkdir(exist_ok=True)
+    clicks = {"approve": 0, "flag": 0, "resolve": 0}
+
+    def click(page, task, selector):
+        clicks[task] += 1
+        page.click(selector)
+
+    def in_view(page, selector):
+        box = page.locator(selector).first.bounding_box()
+        return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 768
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        console = []
+        page.on("console", lambda msg: console.append(msg.text))
+        page.goto(f"{live_server.url}/admin/assessments/villageassessment/?review_state__exact=received")
+        page.fill("#id_username", "supervisor")
+        page.fill("#id_password", "pass-for-tests-1")
+        page.click("input[type=submit]")
+        columns_in_view = {c: in_view(page, f"th.column-{c}") for c in ("review_state", "open_issues")}
+        page.screenshot(path=str(ARTIFACTS / "desk-list-1024x768.png"))
+        page.click(f"a[href*='/villageassessment/{first.pk}/change/']")  # opening the page, not a decision
+        page.wait_for_selector("#decide-approve")
+        buttons_in_view = all(in_view(page, f"#decide-{d}") for d in ("approve", "flag", "reject"))
+        comment_in_view = in_view(page, "#decision-comment")
+        page.screenshot(path=str(ARTIFACTS / "desk-assessment-page-1024x768.png"))
+
+        click(page, "approve", "#decide-approve")
+        page.wait_for_url(f"**/villageassessment/{second.pk}/change/**")
+        click(page, "flag", "#decision-comment")
+        page.keyboard.type("Returnee totals look doubled; call the jamoat.")
+        click(page, "flag", "#decide-flag")
+        page.wait_for_url(f"**/villageassessment/{third.pk}/change/**")
+        page.screenshot(path=str(ARTIFACTS / "desk-after-flag-1024x768.png"))
+
+        click(page, "resolve", "#section-issues button[value=resolve]")
+        page.wait_for_selector("text=Issue resolved")
+        issues_text = page.inner_text("#section-issues")
+        page.screenshot(path=str(ARTIFACTS / "desk-after-resolve-1024x768.png"))
+        browser.close()
+
+    assert csp_refusals(console) == []
+    assert columns_in_view == {"review_state": True, "open_issues": True}
+    assert buttons_in_view and comment_in_view
+    assert all(n <= 2 for n in clicks.values()), clicks
+    for a in (first, second, third):
+        a.refresh_from_db()
+    assert first.review_state == m.ReviewState.APPROVED
+    assert second.review_state == m.ReviewState.HAS_ISSUES
+    assert second.review_events.get().comment == "Returnee totals look doubled; call the jamoat."
+    assert third.review_state == m.ReviewState.RECEIVED
+    assert not third.issues.filter(state="open").exists() and "(0 open)" in issues_text

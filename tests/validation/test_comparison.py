@@ -4,6 +4,7 @@ from bma.validation.comparison import (
     Tolerance,
     compare_count,
     compare_presence,
+    compare_service,
     overall_outcome,
 )
 
@@ -41,3 +42,14 @@ def test_the_worst_field_decides_the_village():
     assert overall_outcome(fields) == Outcome.MINOR
     assert overall_outcome(fields + [FieldComparison("c", 1, 9, Outcome.MAJOR)]) == Outcome.MAJOR
     assert overall_outcome([]) == Outcome.CONFIRMED
+
+
+def test_each_count_keeps_the_difference_its_tolerance_allowed():
+    assert compare_count("ret.total", 100, 200, TOL).allowed == 20
+    assert compare_count("ret.total", 5, 14, TOL).allowed == 10
+
+
+def test_a_service_the_visit_contradicts_is_a_minor_discrepancy():
+    assert compare_service("svc_market", True, False).outcome == Outcome.MINOR
+    assert compare_service("svc_market", True, True).outcome == Outcome.CONFIRMED
+    assert compare_service("svc_internet", True, None).outcome == Outcome.CONFIRMED  # "unknown": not checked

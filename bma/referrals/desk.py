@@ -1,0 +1,60 @@
+"""Referrals' part of the assessment page: what became of each village the informants named.
+
+Named in BMA_ASSESSMENT_PAGE_SECTIONS (see bma/assessments/desk.py) because assessments, a lower
+layer, may not import this app.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from bma.assessments.desk import Section
+from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
+
+
+def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> str:
+    """One sentence a supervisor reads without knowing the matcher's states."""
+    if match.state == MatchState.PENDING:
+        return gettext("Waiting for a supervisor to say which village this is.")
+    if match.state == MatchState.REJECTED:
+        return gettext("Rejected: it will not be visited.")
+    village = match.village.name_en if match.village else "?"
+    if match.outcome == MatchOutcome.NEW and match.decided_by_id is None:
+        found = gettext("Added to the gazetteer as a new village, %(village)s") % {"village": village}
+    else:
+        found = gettext("Linked to %(village)s") % {"village": village}
+    plan = {
+        PlanStatus.PLANNED: gettext("to be visited this round"),
+        PlanStatus.ASSESSED: gettext("already assessed this round"),
+        PlanStatus.NOT_FOUND: gettext("the team did not find it"),
+        PlanStatus.DUPLICATE: gettext("a duplicate of another village in the plan"),
+    }.get(plan_status, gettext("not in the visit plan"))
+    return f"{found}; {plan}."
+
+
+def referrals_section(request, assessment) -> Section:
+    matches = list(ReferralMatch.objects.filter(village_assessment=assessment).select_related("village").order_by("pk"))
+    plan = dict(
+        VisitPlanEntry.objects.filter(
+            round_id=assessment.round_id, village_id__in=[m.village_id for m in matches if m.village_id]
+        ).values_list("village_id", "status")
+    )
+    may_decide = request.user.has_perm("referrals.change_referralmatch")
+    rows = [
+        {
+            "name": m.name,
+            "district": m.district_code,
+            "how": m.get_outcome_display(),
+            "state": referral_state_in_words(m, plan.get(m.village_id)),
+            "pending": m.state == MatchState.PENDING,
+            "url": reverse("admin:referrals_referralmatch_change", args=[m.pk]) if may_decide else None,
+        }
+        for m in matches
+    ]
+    return Section(
+        key="referrals",
+        title=gettext("Named villages: matching and visit plan"),
+        template="admin/referrals/desk/referrals.html",
+        context={"referral_rows": rows},
+    )
