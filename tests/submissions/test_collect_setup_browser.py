@@ -58,12 +58,21 @@ def test_the_printed_sheet_scans_and_revokes_in_one_click(live_server, personas)
 
         page.click("#revoke-device")
         page.wait_for_selector("#result_list")  # back on the enumerator list
+
+        # A new sheet, a new code; revoked this time from the token list's row button.
+        page.goto(f"{live_server.url}/admin/submissions/collecttoken/setup/{enumerator.pk}/")
+        page.wait_for_selector("#setup-sheet .qr svg")
+        page.goto(f"{live_server.url}/admin/submissions/collecttoken/")
+        page.click("#result_list button:has-text('Revoke device')")
+        page.wait_for_selector(".messagelist .success")
+        after_row_button = page.locator("#result_list").inner_text()
         refusals = csp_refusals(console)
         browser.close()
 
     assert len(found) == 1
     settings = collect_settings_decode(found[0].text)
-    token = CollectToken.objects.get(user=enumerator)
-    assert settings["general"]["server_url"] == f"{live_server.url}/collect/key/{token.token}"
-    assert token.revoked_at is not None
+    first, second = CollectToken.objects.filter(user=enumerator).order_by("pk")
+    assert settings["general"]["server_url"] == f"{live_server.url}/collect/key/{first.token}"
+    assert first.revoked_at is not None and second.revoked_at is not None
+    assert "Revoke device" not in after_row_button
     assert refusals == []
