@@ -302,7 +302,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Device tokens travel in URL paths, which Django logs on every error answer: blanked out here.
+    "filters": {"no_tokens": {"()": "bma.core.log_redaction.TokenRedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_tokens"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # In-process (demo) tasks would log every run at INFO; axes greets every command at INFO. Lockouts
     # are logged by axes at WARNING, so they still show.

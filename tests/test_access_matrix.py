@@ -190,6 +190,19 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
         Case("/admin/geo/settlement/process_import/", "302 302 302 403 403 200 200", method="post"),
     ],
     "admin:geo_settlement_export": [Case("/admin/geo/settlement/export/", "302 302 302 200 200 200 200")],
+    # Enumerators in bulk (coordinators and administrators) and each one's ODK Collect set-up sheet.
+    "admin:rounds_enumerator_import": [Case("/admin/rounds/enumerator/import/", "302 302 302 403 403 200 200")],
+    "admin:rounds_enumerator_process_import": [
+        Case("/admin/rounds/enumerator/process_import/", "302 302 302 405 405 405 405"),
+        Case("/admin/rounds/enumerator/process_import/", "302 302 302 403 403 200 200", method="post"),
+    ],
+    "admin:submissions_collecttoken_setup": [
+        Case("/admin/submissions/collecttoken/setup/{enumerator_pk}/", "302 302 302 403 403 200 200")
+    ],
+    "admin:submissions_collecttoken_revoke": [
+        Case("/admin/submissions/collecttoken/{token_pk}/revoke/", "302 302 302 405 405 405 405"),
+        Case("/admin/submissions/collecttoken/{token_pk}/revoke/", "302 302 302 403 403 302 302", method="post"),
+    ],
 }
 
 # model: statuses of its changelist, add page, change page and delete page (of the row the seed names,
@@ -251,6 +264,13 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
         "302 302 302 403 403 200 200",
         "302 302 302 200 200 200 200",
         "302 302 302 403 403 200 200",
+    ),
+    # Added by the bulk import only and never deleted (their submissions point at them).
+    "rounds.enumerator": (
+        "302 302 302 403 403 200 200",
+        "302 302 302 403 403 403 403",
+        "302 302 302 403 403 200 200",
+        "302 302 302 403 403 403 403",
     ),
     "rounds.assignment": (
         "302 302 302 200 200 200 200",
@@ -553,6 +573,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
             export_pk=export.pk,
             personal_export_pk=personal_export.pk,
             token=token.token,
+            token_pk=token.pk,
             kobo_token=KoboSource.objects.get().token,
         ),
     )

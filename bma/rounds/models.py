@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
 
@@ -81,3 +83,26 @@ class Assignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} in {self.area.name_en} ({self.round})"
+
+
+class EnumeratorManager(models.Manager):
+    def get_queryset(self):
+        from bma.core.roles import GROUP_NAMES, Role
+
+        return super().get_queryset().filter(groups__name=GROUP_NAMES[Role.ENUMERATOR])
+
+
+class Enumerator(User):
+    """The accounts in the enumerator role, as the admin's list to import and set up devices from.
+
+    A proxy, so its permissions (rounds.add_enumerator: bulk import; rounds.view_enumerator) are their
+    own and not the power to edit every account that auth.change_user would give.
+    """
+
+    objects = EnumeratorManager()
+
+    class Meta:
+        proxy = True
+        ordering = ["username"]
+        verbose_name = _("enumerator")
+        verbose_name_plural = _("enumerators")

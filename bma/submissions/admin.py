@@ -1,8 +1,24 @@
 """The raw store in the admin: read-only (the typed review desk lives with the assessments)."""
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import ReadOnlyAdmin
+from bma.core.languages import user_language
+from bma.rounds.models import Enumerator
+from bma.submissions.auth import collect_token_for_setup, collect_tokens_revoke
+from bma.submissions.collect_setup import collect_qr_svg, collect_settings, collect_settings_encode
 from bma.submissions.models import (
     CollectToken,
     KoboSource,
@@ -120,9 +136,123 @@ class KoboSourceAdmin(admin.ModelAdmin):
 
 @admin.register(CollectToken)
 class CollectTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "label", "created_at", "revoked_at")
-    readonly_fields = ("token",)
+    """Device tokens (QR-code set-up). Each enumerator's printable set-up sheet lives here too, because
+    opening it makes or reuses their token; revoking one cuts that tablet off at its next request."""
+
+    list_display = ("user", "label", "created_at", "revoked_at", "setup_sheet", "revoke_button")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "label")
+    readonly_fields = ("token", "revoked_at")
     autocomplete_fields = ("user",)
+    actions = ["revoke_selected"]
+
+    def get_urls(self):
+        return [
+            path(
+                "setup/<int:user_id>/",
+                self.admin_site.admin_view(self.setup_view),
+                name="submissions_collecttoken_setup",
+            ),
+            path(
+                "<int:token_id>/revoke/",
+                self.admin_site.admin_view(self.revoke_view),
+                name="submissions_collecttoken_revoke",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_manage_devices_permission(self, request) -> bool:
+        # Who may give a tablet its code and take it back: coordinators and administrators.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    @admin.display(description=_("set-up sheet"))
+    def setup_sheet(self, obj):
+        if obj.revoked_at:
+            return ""
+        url = reverse("admin:submissions_collecttoken_setup", args=[obj.user_id])
+        return format_html('<a href="{}">{}</a>', url, _("Print"))
+
+    @admin.display(description=_("revoke"))
+    def revoke_button(self, obj):
+        if obj.revoked_at:
+            return _("revoked")
+        # A button of the changelist's own form (which carries the CSRF token), sent to the revoke URL:
+        # one click, no nested form.
+        url = reverse("admin:submissions_collecttoken_revoke", args=[obj.pk])
+        return format_html(
+            '<button type="submit" class="button" formaction="{}" formmethod="post">{}</button>',
+            url,
+            _("Revoke device"),
+        )
+
+    @admin.action(description=_("Revoke the selected devices"), permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        count = collect_tokens_revoke(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def setup_view(self, request, user_id):
+        if not self.has_manage_devices_permission(request):
+            raise PermissionDenied
+        enumerator = get_object_or_404(Enumerator.objects.filter(is_active=True), pk=user_id)
+        token = collect_token_for_setup(enumerator)
+        # The device token is in this URL and in the QR code; it is never logged or put in a message.
+        server_url = request.build_absolute_uri(reverse("openrosa-token-root", args=[token.token]))
+        language = user_language(enumerator) or ""
+        name = enumerator.get_full_name() or enumerator.get_username()
+        payload = collect_settings_encode(
+            collect_settings(
+                server_url=server_url,
+                project_name=gettext("BMA: %(name)s") % {"name": name},
+                language=language,
+                username=enumerator.get_username(),
+            )
+        )
+        assignments = enumerator.assignments.select_related("round", "area").order_by("-round__number", "area__code")
+        context = dict(
+            self.admin_site.each_context(request),
+            title=gettext("ODK Collect set-up: %(name)s") % {"name": name},
+            opts=self.model._meta,
+            enumerator=enumerator,
+            enumerator_name=name,
+            language=dict(settings.LANGUAGES).get(language, ""),
+            assignments=assignments,
+            token=token,
+            qr_text=payload,  # for the tests' decoder; the page shows only the code
+            qr_svg=mark_safe(collect_qr_svg(payload)),  # noqa: S308 - segno's own SVG of our payload
+            back_url=reverse("admin:rounds_enumerator_changelist"),
+        )
+        response = TemplateResponse(request, "admin/submissions/collect_setup.html", context)
+        add_never_cache_headers(response)  # the page is a credential: no copy in a cache
+        response["Cache-Control"] += ", private, no-store"
+        return response
+
+    def revoke_view(self, request, token_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        token = get_object_or_404(CollectToken, pk=token_id)
+        if collect_tokens_revoke([token]):
+            self.log_change(request, token, gettext("Revoked"))
+            self.message_user(
+                request,
+                gettext(
+                    "The device of %(user)s is revoked: ODK Collect with that code is refused from now on. "
+                    "Open the set-up sheet again to print a new code."
+                )
+                % {"user": token.user},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, gettext("That device was already revoked."), messages.WARNING)
+        after = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
+            after = reverse("admin:submissions_collecttoken_changelist")
+        return redirect(after)
 
 
 @admin.register(PullSource)

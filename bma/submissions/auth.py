@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext
 
 from bma.core.lockout import lockout_allowed, lockout_failure, lockout_forget
 from bma.core.reference_cache import intake_cache
@@ -244,3 +245,21 @@ def collect_token_issue(user, label: str = "") -> CollectToken:
 def collect_token_revoke(token: CollectToken) -> None:
     CollectToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     intake_cache.clear()
+
+
+def collect_token_for_setup(user) -> CollectToken:
+    """The device token an enumerator's set-up sheet shows: their newest active one, or a new one.
+
+    Reused, so printing the sheet again gives the same code and does not cut off a tablet already set
+    up with it; revoking it (one click on the sheet) is how a lost tablet is cut off.
+    """
+    found = CollectToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-pk").first()
+    return found or collect_token_issue(user, label=gettext("Set-up sheet"))
+
+
+def collect_tokens_revoke(tokens) -> int:
+    """Revoke each of ``tokens`` (a queryset or list); returns how many were still active."""
+    ids = [token.pk for token in tokens]
+    count = CollectToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    intake_cache.clear()  # the intake caches token -> user; a revoked device must be refused at once
+    return count
