@@ -226,8 +226,7 @@ class CollectTokenAdmin(admin.ModelAdmin):
             back_url=reverse("admin:rounds_enumerator_changelist"),
         )
         response = TemplateResponse(request, "admin/submissions/collect_setup.html", context)
-        add_never_cache_headers(response)  # the page is a credential: no copy in a cache
-        response["Cache-Control"] += ", private, no-store"
+        add_never_cache_headers(response)  # the page is a credential: no-store, private, no copy in a cache
         return response
 
     def revoke_view(self, request, token_id):

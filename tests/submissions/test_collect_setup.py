@@ -66,6 +66,7 @@ def test_the_qr_code_is_collects_settings_with_this_servers_token_url(coordinato
     personas.enumerator.save()
     response = coordinator_client.get(setup_url(personas.enumerator))
     assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]  # the sheet is a credential
     page = response.content.decode()
     assert "<svg" in page and "Farrukh Rahimov" in page and "TJ-SU-ASH" in page
     assert "<img" not in page.split('class="qr"')[1].split("</div>")[0]  # inline SVG, nothing fetched
