@@ -175,6 +175,15 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
         Case("/admin/geo/settlement/process_import/", "302 302 302 403 403 200 200", method="post"),
     ],
     "admin:geo_settlement_export": [Case("/admin/geo/settlement/export/", "302 302 302 200 200 200 200")],
+    # The referral queue's one-click decisions and search box, on a Khatlon name: outside the supervisors'
+    # areas it does not exist for them; the post without a village is answered with a message (302).
+    "admin:referrals_referralmatch_decide": [
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 405 405 405 405"),
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 404 404 302 302", method="post"),
+    ],
+    "admin:referrals_referralmatch_villages": [
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/villages/?q=Pa", "302 302 302 404 404 200 200")
+    ],
 }
 
 # model: statuses of its changelist, add page, change page and delete page (of the row the seed names,
@@ -535,6 +544,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
             kt_attachment_pk=attachment[kt_village.submission_id],
             enumerator_pk=personas.enumerator.pk,
             export_pk=export.pk,
+            kt_match_pk=khatlon_rows["referrals.referralmatch"].pk,
             personal_export_pk=personal_export.pk,
             token=token.token,
             kobo_token=KoboSource.objects.get().token,
