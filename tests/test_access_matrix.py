@@ -181,6 +181,11 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
         Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 405 405 405 405"),
         Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 404 404 302 302", method="post"),
     ],
+    "admin:exports_exportjob_progress": [
+        Case("/admin/exports/exportjob/{export_pk}/progress/", "302 302 302 403 403 200 200"),
+        # Personal data: only its requester with the permission (neither persona here holds it).
+        Case("/admin/exports/exportjob/{personal_export_pk}/progress/", "302 302 302 403 403 404 404"),
+    ],
     "admin:referrals_referralmatch_villages": [
         Case("/admin/referrals/referralmatch/{kt_match_pk}/villages/?q=Pa", "302 302 302 404 404 200 200")
     ],
