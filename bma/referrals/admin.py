@@ -37,7 +37,7 @@ def choice_label(choice: VillageChoice) -> str:
 
 
 class LinkForm(ActionForm):
-    village_code = forms.CharField(required=False, label="Village code (to link)")
+    village_code = forms.CharField(required=False, label=_("Village code (to link)"))
 
 
 @admin.register(ReferralMatch)
@@ -147,20 +147,20 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             json_dumps_params={"ensure_ascii": False},
         )
 
-    @admin.display(description="Outcome", ordering="outcome")
+    @admin.display(description=_("Outcome"), ordering="outcome")
     def outcome_now(self, obj):
         return match_outcome_now(obj)
 
-    @admin.action(description="Link to the village code given", permissions=["change"])
+    @admin.action(description=_("Link to the village code given"), permissions=["change"])
     def link(self, request, queryset):
         code = request.POST.get("village_code", "")
         run_service_action(self, request, queryset, lambda m: match_link(m, code, request.user), "names linked")
 
-    @admin.action(description="Create a new provisional village for each", permissions=["change"])
+    @admin.action(description=_("Create a new provisional village for each"), permissions=["change"])
     def create_village(self, request, queryset):
         run_service_action(self, request, queryset, lambda m: match_create_village(m, request.user), "villages created")
 
-    @admin.action(description="Reject (not a village, or not in this district)", permissions=["change"])
+    @admin.action(description=_("Reject (not a village, or not in this district)"), permissions=["change"])
     def reject(self, request, queryset):
         run_service_action(self, request, queryset, lambda m: match_reject(m, request.user), "names rejected")
 
