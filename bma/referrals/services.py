@@ -535,10 +535,10 @@ def _distance_km(origin: Settlement | None, village: Settlement) -> float | None
 
 
 def _choice(match: ReferralMatch, village: Settlement, language: str, score: float | None) -> VillageChoice:
+    district = _name_in(village.district, language)
     return VillageChoice(
-        village.code, _name_in(village, language), _name_in(village.district, language), score,
-        _distance_km(_origin(match), village),
-    )  # fmt: skip
+        village.code, _name_in(village, language), district, score, _distance_km(_origin(match), village)
+    )
 
 
 def matches_choices(matches, language: str) -> dict[int, list[VillageChoice]]:
