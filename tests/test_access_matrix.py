@@ -203,6 +203,20 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
         Case("/admin/submissions/collecttoken/{token_pk}/revoke/", "302 302 302 405 405 405 405"),
         Case("/admin/submissions/collecttoken/{token_pk}/revoke/", "302 302 302 403 403 302 302", method="post"),
     ],
+    # The referral queue's one-click decisions and search box, on a Khatlon name: outside the supervisors'
+    # areas it does not exist for them; the post without a village is answered with a message (302).
+    "admin:referrals_referralmatch_decide": [
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 405 405 405 405"),
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/decide/", "302 302 302 404 404 302 302", method="post"),
+    ],
+    "admin:exports_exportjob_progress": [
+        Case("/admin/exports/exportjob/{export_pk}/progress/", "302 302 302 403 403 200 200"),
+        # Personal data: only its requester with the permission (neither persona here holds it).
+        Case("/admin/exports/exportjob/{personal_export_pk}/progress/", "302 302 302 403 403 404 404"),
+    ],
+    "admin:referrals_referralmatch_villages": [
+        Case("/admin/referrals/referralmatch/{kt_match_pk}/villages/?q=Pa", "302 302 302 404 404 200 200")
+    ],
 }
 
 # model: statuses of its changelist, add page, change page and delete page (of the row the seed names,
@@ -571,6 +585,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
             kt_attachment_pk=attachment[kt_village.submission_id],
             enumerator_pk=personas.enumerator.pk,
             export_pk=export.pk,
+            kt_match_pk=khatlon_rows["referrals.referralmatch"].pk,
             personal_export_pk=personal_export.pk,
             token=token.token,
             token_pk=token.pk,

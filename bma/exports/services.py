@@ -120,3 +120,24 @@ def exports_expire(now=None) -> int:
         job.save(update_fields=["file", "state", "error", "updated_at"])
         expired += 1
     return expired
+
+
+FINISHED_STATES = {ExportState.DONE, ExportState.FAILED, ExportState.EXPIRED}
+
+
+def export_job_progress(job: ExportJob) -> dict:
+    """Where an export stands, as the export list's progress bar shows it and polls for it."""
+    return {
+        "id": job.pk,
+        "state": job.state,
+        "state_label": str(job.get_state_display()),
+        "progress": job.progress,
+        "finished": job.state in FINISHED_STATES,
+        "ready": job.state == ExportState.DONE and bool(job.file),
+        "error": job.error[:200],
+    }
+
+
+def export_jobs_running(jobs) -> bool:
+    """Whether any of these exports is still being built (the list then keeps itself up to date)."""
+    return jobs.exclude(state__in=FINISHED_STATES).exists()

@@ -1,24 +1,44 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.utils.translation import get_language
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.errors import BmaError
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
+    VillageChoice,
     match_candidate_names,
     match_create_village,
     match_link,
     match_outcome_now,
     match_reject,
+    match_village_search,
+    matches_choices,
     plan_carry_over,
     plan_coverage,
 )
 from bma.rounds.round_filter import round_in_filter
 
 
+def choice_label(choice: VillageChoice) -> str:
+    """One candidate as a button reads: name, district, score and distance (when known)."""
+    parts = [choice.name, choice.district]
+    if choice.score is not None:
+        parts.append(gettext("score %(score)d") % {"score": round(choice.score)})
+    if choice.distance_km is not None:
+        parts.append(gettext("%(km)s km away") % {"km": f"{choice.distance_km:.1f}"})
+    return " · ".join(parts)
+
+
 class LinkForm(ActionForm):
-    village_code = forms.CharField(required=False, label="Village code (to link)")
+    village_code = forms.CharField(required=False, label=_("Village code (to link)"))
 
 
 @admin.register(ReferralMatch)
@@ -26,7 +46,9 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     """The supervisors' queue of unclear names: link to a candidate, create a new village, or reject."""
 
     scope_field = "district"
-    list_display = ("name", "district_code", "candidate_list", "state", "outcome_now", "reason", "score", "village")
+    # The decision column right after the name, so its buttons stay on screen at 1024 px; the district,
+    # each candidate's score and distance are on its button, the state reads in "outcome".
+    list_display = ("name", "decide", "outcome_now", "reason", "district_code", "village")
     list_filter = ("state", "outcome", "reason", "round", ("district", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("village", "decided_by")
     search_fields = ("name", "village__name_en", "village__code")
@@ -37,24 +59,109 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Candidates (name, code, score)")
-    def candidate_list(self, obj):
-        return ", ".join(match_candidate_names(obj, get_language() or "en"))
+    class Media:
+        # Files of our own, not inline: the admin runs under the site's Content-Security-Policy.
+        js = ["referrals/queue.js"]
+        css = {"all": ["referrals/queue.css"]}
 
-    @admin.display(description="Outcome", ordering="outcome")
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="referrals_referralmatch_decide",
+            ),
+            path(
+                "<path:object_id>/villages/",
+                self.admin_site.admin_view(self.villages_view),
+                name="referrals_referralmatch_villages",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def get_changelist_instance(self, request):
+        # The candidates of the whole page at once (see matches_choices), kept on each row for `decide`.
+        cl = super().get_changelist_instance(request)
+        choices = matches_choices(cl.result_list, get_language() or "en")
+        for match in cl.result_list:
+            match.choices = choices.get(match.pk)
+        return cl
+
+    @admin.display(description=_("Candidates"))
+    def decide(self, obj):
+        choices = getattr(obj, "choices", None)
+        if choices is None:  # decided, or a page that did not gather them: the candidates as text
+            return ", ".join(match_candidate_names(obj, get_language() or "en"))
+        return render_to_string(
+            "admin/referrals/referralmatch/decide_cell.html",
+            {
+                "match": obj,
+                "choices": [(c, choice_label(c)) for c in choices],
+                "decide_url": reverse("admin:referrals_referralmatch_decide", args=[obj.pk]),
+                "search_url": reverse("admin:referrals_referralmatch_villages", args=[obj.pk]),
+                "district": obj.district
+                and (getattr(obj.district, f"name_{get_language()}", "") or obj.district.name_en),
+            },
+        )
+
+    def _scoped_match(self, request, object_id) -> ReferralMatch:
+        # get_object looks in get_queryset: a match outside the supervisor's areas does not exist for them.
+        match = self.get_object(request, object_id)
+        if match is None:
+            raise Http404(gettext("No such referral in your areas."))
+        return match
+
+    def decide_view(self, request, object_id):
+        """One click from the queue: link the name to the village given, or make it a new village."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        match = self._scoped_match(request, object_id)
+        if not self.has_change_permission(request, match):
+            raise PermissionDenied
+        try:
+            if request.POST.get("create"):
+                match_create_village(match, request.user)
+                done = gettext("“%(name)s” is now a new village: %(village)s (%(code)s).")
+            else:
+                match_link(match, request.POST.get("village", ""), request.user)
+                done = gettext("“%(name)s” is linked to %(village)s (%(code)s).")
+        except BmaError as exc:
+            self.message_user(request, f"{match.name}: {exc.message}", messages.ERROR)
+        else:
+            village = match.village
+            name = getattr(village, f"name_{get_language()}", "") or village.name_en
+            self.message_user(request, done % {"name": match.name, "village": name, "code": village.code})
+        back = request.headers.get("referer", "")
+        queue = reverse("admin:referrals_referralmatch_changelist")
+        if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or queue not in back:
+            back = queue
+        return HttpResponseRedirect(back)
+
+    def villages_view(self, request, object_id):
+        """The villages of the name's district matching ?q=, for the queue's search box (JSON)."""
+        match = self._scoped_match(request, object_id)
+        if not self.has_view_permission(request, match):
+            raise PermissionDenied
+        found = match_village_search(match, request.GET.get("q", ""), get_language() or "en", request.user)
+        return JsonResponse(
+            {"villages": [{"code": c.code, "label": choice_label(c)} for c in found]},
+            json_dumps_params={"ensure_ascii": False},
+        )
+
+    @admin.display(description=_("Outcome"), ordering="outcome")
     def outcome_now(self, obj):
         return match_outcome_now(obj)
 
-    @admin.action(description="Link to the village code given", permissions=["change"])
+    @admin.action(description=_("Link to the village code given"), permissions=["change"])
     def link(self, request, queryset):
         code = request.POST.get("village_code", "")
         run_service_action(self, request, queryset, lambda m: match_link(m, code, request.user), "names linked")
 
-    @admin.action(description="Create a new provisional village for each", permissions=["change"])
+    @admin.action(description=_("Create a new provisional village for each"), permissions=["change"])
     def create_village(self, request, queryset):
         run_service_action(self, request, queryset, lambda m: match_create_village(m, request.user), "villages created")
 
-    @admin.action(description="Reject (not a village, or not in this district)", permissions=["change"])
+    @admin.action(description=_("Reject (not a village, or not in this district)"), permissions=["change"])
     def reject(self, request, queryset):
         run_service_action(self, request, queryset, lambda m: match_reject(m, request.user), "names rejected")
 

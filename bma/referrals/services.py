@@ -499,3 +499,91 @@ def match_outcome_now(match: ReferralMatch) -> str:
         by = f" by {match.decided_by}" if match.decided_by_id else ""
         return f"Unclear name, {match.get_state_display().lower()}{by}"
     return match.get_outcome_display()
+
+
+# --- The queue page: each unclear name with its candidates, ready for one click -------------------------
+
+
+@dataclass(frozen=True)
+class VillageChoice:
+    """A village a supervisor may link an unclear name to, as they read it on the queue page."""
+
+    code: str
+    name: str  # in the reader's language (English where the gazetteer has none)
+    district: str
+    score: float | None  # the matcher's score; None for a village found by searching
+    distance_km: float | None  # from the referring village, when both have coordinates
+
+
+def _name_in(obj, language: str) -> str:
+    return (getattr(obj, f"name_{language}", "") if language in ("ru", "tg") else "") or obj.name_en
+
+
+def _origin(match: ReferralMatch) -> Settlement | None:
+    """The village whose informants referred the name (B2 only): distances are measured from it."""
+    assessment = match.village_assessment
+    return assessment.village if assessment is not None else None
+
+
+def _distance_km(origin: Settlement | None, village: Settlement) -> float | None:
+    from bma.geo.distance import haversine_km
+
+    points = (origin.latitude, origin.longitude, village.latitude, village.longitude) if origin else (None,)
+    if any(v is None for v in points):
+        return None
+    return round(haversine_km(*points), 1)
+
+
+def _choice(match: ReferralMatch, village: Settlement, language: str, score: float | None) -> VillageChoice:
+    district = _name_in(village.district, language)
+    return VillageChoice(
+        village.code, _name_in(village, language), district, score, _distance_km(_origin(match), village)
+    )
+
+
+def matches_choices(matches, language: str) -> dict[int, list[VillageChoice]]:
+    """The candidates of each waiting match, best score first (two queries for a whole page of matches)."""
+    waiting = [m for m in matches if m.state == MatchState.PENDING]
+    prefetch_related_objects(waiting, "village_assessment__village")
+    codes = {code for m in waiting for code, _ in m.candidates}
+    villages = {s.code: s for s in Settlement.objects.filter(code__in=codes).select_related("district")}
+    return {
+        m.pk: [
+            _choice(m, villages[code], language, score)
+            for code, score in sorted(m.candidates, key=lambda c: -c[1])
+            if code in villages and villages[code].district_id == m.district_id
+        ]
+        for m in waiting
+    }
+
+
+SEARCH_LIMIT = 15
+
+
+def match_village_search(match: ReferralMatch, query: str, language: str, user) -> list[VillageChoice]:
+    """Villages of the match's district whose name (in any script), alias or code contains the query.
+
+    Only villages in the user's areas: the match's own scoping already keeps a supervisor in their
+    district, and this says so again for the villages themselves.
+    """
+    from bma.rounds.scoping import area_scope_q
+
+    query = query.strip()
+    if match.district_id is None or len(query) < 2:
+        return []
+    found = (
+        Settlement.objects.filter(district_id=match.district_id)
+        .filter(area_scope_q(user, "district"))
+        .filter(
+            Q(name_en__icontains=query)
+            | Q(name_ru__icontains=query)
+            | Q(name_tg__icontains=query)
+            | Q(code__iexact=query)
+            | Q(aliases__name__icontains=query)
+        )
+        .select_related("district")
+        .distinct()
+        .order_by("name_en", "code")[:SEARCH_LIMIT]
+    )
+    scores = dict((code, score) for code, score in match.candidates)
+    return [_choice(match, village, language, scores.get(village.code)) for village in found]
