@@ -36,6 +36,8 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         page.click("button[name=index]")
         page.wait_for_selector("#approve-count")  # asked first: how many, and where
         assert "Sughd" in page.inner_text("#approve-areas")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "bulk-approve-confirmation.png"))
         page.click("#approve-confirm")
         page.wait_for_selector("text=1 assessments approved")
         page.goto(f"{live_server.url}/admin/assessments/villageassessment/{assessment.pk}/change/")
