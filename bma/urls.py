@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView
 from django.http import HttpResponse
 from django.urls import include, path, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin_login import DeskLoginForm
 from bma.core.views import language_choose
@@ -11,9 +12,9 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-admin.site.site_header = "BMA review desk"
+admin.site.site_header = _("BMA review desk")
 admin.site.site_title = "BMA"
-admin.site.index_title = "Baseline Mobility Assessment"
+admin.site.index_title = _("Baseline Mobility Assessment")
 # "View site" led to "/", which is no page: the desk's own index is the one page every desk user may open.
 admin.site.site_url = reverse_lazy("admin:index")
 # A field account (ODK Collect only) that logs in here is told so, not that its password is wrong.
