@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy as _
 
 
 class ValidationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "bma.validation"
     label = "validation"
+    verbose_name = _("Quality and spot checks")
 
     def ready(self):
         checks.register(quality_thresholds_check)
