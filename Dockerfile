@@ -22,8 +22,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bma ./bma
 RUN pip install .
-COPY . .
+# node_modules before the source (.dockerignore keeps a local one out), so a code change does not copy it again.
 COPY --from=node /app/node_modules ./node_modules
+COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput && python -m bma.core.translations
 RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
 USER bma

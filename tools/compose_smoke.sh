@@ -8,6 +8,7 @@
 # Works with `docker compose` (v2) and Debian's docker-compose 1.29 (BMA_COMPOSE overrides the choice).
 # It runs as its own compose project (bma-smoke) on 127.0.0.1 ports 18080/18443 with a throwaway .env,
 # so it touches neither a stack of yours nor your .env. Timings go to stderr, prefixed "compose_smoke:".
+# BMA_SMOKE_PLAIN_HTTP=1 checks the closed-network mode instead (BMA_PLAIN_HTTP=1: plain HTTP, Digest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -18,6 +19,7 @@ PROJECT="${BMA_SMOKE_PROJECT:-bma-smoke}"
 HTTP_PORT="${BMA_SMOKE_HTTP_PORT:-18080}"
 HTTPS_PORT="${BMA_SMOKE_HTTPS_PORT:-18443}"
 HOST_NAME=bma.smoke.test   # in ALLOWED_HOSTS alone: the health checks must pass without 127.0.0.1 there
+PLAIN="${BMA_SMOKE_PLAIN_HTTP:-0}"
 START=$(date +%s)
 log() { echo "compose_smoke: [$(($(date +%s) - START))s] $*" >&2; }
 fail() { log "FAILED: $*"; dump_logs; exit 1; }
@@ -68,6 +70,7 @@ BMA_SERVER_NAME=$HOST_NAME
 BMA_BIND_ADDRESS=127.0.0.1
 BMA_HTTP_PORT=$HTTP_PORT
 BMA_HTTPS_PORT=$HTTPS_PORT
+BMA_PLAIN_HTTP=$PLAIN
 EOF
 
 log "building the images (${COMPOSE[*]} build)"
@@ -95,15 +98,25 @@ migrate_id="$(compose ps -a -q migrate 2>/dev/null || compose ps -q migrate)"
 log "every service is healthy (ALLOWED_HOSTS=$HOST_NAME)"
 
 # --- Through the proxy, as a device or a browser on the network would.
-compose exec -T proxy cat /etc/bma-tls/cert.pem > "$WORK/cert.pem"
-CURL=(curl -sS --max-time 60 --resolve "$HOST_NAME:$HTTPS_PORT:127.0.0.1" --resolve "$HOST_NAME:$HTTP_PORT:127.0.0.1"
-  --cacert "$WORK/cert.pem")
-BASE="https://$HOST_NAME:$HTTPS_PORT"
-
-redirect="$("${CURL[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' "http://$HOST_NAME:$HTTP_PORT/admin/")"
-[ "$redirect" = "301 $BASE/admin/" ] || fail "plain HTTP should redirect to $BASE/admin/, got: $redirect"
-headers="$("${CURL[@]}" -D - -o /dev/null "$BASE/admin/login/")"
-grep -qi '^strict-transport-security:' <<<"$headers" || fail "no HSTS header over HTTPS: the proxy's X-Forwarded-Proto is not believed"
+CURL=(curl -sS --max-time 60 --resolve "$HOST_NAME:$HTTPS_PORT:127.0.0.1" --resolve "$HOST_NAME:$HTTP_PORT:127.0.0.1")
+if [ "$PLAIN" = 1 ]; then
+  BASE="http://$HOST_NAME:$HTTP_PORT"
+  headers="$("${CURL[@]}" -D - -o /dev/null "$BASE/admin/login/")"
+  grep -q '^HTTP/[0-9.]* 200' <<<"$headers" || fail "plain HTTP mode: GET /admin/login/ did not answer 200"
+  ! grep -qi '^strict-transport-security:' <<<"$headers" || fail "plain HTTP mode sends HSTS"
+  ! grep -qi '^set-cookie:.*; secure' <<<"$headers" || fail "plain HTTP mode sets a secure-only cookie"
+  ! "${CURL[@]}" -o /dev/null --max-time 5 "https://$HOST_NAME:$HTTPS_PORT/" 2>/dev/null || fail "plain HTTP mode answers on $HTTPS_PORT"
+  mode="plain HTTP (no redirect, no HSTS, no secure-only cookie)"
+else
+  compose exec -T proxy cat /etc/bma-tls/cert.pem > "$WORK/cert.pem"
+  CURL+=(--cacert "$WORK/cert.pem")
+  BASE="https://$HOST_NAME:$HTTPS_PORT"
+  redirect="$("${CURL[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' "http://$HOST_NAME:$HTTP_PORT/admin/")"
+  [ "$redirect" = "301 $BASE/admin/" ] || fail "plain HTTP should redirect to $BASE/admin/, got: $redirect"
+  headers="$("${CURL[@]}" -D - -o /dev/null "$BASE/admin/login/")"
+  grep -qi '^strict-transport-security:' <<<"$headers" || fail "no HSTS header over HTTPS: the proxy's X-Forwarded-Proto is not believed"
+  mode="TLS proxy (its certificate checked), HTTPS redirect, HSTS"
+fi
 # The Web Forms assets (npm) and Django's own static files, collected at build and served by WhiteNoise.
 asset="$(compose exec -T web sh -c 'cd /app/staticfiles && ls vendor/web-forms/*.js | head -n1' | tr -d '\r')"
 [ -n "$asset" ] || fail "the Web Forms assets are not in the image"
@@ -111,7 +124,7 @@ for path in "static/$asset" static/admin/css/base.css; do
   code="$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$BASE/$path")"
   [ "$code" = 200 ] || fail "GET /$path answered $code"
 done
-log "TLS proxy, HTTPS redirect, HSTS and static files (Web Forms $asset) checked"
+log "$mode and static files (Web Forms $asset) checked"
 
 password="$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')"
 fixture="$(compose exec -T -e SMOKE_PASSWORD="$password" web python manage.py shell < tools/compose_smoke_fixture.py | grep '^SMOKE-FIXTURE ' || true)"
@@ -128,7 +141,7 @@ grep -qi '^x-openrosa-accept-content-length:' "$WORK/head.txt" || fail "HEAD /co
 code="$("${CURL[@]}" "${OPENROSA[@]}" -o "$WORK/post.xml" -w '%{http_code}' \
   -F "xml_submission_file=@$WORK/b2.xml;type=text/xml" "$BASE/collect/submission")"
 [ "$code" = 201 ] || { cat "$WORK/post.xml" >&2; fail "POST /collect/submission answered $code"; }
-log "B2 sent over OpenRosa (HEAD 204, POST 201, Digest over HTTPS)"
+log "B2 sent over OpenRosa (HEAD 204, POST 201, Digest, $BASE)"
 
 # --- The worker processes it (the intake queues it on Redis); the round report then counts the village.
 deadline=$(($(date +%s) + 120))
