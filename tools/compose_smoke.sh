@@ -175,4 +175,4 @@ log "beat sent a due task"
 compose down -v --remove-orphans >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; fail "down -v"; }
 : > "$ENV_FILE"
 log "stack brought down, volumes removed"
-echo "compose smoke test: 1 passed, 0 failed"
+echo "compose smoke test: passed (build, up, B2 over OpenRosa, processed, in the report, beat, down)"
