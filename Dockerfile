@@ -1,13 +1,17 @@
 # One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime; the report PDF
 # (WeasyPrint) needs Pango. The ru/tg catalogues are compiled in Python at build.
+# PYTHON_IMAGE and NODE_IMAGE pick the bases: the public images by default, or the stand-ins that
+# tools/compose_images.sh builds from Debian packages where no image registry can be reached.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ODK Web Forms and Vue, served as our own static files (pinned in package-lock.json).
-FROM node:20-bookworm-slim AS node
+FROM ${NODE_IMAGE} AS node
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
-FROM python:3.11-slim-bookworm
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update \
@@ -18,8 +22,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bma ./bma
 RUN pip install .
-COPY . .
+# node_modules before the source (.dockerignore keeps a local one out), so a code change does not copy it again.
 COPY --from=node /app/node_modules ./node_modules
+COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput && python -m bma.core.translations
 RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
 USER bma

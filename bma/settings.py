@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every answer (settings below); a view that needs more says so itself.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, which refuses a Host outside ALLOWED_HOSTS (see SECURE_REDIRECT_EXEMPT).
+    "bma.core.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,11 +171,16 @@ BMA_ASSIGNED_AREA_PATHS = "bma.rounds.scoping.assignment_area_paths"
 BMA_BEHIND_TLS_PROXY = env.bool("BMA_BEHIND_TLS_PROXY", default=False)
 if BMA_BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+# A server on a closed network without TLS (README, "Run it for real"): one switch turns off the HTTPS
+# redirect, the secure-only cookies and HSTS, which would otherwise lock every browser out. Each can
+# still be set on its own. OpenRosa offers Basic only over HTTPS, so devices then use Digest.
+BMA_PLAIN_HTTP = env.bool("BMA_PLAIN_HTTP", default=False)
+_SECURE_DEFAULT = not DEBUG and not BMA_PLAIN_HTTP
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE_DEFAULT)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_DEFAULT)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_SECURE_DEFAULT)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if _SECURE_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_SECURE_DEFAULT)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Submitting a domain to the browsers' HSTS preload list binds every subdomain of the organisation for
 # months; that is the operator's call (SECURE_HSTS_PRELOAD=1), not a default, so its reminder is silenced.
@@ -199,7 +206,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
-# The health check probe of docker compose and load balancers talks plain HTTP inside the network.
+# The health check probe of docker compose and load balancers talks plain HTTP inside the network, to
+# 127.0.0.1 or the container's address rather than a name in ALLOWED_HOSTS: HealthCheckMiddleware
+# answers /healthz before the host is checked, and the redirect leaves it alone.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # --- A brake on password guessing (django-axes) on the admin and web login, /api/token/ and OpenRosa

@@ -1,16 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.views import LoginView
-from django.http import HttpResponse
 from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin_login import DeskLoginForm
+from bma.core.health import healthz
 from bma.core.views import language_choose
-
-
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
 
 admin.site.site_header = _("BMA review desk")
 admin.site.site_title = "BMA"

@@ -1,8 +1,14 @@
-"""docker-compose.yml cannot run here (no Docker engine): check that what it names exists."""
+"""Static checks of docker-compose.yml and the Dockerfile: what they name exists. The live check, the whole
+stack built, started and sent a B2, is tools/compose_smoke.sh (run by .ci/run)."""
 
 import importlib
+import json
+import os
 import re
+import subprocess
+import sys
 
+import pytest
 import yaml
 
 from bma.celery import app as celery_app
@@ -10,12 +16,13 @@ from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 SETTINGS_SOURCE = (REPO_ROOT / "bma" / "settings.py").read_text()
+DOCKERFILE = (REPO_ROOT / "Dockerfile").read_text()
 
 
 def test_it_runs_postgres_redis_web_worker_and_beat_with_health_checks():
     services = COMPOSE["services"]
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
-    for name in ("postgres", "redis", "web", "worker"):
+    for name in ("postgres", "redis", "web", "worker", "beat", "proxy"):
         assert "healthcheck" in services[name], name
     assert {"pgdata", "media"} <= set(COMPOSE["volumes"])
 
@@ -49,3 +56,76 @@ def test_the_migrate_step_calls_management_commands_that_exist():
     script = COMPOSE["services"]["migrate"]["command"][-1]
     for command in re.findall(r"manage\.py (\w+)", script):
         assert command in get_commands(), command
+
+
+def test_the_migrate_step_publishes_the_forms_and_never_overwrites_the_gazetteer():
+    script = COMPOSE["services"]["migrate"]["command"][-1]
+    assert "manage.py publish_forms" in script
+    assert re.search(r"manage\.py load_gazetteer --missing-only", script)
+
+
+def test_gunicorn_is_reached_only_through_the_proxy_that_sets_the_forwarded_headers():
+    services = COMPOSE["services"]
+    assert "ports" not in services["web"]
+    assert services["web"]["environment"]["BMA_BEHIND_TLS_PROXY"] == "1"
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    published = {port.rsplit(":", 1)[-1] for port in services["proxy"]["ports"]}
+    assert published == {"80", "443"}
+    entrypoint = (REPO_ROOT / "docker" / "proxy" / "entrypoint.sh").read_text()
+    assert "proxy_set_header X-Forwarded-Proto \\$scheme" in entrypoint
+    assert "proxy_set_header X-Forwarded-For \\$remote_addr" in entrypoint
+
+
+def test_images_default_to_the_public_ones_and_can_be_swapped_for_local_builds():
+    services = COMPOSE["services"]
+    assert services["postgres"]["image"] == "${BMA_POSTGRES_IMAGE:-postgres:15}"
+    assert services["redis"]["image"] == "${BMA_REDIS_IMAGE:-redis:7}"
+    args = services["web"]["build"]["args"]
+    assert args["PYTHON_IMAGE"] == "${BMA_PYTHON_IMAGE:-python:3.11-slim-bookworm}"
+    assert args["NODE_IMAGE"] == "${BMA_NODE_IMAGE:-node:20-bookworm-slim}"
+    assert "ARG PYTHON_IMAGE=python:3.11-slim-bookworm" in DOCKERFILE
+    assert "ARG NODE_IMAGE=node:20-bookworm-slim" in DOCKERFILE
+    assert "FROM ${PYTHON_IMAGE}" in DOCKERFILE and "FROM ${NODE_IMAGE} AS node" in DOCKERFILE
+    for local in ("python", "node", "postgres", "redis"):
+        assert (REPO_ROOT / "docker" / "local" / f"{local}.Dockerfile").exists(), local
+
+
+@pytest.mark.django_db
+def test_the_health_check_passes_with_allowed_hosts_set_and_the_https_redirect_on(client, settings):
+    # The probe calls 127.0.0.1:8000 over plain HTTP; the public name is all ALLOWED_HOSTS lists.
+    settings.ALLOWED_HOSTS = ["bma.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    probe = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert (probe.status_code, probe.content) == (200, b"ok")
+    assert client.get("/admin/login/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/admin/login/", HTTP_HOST="bma.example.org").status_code == 301
+
+
+def _settings_with(**env) -> dict:
+    code = (
+        "import json, bma.settings as s; print(json.dumps({k: getattr(s, k) for k in "
+        "('SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS')}))"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "BMA_", "DEBUG"))}
+    environ.update(SECRET_KEY="settings-test", **env)
+    out = subprocess.run([sys.executable, "-c", code], env=environ, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_plain_http_mode_turns_off_the_https_only_defaults_and_tls_keeps_them():
+    secure = _settings_with()
+    assert secure == {
+        "SECURE_SSL_REDIRECT": True,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+    }
+    assert _settings_with(BMA_PLAIN_HTTP="1") == {
+        "SECURE_SSL_REDIRECT": False,
+        "SESSION_COOKIE_SECURE": False,
+        "CSRF_COOKIE_SECURE": False,
+        "SECURE_HSTS_SECONDS": 0,
+    }
+    # One of them can still be set on its own.
+    assert _settings_with(BMA_PLAIN_HTTP="1", CSRF_COOKIE_SECURE="1")["CSRF_COOKIE_SECURE"] is True

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from bma.core.errors import BmaError, codes
+from bma.core.health import healthz
 from bma.core.params import NUL_MESSAGE, has_nul
 
 # These answer bad input in their clients' format (DRF's JSON errors, OpenRosa XML), not as a page.
@@ -52,4 +53,21 @@ class UserLanguageMiddleware:
         from bma.core.languages import activate_for
 
         activate_for(request)
+        return self.get_response(request)
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz before CommonMiddleware checks the Host header against ALLOWED_HOSTS.
+
+    Container and load-balancer probes call the server by its address (127.0.0.1:8000), not by the name
+    the public uses, so with ALLOWED_HOSTS set to that name the probe would get a 400 and the server
+    would count as down. The answer says nothing but "ok" or "database unavailable".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            return healthz(request)
         return self.get_response(request)

@@ -134,6 +134,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     aliases_added: int = 0
+    kept: int = 0  # rows already stored, left as they are (missing_only)
 
     def count(self, created: bool, changed: bool) -> None:
         if created:
@@ -144,9 +145,10 @@ class ImportReport:
             self.unchanged += 1
 
     def __str__(self) -> str:
+        kept = f", {self.kept} already stored and kept as they are" if self.kept else ""
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.aliases_added} aliases added"
+            f"{self.aliases_added} aliases added{kept}"
         )
 
 
@@ -160,12 +162,18 @@ def _refuse(filename: str, errors: list[RowError]) -> BmaError:
     )
 
 
-def gazetteer_import(filename: str, data: bytes, *, source: str = SettlementSource.GAZETTEER) -> ImportReport:
+def gazetteer_import(
+    filename: str, data: bytes, *, source: str = SettlementSource.GAZETTEER, missing_only: bool = False
+) -> ImportReport:
     """Import an areas or villages file, all or nothing. Importing the same file again changes nothing.
 
     Rows are matched on ``code``; names and parents are updated in place, so codes must stay stable.
     Aliases are only ever added: an alias removed from the file stays, since old spellings keep
     turning up in informants' answers.
+
+    ``missing_only``: only rows whose code is not stored yet are added; stored ones, and their aliases,
+    stay as they are. The shipped file is loaded so at every start of the server (docker-compose.yml),
+    where it must not undo what an administrator has since corrected in the admin.
     """
     try:
         table = read_table(filename, data)
@@ -173,13 +181,14 @@ def gazetteer_import(filename: str, data: bytes, *, source: str = SettlementSour
     except GazetteerFileError as exc:
         raise BmaError(codes.GAZETTEER_INVALID_FILE, str(exc)) from exc
     if layout == "areas":
-        return _import_areas(filename, parse_areas(table))
-    return _import_villages(filename, parse_villages(table), source)
+        return _import_areas(filename, parse_areas(table), missing_only)
+    return _import_villages(filename, parse_villages(table), source, missing_only)
 
 
-def _import_areas(filename: str, parsed: Parsed) -> ImportReport:
+def _import_areas(filename: str, parsed: Parsed, missing_only: bool = False) -> ImportReport:
     errors = list(parsed.errors)
     in_file = {row.code: row for row in parsed.rows}
+    kept = {a.code: a for a in AdminArea.objects.filter(code__in=in_file)} if missing_only else {}
     existing = {a.code: a for a in AdminArea.objects.filter(code__in={r.parent_code for r in parsed.rows})}
     for row in parsed.rows:
         if not row.parent_code:
@@ -201,6 +210,10 @@ def _import_areas(filename: str, parsed: Parsed) -> ImportReport:
     with transaction.atomic():
         areas = dict(existing)
         for row in sorted(parsed.rows, key=lambda r: r.level):
+            if row.code in kept:
+                areas[row.code] = kept[row.code]
+                report.kept += 1
+                continue
             before = AdminArea.objects.filter(code=row.code).exists()
             area, changed = area_upsert(
                 code=row.code,
@@ -219,7 +232,7 @@ def _import_areas(filename: str, parsed: Parsed) -> ImportReport:
     return report
 
 
-def _import_villages(filename: str, parsed: Parsed, source: str) -> ImportReport:
+def _import_villages(filename: str, parsed: Parsed, source: str, missing_only: bool = False) -> ImportReport:
     errors = list(parsed.errors)
     areas = {a.code: a for a in AdminArea.objects.filter(code__in={r.area_code for r in parsed.rows})}
     for row in parsed.rows:
@@ -231,8 +244,14 @@ def _import_villages(filename: str, parsed: Parsed, source: str) -> ImportReport
     if errors:
         raise _refuse(filename, sorted(errors, key=lambda e: e.row))
     report = ImportReport()
+    stored = set()
+    if missing_only:
+        stored = set(Settlement.objects.filter(code__in={r.code for r in parsed.rows}).values_list("code", flat=True))
     with transaction.atomic():
         for row in parsed.rows:
+            if row.code in stored:
+                report.kept += 1
+                continue
             before = Settlement.objects.filter(code=row.code).exists()
             settlement, changed = settlement_upsert(
                 code=row.code,
@@ -253,6 +272,6 @@ def _import_villages(filename: str, parsed: Parsed, source: str) -> ImportReport
     return report
 
 
-def gazetteer_import_path(path: Path | str) -> ImportReport:
+def gazetteer_import_path(path: Path | str, *, missing_only: bool = False) -> ImportReport:
     path = Path(path)
-    return gazetteer_import(path.name, path.read_bytes())
+    return gazetteer_import(path.name, path.read_bytes(), missing_only=missing_only)

@@ -151,6 +151,37 @@ def test_load_gazetteer_command(capsys):
         call_command("load_gazetteer", "--file", "/nonexistent/areas.csv")
 
 
+def test_loading_at_every_start_adds_missing_rows_and_keeps_what_an_administrator_edited():
+    """docker-compose.yml runs `load_gazetteer --missing-only` at each start: the first loads it all, later
+    ones add only new codes and never undo a correction made in the admin since."""
+    call_command("load_gazetteer", "--demo-villages", "--missing-only")
+    assert AdminArea.objects.filter(level=AreaLevel.DISTRICT).count() == 68
+    AdminArea.objects.filter(code="TJ-SU-ASH").update(name_en="Asht district (corrected)")
+    Settlement.objects.filter(code="V-ASH-0002").update(name_en="Shaydon town", latitude=40.6)
+    AdminArea.objects.get(code="TJ-KT-BOK").aliases.filter(name="Qurghonteppa").delete()
+
+    call_command("load_gazetteer", "--demo-villages", "--missing-only")
+    report = gazetteer_import(
+        "areas.csv",
+        csv_bytes(
+            AREAS_HEADER,
+            "TJ-SU-ASH,TJ-SU,district,Asht,,,,",
+            "TJ-SU-ASH-NEW,TJ-SU-ASH,jamoat,Navobod,,,,",
+        ),
+        missing_only=True,
+    )
+
+    assert AdminArea.objects.get(code="TJ-SU-ASH").name_en == "Asht district (corrected)"
+    village = Settlement.objects.get(code="V-ASH-0002")
+    assert (village.name_en, float(village.latitude)) == ("Shaydon town", 40.6)
+    assert not AdminArea.objects.get(code="TJ-KT-BOK").aliases.filter(name="Qurghonteppa").exists()
+    assert AdminArea.objects.get(code="TJ-SU-ASH-NEW").path == "TJ/TJ-SU/TJ-SU-ASH/TJ-SU-ASH-NEW/"
+    assert (report.created, report.updated, report.kept) == (1, 0, 1)
+    # Without --missing-only the file wins again: that is what an upload of a corrected file is for.
+    call_command("load_gazetteer")
+    assert AdminArea.objects.get(code="TJ-SU-ASH").name_en == "Asht"
+
+
 def test_load_gazetteer_command_reports_bad_rows(tmp_path):
     bad = tmp_path / "areas.csv"
     bad.write_text(AREAS_HEADER + "TJ-ZZ,TJ-NOPE,province,Nowhere,,,,\n", encoding="utf-8")

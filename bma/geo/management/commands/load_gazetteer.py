@@ -14,14 +14,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--demo-villages", action="store_true", help="Also load a small set of illustrative villages."
         )
+        parser.add_argument(
+            "--missing-only",
+            action="store_true",
+            help="Only add rows whose code is not stored yet; stored rows keep their edits (for every start).",
+        )
 
-    def handle(self, *args, file=None, demo_villages=False, **options):
+    def handle(self, *args, file=None, demo_villages=False, missing_only=False, **options):
         paths = file or [DEFAULT_AREAS_FILE]
         if demo_villages:
             paths.append(DEMO_VILLAGES_FILE)
         for path in paths:
             try:
-                report = gazetteer_import_path(path)
+                report = gazetteer_import_path(path, missing_only=missing_only)
             except FileNotFoundError as exc:
                 raise CommandError(f"{path}: no such file") from exc
             except BmaError as exc:

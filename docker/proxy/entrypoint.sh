@@ -1,0 +1,66 @@
+#!/bin/sh
+# Writes nginx's site for the chosen mode, then runs nginx in the foreground.
+#   TLS (the default): port 80 redirects to https, port 443 serves with /etc/bma-tls/cert.pem and key.pem;
+#     when they are missing, a self-signed pair for BMA_SERVER_NAME is made once and kept in that volume.
+#   BMA_PLAIN_HTTP=1 (a closed network only): port 80 serves plain HTTP, nothing listens on 443.
+# Either way nginx sets X-Forwarded-Proto and X-Forwarded-For itself, replacing what a client sent, so
+# Django (BMA_BEHIND_TLS_PROXY=1) can believe them; gunicorn is reachable only through this proxy.
+set -eu
+server_name="${BMA_SERVER_NAME:-localhost}"
+https_port="${BMA_HTTPS_PORT:-443}"
+upstream="${BMA_UPSTREAM:-web:8000}"
+max_body="${BMA_PROXY_MAX_BODY:-60m}"
+tls_dir=/etc/bma-tls
+conf=/etc/nginx/conf.d/bma.conf
+
+proxy_block() {
+  cat <<CONF
+    client_max_body_size $max_body;
+    location / {
+        proxy_pass http://bma_web;
+        proxy_set_header Host \$http_host;
+        proxy_set_header X-Forwarded-Proto \$scheme;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+        proxy_read_timeout 130s;
+        proxy_send_timeout 130s;
+    }
+CONF
+}
+
+echo "upstream bma_web { server $upstream; }" > "$conf"
+case "${BMA_PLAIN_HTTP:-0}" in
+  1|true|yes|on)
+    echo "bma-proxy: plain HTTP on port 80 (BMA_PLAIN_HTTP=1): for a closed network only"
+    { echo "server {"; echo "    listen 80 default_server;"; proxy_block; echo "}"; } >> "$conf"
+    ;;
+  *)
+    if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ]; then
+      echo "bma-proxy: no certificate in $tls_dir: making a self-signed one for $server_name"
+      mkdir -p "$tls_dir"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$server_name" \
+        -addext "subjectAltName=DNS:$server_name,DNS:localhost,IP:127.0.0.1" \
+        -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" 2>/dev/null
+      chmod 600 "$tls_dir/key.pem"
+    fi
+    port_suffix=""
+    [ "$https_port" = "443" ] || port_suffix=":$https_port"
+    cat >> "$conf" <<CONF
+server {
+    listen 80 default_server;
+    # The proxy's own health check, answered over plain HTTP inside the container.
+    location = /healthz { proxy_pass http://bma_web; proxy_set_header Host \$http_host; }
+    location / { return 301 https://\$host$port_suffix\$request_uri; }
+}
+server {
+    listen 443 ssl default_server;
+    ssl_certificate $tls_dir/cert.pem;
+    ssl_certificate_key $tls_dir/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:bma:10m;
+$(proxy_block)
+}
+CONF
+    ;;
+esac
+nginx -t -q
+exec nginx -g "daemon off;"
