@@ -102,7 +102,8 @@ def _codes_on_or_above(paths: list[str]) -> set[str]:
     return codes
 
 
-LANGUAGE_LABEL_COLUMNS = {f"label::{name}": code for code, name in cl.LANGUAGES}
+# Written by xforms/services.py (LOCAL_LABEL_COLUMNS): one name column per form language but English.
+LANGUAGE_LABEL_COLUMNS = {f"label_{code}": code for code, _ in cl.LANGUAGES if code != "en"}
 
 
 def _csv_rows_kept(content: bytes, keep: set[str] | None, language: str) -> bytes:

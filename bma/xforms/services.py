@@ -21,11 +21,13 @@ KIND_BY_FORM_ID = {"bma_b1": FormKind.B1, "bma_b2": FormKind.B2, "bma_spot_check
 OTHER_VILLAGE_LABEL = "Not on the list / Нет в списке / Дар рӯйхат нест"
 # "Not on the list" in the list's Russian and Tajik label columns (the words of the village hint).
 OTHER_VILLAGE_LABELS = {"ru": "Нет в списке", "tg": "Дар рӯйхат нест"}
-# The stored list files carry a name column per form language besides `label`, headed as the forms'
-# own label columns are (label::Russian (ru)). Devices never see these columns: ODK Collect and Web
-# Forms read only `label` from a CSV list (getodk/collect#4266, XLSForm/pyxform#593), so the server
-# writes `label` in the enumerator's language when it serves the file (xforms/distribution.py).
-LOCAL_LABEL_COLUMNS = {code: f"label::{name}" for code, name in cl.LANGUAGES if code != "en"}
+# The stored list files carry a Russian and a Tajik name column (label_ru, label_tg) besides `label`.
+# ODK Collect and Web Forms read only `label` from a CSV list (getodk/collect#4266, XLSForm/pyxform#593),
+# so the server writes `label` in the enumerator's language when it serves the file and leaves these
+# columns out (xforms/distribution.py). Not headed label::Russian (ru) as in a workbook: a CSV column
+# becomes an XML element, and Web Forms refuses the whole form over that name ("Expression has syntax
+# error"), Collect its download.
+LOCAL_LABEL_COLUMNS = {code: f"label_{code}" for code, _ in cl.LANGUAGES if code != "en"}
 
 
 @transaction.atomic

@@ -235,7 +235,7 @@ def test_place_names_in_the_lists_come_in_the_enumerators_language_with_the_same
             response = client.get(media.findtext("m:downloadUrl", namespaces=NS), **headers)
             assert media.findtext("m:hash", namespaces=NS) == md5_hash(response.content)
             rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-            assert not [c for c in rows[0] if c.startswith("label::")]  # devices read `label` only
+            assert not [c for c in rows[0] if c.startswith("label_")]  # devices read `label` only
             served[media.findtext("m:filename", namespaces=NS)] = {r["name"]: r["label"] for r in rows}
         return served
 
