@@ -574,11 +574,18 @@ def query_rows(query: SQL) -> Iterator[tuple]:
             yield from rows
 
 
-def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
+def write_xlsx(
+    out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None, language="en"
+) -> None:
     """Write the dataset workbook to a file object; progress(done_tables, all_tables) is called as it goes.
 
-    Sheet names and the codebook are in the active language (the export job's); the header row holds
-    the variable names, the same in every language."""
+    Sheet names and the codebook are in ``language`` (the export job's); the header row holds the
+    variable names, the same in every language."""
+    with translation.override(language):
+        _write_xlsx(out, round_, include_unapproved, include_personal, hxl, progress)
+
+
+def _write_xlsx(out, round_, include_unapproved, include_personal, hxl, progress) -> None:
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal, round_years(round_, assessments))
     with roomy_read_transaction(), StreamingWorkbook(out) as book:
@@ -594,7 +601,15 @@ def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False,
         progress(len(selected) + 1, len(selected) + 1)
 
 
-def write_csv_zip(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
+def write_csv_zip(
+    out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None, language="en"
+) -> None:
+    """The same tables as CSV files named by their codes; the codebook's text in ``language``."""
+    with translation.override(language):
+        _write_csv_zip(out, round_, include_unapproved, include_personal, hxl, progress)
+
+
+def _write_csv_zip(out, round_, include_unapproved, include_personal, hxl, progress) -> None:
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal, round_years(round_, assessments))
     with (

@@ -68,7 +68,7 @@ def export_job_run(job_id: int) -> ExportJob:
     import tempfile
 
     try:
-        with tempfile.TemporaryFile() as out, translation.override(job.language):
+        with tempfile.TemporaryFile() as out:
             writer(
                 out,
                 job.round,
@@ -76,6 +76,7 @@ def export_job_run(job_id: int) -> ExportJob:
                 include_personal=job.include_personal,
                 hxl=job.hxl,
                 progress=progress,
+                language=job.language,
             )
             out.seek(0)
             job.file.save(f"bma-round-{job.round.number}-{job.pk}.{suffix}", File(out), save=False)
