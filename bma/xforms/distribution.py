@@ -66,8 +66,8 @@ def list_file_content_for(round, filename: str, user, language: str = "en") -> b
     """The bytes a user's device gets for a list file; the manifest hashes these same bytes.
 
     Place names come in ``language`` (the enumerator's: bma.core.languages.device_language): the
-    stored file has a label column per form language, the device gets one ``label`` column in its
-    person's language, since ODK clients read no other (see LOCAL_LABEL_COLUMNS in xforms/services.py).
+    stored file has Russian and Tajik name columns beside ``label``; the device gets only ``label``,
+    in its person's language, since ODK clients read no other (LOCAL_LABEL_COLUMNS, xforms/services.py).
 
     An enumerator or supervisor assigned in the round gets the location lists (assigned_*.csv) with
     only their areas, the provinces and districts above them and the villages below; a coordinator,
