@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import lazy
+
 
 @dataclass(frozen=True)
 class ErrorCode:
@@ -46,6 +48,20 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     SERVICE_UNAVAILABLE = ErrorCode("service.unavailable", 503)
     # Reports
     REPORT_PUBLISH_CONFLICT = ErrorCode("report.publish_conflict", 409)
+
+
+def _rendered(template, params: dict) -> str:
+    return str(template) % params if params else str(template)
+
+
+_rendered_lazy = lazy(_rendered, str)
+
+
+def message_lazy(template, **params) -> str:
+    """A message put into words when it is shown, in the language active then (``template`` from
+    gettext_lazy, ``%(name)s`` placeholders): the device that is refused reads its enumerator's
+    language, the rejection log written in the same request keeps English."""
+    return _rendered_lazy(template, params)
 
 
 @dataclass

@@ -33,3 +33,13 @@ def activate_for(request) -> None:
     if chosen:
         translation.activate(chosen)
         request.LANGUAGE_CODE = chosen
+
+
+def device_language(request, user=None) -> str:
+    """The language to answer a device in: the person's saved choice, else the request's
+    Accept-Language (ODK Collect and the browser send the device's language), else English.
+
+    The OpenRosa endpoints authenticate in the view (Digest, Basic, a token in the path), after the
+    middleware has run, so they ask for the person's language here rather than from request.user.
+    """
+    return user_language(user) or translation.get_language_from_request(request) or settings.LANGUAGE_CODE

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from bma.core.errors import codes
 
@@ -45,10 +46,10 @@ def _is_ip(value: str) -> bool:
 
 def lockout_message() -> str:
     minutes = int(get_cool_off().total_seconds() // 60)
-    return (
-        f"Too many failed logins for this account from your address: logins are refused for {minutes} "
+    return gettext(
+        "Too many failed logins for this account from your address: logins are refused for %(minutes)s "
         "minutes after the last failed attempt. Wait, or ask an administrator to unlock the account."
-    )
+    ) % {"minutes": minutes}
 
 
 def lockout_allowed(request, username: str) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from bma.core.errors import BmaError, codes
+from django.utils.translation import gettext_lazy as _
+
+from bma.core.errors import BmaError, codes, message_lazy
 
 # The largest value an integer column holds on PostgreSQL: ids and round numbers fit below it.
 INT4_MAX = 2**31 - 1
@@ -51,10 +53,18 @@ def text_param(params: Mapping, name: str, max_length: int = TEXT_MAX) -> str | 
     if not value:
         return None
     if "\x00" in value:
-        raise BmaError(codes.INVALID_INPUT, f"?{name}= contains a NUL character (\\x00); remove it.")
+        raise BmaError(
+            codes.INVALID_INPUT, message_lazy(_("?%(name)s= contains a NUL character (\\x00); remove it."), name=name)
+        )
     if len(value) > max_length:
         raise BmaError(
-            codes.INVALID_INPUT, f"?{name}= is {len(value)} characters long; at most {max_length} are accepted."
+            codes.INVALID_INPUT,
+            message_lazy(
+                _("?%(name)s= is %(length)s characters long; at most %(limit)s are accepted."),
+                name=name,
+                length=len(value),
+                limit=max_length,
+            ),
         )
     return value
 

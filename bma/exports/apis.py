@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -48,6 +49,7 @@ class ExportJobOutput(serializers.ModelSerializer):
             "include_unapproved",
             "include_personal",
             "hxl",
+            "language",
             "state",
             "progress",
             "error",
@@ -68,6 +70,11 @@ class ExportJobInput(serializers.Serializer):
     include_unapproved = serializers.BooleanField(default=False)
     include_personal = serializers.BooleanField(default=False)
     hxl = serializers.BooleanField(default=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="Sheet names and codebook text (variable names stay the same); default: your own language.",
+    )
 
 
 class ExportJobListApi(APIView):

@@ -19,10 +19,16 @@ import psycopg
 from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
+from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from psycopg import pq
 
 from bma.assessments import models as am
+from bma.core.errors import message_lazy
 from bma.exports.report import counted_assessments, roomy_read_transaction, round_years
+from bma.exports.report_language import LABEL_INDEX
 from bma.exports.xlsx_stream import StreamingWorkbook
 from bma.xforms import codelists as cl
 from bma.xforms import definitions
@@ -30,18 +36,62 @@ from bma.xforms import definitions
 
 @dataclass(frozen=True)
 class Column:
+    """``name`` is the variable name: the same in every language, so scripts read any export alike.
+    ``meaning`` is the codebook's text, worded (lazily) in the export's language."""
+
     name: str
     meaning: str
     hxl: str = ""
+    plain: bool = False  # a year or a round number: written without a thousands separator
 
 
 @dataclass(frozen=True)
 class Table:
-    name: str
+    name: str  # the CSV file's name and the table's code
     description: str
     columns: list[Column]
     query: Callable[[QuerySet], SQL]  # the round's counted assessments -> the table's SQL and parameters
     personal: bool = False
+
+    @property
+    def sheet_title(self) -> str:
+        """The XLSX sheet's name, in the export's language."""
+        return str(SHEET_TITLES.get(self.name, self.name))
+
+
+# The sheets' names as a reader sees them; the CSV files keep the table codes.
+SHEET_TITLES = {
+    "villages": pgettext_lazy("export sheet", "villages"),
+    "countries": pgettext_lazy("export sheet", "countries"),
+    "reasons": pgettext_lazy("export sheet", "reasons"),
+    "yearly": pgettext_lazy("export sheet", "yearly"),
+    "departures": pgettext_lazy("export sheet", "departures"),
+    "internal_areas": pgettext_lazy("export sheet", "internal_areas"),
+    "services": pgettext_lazy("export sheet", "services"),
+    "informants": pgettext_lazy("export sheet", "informants"),
+    "referrals": pgettext_lazy("export sheet", "referrals"),
+    "quality_issues": pgettext_lazy("export sheet", "quality_issues"),
+    "spot_checks": pgettext_lazy("export sheet", "spot_checks"),
+    "informant_contacts": pgettext_lazy("export sheet", "informant_contacts"),
+}
+
+
+def _in_language(labels: tuple[str, ...]) -> str:
+    return labels[LABEL_INDEX.get(translation.get_language() or "en", 0)]
+
+
+# A code list's (English, Russian, Tajik) label in the language active when the codebook is written.
+label_lazy = lazy(_in_language, str)
+# Headings of the codebook and the names of its two pseudo-tables.
+CODEBOOK_TITLE = pgettext_lazy("export sheet", "codebook")
+CODEBOOK_HEADER = [
+    pgettext_lazy("codebook heading", "table"),
+    pgettext_lazy("codebook heading", "column"),
+    pgettext_lazy("codebook heading", "meaning"),
+    pgettext_lazy("codebook heading", "hxl"),
+]
+DEFINITIONS_TABLE = pgettext_lazy("codebook table", "definitions")
+CODES_TABLE = pgettext_lazy("codebook table", "codes")
 
 
 CHUNK = 2000
@@ -52,63 +102,93 @@ CSV_COMPRESSION = 1  # deflate level: CSV still shrinks ~5x, several times faste
 def wide_columns(years=cl.YEARS) -> list[Column]:
     columns = [
         Column("record_id", RECORD_MEANING, "#meta+id"),
-        Column("round", "Round number", "#round+num"),
-        Column("province_code", "Province code (ISO 3166-2)", "#adm1+code"),
-        Column("province", "Province name", "#adm1+name"),
-        Column("district_code", "District or city code", "#adm2+code"),
-        Column("district", "District or city name", "#adm2+name"),
-        Column("jamoat_code", "Jamoat or town code, when the village is placed in one", "#adm3+code"),
-        Column("village_code", "Village code in the gazetteer (empty when typed in)", "#loc+code"),
-        Column("village", "Village name (English)", "#loc+name"),
-        Column("village_tg", "Village name (Tajik)", "#loc+name+i_tg"),
-        Column("village_typed", "Village name as typed, when not on the list", "#loc+name+typed"),
-        Column("latitude", "GPS latitude recorded at the interview", "#geo+lat"),
-        Column("longitude", "GPS longitude recorded at the interview", "#geo+lon"),
-        Column("visit_date", "Date of the interview", "#date+survey"),
-        Column("review_state", "Review state (received, has_issues, approved, rejected, edited)", "#status"),
-        Column("informants", "Number of key informants", "#contact+count"),
-        Column("informants_female", "Female key informants", "#contact+count+f"),
-        Column("informants_male", "Male key informants", "#contact+count+m"),
-        Column("households", f"Households in the village. {DEFINED['households']}", "#households+num"),
+        Column("round", _("Round number"), "#round+num", plain=True),
+        Column("province_code", _("Province code (ISO 3166-2)"), "#adm1+code"),
+        Column("province", _("Province name"), "#adm1+name"),
+        Column("district_code", _("District or city code"), "#adm2+code"),
+        Column("district", _("District or city name"), "#adm2+name"),
+        Column("jamoat_code", _("Jamoat or town code, when the village is placed in one"), "#adm3+code"),
+        Column("village_code", _("Village code in the gazetteer (empty when typed in)"), "#loc+code"),
+        Column("village", _("Village name (English)"), "#loc+name"),
+        Column("village_tg", _("Village name (Tajik)"), "#loc+name+i_tg"),
+        Column("village_typed", _("Village name as typed, when not on the list"), "#loc+name+typed"),
+        Column("latitude", _("GPS latitude recorded at the interview"), "#geo+lat"),
+        Column("longitude", _("GPS longitude recorded at the interview"), "#geo+lon"),
+        Column("visit_date", _("Date of the interview"), "#date+survey"),
+        Column("review_state", _("Review state (received, has_issues, approved, rejected, edited)"), "#status"),
+        Column("informants", _("Number of key informants"), "#contact+count"),
+        Column("informants_female", _("Female key informants"), "#contact+count+f"),
+        Column("informants_male", _("Male key informants"), "#contact+count+m"),
+        Column(
+            "households",
+            message_lazy(_("Households in the village. %(definition)s"), definition=_(DEFINED["households"])),
+            "#households+num",
+        ),
     ]
     for pop in cl.POPULATION_CODES:
-        label = cl.POPULATIONS[pop][0]
+        label = label_lazy(cl.POPULATIONS[pop])
         columns += [
-            Column(f"{pop}_present", f"{label}: present (1/0, empty if not asked)", f"#indicator+{pop}+present"),
-            Column(f"{pop}_total", f"{label}: total. {TOTAL_MEANING}", f"#affected+{pop}+ind"),
+            Column(
+                f"{pop}_present",
+                message_lazy(_("%(population)s: present (1/0, empty if not asked)"), population=label),
+                f"#indicator+{pop}+present",
+            ),
+            Column(
+                f"{pop}_total",
+                message_lazy(_("%(population)s: total. %(definition)s"), population=label, definition=TOTAL_MEANING),
+                f"#affected+{pop}+ind",
+            ),
             *[
                 Column(
-                    f"{pop}_{year}", f"{label}: number in {year}. {DEFINED['yearly']}", f"#affected+{pop}+ind+y{year}"
+                    f"{pop}_{year}",
+                    message_lazy(
+                        _("%(population)s: number in %(year)s. %(definition)s"),
+                        population=label,
+                        year=year,
+                        definition=_(DEFINED["yearly"]),
+                    ),
+                    f"#affected+{pop}+ind+y{year}",
                 )
                 for year in years
             ],
         ]
         if pop in cl.POPULATIONS_WITH_MIGRATION_TYPE:
             columns.append(
-                Column(f"{pop}_migration_type", f"{label}: main type of migration (code)", f"#affected+{pop}+type")
+                Column(
+                    f"{pop}_migration_type",
+                    message_lazy(_("%(population)s: main type of migration (code)"), population=label),
+                    f"#affected+{pop}+type",
+                )
             )
     columns += [
         *[
             Column(
                 f"households_left_{year}",
-                f"Households that left in {year}. {DEFINED['departures']}",
+                message_lazy(
+                    _("Households that left in %(year)s. %(definition)s"),
+                    year=year,
+                    definition=_(DEFINED["departures"]),
+                ),
                 f"#households+departed+y{year}",
             )
             for year in years
         ],
-        Column("houses_empty", DEFINED["houses_empty"], "#shelter+empty+num"),
-        Column("houses_looked_after", DEFINED["houses_looked_after"], "#shelter+empty+looked_after"),
-        Column("elderly_alone", "Elderly people stay behind alone (yes, no, unknown)", "#indicator+elderly+alone"),
+        Column("houses_empty", _(DEFINED["houses_empty"]), "#shelter+empty+num"),
+        Column("houses_looked_after", _(DEFINED["houses_looked_after"]), "#shelter+empty+looked_after"),
+        Column("elderly_alone", _("Elderly people stay behind alone (yes, no, unknown)"), "#indicator+elderly+alone"),
     ]
     return columns
 
 
 DEFINED = definitions.FIGURE_DEFINITIONS
 # The codebook's word on totals, with the older forms' different question said plainly.
-TOTAL_MEANING = f"{DEFINED['total']} (Shared form versions used before per-round forms asked the number now.)"
+TOTAL_MEANING = message_lazy(
+    _("%(definition)s (Shared form versions used before per-round forms asked the number now.)"),
+    definition=_(DEFINED["total"]),
+)
 
 
-RECORD_MEANING = "The assessment's record: the instanceID of its first submission, the same in every table"
+RECORD_MEANING = _("The assessment's record: the instanceID of its first submission, the same in every table")
 WIDE_BASE = {
     "record_id": "root_instance_id",
     "round_number": "round__number",
@@ -218,7 +298,7 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
     # Every table starts with the record and the village: a typed-in village has no code, so the record
     # (the submission chain's first instanceID) is what joins its rows across tables.
     record_key = Column("record_id", RECORD_MEANING, "#meta+id")
-    village_key = Column("village_code", "Village code (empty when typed in)", "#loc+code")
+    village_key = Column("village_code", _("Village code (empty when typed in)"), "#loc+code")
     years = tuple(years)
     result = [
         Table(
@@ -233,9 +313,9 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("population", "Population code"),
-                Column("country", "ISO 3166-1 alpha-2", "#country+code"),
-                Column("count", "Number"),
+                Column("population", _("Population code")),
+                Column("country", _("ISO 3166-1 alpha-2"), "#country+code"),
+                Column("count", _("Number")),
             ],
             lambda qs: _long(
                 am.CountryFigure.objects.filter(assessment__in=qs),
@@ -248,8 +328,8 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("population", "Population code"),
-                Column("reason", "Reason code (see codebook)"),
+                Column("population", _("Population code")),
+                Column("reason", _("Reason code (see codebook)")),
             ],
             lambda qs: _long(
                 am.PopulationReason.objects.filter(assessment__in=qs),
@@ -262,9 +342,9 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("population", "Population code"),
-                Column("year", "Year"),
-                Column("count", "Number"),
+                Column("population", _("Population code")),
+                Column("year", _("Year"), plain=True),
+                Column("count", _("Number")),
             ],
             lambda qs: _long(
                 am.YearlyFigure.objects.filter(assessment__in=qs),
@@ -277,9 +357,9 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("year", "Year"),
-                Column("households", "Households that left entirely", "#households+departed"),
-                Column("destination", "Where most went (abroad, another_district, unknown; see codebook)"),
+                Column("year", _("Year"), plain=True),
+                Column("households", _("Households that left entirely"), "#households+departed"),
+                Column("destination", _("Where most went (abroad, another_district, unknown; see codebook)")),
             ],
             lambda qs: _long(
                 am.HouseholdDeparture.objects.filter(assessment__in=qs),
@@ -292,9 +372,9 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("population", "Population code"),
-                Column("district_code", "District code"),
-                Column("count", "Number"),
+                Column("population", _("Population code")),
+                Column("district_code", _("District code")),
+                Column("count", _("Number")),
             ],
             lambda qs: _long(
                 am.AreaFlow.objects.filter(figure__assessment__in=qs),
@@ -313,10 +393,10 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("service", "Service code"),
-                Column("available", "1 available, 0 not"),
-                Column("distance_band", "Distance band"),
-                Column("households_affected", "Households without it nearby"),
+                Column("service", _("Service code")),
+                Column("available", _("1 available, 0 not")),
+                Column("distance_band", _("Distance band")),
+                Column("households_affected", _("Households without it nearby")),
             ],
             lambda qs: _long(
                 am.ServiceAccess.objects.filter(assessment__in=qs),
@@ -336,10 +416,10 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("position", "Order in the interview"),
-                Column("sex", "Sex"),
-                Column("type", "Informant type"),
-                Column("type_other", "Other type as described"),
+                Column("position", _("Order in the interview")),
+                Column("sex", _("Sex")),
+                Column("type", _("Informant type")),
+                Column("type_other", _("Other type as described")),
             ],
             lambda qs: _long(
                 am.Informant.objects.filter(village_assessment__in=qs),
@@ -359,10 +439,10 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("district_code", "Referred district"),
-                Column("referred_code", "Referred village code"),
-                Column("referred_typed", "Referred village as typed"),
-                Column("estimate", "Rough number"),
+                Column("district_code", _("Referred district")),
+                Column("referred_code", _("Referred village code")),
+                Column("referred_typed", _("Referred village as typed")),
+                Column("estimate", _("Rough number")),
             ],
             lambda qs: _long(
                 am.ReferredVillage.objects.filter(assessment__in=qs),
@@ -382,10 +462,10 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("code", "Rule code"),
-                Column("severity", "Severity"),
-                Column("state", "open, resolved or waived"),
-                Column("message", "Message"),
+                Column("code", _("Rule code")),
+                Column("severity", _("Severity")),
+                Column("state", _("open, resolved or waived")),
+                Column("message", _("Message")),
             ],
             lambda qs: _long(
                 _issues(qs),
@@ -405,8 +485,8 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
             [
                 record_key,
                 village_key,
-                Column("outcome", "pending, confirmed, minor_discrepancy or major_discrepancy"),
-                Column("endorsed_at", "When the village was endorsed"),
+                Column("outcome", _("pending, confirmed, minor_discrepancy or major_discrepancy")),
+                Column("endorsed_at", _("When the village was endorsed")),
             ],
             lambda qs: _long(
                 _checks(qs), ["assessment__root_instance_id", "assessment__village__code", "outcome", "endorsed_at"]
@@ -421,9 +501,9 @@ def tables(include_personal: bool, years=cl.YEARS) -> list[Table]:
                 [
                     record_key,
                     village_key,
-                    Column("position", "Order"),
-                    Column("name", "Name"),
-                    Column("phone", "Phone"),
+                    Column("position", _("Order")),
+                    Column("name", _("Name")),
+                    Column("phone", _("Phone")),
                 ],
                 lambda qs: _long(
                     am.InformantContact.objects.filter(informant__village_assessment__in=qs),
@@ -453,12 +533,16 @@ def _checks(qs):
     return SpotCheckAssignment.objects.filter(assessment__in=qs)
 
 
-def codebook_rows(selected: list[Table]) -> Iterator[list]:
+def codebook_rows(selected: list[Table], sheet_titles: bool = False) -> Iterator[list]:
+    """The codebook in the active language: variable names and codes as they are, the text translated.
+    ``sheet_titles``: name each table as its XLSX sheet is named (the CSV files keep the table code)."""
     for table in selected:
         for column in table.columns:
-            yield [table.name, column.name, column.meaning, column.hxl]
+            yield [table.sheet_title if sheet_titles else table.name, column.name, str(column.meaning), column.hxl]
+    definitions_table = str(DEFINITIONS_TABLE)
     for term, meaning in DEFINED.items():
-        yield ["definitions", term, meaning, ""]
+        yield [definitions_table, term, translation.gettext(meaning), ""]
+    codes_table = str(CODES_TABLE)
     for name, codes in (
         ("population", cl.POPULATIONS),
         ("reason", cl.REASONS),
@@ -471,10 +555,10 @@ def codebook_rows(selected: list[Table]) -> Iterator[list]:
         ("country", cl.COUNTRIES),
     ):
         for code, labels in codes.items():
-            meaning = " / ".join(labels)
+            meaning = " / ".join(labels)  # the forms' labels, in all three languages
             if name == "country" and code == cl.OTHER_COUNTRY:
-                meaning = f"{meaning}. {DEFINED['other_country']}"
-            yield ["codes", f"{name}={code}", meaning, ""]
+                meaning = f"{meaning}. {translation.gettext(DEFINED['other_country'])}"
+            yield [codes_table, f"{name}={code}", meaning, ""]
 
 
 def query_rows(query: SQL) -> Iterator[tuple]:
@@ -490,22 +574,42 @@ def query_rows(query: SQL) -> Iterator[tuple]:
             yield from rows
 
 
-def write_xlsx(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
-    """Write the dataset workbook to a file object; progress(done_tables, all_tables) is called as it goes."""
+def write_xlsx(
+    out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None, language="en"
+) -> None:
+    """Write the dataset workbook to a file object; progress(done_tables, all_tables) is called as it goes.
+
+    Sheet names and the codebook are in ``language`` (the export job's); the header row holds the
+    variable names, the same in every language."""
+    with translation.override(language):
+        _write_xlsx(out, round_, include_unapproved, include_personal, hxl, progress)
+
+
+def _write_xlsx(out, round_, include_unapproved, include_personal, hxl, progress) -> None:
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal, round_years(round_, assessments))
     with roomy_read_transaction(), StreamingWorkbook(out) as book:
         for index, table in enumerate(selected):
             header = [[c.name for c in table.columns]] + ([[c.hxl for c in table.columns]] if hxl else [])
-            book.add_sheet(table.name, header, query_rows(table.query(assessments)), len(table.columns))
+            plain = [i for i, c in enumerate(table.columns) if c.plain]
+            book.add_sheet(table.sheet_title, header, query_rows(table.query(assessments)), len(table.columns), plain)
             if progress:
                 progress(index + 1, len(selected) + 1)
-        book.add_sheet("codebook", [["table", "column", "meaning", "hxl"]], codebook_rows(selected), 4)
+        codebook_header = [[str(h) for h in CODEBOOK_HEADER]]
+        book.add_sheet(str(CODEBOOK_TITLE), codebook_header, codebook_rows(selected, sheet_titles=True), 4)
     if progress:
         progress(len(selected) + 1, len(selected) + 1)
 
 
-def write_csv_zip(out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None) -> None:
+def write_csv_zip(
+    out, round_, *, include_unapproved=False, include_personal=False, hxl=False, progress=None, language="en"
+) -> None:
+    """The same tables as CSV files named by their codes; the codebook's text in ``language``."""
+    with translation.override(language):
+        _write_csv_zip(out, round_, include_unapproved, include_personal, hxl, progress)
+
+
+def _write_csv_zip(out, round_, include_unapproved, include_personal, hxl, progress) -> None:
     assessments = counted_assessments(round_, include_unapproved)
     selected = tables(include_personal, round_years(round_, assessments))
     with (
@@ -519,7 +623,7 @@ def write_csv_zip(out, round_, *, include_unapproved=False, include_personal=Fal
             if progress:
                 progress(index + 1, len(selected) + 1)
         with archive.open("codebook.csv", "w") as raw:
-            _write_csv_rows(raw, [["table", "column", "meaning", "hxl"], *codebook_rows(selected)])
+            _write_csv_rows(raw, [[str(h) for h in CODEBOOK_HEADER], *codebook_rows(selected)])
     if progress:
         progress(len(selected) + 1, len(selected) + 1)
 

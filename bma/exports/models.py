@@ -31,6 +31,12 @@ class ExportJob(TimeStampedModel):
         default=False, help_text="Informants' names and phones (needs the permission)."
     )
     hxl = models.BooleanField(default=False, help_text="Add an HXL hashtag row under the headers.")
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="Language of the sheet names and the codebook; variable names and codes stay as they are.",
+    )
     state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
     file = models.FileField(upload_to="exports/", blank=True)

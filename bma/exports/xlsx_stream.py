@@ -6,6 +6,10 @@ formats the others by the value's type, and writes inline strings (no shared-str
 in memory), so memory stays constant and the 100,000-village workbook takes well under a minute. It writes
 only what a dataset needs: values, a bold header style and frozen header rows. Every reader we care
 about (Excel, LibreOffice, openpyxl/pandas, Kobo's and HDX's importers) reads inline strings.
+
+Dates are real dates (a serial number) shown day.month.year, never the US month/day order that a
+reader in Dushanbe would misread; numbers carry a thousands separator (12,345), except the columns the
+caller names plain (years, round numbers), which must not read "2,024".
 """
 
 from __future__ import annotations
@@ -49,21 +53,48 @@ def _string_tail(value: str, style: str = "") -> str:
     return f'"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
 
 
-def _tail(value) -> str:
-    """A cell's XML after its reference (``<c r="B7`` + tail); "" for no cell at all (empty values)."""
+# Cell styles (indices into cellXfs in _STYLES).
+BOLD, DATE, DATE_TIME, WHOLE, FRACTION = 1, 2, 3, 4, 5
+_EPOCH = datetime.datetime(1899, 12, 30)  # Excel's day 0 (it counts the non-existent 29 Feb 1900)
+
+
+def _serial(value: datetime.date) -> str:
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            from django.utils import timezone  # the server's zone (Asia/Dushanbe), as every page shows times
+
+            value = timezone.localtime(value).replace(tzinfo=None)
+        delta = value - _EPOCH
+        return repr(round(delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000, 10))
+    return str((value - _EPOCH.date()).days)
+
+
+def _tail(value, plain: bool = False) -> str:
+    """A cell's XML after its reference (``<c r="B7`` + tail); "" for no cell at all (empty values).
+    ``plain``: a number shown as it is, without the thousands separator (a year)."""
     kind = type(value)
     if kind is str:
         return _string_tail(value) if value else ""
-    if kind is int or kind is Decimal:
-        return f'"><v>{value}</v></c>'
+    if kind is int:
+        return f'"><v>{value}</v></c>' if plain else f'" s="{WHOLE}"><v>{value}</v></c>'
+    if kind is Decimal:
+        if not value.is_finite():
+            return _string_tail(str(value))
+        style = "" if plain else f' s="{WHOLE if value == value.to_integral_value() else FRACTION}"'
+        return f'"{style}><v>{value}</v></c>'
     if kind is float:
-        return f'"><v>{value!r}</v></c>' if math.isfinite(value) else _string_tail(str(value))
+        if not math.isfinite(value):
+            return _string_tail(str(value))
+        style = "" if plain else f' s="{WHOLE if value.is_integer() else FRACTION}"'
+        return f'"{style}><v>{value!r}</v></c>'
     if kind is bool:
         return f'"><v>{int(value)}</v></c>'
     if value is None:
         return ""
-    if isinstance(value, datetime.datetime | datetime.date):
-        return _string_tail(value.isoformat())
+    if isinstance(value, datetime.datetime):
+        return f'" s="{DATE_TIME}"><v>{_serial(value)}</v></c>'
+    if isinstance(value, datetime.date):
+        return f'" s="{DATE}"><v>{_serial(value)}</v></c>'
     return _string_tail(str(value))
 
 
@@ -73,11 +104,21 @@ class _Tails:
 
     LIMIT = 50_000  # distinct values kept; a column of unique names just refills it
 
-    def __init__(self):
+    def __init__(self, plain: frozenset[int] = frozenset()):
         self._known: dict = {None: ""}
+        self._plain = sorted(plain)
+        self._plain_known: dict = {None: ""}
 
     def of(self, row) -> list[str]:
         tails = list(map(self._known.get, row))
+        for index in self._plain:  # a year or a round number: no thousands separator
+            if index < len(row):
+                value = row[index]
+                if value not in self._plain_known:
+                    if len(self._plain_known) > self.LIMIT:
+                        self._plain_known = {None: ""}
+                    self._plain_known[value] = _tail(value, plain=True)
+                tails[index] = self._plain_known[value]
         if None in tails:
             if len(self._known) > self.LIMIT:
                 self._known = {None: ""}
@@ -105,8 +146,17 @@ class StreamingWorkbook:
         else:
             self._zip.close()
 
-    def add_sheet(self, name: str, header_rows: list[list], rows: Iterable[list | tuple], width: int) -> int:
-        """Write one sheet: header rows in bold and frozen, then the data rows. Returns the data row count."""
+    def add_sheet(
+        self,
+        name: str,
+        header_rows: list[list],
+        rows: Iterable[list | tuple],
+        width: int,
+        plain_columns: Iterable[int] = (),
+    ) -> int:
+        """Write one sheet: header rows in bold and frozen, then the data rows. Returns the data row count.
+
+        ``plain_columns``: indices of number columns written without a thousands separator (years)."""
         name = _SHEET_NAME_FORBIDDEN.sub("_", name)[:31]
         self._sheets.append(name)
         letters = column_letters(width)
@@ -115,13 +165,13 @@ class StreamingWorkbook:
             raw.write(_sheet_start(len(header_rows)).encode())
             for number, header in enumerate(header_rows, start=1):
                 cells = "".join(
-                    _string_cell(f"{letter}{number}", str(value), ' s="1"')
+                    _string_cell(f"{letter}{number}", str(value), f' s="{BOLD}"')
                     for letter, value in zip(letters, header, strict=False)
                     if value not in (None, "")
                 )
                 raw.write(f'<row r="{number}">{cells}</row>'.encode())
             buffer: list[str] = []
-            tails = _Tails()
+            tails = _Tails(frozenset(plain_columns))
             for number, row in enumerate(rows, start=len(header_rows) + 1):
                 if number > MAX_ROWS:
                     raise ValueError(f"sheet {name} has more than {MAX_ROWS:,} rows, Excel's limit; export CSV instead")
@@ -224,18 +274,27 @@ def _workbook_rels(count: int) -> str:
     )
 
 
-# Style 0 is the default; style 1 is bold, for header rows.
+# Style 0 is the default; 1 bold, for header rows; 2 a date and 3 a date and time, day first with the
+# full year (no reader can take 03.04.2026 for 4 March); 4 a whole number and 5 a fraction, both with
+# a thousands separator (built-in format 3 is #,##0; a fraction keeps up to six decimals, GPS included).
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     f'<styleSheet xmlns="{_MAIN_NS}">'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/>'
+    '<numFmt numFmtId="165" formatCode="dd.mm.yyyy hh:mm"/><numFmt numFmtId="166" formatCode="#,##0.0#####"/>'
+    "</numFmts>"
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
     "</fills>"
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )

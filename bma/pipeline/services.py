@@ -82,7 +82,7 @@ class BatchReport:
 
 def _failure_message(exc: Exception) -> str:
     if isinstance(exc, BmaError):
-        return exc.message
+        return str(exc.message)
     return f"The submission could not be mapped: {exc}"
 
 
@@ -250,7 +250,7 @@ def _process_ids(ids: list[int]) -> BatchReport:
         if len(ids) == 1:
             log.exception("Processing submission %s failed", ids[0])
             # A BmaError is a fault in the data or settings, said in words (e.g. the round's thresholds).
-            message = exc.message if isinstance(exc, BmaError) else _unexpected_message(exc)
+            message = str(exc.message) if isinstance(exc, BmaError) else _unexpected_message(exc)
             report = BatchReport(failed={ids[0]: message})
             _mark(report)
             return report

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.task_names import task_named
 from bma.rounds.models import Round, RoundState
 
 # Opening a round publishes its own B2 (asking its reference years), so no device gets another period's
 # questions. The form registry sits above rounds, so it is reached by the task's name, not an import.
 ROUND_OPENED_TASK = "bma.xforms.tasks.round_b2_publish"
+
+NO_OPEN_ROUND = _("No round is open for data collection. Ask your coordinator.")
 
 ALLOWED_TRANSITIONS = {
     RoundState.PLANNED: {RoundState.OPEN},
@@ -57,8 +60,14 @@ def round_require_open(round: Round) -> None:
     if not round.accepts_submissions:
         raise BmaError(
             codes.ROUND_NOT_OPEN,
-            f"Round {round.number} ({round.name}) is {round.get_state_display().lower()} and does not "
-            "accept submissions. Ask your supervisor which round is open.",
+            message_lazy(
+                _(
+                    "Round %(number)s (%(name)s) does not accept submissions: it is not open. "
+                    "Ask your supervisor which round is open."
+                ),
+                number=round.number,
+                name=round.name,
+            ),
         )
 
 
@@ -77,12 +86,16 @@ def round_for_collection(user) -> Round:
         return mine
     latest = open_rounds.first()
     if latest is None:
-        raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
+        raise BmaError(codes.ROUND_NOT_OPEN, NO_OPEN_ROUND)
     if user_sees_everything(user):
         return latest
     raise BmaError(
         codes.SUBMISSION_NOT_ASSIGNED,
-        f"You ({user.get_username()}) are not assigned to any area in {latest}. Ask your supervisor to assign you.",
+        message_lazy(
+            _("You (%(user)s) are not assigned to any area in round %(number)s. Ask your supervisor to assign you."),
+            user=user.get_username(),
+            number=latest.number,
+        ),
     )
 
 
@@ -106,6 +119,13 @@ def assignment_refuse_outside(round, user, district_code: str) -> None:
         return
     raise BmaError(
         codes.SUBMISSION_OUTSIDE_ASSIGNMENT,
-        f"{district_code} is outside the areas you ({user.get_username()}) are assigned to in {round}; "
-        "this round refuses such submissions. Nothing was stored. Check the district, or ask your supervisor.",
+        message_lazy(
+            _(
+                "%(district)s is outside the areas you (%(user)s) are assigned to in round %(number)s; "
+                "this round refuses such submissions. Nothing was stored. Check the district, or ask your supervisor."
+            ),
+            district=district_code,
+            user=user.get_username(),
+            number=round.number,
+        ),
     )

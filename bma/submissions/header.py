@@ -10,11 +10,18 @@ import json
 from dataclasses import dataclass
 from xml.parsers import expat
 
+from django.utils.translation import gettext_lazy as _
+
+from bma.core.errors import message_lazy
 from bma.core.safe_xml import XmlRefused, expat_parser, local_name
 
 
 class HeaderError(ValueError):
-    """The payload cannot be read: the message says why in words an enumerator can pass on."""
+    """The payload cannot be read: the message says why in words an enumerator can pass on (worded
+    lazily, so the device reads it in its enumerator's language)."""
+
+
+UNREADABLE_ENCODING = _("The submission XML has an encoding this server cannot read (%(reason)s).")
 
 
 @dataclass(frozen=True)
@@ -89,27 +96,29 @@ def _read_header(payload: bytes) -> _HeaderReader:
 
 def parse_xml_header(payload: bytes) -> SubmissionHeader:
     if not payload.strip():
-        raise HeaderError("The submission XML is empty.")
+        raise HeaderError(_("The submission XML is empty."))
     try:
         reader = _read_header(payload)
     except XmlRefused as exc:
-        raise HeaderError("The submission XML declares a DTD or entities, which this server refuses.") from exc
+        raise HeaderError(_("The submission XML declares a DTD or entities, which this server refuses.")) from exc
     except expat.ExpatError as exc:
         if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]:
-            raise HeaderError(f"The submission XML has an encoding this server cannot read ({exc}).") from exc
-        raise HeaderError(f"The submission XML is not well-formed ({exc}).") from exc
+            raise HeaderError(message_lazy(UNREADABLE_ENCODING, reason=str(exc))) from exc
+        raise HeaderError(
+            message_lazy(_("The submission XML is not well-formed (%(reason)s)."), reason=str(exc))
+        ) from exc
     except (UnicodeDecodeError, LookupError) as exc:
-        raise HeaderError(f"The submission XML has an encoding this server cannot read ({exc}).") from exc
+        raise HeaderError(message_lazy(UNREADABLE_ENCODING, reason=str(exc))) from exc
     attributes = reader.root_attributes
     form_id = (attributes.get("id") or "").strip()
     if not form_id:
-        raise HeaderError("The submission XML has no form id (the id attribute of its root element).")
+        raise HeaderError(_("The submission XML has no form id (the id attribute of its root element)."))
     version = (attributes.get("version") or attributes.get(f"{OPENROSA_NS}}}version") or "").strip()
     instance_id = reader.value("instanceID")
     if not instance_id:
-        raise HeaderError("The submission has no meta/instanceID; it cannot be stored safely without one.")
+        raise HeaderError(_("The submission has no meta/instanceID; it cannot be stored safely without one."))
     if len(instance_id) > 255:
-        raise HeaderError("The submission's instanceID is longer than 255 characters.")
+        raise HeaderError(_("The submission's instanceID is longer than 255 characters."))
     return SubmissionHeader(
         form_id=form_id,
         version=version,

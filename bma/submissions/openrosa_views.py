@@ -16,11 +16,14 @@ from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import http_date
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from bma.core.db import transient_db_error
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
+from bma.core.languages import device_language
 from bma.core.lockout import lockout_message
 from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
@@ -42,9 +45,9 @@ log = logging.getLogger(__name__)
 XML_PART = "xml_submission_file"
 INCOMPLETE_PART = "*isIncomplete*"
 SUCCESS_MESSAGES = {
-    Outcome.CREATED: "Submission received. Thank you!",
-    Outcome.EDIT: "Your edit was received and replaces the earlier version.",
-    Outcome.DUPLICATE: "This submission was already received; any new files were added.",
+    Outcome.CREATED: _("Submission received. Thank you!"),
+    Outcome.EDIT: _("Your edit was received and replaces the earlier version."),
+    Outcome.DUPLICATE: _("This submission was already received; any new files were added."),
 }
 
 
@@ -52,7 +55,8 @@ def _openrosa_headers(response: HttpResponse) -> HttpResponse:
     response["X-OpenRosa-Version"] = "1.0"
     response["X-OpenRosa-Accept-Content-Length"] = str(settings.BMA_SUBMISSION_MAX_BYTES)
     response["Date"] = http_date()
-    response["Content-Language"] = "en"
+    # The <message> texts are in the enumerator's language (see openrosa_endpoint).
+    response["Content-Language"] = translation.get_language() or settings.LANGUAGE_CODE
     return response
 
 
@@ -62,11 +66,12 @@ def _xml(body: bytes, status: int = 200) -> HttpResponse:
 
 
 def _message(message: str, status: int, nature: str = "") -> HttpResponse:
-    return _xml(response_xml(message, nature), status)
+    # str(): a lazy message is worded now, in the language the endpoint activated.
+    return _xml(response_xml(str(message), nature), status)
 
 
 def _challenge(request, stale: bool = False) -> HttpResponse:
-    response = _message("Log in with your enumerator user name and password.", 401)
+    response = _message(_("Log in with your enumerator user name and password."), 401)
     # Several challenges share one header, comma-separated, as RFC 7235 allows.
     response["WWW-Authenticate"] = ", ".join(challenge_headers(request, stale=stale))
     return response
@@ -79,7 +84,7 @@ def _check_query(params) -> None:
     text_param(params, "formID", max_length=255)
 
 
-DATABASE_DOWN = (
+DATABASE_DOWN = _(
     "The server cannot store submissions at the moment (its database is not answering). Nothing was lost: "
     "the form is still on your device and will be sent again; try again in a few minutes."
 )
@@ -95,6 +100,10 @@ def service_unavailable(message: str = DATABASE_DOWN) -> HttpResponse:
 def openrosa_endpoint(view):
     """Authenticate (token in path, Digest, Basic over HTTPS) and add the OpenRosa headers.
 
+    Collect shows the <message> of each answer to the enumerator, so the endpoint answers in their
+    language: the one they chose (core.UserLanguage), else the device's (Accept-Language), else English.
+    Before the user is known, only the device's language can be read.
+
     A database that is down or restarting answers 503 + Retry-After in OpenRosa's terms (Collect
     retries it), never Django's HTML 500; the submission's transaction rolled back, so nothing is
     half-stored and the resend is stored whole, once.
@@ -103,13 +112,14 @@ def openrosa_endpoint(view):
     @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, token: str | None = None, **kwargs):
-        try:
-            return _authenticated(request, *args, token=token, **kwargs)
-        except DatabaseError as exc:
-            if not transient_db_error(exc):
-                raise
-            log.warning("Database unavailable for %s (%s): answered 503", request.path, exc)
-            return service_unavailable()
+        with translation.override(device_language(request)):
+            try:
+                return _authenticated(request, *args, token=token, **kwargs)
+            except DatabaseError as exc:
+                if not transient_db_error(exc):
+                    raise
+                log.warning("Database unavailable for %s (%s): answered 503", request.path, exc)
+                return service_unavailable()
 
     def _authenticated(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
@@ -119,22 +129,26 @@ def openrosa_endpoint(view):
             return response
         if outcome.user is None:
             if token is not None:
-                return _message("This device link is not valid any more. Ask your supervisor for a new QR code.", 403)
+                return _message(
+                    _("This device link is not valid any more. Ask your supervisor for a new QR code."), 403
+                )
             return _challenge(request, stale=outcome.stale)
         if outcome.by_session and request.method == "POST":
             # A browser session would let any site post as the user: ask for the CSRF token too.
             refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if refused is not None:
-                return _message("The page's security token is missing or old. Reload the form page.", 403)
+                return _message(_("The page's security token is missing or old. Reload the form page."), 403)
         try:
             _check_query(request.GET)
         except BmaError as exc:
             return _message(exc.message, exc.http_status, nature="error")
         request.openrosa_user = outcome.user
+        request.openrosa_language = device_language(request, outcome.user)
         request.openrosa_prefix = (
             reverse("openrosa-token-root", kwargs={"token": token}) if token else reverse("openrosa-root")
         )
-        return view(request, *args, **kwargs)
+        with translation.override(request.openrosa_language):
+            return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -171,7 +185,9 @@ def form_list(request):
 def _version_or_404(form_id: str, user):
     version = current_version(form_id, _round_or_none(user))
     if version is None or not version.form.listed_to_devices:
-        raise BmaError(codes.FORM_UNKNOWN, f"The form '{form_id}' is not available for download.")
+        raise BmaError(
+            codes.FORM_UNKNOWN, message_lazy(_("The form '%(form)s' is not available for download."), form=form_id)
+        )
     return version
 
 
@@ -201,7 +217,7 @@ def form_manifest(request, form_id: str):
     entries = []
     for filename in version.media_filenames:
         # The hash of the bytes this user is served: location lists differ per enumerator.
-        content = list_file_content_for(round, filename, request.openrosa_user)
+        content = list_file_content_for(round, filename, request.openrosa_user, request.openrosa_language)
         if content is not None:  # like Central, list only files we can serve
             entries.append(
                 MediaEntry(
@@ -219,9 +235,13 @@ def form_media(request, form_id: str, filename: str):
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return _message(exc.message, exc.http_status)
-    content = list_file_content_for(_round_or_none(request.openrosa_user), filename, request.openrosa_user)
+    content = list_file_content_for(
+        _round_or_none(request.openrosa_user), filename, request.openrosa_user, request.openrosa_language
+    )
     if filename not in version.media_filenames or content is None:
-        return _message(f"The file {filename} is not part of the form '{form_id}'.", 404)
+        return _message(
+            message_lazy(_("The file %(file)s is not part of the form '%(form)s'."), file=filename, form=form_id), 404
+        )
     content_type = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/octet-stream"
     response = _openrosa_headers(HttpResponse(content, content_type=content_type))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -244,8 +264,14 @@ def _refuse(request, error: BmaError, header: SubmissionHeader | None = None) ->
 def _too_large(size: int) -> BmaError:
     return BmaError(
         codes.SUBMISSION_TOO_LARGE,
-        f"The submission is {size:,} bytes; this server takes at most {settings.BMA_SUBMISSION_MAX_BYTES:,}. "
-        "Send it again over a better connection or ask your supervisor.",
+        message_lazy(
+            _(
+                "The submission is %(size)s bytes; this server takes at most %(limit)s. "
+                "Send it again over a better connection or ask your supervisor."
+            ),
+            size=f"{size:,}",
+            limit=f"{settings.BMA_SUBMISSION_MAX_BYTES:,}",
+        ),
     )
 
 
@@ -254,7 +280,7 @@ def submission(request):
     if request.method in ("HEAD", "GET"):
         return _openrosa_headers(HttpResponse(status=204))  # Collect requires exactly 204 here
     if request.method != "POST":
-        return _message("Use POST to send a submission.", 405)
+        return _message(_("Use POST to send a submission."), 405)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > settings.BMA_SUBMISSION_MAX_BYTES:
         return _refuse(request, _too_large(declared))
@@ -263,10 +289,20 @@ def submission(request):
         xml_part = files.get(XML_PART)
         payload = xml_part.read() if xml_part is not None else request.POST.get(XML_PART, "").encode("utf-8")
     except (MultiPartParserError, ValueError) as exc:
-        return _refuse(request, BmaError(codes.SUBMISSION_INVALID, f"The upload could not be read ({exc})."))
+        return _refuse(
+            request,
+            BmaError(
+                codes.SUBMISSION_INVALID,
+                message_lazy(_("The upload could not be read (%(reason)s)."), reason=str(exc)),
+            ),
+        )
     if not payload:
         return _refuse(
-            request, BmaError(codes.SUBMISSION_INVALID, f"The upload has no '{XML_PART}' part with the form data.")
+            request,
+            BmaError(
+                codes.SUBMISSION_INVALID,
+                message_lazy(_("The upload has no '%(part)s' part with the form data."), part=XML_PART),
+            ),
         )
     attachments = [
         IncomingFile(f.name or name, f.content_type or "", f.read()) for name, f in files.items() if name != XML_PART

@@ -17,11 +17,12 @@ from functools import cache
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.reference_cache import intake_cache
-from bma.rounds.services import assignment_refuse_outside, round_for_collection
+from bma.rounds.services import NO_OPEN_ROUND, assignment_refuse_outside, round_for_collection
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
 from bma.submissions.models import (
     KoboSource,
@@ -76,13 +77,21 @@ def _look_up_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
     )
     form = version.form if version else Form.objects.filter(xml_form_id=header.form_id).first()
     if form is None:
-        raise BmaError(codes.FORM_UNKNOWN, f"The form '{header.form_id}' is not on this server.")
+        raise BmaError(
+            codes.FORM_UNKNOWN, message_lazy(_("The form '%(form)s' is not on this server."), form=header.form_id)
+        )
     _refuse_closed(form)
     if version is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
-            f"Version '{header.version}' of the form '{form.title}' is not on this server. "
-            "Get the latest forms (Get Blank Form) and fill it again.",
+            message_lazy(
+                _(
+                    "Version '%(version)s' of the form '%(form)s' is not on this server. "
+                    "Get the latest forms (Get Blank Form) and fill it again."
+                ),
+                version=header.version,
+                form=form.title,
+            ),
         )
     return form, version
 
@@ -90,7 +99,10 @@ def _look_up_form(header: SubmissionHeader) -> tuple[Form, FormVersion]:
 def _refuse_closed(form: Form) -> None:
     if not form.accepts_submissions:
         raise BmaError(
-            codes.FORM_CLOSED, f"The form '{form.title}' is closed and takes no more submissions. Ask your supervisor."
+            codes.FORM_CLOSED,
+            message_lazy(
+                _("The form '%(form)s' is closed and takes no more submissions. Ask your supervisor."), form=form.title
+            ),
         )
 
 
@@ -165,7 +177,7 @@ def _newest_open_round():
 
     round = Round.objects.filter(state=RoundState.OPEN).order_by("-number").first()
     if round is None:
-        raise BmaError(codes.ROUND_NOT_OPEN, "No round is open for data collection. Ask your coordinator.")
+        raise BmaError(codes.ROUND_NOT_OPEN, NO_OPEN_ROUND)
     return round
 
 
@@ -217,7 +229,10 @@ def _edit_parent(form: Form, header: SubmissionHeader) -> Submission:
     if parent is None:
         raise BmaError(
             codes.SUBMISSION_EDIT_UNKNOWN,
-            f"This is an edit of {header.deprecated_id}, which is not on this server. Send the original first.",
+            message_lazy(
+                _("This is an edit of %(id)s, which is not on this server. Send the original first."),
+                id=header.deprecated_id,
+            ),
         )
     return parent
 
@@ -302,8 +317,13 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
             if existing.payload_sha256 != values["payload_sha256"]:
                 raise BmaError(
                     codes.SUBMISSION_DUPLICATE_CONFLICT,
-                    f"A different submission with the ID {header.instance_id} is already stored. "
-                    "Nothing was changed; ask your supervisor to look at both.",
+                    message_lazy(
+                        _(
+                            "A different submission with the ID %(id)s is already stored. "
+                            "Nothing was changed; ask your supervisor to look at both."
+                        ),
+                        id=header.instance_id,
+                    ),
                 )
             added = _store_attachments(existing, files)
             return ReceiveResult(existing, Outcome.DUPLICATE, added)
@@ -312,8 +332,13 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
             if not Submission.objects.filter(pk=parent.pk, is_current=True).update(is_current=False):
                 raise BmaError(
                     codes.SUBMISSION_EDIT_STALE,
-                    f"This edits an older version of {parent.root_instance_id}; a newer edit is already stored. "
-                    "Download the current version before editing again.",
+                    message_lazy(
+                        _(
+                            "This edits an older version of %(id)s; a newer edit is already stored. "
+                            "Download the current version before editing again."
+                        ),
+                        id=parent.root_instance_id,
+                    ),
                 )
             Submission.objects.filter(pk=submission.pk).update(is_current=True)
             submission.is_current = True
@@ -360,7 +385,8 @@ def header_or_error(payload: bytes) -> SubmissionHeader:
     try:
         return parse_xml_header(payload)
     except HeaderError as exc:
-        raise BmaError(codes.SUBMISSION_INVALID, str(exc)) from exc
+        # The exception's own (lazy) message, not str(exc): it is worded when shown, in the device's language.
+        raise BmaError(codes.SUBMISSION_INVALID, exc.args[0]) from exc
 
 
 def kobo_source_for_token(token: str) -> KoboSource:
@@ -439,6 +465,11 @@ def kobo_record_store(
         raise
 
 
+def _in_server_language(message) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
+
+
 def rejection_record(*, source, error: BmaError, user=None, form_id="", instance_id="", device_id="", request=None):
     """Log a refused attempt; never let logging itself fail the response."""
     try:
@@ -447,7 +478,8 @@ def rejection_record(*, source, error: BmaError, user=None, form_id="", instance
             user=user if user is not None and user.is_authenticated else None,
             status=error.http_status,
             code=error.code.code,
-            message=error.message[:2000],
+            # The log is read by the team: in the server's language, whatever the device was answered in.
+            message=_in_server_language(error.message)[:2000],
             form_id=form_id[:255],
             instance_id=instance_id[:255],
             device_id=device_id[:255],

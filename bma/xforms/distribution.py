@@ -62,8 +62,12 @@ ASSIGNED_LISTS = {
 }
 
 
-def list_file_content_for(round, filename: str, user) -> bytes | None:
+def list_file_content_for(round, filename: str, user, language: str = "en") -> bytes | None:
     """The bytes a user's device gets for a list file; the manifest hashes these same bytes.
+
+    Place names come in ``language`` (the enumerator's: bma.core.languages.device_language): the
+    stored file has Russian and Tajik name columns beside ``label``; the device gets only ``label``,
+    in its person's language, since ODK clients read no other (LOCAL_LABEL_COLUMNS, xforms/services.py).
 
     An enumerator or supervisor assigned in the round gets the location lists (assigned_*.csv) with
     only their areas, the provinces and districts above them and the villages below; a coordinator,
@@ -74,17 +78,19 @@ def list_file_content_for(round, filename: str, user) -> bytes | None:
     if list_file is None:
         return None
     content = bytes(list_file.content)
-    if filename not in ASSIGNED_LISTS or user_sees_everything(user):
+    if not filename.endswith(".csv"):
         return content
+    if filename not in ASSIGNED_LISTS or user_sees_everything(user):
+        return _csv_rows_kept(content, None, language)
     paths = assigned_area_paths(user, round=round)
     if not paths:
-        return content
+        return _csv_rows_kept(content, None, language)
     if ASSIGNED_LISTS[filename] == "villages":
         keep = set(Settlement.objects.filter(area_scope_q(user, "area", round=round)).values_list("code", flat=True))
         keep.add(cl.OTHER_VILLAGE)
     else:
         keep = _codes_on_or_above(paths)
-    return _csv_rows_kept(content, keep)
+    return _csv_rows_kept(content, keep, language)
 
 
 def _codes_on_or_above(paths: list[str]) -> set[str]:
@@ -96,10 +102,31 @@ def _codes_on_or_above(paths: list[str]) -> set[str]:
     return codes
 
 
-def _csv_rows_kept(content: bytes, keep: set[str]) -> bytes:
+# Written by xforms/services.py (LOCAL_LABEL_COLUMNS): one name column per form language but English.
+LANGUAGE_LABEL_COLUMNS = {f"label_{code}": code for code, _ in cl.LANGUAGES if code != "en"}
+
+
+def _csv_rows_kept(content: bytes, keep: set[str] | None, language: str) -> bytes:
+    """The rows whose code is in ``keep`` (all for None), ``label`` in ``language``, and no other
+    label column. A file stored before the per-language columns passes unchanged but for the cut."""
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    if not rows:
+        return content
+    header = rows[0]
+    languages = {i: LANGUAGE_LABEL_COLUMNS[col] for i, col in enumerate(header) if col in LANGUAGE_LABEL_COLUMNS}
+    if keep is None and not languages:
+        return content
+    source = next((i for i, code in languages.items() if code == language), None)
+    label = header.index("label") if "label" in header else None
+    kept_columns = [i for i in range(len(header)) if i not in languages]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(rows[0])
-    writer.writerows(row for row in rows[1:] if row and row[0] in keep)
+    writer.writerow([header[i] for i in kept_columns])
+    for row in rows[1:]:
+        if not row or (keep is not None and row[0] not in keep):
+            continue
+        if source is not None and label is not None and source < len(row) and row[source]:
+            row = [*row]
+            row[label] = row[source]
+        writer.writerow([row[i] if i < len(row) else "" for i in kept_columns])
     return buffer.getvalue().encode("utf-8")

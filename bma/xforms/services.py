@@ -19,6 +19,15 @@ from bma.xforms.workbooks import FORMS_DIR, b2_round_workbook_bytes
 
 KIND_BY_FORM_ID = {"bma_b1": FormKind.B1, "bma_b2": FormKind.B2, "bma_spot_check": FormKind.SPOT_CHECK}
 OTHER_VILLAGE_LABEL = "Not on the list / Нет в списке / Дар рӯйхат нест"
+# "Not on the list" in the list's Russian and Tajik label columns (the words of the village hint).
+OTHER_VILLAGE_LABELS = {"ru": "Нет в списке", "tg": "Дар рӯйхат нест"}
+# The stored list files carry a Russian and a Tajik name column (label_ru, label_tg) besides `label`.
+# ODK Collect and Web Forms read only `label` from a CSV list (getodk/collect#4266, XLSForm/pyxform#593),
+# so the server writes `label` in the enumerator's language when it serves the file and leaves these
+# columns out (xforms/distribution.py). Not headed label::Russian (ru) as in a workbook: a CSV column
+# becomes an XML element, and Web Forms refuses the whole form over that name ("Expression has syntax
+# error"), Collect its download.
+LOCAL_LABEL_COLUMNS = {code: f"label_{code}" for code, _ in cl.LANGUAGES if code != "en"}
 
 
 @transaction.atomic
@@ -91,6 +100,16 @@ def _label(en: str, local: str) -> str:
     return f"{en} ({local})" if local and local != en else en
 
 
+def _names(place) -> list[str]:
+    """The place's label and its Russian and Tajik names (English where the gazetteer has none)."""
+    return [_label(place.name_en, place.name_tg)] + [
+        (getattr(place, f"name_{code}") or "").strip() or place.name_en for code in LOCAL_LABEL_COLUMNS
+    ]
+
+
+LABEL_HEADER = ["label", *LOCAL_LABEL_COLUMNS.values()]
+
+
 def list_file_store(round, filename: str, content: bytes, row_count: int) -> tuple[ListFile, bool]:
     """Store a list file; unchanged content keeps its MD5, so devices download only what changed."""
     md5 = hashlib.md5(content).hexdigest()  # noqa: S324 - the manifest's change detector
@@ -110,27 +129,28 @@ def districts_csv() -> tuple[bytes, int]:
     districts = (
         AdminArea.objects.filter(level=AreaLevel.DISTRICT).select_related("parent").order_by("parent__code", "name_en")
     )
-    rows = [[d.code, _label(d.name_en, d.name_tg), d.parent.code] for d in districts]
-    return _csv(["name", "label", "province"], rows), len(rows)
+    rows = [[d.code, *_names(d), d.parent.code] for d in districts]
+    return _csv(["name", *LABEL_HEADER, "province"], rows), len(rows)
 
 
 def provinces_csv() -> tuple[bytes, int]:
     provinces = AdminArea.objects.filter(level=AreaLevel.PROVINCE).order_by("code")
-    rows = [[p.code, _label(p.name_en, p.name_tg)] for p in provinces]
-    return _csv(["name", "label"], rows), len(rows)
+    rows = [[p.code, *_names(p)] for p in provinces]
+    return _csv(["name", *LABEL_HEADER], rows), len(rows)
 
 
 def villages_csv() -> tuple[bytes, int]:
     """Every village, official and provisional (villages added by referral this round included)."""
     villages = Settlement.objects.select_related("district").order_by("district__code", "name_en", "code")
-    rows = [[v.code, _label(v.name_en, v.name_tg), v.district.code, v.status] for v in villages]
-    rows.append([cl.OTHER_VILLAGE, OTHER_VILLAGE_LABEL, "", ""])
-    return _csv(["name", "label", "district", "status"], rows), len(rows) - 1
+    rows = [[v.code, *_names(v), v.district.code, v.status] for v in villages]
+    other = [OTHER_VILLAGE_LABELS[code] for code in LOCAL_LABEL_COLUMNS]
+    rows.append([cl.OTHER_VILLAGE, OTHER_VILLAGE_LABEL, *other, "", ""])
+    return _csv(["name", *LABEL_HEADER, "district", "status"], rows), len(rows) - 1
 
 
 def spot_check_villages_csv(settlements) -> tuple[bytes, int]:
-    rows = [[v.code, _label(v.name_en, v.name_tg), v.district.code] for v in settlements]
-    return _csv(["name", "label", "district"], rows), len(rows)
+    rows = [[v.code, *_names(v), v.district.code] for v in settlements]
+    return _csv(["name", *LABEL_HEADER, "district"], rows), len(rows)
 
 
 def list_files_refresh(round) -> dict[str, bool]:

@@ -1,6 +1,7 @@
 """Round datasets: XLSX and CSV, a codebook, personal data only with the permission, built as a job."""
 
 import csv
+import datetime
 import io
 import zipfile
 
@@ -159,3 +160,58 @@ def test_yearly_columns_are_the_rounds_years(two_villages):
     with zipfile.ZipFile(out) as archive:
         header = next(csv.reader(io.TextIOWrapper(archive.open("villages.csv"), "utf-8")))
     assert [c for c in header if c.startswith("imw_20")] == ["imw_2022", "imw_2023", "imw_2024", "imw_2025"]
+
+
+def _job_workbook(job):
+    from bma.exports.services import export_job_run
+
+    job = export_job_run(job.pk)
+    with job.file.open("rb") as f:
+        return load_workbook(io.BytesIO(f.read()))
+
+
+def test_a_russian_export_names_its_sheets_and_codebook_in_russian_and_keeps_the_variable_names(two_villages, personas):
+    from bma.core.languages import user_language_set
+
+    english = _job_workbook(export_job_start(round=two_villages, user=personas.coordinator))
+    user_language_set(personas.coordinator, "ru")
+    job = export_job_start(round=two_villages, user=personas.coordinator)
+    russian = _job_workbook(job)
+
+    assert job.language == "ru"
+    assert english.sheetnames[:2] == ["villages", "countries"] and english.sheetnames[-1] == "codebook"
+    assert russian.sheetnames[:2] == ["сёла", "страны"] and russian.sheetnames[-1] == "кодовая книга"
+    assert "выборочные проверки" in russian.sheetnames and len(russian.sheetnames) == len(english.sheetnames)
+    header = [c.value for c in russian["сёла"][1]]
+    assert header == [c.value for c in english["villages"][1]]  # variable names: the same in every language
+    codebook = {(r[0], r[1]): r[2] for r in russian["кодовая книга"].iter_rows(min_row=2, values_only=True)}
+    assert [c.value for c in russian["кодовая книга"][1]] == ["таблица", "столбец", "значение", "hxl"]
+    assert codebook[("сёла", "round")] == "Номер раунда"
+    assert codebook[("сёла", "imw_total")].startswith("Иностранные трудовые мигранты: всего.")
+    assert ("коды", "reason=work_permit") in codebook
+
+
+def test_a_tajik_export_asked_for_explicitly_writes_the_csv_codebook_in_tajik_with_table_codes(two_villages, personas):
+    from bma.exports.services import export_job_run
+
+    job = export_job_run(
+        export_job_start(round=two_villages, user=personas.coordinator, format="csv", language="tg").pk
+    )
+    with job.file.open("rb") as f, zipfile.ZipFile(io.BytesIO(f.read())) as archive:
+        assert "villages.csv" in archive.namelist()  # file names are the table codes
+        rows = list(csv.reader(io.TextIOWrapper(archive.open("codebook.csv"), encoding="utf-8-sig")))
+    assert rows[0] == ["ҷадвал", "сутун", "маъно", "hxl"]
+    assert ["villages", "round", "Рақами давр", "#round+num"] in rows
+
+
+def test_dates_are_real_day_month_year_dates_and_counts_have_thousands_separators(two_villages):
+    out = io.BytesIO()
+    write_xlsx(out, two_villages)
+    sheet = load_workbook(io.BytesIO(out.getvalue()))["villages"]
+    header = [c.value for c in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=False)}
+
+    assert isinstance(row["visit_date"].value, datetime.datetime)
+    assert row["visit_date"].number_format == "dd.mm.yyyy"
+    assert (row["households"].value, row["households"].number_format) == (420, "#,##0")
+    assert row["round"].number_format == "General"  # a round or a year is never "2,024"

@@ -28,8 +28,8 @@ def test_values_come_back_as_written_with_types_and_gaps():
     sheet = load_workbook(io.BytesIO(data))["villages"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == ["name", "n", "lat", "lon", "flag", "date", "gap", "last"]
-    assert values[1] == ["Шайдон & <Oshoba>", 12, 38.5601, 70.25, 1, "2026-11-22", None, None]
-    assert values[2] == ["  leading spaces", -3, 0, 0, 0, "2026-11-22T09:30:00", "xy", "ok"]
+    assert values[1] == ["Шайдон & <Oshoba>", 12, 38.5601, 70.25, 1, datetime.datetime(2026, 11, 22), None, None]
+    assert values[2] == ["  leading spaces", -3, 0, 0, 0, datetime.datetime(2026, 11, 22, 9, 30), "xy", "ok"]
     assert sheet["A1"].font.bold and not sheet["A2"].font.bold
     assert sheet.freeze_panes == "A2"
 
@@ -59,3 +59,31 @@ def test_a_failed_sheet_leaves_no_workbook_claiming_to_be_complete():
     with pytest.raises(RuntimeError), StreamingWorkbook(out) as book:
         book.add_sheet("one", [["a"]], broken_rows(), 1)
     assert "xl/workbook.xml" not in zipfile.ZipFile(io.BytesIO(out.getvalue())).namelist()
+
+
+def test_dates_read_day_month_year_and_numbers_have_thousands_separators_but_years_do_not():
+    rows = [[datetime.date(2026, 4, 3), datetime.datetime(2026, 4, 3, 14, 5), 12345, Decimal("40.781234"), 2024]]
+    data = _written_plain([("villages", [["date", "at", "households", "lat", "year"]], rows, 5, [4])])
+    sheet = load_workbook(io.BytesIO(data))["villages"]
+
+    date, at, households, lat, year = sheet[2]
+    assert (date.value, date.number_format) == (datetime.datetime(2026, 4, 3), "dd.mm.yyyy")
+    assert (at.value, at.number_format) == (datetime.datetime(2026, 4, 3, 14, 5), "dd.mm.yyyy hh:mm")
+    assert (households.value, households.number_format) == (12345, "#,##0")
+    assert lat.value == pytest.approx(40.781234) and lat.number_format == "#,##0.0#####"
+    assert (year.value, year.number_format) == (2024, "General")  # not "2,024"
+
+
+def test_an_aware_time_is_written_in_the_servers_zone(settings):
+    settings.TIME_ZONE = "Asia/Dushanbe"
+    utc = datetime.datetime(2026, 4, 3, 9, 0, tzinfo=datetime.UTC)
+    sheet = load_workbook(io.BytesIO(_written_plain([("t", [["at"]], [[utc]], 1, [])])))["t"]
+    assert sheet["A2"].value == datetime.datetime(2026, 4, 3, 14, 0)  # UTC+5
+
+
+def _written_plain(sheets) -> bytes:
+    out = io.BytesIO()
+    with StreamingWorkbook(out) as book:
+        for name, header, rows, width, plain in sheets:
+            book.add_sheet(name, header, rows, width, plain_columns=plain)
+    return out.getvalue()

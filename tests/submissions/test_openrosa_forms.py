@@ -209,3 +209,59 @@ def test_the_location_lists_are_cut_to_each_users_assignment_and_hashed_as_serve
     assert enumerator["assigned_villages.csv"][0] != coordinator["assigned_villages.csv"][0]
     # The referral lists stay whole: informants name villages anywhere.
     assert enumerator["villages.csv"] == coordinator["villages.csv"]
+
+
+@pytest.mark.django_db
+def test_place_names_in_the_lists_come_in_the_enumerators_language_with_the_same_codes(client, b2_form, personas):
+    """The device's language (Accept-Language) unless the enumerator chose one; the manifest hashes
+    exactly the bytes each device is served, so a change of language makes Collect fetch the list again."""
+    import csv
+    import io
+
+    from bma.core.languages import user_language_set
+    from bma.xforms.openrosa import md5_hash
+    from bma.xforms.services import list_files_refresh
+
+    list_files_refresh(personas.round)
+    b2_form.media_filenames = [*b2_form.media_filenames, "assigned_districts.csv"]
+    b2_form.save(update_fields=["media_filenames"])
+    client.force_login(personas.enumerator)
+
+    def lists(**headers) -> dict[str, dict[str, str]]:
+        entry = form_entries(client.get("/collect/formList", **headers).content)[FORM_ID]
+        manifest = ET.fromstring(client.get(entry["manifestUrl"], **headers).content)
+        served = {}
+        for media in manifest.iterfind("m:mediaFile", NS):
+            response = client.get(media.findtext("m:downloadUrl", namespaces=NS), **headers)
+            assert media.findtext("m:hash", namespaces=NS) == md5_hash(response.content)
+            rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+            assert not [c for c in rows[0] if c.startswith("label_")]  # devices read `label` only
+            served[media.findtext("m:filename", namespaces=NS)] = {r["name"]: r["label"] for r in rows}
+        return served
+
+    english = lists()
+    tajik = lists(HTTP_ACCEPT_LANGUAGE="tg")
+    user_language_set(personas.enumerator, "ru")
+    russian = lists(HTTP_ACCEPT_LANGUAGE="tg")  # the enumerator's own choice wins over the device's
+
+    assert english["villages.csv"]["V-ASH-0002"] == "Shaydon (Шайдон)"
+    assert tajik["villages.csv"]["V-ASH-0002"] == "Шайдон"
+    assert russian["villages.csv"]["V-ASH-0002"] == "Шайдан"
+    assert russian["assigned_districts.csv"] == {"TJ-SU-ASH": "Аштский район"}
+    assert tajik["villages.csv"]["other"] == "Дар рӯйхат нест"
+    assert set(english["villages.csv"]) == set(tajik["villages.csv"]) == set(russian["villages.csv"])
+
+
+@pytest.mark.django_db
+def test_a_place_with_no_russian_name_is_listed_under_its_english_name(client, b2_form, personas):
+    from bma.geo.models import Settlement
+    from bma.xforms.distribution import list_file_content_for
+    from bma.xforms.services import list_files_refresh
+
+    Settlement.objects.filter(code="V-ASH-0003").update(name_ru="")
+    list_files_refresh(personas.round)
+
+    served = list_file_content_for(personas.round, "villages.csv", personas.enumerator, "ru").decode()
+
+    assert "V-ASH-0003,Buston,TJ-SU-ASH" in served
+    assert "V-ASH-0001,Ошоба,TJ-SU-ASH" in served

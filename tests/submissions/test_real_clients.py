@@ -51,7 +51,7 @@ def test_form_engine_downloads_fills_and_submits_through_the_openrosa_server(
     assert stored.state == ProcessingState.PROCESSED
 
 
-def _offered_over_openrosa(live_server, user, steps, tmp_path) -> dict:
+def _offered_over_openrosa(live_server, user, steps, tmp_path, shown: bool = False) -> dict:
     token = collect_token_issue(user, f"engine {user.username}")
     answers = tmp_path / f"{user.username}.json"
     answers.write_text(json.dumps(steps), encoding="utf-8")
@@ -64,7 +64,7 @@ def _offered_over_openrosa(live_server, user, steps, tmp_path) -> dict:
         timeout=180,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)["labels"]
+    return json.loads(done.stdout)["choiceLabels" if shown else "labels"]
 
 
 @pytest.mark.node
@@ -94,3 +94,24 @@ def test_an_enumerator_of_one_district_is_offered_only_its_villages_a_coordinato
     assert set(mine["/data/village"]) == {"V-ASH-0001", "V-ASH-0002", "V-ASH-0003", "other"}
     assert set(everything["/data/province"]) == {"TJ-SU", "TJ-KT"}
     assert set(everything["/data/village"]) == {"V-PAN-0001", "other"}
+
+
+@pytest.mark.node
+@pytest.mark.django_db(transaction=True)
+def test_an_enumerator_filling_the_b2_in_russian_reads_the_russian_district_and_village_names(
+    live_server, personas, tmp_path
+):
+    from bma.core.languages import user_language_set
+
+    require(shutil.which("java") is not None, "ODK Validate needs Java")
+    require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
+    call_command("publish_forms", "--round", str(personas.round.number))
+    user_language_set(personas.enumerator, "ru")
+    location = [["language", "Russian (ru)"], ["/data/province", "TJ-SU"], ["/data/district", "TJ-SU-ASH"]]
+
+    shown = _offered_over_openrosa(live_server, personas.enumerator, location, tmp_path, shown=True)
+
+    assert shown["/data/district"] == {"TJ-SU-ASH": "Аштский район"}
+    assert shown["/data/village"]["V-ASH-0002"] == "Шайдан"
+    assert shown["/data/village"]["other"] == "Нет в списке"
+    assert shown["/data/province"] == {"TJ-SU": "Согдийская область"}

@@ -231,3 +231,51 @@ def test_an_over_long_device_id_is_refused_with_a_message_and_nothing_is_stored(
     )
     assert response.status_code == 400 and b"at most 255" in response.content
     assert not Submission.objects.filter(instance_id="uuid:long-device").exists()
+
+
+def _message_text(response) -> str:
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(response.content).findtext("{http://openrosa.org/http/response}message")
+
+
+def test_a_refusal_is_worded_in_the_devices_language_and_logged_in_english(client, personas, b2_form):
+    """Collect sends the device's language; the enumerator reads the refusal in it, the team's log does not change."""
+    from bma.submissions.auth import collect_token_issue
+
+    token = collect_token_issue(personas.enumerator, "tablet tg")
+    Form.objects.filter(xml_form_id=FORM_ID).update(state=FormState.CLOSED)
+    data = {"xml_submission_file": SimpleUploadedFile("s.xml", submission_xml("uuid:l1"), content_type="text/xml")}
+
+    response = client.post(f"/collect/key/{token.token}/submission", data, HTTP_ACCEPT_LANGUAGE="tg")
+
+    assert response.status_code == 409
+    assert response["Content-Language"] == "tg"
+    assert "баста аст ва дигар анкета қабул намекунад" in _message_text(response)
+    logged = RejectedAttempt.objects.get(code="form.closed", instance_id="uuid:l1")
+    assert "is closed and takes no more submissions" in logged.message
+
+
+def test_the_enumerators_own_language_wins_over_the_devices(enumerator_client, personas):
+    from bma.core.languages import user_language_set
+
+    user_language_set(personas.enumerator, "ru")
+    assert post(enumerator_client, submission_xml("uuid:l2", village="V-ASH-0001")).status_code == 201
+
+    response = post(enumerator_client, submission_xml("uuid:l2", village="V-ASH-0002"), HTTP_ACCEPT_LANGUAGE="tg")
+
+    assert response.status_code == 409
+    assert _message_text(response) == (
+        "Другая анкета с идентификатором uuid:l2 уже сохранена. Ничего не изменено; "
+        "попросите супервайзера посмотреть обе."
+    )
+    success = post(enumerator_client, submission_xml("uuid:l3"), HTTP_ACCEPT_LANGUAGE="tg")
+    assert _message_text(success) == "Анкета получена. Спасибо!"
+
+
+def test_a_device_in_an_unknown_language_reads_english(client, personas, b2_form):
+    response = client.post("/collect/submission", {}, HTTP_ACCEPT_LANGUAGE="de")  # no credentials: the challenge
+
+    assert response.status_code == 401
+    assert _message_text(response) == "Log in with your enumerator user name and password."
+    assert client.post("/collect/submission", {}, HTTP_ACCEPT_LANGUAGE="ru").content.decode().count("Войдите") == 1

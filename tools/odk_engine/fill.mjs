@@ -5,7 +5,8 @@
 //   ["add", "/data/ki"]                      add a repeat instance
 //   ["/data/ki[1]/ki_sex", "female"]         answer a question (selects: a code, or a list for multiple)
 //   ["language", "Russian (ru)"]             switch the form language
-// Prints one JSON object: {status, violations: [{reference, condition, message}], xml, labels}.
+// Prints one JSON object: {status, violations: [{reference, condition, message}], xml, labels, choiceLabels}
+// (labels: the codes offered by the location selects; choiceLabels: code -> the label shown).
 //
 // Server mode, as a device does it: node fill.mjs --server <url ending in /collect/...> <formID> <answers.json>
 // reads the form list, downloads the form and its manifest's media, fills it and POSTs the submission
@@ -123,11 +124,16 @@ const violations = (payload.violations ?? []).map((v) => ({
   message: v.violation?.message?.asString ?? null,
 }));
 const labels = {};
+const choiceLabels = {};
 for (const ref of ['/data/province', '/data/district', '/data/village']) {
   const node = find(root, ref);
-  if (node && node.nodeType === 'select') labels[ref] = node.currentState.valueOptions.map((o) => o.value);
+  if (node && node.nodeType === 'select') {
+    labels[ref] = node.currentState.valueOptions.map((o) => o.value);
+    // What the enumerator reads for each choice, in the form's current language.
+    choiceLabels[ref] = Object.fromEntries(node.currentState.valueOptions.map((o) => [o.value, o.label?.asString ?? null]));
+  }
 }
-const result = { status: payload.status, violations, xml, labels };
+const result = { status: payload.status, violations, xml, labels, choiceLabels };
 if (serverMode && xml) {
   const body = new FormData();
   body.append('xml_submission_file', new Blob([xml], { type: 'text/xml' }), 'submission.xml');
