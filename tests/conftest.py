@@ -81,6 +81,17 @@ def _fresh_intake_cache():
     intake_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts in English: a request with Accept-Language (or a user's language) leaves its
+    language active in the thread, and Django's test client does not put it back."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def real_services():
     """Skip on the embedded default; when configured, PostgreSQL and Redis must answer (fail, not skip)."""
