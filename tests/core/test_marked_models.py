@@ -92,3 +92,12 @@ def test_names_are_english_by_default_as_the_tests_and_records_expect():
     with translation.override("tg"):
         assert str(Round._meta.verbose_name) == "давр"
         assert RoundState.OPEN.label == "Кушода"
+
+
+def test_english_row_errors_name_the_kind_in_english_whoever_uploads():
+    from bma.geo.gazetteer_file import parse_areas
+
+    row = {"code": "TJ-X1", "parent_code": "", "kind": "city_district", "name_en": "X", "name_tg": "", "name_ru": ""}
+    with translation.override("ru"):
+        parsed = parse_areas([row])
+    assert [error.message for error in parsed.errors] == ["a city district needs a parent_code"]
