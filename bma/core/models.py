@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TimeStampedModel(models.Model):
     """Base for every domain table: when a row was created and last changed."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         abstract = True
@@ -19,8 +20,14 @@ class UserLanguage(models.Model):
     language decides (LocaleMiddleware).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_choice")
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_choice", verbose_name=_("user")
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, verbose_name=_("language"))
+
+    class Meta:
+        verbose_name = _("user language")
+        verbose_name_plural = _("user languages")
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language}"

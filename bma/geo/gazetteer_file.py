@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.utils import translation
+
 from bma.geo.models import KIND_LEVEL, AreaKind
 
 AREA_COLUMNS = ("code", "parent_code", "kind", "name_en", "name_tg", "name_ru", "pcode", "aliases")
@@ -26,6 +28,13 @@ VILLAGE_REQUIRED = ("code", "area_code", "name_en")
 
 class GazetteerFileError(Exception):
     """The file as a whole cannot be read (wrong type, missing columns, empty)."""
+
+
+def english_label(choice) -> str:
+    """A choice's label in English, lower case: the import's row errors are English sentences, whatever
+    language the person uploading reads (the labels themselves are translated)."""
+    with translation.override("en"):
+        return str(choice.label).lower()
 
 
 @dataclass(frozen=True)
@@ -169,7 +178,7 @@ def parse_areas(table: list[dict[str, str]]) -> Parsed:
             parsed.errors.append(RowError(index, "a country has no parent_code"))
             continue
         if kind != AreaKind.COUNTRY and not parent_code:
-            parsed.errors.append(RowError(index, f"a {kind.label.lower()} needs a parent_code"))
+            parsed.errors.append(RowError(index, f"a {english_label(kind)} needs a parent_code"))
             continue
         parsed.rows.append(
             AreaRow(

@@ -13,6 +13,7 @@ from bma.geo.gazetteer_file import (
     Parsed,
     RowError,
     detect_layout,
+    english_label,
     parse_areas,
     parse_villages,
     read_table,
@@ -62,8 +63,8 @@ def area_upsert(
     elif parent is None or parent.level != expected_parent_level:
         raise BmaError(
             codes.INVALID_INPUT,
-            f"Area {code}: a {kind.label.lower()} must sit under a level-{expected_parent_level} area "
-            f"({AreaLevel(expected_parent_level).label.lower()}).",
+            f"Area {code}: a {english_label(kind)} must sit under a level-{expected_parent_level} area "
+            f"({english_label(AreaLevel(expected_parent_level))}).",
         )
     values = dict(
         kind=kind,
@@ -201,7 +202,7 @@ def _import_areas(filename: str, parsed: Parsed, missing_only: bool = False) -> 
         elif parent_level != row.level - 1:
             errors.append(
                 RowError(
-                    row.row, f"a {row.kind.label.lower()} cannot sit under {row.parent_code} (level {parent_level})"
+                    row.row, f"a {english_label(row.kind)} cannot sit under {row.parent_code} (level {parent_level})"
                 )
             )
     if errors:

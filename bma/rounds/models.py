@@ -12,31 +12,38 @@ from bma.core.models import TimeStampedModel
 
 
 class RoundState(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    PLANNED = "planned", _("Planned")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class OutsideAssignment(models.TextChoices):
-    FLAG = "flag", "Accept and raise a quality issue"
-    REFUSE = "refuse", "Refuse at intake"
+    FLAG = "flag", _("Accept and raise a quality issue")
+    REFUSE = "refuse", _("Refuse at intake")
 
 
 class Round(TimeStampedModel):
-    number = models.PositiveIntegerField(unique=True)
-    name = models.CharField(max_length=200)
-    collection_start = models.DateField()
-    collection_end = models.DateField()
-    reference_start = models.DateField(help_text="Start of the period the figures refer to (e.g. 2020-01-01).")
-    reference_end = models.DateField(help_text="End of the period the figures refer to.")
-    state = models.CharField(max_length=16, choices=RoundState.choices, default=RoundState.PLANNED)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    number = models.PositiveIntegerField(unique=True, verbose_name=_("number"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    collection_start = models.DateField(verbose_name=_("collection start"))
+    collection_end = models.DateField(verbose_name=_("collection end"))
+    reference_start = models.DateField(
+        help_text=_("Start of the period the figures refer to (e.g. 2020-01-01)."), verbose_name=_("reference start")
+    )
+    reference_end = models.DateField(
+        help_text=_("End of the period the figures refer to."), verbose_name=_("reference end")
+    )
+    state = models.CharField(
+        max_length=16, choices=RoundState.choices, default=RoundState.PLANNED, verbose_name=_("state")
+    )
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name=_("opened at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     outside_assignment = models.CharField(
         max_length=16,
         choices=OutsideAssignment.choices,
         default=OutsideAssignment.FLAG,
-        help_text="What to do with a submission for a district outside the enumerator's assignment.",
+        help_text=_("What to do with a submission for a district outside the enumerator's assignment."),
+        verbose_name=_("outside assignment"),
     )
 
     class Meta:
@@ -49,6 +56,8 @@ class Round(TimeStampedModel):
                 condition=Q(reference_end__gte=models.F("reference_start")), name="round_reference_ordered"
             ),
         ]
+        verbose_name = _("round")
+        verbose_name_plural = _("rounds")
 
     def __str__(self) -> str:
         return f"Round {self.number}: {self.name}"
@@ -63,23 +72,29 @@ class Round(TimeStampedModel):
 
 
 class AssignmentRole(models.TextChoices):
-    ENUMERATOR = "enumerator", "Enumerator"
-    SUPERVISOR = "supervisor", "Supervisor"
+    ENUMERATOR = "enumerator", _("Enumerator")
+    SUPERVISOR = "supervisor", _("Supervisor")
 
 
 class Assignment(TimeStampedModel):
     """Puts a user on an area (a province, district or jamoat, with everything below it) for a round."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
-    area = models.ForeignKey("geo.AdminArea", on_delete=models.PROTECT, related_name="assignments")
-    role = models.CharField(max_length=16, choices=AssignmentRole.choices)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("round"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("user")
+    )
+    area = models.ForeignKey(
+        "geo.AdminArea", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("area")
+    )
+    role = models.CharField(max_length=16, choices=AssignmentRole.choices, verbose_name=_("role"))
 
     class Meta:
         ordering = ["round", "user", "area__path"]
         constraints = [
             models.UniqueConstraint(fields=["round", "user", "area", "role"], name="assignment_unique"),
         ]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
 
     def __str__(self) -> str:
         return f"{self.user} {self.role} in {self.area.name_en} ({self.round})"

@@ -12,60 +12,83 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
 
 
 class SubmissionSource(models.TextChoices):
-    OPENROSA = "openrosa", "ODK Collect / Web Forms"
-    KOBO = "kobo", "KoboToolbox REST service"
-    CENTRAL = "central", "Pulled from ODK Central"
+    OPENROSA = "openrosa", _("ODK Collect / Web Forms")
+    KOBO = "kobo", _("KoboToolbox REST service")
+    CENTRAL = "central", _("Pulled from ODK Central")
 
 
 class PayloadFormat(models.TextChoices):
-    XML = "xml", "XForm instance XML"
-    KOBO_JSON = "kobo_json", "KoboToolbox JSON"
+    XML = "xml", _("XForm instance XML")
+    KOBO_JSON = "kobo_json", _("KoboToolbox JSON")
 
 
 class ProcessingState(models.TextChoices):
-    RECEIVED = "received", "Received, waiting for processing"
-    PROCESSING = "processing", "Processing"
-    PROCESSED = "processed", "Processed"
-    FAILED = "failed", "Processing failed"
+    RECEIVED = "received", _("Received, waiting for processing")
+    PROCESSING = "processing", _("Processing")
+    PROCESSED = "processed", _("Processed")
+    FAILED = "failed", _("Processing failed")
 
 
 class Submission(TimeStampedModel):
-    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="submissions")
+    form = models.ForeignKey(
+        "xforms.Form", on_delete=models.PROTECT, related_name="submissions", verbose_name=_("form")
+    )
     # Null only for Kobo payloads naming a version we do not hold: kept anyway, processing reports it.
     form_version = models.ForeignKey(
-        "xforms.FormVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+        "xforms.FormVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("form version"),
     )
-    round = models.ForeignKey("rounds.Round", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    instance_id = models.CharField(max_length=255)
+    round = models.ForeignKey(
+        "rounds.Round", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("round")
+    )
+    instance_id = models.CharField(max_length=255, verbose_name=_("instance ID"))
     # The first instanceID of an edit chain: typed rows are keyed by it, so an edit replaces its parent.
-    root_instance_id = models.CharField(max_length=255, db_index=True)
-    deprecated_id = models.CharField(max_length=255, blank=True)
-    is_current = models.BooleanField(default=True, help_text="False once an edit has replaced this version.")
-    instance_name = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=16, choices=SubmissionSource.choices, default=SubmissionSource.OPENROSA)
-    payload_format = models.CharField(max_length=16, choices=PayloadFormat.choices, default=PayloadFormat.XML)
-    payload = models.BinaryField(help_text="The submission exactly as received.")
-    payload_sha256 = models.CharField(max_length=64)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="submissions"
+    root_instance_id = models.CharField(max_length=255, db_index=True, verbose_name=_("root instance ID"))
+    deprecated_id = models.CharField(max_length=255, blank=True, verbose_name=_("deprecated ID"))
+    is_current = models.BooleanField(
+        default=True, help_text=_("False once an edit has replaced this version."), verbose_name=_("is current")
     )
-    device_id = models.CharField(max_length=255, blank=True)
-    state = models.CharField(max_length=16, choices=ProcessingState.choices, default=ProcessingState.RECEIVED)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    instance_name = models.CharField(max_length=255, blank=True, verbose_name=_("instance name"))
+    source = models.CharField(
+        max_length=16, choices=SubmissionSource.choices, default=SubmissionSource.OPENROSA, verbose_name=_("source")
+    )
+    payload_format = models.CharField(
+        max_length=16, choices=PayloadFormat.choices, default=PayloadFormat.XML, verbose_name=_("payload format")
+    )
+    payload = models.BinaryField(help_text=_("The submission exactly as received."), verbose_name=_("payload"))
+    payload_sha256 = models.CharField(max_length=64, verbose_name=_("payload SHA-256"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("submitted by"),
+    )
+    device_id = models.CharField(max_length=255, blank=True, verbose_name=_("device ID"))
+    state = models.CharField(
+        max_length=16, choices=ProcessingState.choices, default=ProcessingState.RECEIVED, verbose_name=_("state")
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
     # Processing attempts since the submission last became waiting (counted when a worker claims it).
-    attempts = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
     # After a transient failure: not processed again before this time (backoff); null = at once.
-    retry_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True, verbose_name=_("retry at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
     # The top-level <district> the submission names, kept at intake: a supervisor sees the failures of
     # their area even when processing never produced a typed assessment to scope by.
-    district_code = models.CharField(max_length=64, blank=True, db_index=True)
+    district_code = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("district code"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -79,6 +102,8 @@ class Submission(TimeStampedModel):
         ]
         indexes = [models.Index(fields=["state", "created_at"])]
         permissions = [("reprocess_submission", "Can ask for submissions to be processed again")]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
 
     def __str__(self) -> str:
         return self.instance_name or self.instance_id
@@ -89,16 +114,20 @@ class Submission(TimeStampedModel):
 
 
 class SubmissionAttachment(TimeStampedModel):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
-    filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100, blank=True)
-    content = models.BinaryField()
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("submission")
+    )
+    filename = models.CharField(max_length=255, verbose_name=_("filename"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    content = models.BinaryField(verbose_name=_("content"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
 
     class Meta:
         ordering = ["filename"]
         constraints = [models.UniqueConstraint(fields=["submission", "filename"], name="attachment_unique")]
+        verbose_name = _("submission attachment")
+        verbose_name_plural = _("submission attachments")
 
     def __str__(self) -> str:
         return self.filename
@@ -107,20 +136,24 @@ class SubmissionAttachment(TimeStampedModel):
 class RejectedAttempt(models.Model):
     """An intake attempt that was refused: kept so a supervisor can see why a device keeps failing."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    source = models.CharField(max_length=16, choices=SubmissionSource.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.PositiveSmallIntegerField()
-    code = models.CharField(max_length=64)
-    message = models.TextField()
-    form_id = models.CharField(max_length=255, blank=True)
-    instance_id = models.CharField(max_length=255, blank=True)
-    device_id = models.CharField(max_length=255, blank=True)
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    body_size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    source = models.CharField(max_length=16, choices=SubmissionSource.choices, verbose_name=_("source"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("user")
+    )
+    status = models.PositiveSmallIntegerField(verbose_name=_("status"))
+    code = models.CharField(max_length=64, verbose_name=_("code"))
+    message = models.TextField(verbose_name=_("message"))
+    form_id = models.CharField(max_length=255, blank=True, verbose_name=_("form ID"))
+    instance_id = models.CharField(max_length=255, blank=True, verbose_name=_("instance ID"))
+    device_id = models.CharField(max_length=255, blank=True, verbose_name=_("device ID"))
+    remote_addr = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("remote address"))
+    body_size = models.PositiveBigIntegerField(default=0, verbose_name=_("body size"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("rejected attempt")
+        verbose_name_plural = _("rejected attempts")
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
@@ -133,10 +166,18 @@ def new_token() -> str:
 class CollectToken(TimeStampedModel):
     """A device token for QR-code set-up, like ODK Central's app users: /collect/key/<token>/..."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collect_tokens")
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    label = models.CharField(max_length=100, blank=True, help_text="e.g. the tablet's asset tag")
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collect_tokens", verbose_name=_("user")
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False, verbose_name=_("token"))
+    label = models.CharField(
+        max_length=100, blank=True, help_text=_("e.g. the tablet's asset tag"), verbose_name=_("label")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+
+    class Meta:
+        verbose_name = _("collect token")
+        verbose_name_plural = _("collect tokens")
 
     def __str__(self) -> str:
         return f"{self.user} {self.label}".strip()
@@ -149,9 +190,15 @@ class DigestCredential(models.Model):
     password is set (see signals.py) and is worth as much as the password for this realm only.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_credential")
-    ha1 = models.CharField(max_length=32)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_credential", verbose_name=_("user")
+    )
+    ha1 = models.CharField(max_length=32, verbose_name=_("HA1"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("digest credential")
+        verbose_name_plural = _("digest credentials")
 
     def __str__(self) -> str:
         return f"Digest credential of {self.user}"
@@ -165,8 +212,11 @@ def kobo_version_field():
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Kobo names its versions with its own ids: records whose version this server does not hold "
-        "are read as this version of the form (empty: they wait as 'unknown version').",
+        help_text=_(
+            "Kobo names its versions with its own ids: records whose version this server does not hold "
+            "are read as this version of the form (empty: they wait as 'unknown version')."
+        ),
+        verbose_name=_("form version"),
     )
 
 
@@ -181,18 +231,25 @@ def form_version_of_form(source) -> None:
 class KoboSource(TimeStampedModel):
     """A KoboToolbox project whose REST service posts here: /kobo/<token>/ feeds one of our forms."""
 
-    name = models.CharField(max_length=200)
-    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="kobo_sources")
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    form = models.ForeignKey(
+        "xforms.Form", on_delete=models.PROTECT, related_name="kobo_sources", verbose_name=_("form")
+    )
     form_version = kobo_version_field()
-    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False, verbose_name=_("token"))
     submitted_as = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        help_text="Recorded as the submitter of the project's data.",
+        help_text=_("Recorded as the submitter of the project's data."),
+        verbose_name=_("submitted as"),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+
+    class Meta:
+        verbose_name = _("kobo source")
+        verbose_name_plural = _("kobo sources")
 
     def clean(self):
         form_version_of_form(self)
@@ -208,17 +265,21 @@ class DigestNonceUse(models.Model):
     request proved the password, and rows past their nonce's lifetime are deleted as new ones come.
     """
 
-    nonce = models.CharField(max_length=128, unique=True)
-    last_nc = models.BigIntegerField()
-    expires_at = models.DateTimeField(db_index=True)
+    nonce = models.CharField(max_length=128, unique=True, verbose_name=_("nonce"))
+    last_nc = models.BigIntegerField(verbose_name=_("last nonce count"))
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+
+    class Meta:
+        verbose_name = _("digest nonce use")
+        verbose_name_plural = _("digest nonce uses")
 
     def __str__(self) -> str:
         return f"{self.nonce} nc={self.last_nc}"
 
 
 class PullKind(models.TextChoices):
-    CENTRAL = "central", "ODK Central"
-    KOBO = "kobo", "KoboToolbox (API v2)"
+    CENTRAL = "central", _("ODK Central")
+    KOBO = "kobo", _("KoboToolbox (API v2)")
 
 
 class PullSource(TimeStampedModel):
@@ -230,23 +291,39 @@ class PullSource(TimeStampedModel):
     fetched again without losing or repeating the pages before it.
     """
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=8, choices=PullKind.choices)
-    base_url = models.URLField(help_text="The server, e.g. https://central.example.org or https://kf.kobotoolbox.org")
-    project_id = models.PositiveIntegerField(null=True, blank=True, help_text="ODK Central project number.")
-    remote_form_id = models.CharField(
-        max_length=200, help_text="Central's form ID (xmlFormId), or the Kobo asset's UID."
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(max_length=8, choices=PullKind.choices, verbose_name=_("kind"))
+    base_url = models.URLField(
+        help_text=_("The server, e.g. https://central.example.org or https://kf.kobotoolbox.org"),
+        verbose_name=_("base URL"),
     )
-    username = models.CharField(max_length=200, blank=True, help_text="Central: the web user's email.")
+    project_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("ODK Central project number."), verbose_name=_("project ID")
+    )
+    remote_form_id = models.CharField(
+        max_length=200,
+        help_text=_("Central's form ID (xmlFormId), or the Kobo asset's UID."),
+        verbose_name=_("remote form ID"),
+    )
+    username = models.CharField(
+        max_length=200, blank=True, help_text=_("Central: the web user's email."), verbose_name=_("username")
+    )
     secret_env = models.CharField(
         max_length=100,
-        help_text="The environment variable holding the password (Central) or the API token (Kobo).",
+        help_text=_("The environment variable holding the password (Central) or the API token (Kobo)."),
+        verbose_name=_("secret environment variable"),
     )
-    form = models.ForeignKey("xforms.Form", on_delete=models.PROTECT, related_name="pull_sources")
+    form = models.ForeignKey(
+        "xforms.Form", on_delete=models.PROTECT, related_name="pull_sources", verbose_name=_("form")
+    )
     form_version = kobo_version_field()  # for Kobo sources
-    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="pull_sources")
+    round = models.ForeignKey(
+        "rounds.Round", on_delete=models.PROTECT, related_name="pull_sources", verbose_name=_("round")
+    )
     past_round_import = models.BooleanField(
-        default=False, help_text="Import into this round even though it is closed (a past round's baseline)."
+        default=False,
+        help_text=_("Import into this round even though it is closed (a past round's baseline)."),
+        verbose_name=_("past round import"),
     )
     submitted_as = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -254,19 +331,28 @@ class PullSource(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Recorded as the submitter; empty: nobody (no assignment limits the data).",
+        help_text=_("Recorded as the submitter; empty: nobody (no assignment limits the data)."),
+        verbose_name=_("submitted as"),
     )
-    active = models.BooleanField(default=True, help_text="Paused sources are not synced by the beat job.")
-    cursor = models.CharField(max_length=40, blank=True, help_text="Newest submission or edit time pulled.")
-    resume_url = models.TextField(blank=True)
-    pending_cursor = models.CharField(max_length=40, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(
+        default=True, help_text=_("Paused sources are not synced by the beat job."), verbose_name=_("active")
+    )
+    cursor = models.CharField(
+        max_length=40, blank=True, help_text=_("Newest submission or edit time pulled."), verbose_name=_("cursor")
+    )
+    resume_url = models.TextField(blank=True, verbose_name=_("resume URL"))
+    pending_cursor = models.CharField(max_length=40, blank=True, verbose_name=_("pending cursor"))
+    last_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last started at"))
     # Set while a pull runs (the beat job and "sync now" may overlap); a stale one is taken over.
-    syncing_since = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    last_counts = models.JSONField(default=dict, blank=True)
-    stored_total = models.PositiveIntegerField(default=0)
+    syncing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("syncing since"))
+    last_finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last finished at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    last_counts = models.JSONField(default=dict, blank=True, verbose_name=_("last counts"))
+    stored_total = models.PositiveIntegerField(default=0, verbose_name=_("stored total"))
+
+    class Meta:
+        verbose_name = _("pull source")
+        verbose_name_plural = _("pull sources")
 
     def clean(self):
         form_version_of_form(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
 from bma.validation.comparison import Outcome
@@ -13,33 +14,49 @@ from bma.validation.rules import Severity
 
 
 class IssueState(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    WAIVED = "waived", "Waived"
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+    WAIVED = "waived", _("Waived")
 
 
 class QualityIssue(TimeStampedModel):
     village_assessment = models.ForeignKey(
-        "assessments.VillageAssessment", null=True, blank=True, on_delete=models.CASCADE, related_name="issues"
+        "assessments.VillageAssessment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="issues",
+        verbose_name=_("village assessment"),
     )
     district_assessment = models.ForeignKey(
-        "assessments.DistrictAssessment", null=True, blank=True, on_delete=models.CASCADE, related_name="issues"
+        "assessments.DistrictAssessment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="issues",
+        verbose_name=_("district assessment"),
     )
-    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="+")
-    district = models.ForeignKey("geo.AdminArea", null=True, on_delete=models.PROTECT, related_name="+")
-    code = models.CharField(max_length=64, help_text="The rule that raised it.")
+    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="+", verbose_name=_("round"))
+    district = models.ForeignKey(
+        "geo.AdminArea", null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    code = models.CharField(max_length=64, help_text=_("The rule that raised it."), verbose_name=_("code"))
     severity = models.CharField(
-        max_length=8, choices=[(s, s.title()) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)]
+        max_length=8,
+        choices=[(Severity.ERROR, _("Error")), (Severity.WARNING, _("Warning")), (Severity.INFO, _("Info"))],
+        verbose_name=_("severity"),
     )
-    population = models.CharField(max_length=3, blank=True)
-    message = models.TextField()  # in English: the record, exported and searched
+    population = models.CharField(max_length=3, blank=True, verbose_name=_("population"))
+    message = models.TextField(verbose_name=_("message"))  # in English: the record, exported and searched
     # [[msgid template, values], ...] from the rule, so a page can say the message in its reader's language.
-    text_parts = models.JSONField(default=list, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    state = models.CharField(max_length=8, choices=IssueState.choices, default=IssueState.OPEN)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+    text_parts = models.JSONField(default=list, blank=True, verbose_name=_("text parts"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    state = models.CharField(max_length=8, choices=IssueState.choices, default=IssueState.OPEN, verbose_name=_("state"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
 
     class Meta:
         ordering = ["state", "-severity", "-created_at"]
@@ -53,6 +70,8 @@ class QualityIssue(TimeStampedModel):
             ),
         ]
         indexes = [models.Index(fields=["round", "district", "state"])]
+        verbose_name = _("quality issue")
+        verbose_name_plural = _("quality issues")
 
     def __str__(self) -> str:
         return self.text
@@ -66,58 +85,90 @@ class QualityIssue(TimeStampedModel):
 class RoundQualitySettings(models.Model):
     """Per-round overrides of the quality thresholds and spot-check tolerances (else settings apply)."""
 
-    round = models.OneToOneField("rounds.Round", on_delete=models.CASCADE, related_name="quality_settings")
-    thresholds = models.JSONField(default=dict, blank=True, help_text='e.g. {"min_informants": 3}')
+    round = models.OneToOneField(
+        "rounds.Round", on_delete=models.CASCADE, related_name="quality_settings", verbose_name=_("round")
+    )
+    thresholds = models.JSONField(
+        default=dict, blank=True, help_text=_('e.g. {"min_informants": 3}'), verbose_name=_("thresholds")
+    )
     tolerances = models.JSONField(
-        default=dict, blank=True, help_text='e.g. {"total": {"absolute": 10, "relative": 0.25}}'
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"total": {"absolute": 10, "relative": 0.25}}'),
+        verbose_name=_("tolerances"),
     )
 
     class Meta:
-        verbose_name_plural = "round quality settings"
+        verbose_name_plural = _("round quality settings")
+        verbose_name = _("round quality settings")
 
     def __str__(self) -> str:
         return f"Quality settings of {self.round}"
 
 
 class SpotCheckSample(TimeStampedModel):
-    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="spot_check_samples")
-    seed = models.BigIntegerField(help_text="Drawing again with this seed gives the same sample.")
-    share = models.FloatField()
-    min_per_district = models.PositiveSmallIntegerField()
-    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    round = models.ForeignKey(
+        "rounds.Round", on_delete=models.CASCADE, related_name="spot_check_samples", verbose_name=_("round")
+    )
+    seed = models.BigIntegerField(
+        help_text=_("Drawing again with this seed gives the same sample."), verbose_name=_("seed")
+    )
+    share = models.FloatField(verbose_name=_("share"))
+    min_per_district = models.PositiveSmallIntegerField(verbose_name=_("minimum per district"))
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("drawn by")
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("spot check sample")
+        verbose_name_plural = _("spot check samples")
 
     def __str__(self) -> str:
         return f"Sample of {self.round} (seed {self.seed})"
 
 
 class CheckOutcome(models.TextChoices):
-    PENDING = "pending", "Not visited yet"
-    CONFIRMED = Outcome.CONFIRMED, "Confirmed"
-    MINOR = Outcome.MINOR, "Minor discrepancy"
-    MAJOR = Outcome.MAJOR, "Major discrepancy"
+    PENDING = "pending", _("Not visited yet")
+    CONFIRMED = Outcome.CONFIRMED, _("Confirmed")
+    MINOR = Outcome.MINOR, _("Minor discrepancy")
+    MAJOR = Outcome.MAJOR, _("Major discrepancy")
 
 
 class SpotCheckAssignment(TimeStampedModel):
-    sample = models.ForeignKey(SpotCheckSample, on_delete=models.CASCADE, related_name="assignments")
+    sample = models.ForeignKey(
+        SpotCheckSample, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("sample")
+    )
     assessment = models.ForeignKey(
-        "assessments.VillageAssessment", on_delete=models.CASCADE, related_name="spot_check_assignments"
+        "assessments.VillageAssessment",
+        on_delete=models.CASCADE,
+        related_name="spot_check_assignments",
+        verbose_name=_("assessment"),
     )
-    village = models.ForeignKey("geo.Settlement", on_delete=models.PROTECT, related_name="+")
-    district = models.ForeignKey("geo.AdminArea", on_delete=models.PROTECT, related_name="+")
-    had_open_issues = models.BooleanField(default=False)
-    outcome = models.CharField(max_length=24, choices=CheckOutcome.choices, default=CheckOutcome.PENDING)
+    village = models.ForeignKey("geo.Settlement", on_delete=models.PROTECT, related_name="+", verbose_name=_("village"))
+    district = models.ForeignKey(
+        "geo.AdminArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    had_open_issues = models.BooleanField(default=False, verbose_name=_("had open issues"))
+    outcome = models.CharField(
+        max_length=24, choices=CheckOutcome.choices, default=CheckOutcome.PENDING, verbose_name=_("outcome")
+    )
     visit = models.ForeignKey(
-        "assessments.SpotCheckVisit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "assessments.SpotCheckVisit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("visit"),
     )
-    comparisons = models.JSONField(default=list, blank=True)
-    endorsed_at = models.DateTimeField(null=True, blank=True)
+    comparisons = models.JSONField(default=list, blank=True, verbose_name=_("comparisons"))
+    endorsed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("endorsed at"))
 
     class Meta:
         ordering = ["district__code", "village__name_en"]
         constraints = [models.UniqueConstraint(fields=["sample", "village"], name="village_once_per_sample")]
+        verbose_name = _("spot check assignment")
+        verbose_name_plural = _("spot check assignments")
 
     def __str__(self) -> str:
         return f"{self.village}: {self.get_outcome_display()}"

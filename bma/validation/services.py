@@ -336,7 +336,8 @@ def _decide(issue: QualityIssue, state: str, user, note: str) -> QualityIssue:
     if not note:
         raise BmaError(codes.INVALID_INPUT, "Say why: a note is required to resolve or waive an issue.")
     if issue.state != IssueState.OPEN:
-        raise BmaError(codes.INVALID_INPUT, f"This issue is already {issue.get_state_display().lower()}.")
+        # The state's value ("resolved", "waived"), not its label: the label is in the reader's language.
+        raise BmaError(codes.INVALID_INPUT, f"This issue is already {issue.state}.")
     issue.state, issue.decided_by, issue.decided_at, issue.decision_note = state, user, timezone.now(), note
     issue.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
     return issue
