@@ -38,8 +38,8 @@ from bma.xforms import codelists as cl
 class ReviewActionForm(ActionForm):
     comment = forms.CharField(
         required=False,
-        label="Comment",
-        widget=forms.TextInput(attrs={"size": 60, "placeholder": "required to reject or flag"}),
+        label=gettext_lazy("Comment"),
+        widget=forms.TextInput(attrs={"size": 60, "placeholder": gettext_lazy("required to reject or flag")}),
     )
 
 
@@ -48,7 +48,7 @@ class ReceivedOnFilter(admin.DateFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        self.title = "received on"
+        self.title = gettext_lazy("received on")
 
 
 RECEIVED_ON = ("submission__created_at", ReceivedOnFilter)
@@ -99,11 +99,15 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         self._review(request, queryset, m.ReviewState.APPROVED, "assessments approved")
         return None
 
-    @admin.action(description="Mark the selected as having issues (comment required)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Mark the selected as having issues (comment required)"), permissions=["change"]
+    )
     def mark_has_issues(self, request, queryset):
         self._review(request, queryset, m.ReviewState.HAS_ISSUES, "assessments marked as having issues")
 
-    @admin.action(description="Reject the selected assessments (comment required)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Reject the selected assessments (comment required)"), permissions=["change"]
+    )
     def reject(self, request, queryset):
         self._review(request, queryset, m.ReviewState.REJECTED, "assessments rejected")
 
@@ -171,7 +175,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
             queryset = annotate(queryset)
         return queryset
 
-    @admin.display(description="Village", ordering="village__name_en")
+    @admin.display(description=gettext_lazy("Village"), ordering="village__name_en")
     def village_name(self, obj):
         return str(obj.village.name_en if obj.village else f"{obj.village_name_typed} (typed)")
 

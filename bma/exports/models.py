@@ -1,69 +1,97 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.models import POPULATION_CHOICES
 from bma.core.models import TimeStampedModel
 
 
 class ExportFormat(models.TextChoices):
-    XLSX = "xlsx", "Excel workbook (XLSX)"
-    CSV = "csv", "CSV files (zip)"
+    XLSX = "xlsx", _("Excel workbook (XLSX)")
+    CSV = "csv", _("CSV files (zip)")
 
 
 class ExportState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Ready to download"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired (file deleted)"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired (file deleted)")
 
 
 class ExportJob(TimeStampedModel):
     """A round dataset being built by the worker; coordinators download it when done."""
 
-    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="exports")
-    format = models.CharField(max_length=8, choices=ExportFormat.choices, default=ExportFormat.XLSX)
+    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="exports", verbose_name=_("round"))
+    format = models.CharField(
+        max_length=8, choices=ExportFormat.choices, default=ExportFormat.XLSX, verbose_name=_("format")
+    )
     include_unapproved = models.BooleanField(
-        default=False, help_text="Also assessments not yet approved (never rejected ones)."
+        default=False,
+        verbose_name=_("include assessments not yet approved"),
+        help_text=_("Also assessments not yet approved (never rejected ones)."),
     )
     include_personal = models.BooleanField(
-        default=False, help_text="Informants' names and phones (needs the permission)."
+        default=False,
+        verbose_name=_("include personal data"),
+        help_text=_("Informants' names and phones (needs the permission)."),
     )
-    hxl = models.BooleanField(default=False, help_text="Add an HXL hashtag row under the headers.")
+    hxl = models.BooleanField(
+        default=False, verbose_name=_("HXL hashtags"), help_text=_("Add an HXL hashtag row under the headers.")
+    )
     language = models.CharField(
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
-        help_text="Language of the sheet names and the codebook; variable names and codes stay as they are.",
+        verbose_name=_("language"),
+        help_text=_("Language of the sheet names and the codebook; variable names and codes stay as they are."),
     )
-    state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
-    file = models.FileField(upload_to="exports/", blank=True)
-    error = models.TextField(blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=8, choices=ExportState.choices, default=ExportState.QUEUED, verbose_name=_("state")
+    )
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"), help_text=_("Per cent done."))
+    file = models.FileField(upload_to="exports/", blank=True, verbose_name=_("file"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the file is deleted (exports with personal data only)."
+        null=True,
+        blank=True,
+        verbose_name=_("expires at"),
+        help_text=_("When the file is deleted (exports with personal data only)."),
     )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
 
     def __str__(self) -> str:
-        return f"Round {self.round.number} {self.format} ({self.get_state_display()})"
+        return gettext("Round %(number)s %(format)s (%(state)s)") % {
+            "number": self.round.number,
+            "format": self.format,
+            "state": self.get_state_display(),
+        }
 
 
 class ExportDownload(models.Model):
     """Who downloaded which export, when and from where: kept after the file itself is gone."""
 
-    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="downloads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    downloaded_at = models.DateTimeField(auto_now_add=True)
-    address = models.GenericIPAddressField(null=True, blank=True)
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("export job"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    downloaded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("downloaded at"))
+    address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("address"))
 
     class Meta:
         ordering = ["-downloaded_at"]
+        verbose_name = _("export download")
+        verbose_name_plural = _("export downloads")
 
     def __str__(self) -> str:
         return f"{self.user} downloaded {self.job} at {self.downloaded_at:%Y-%m-%d %H:%M}"
@@ -77,20 +105,36 @@ class ReferenceFigure(TimeStampedModel):
     """A figure from another source (a ministry, the Migration Service, a census) that coordinators set
     beside the round's estimates: "Migration Service: 24,000 Asht residents in labour migration, July 2024"."""
 
-    area = models.ForeignKey("geo.AdminArea", on_delete=models.PROTECT, related_name="reference_figures")
-    population = models.CharField(
-        max_length=3, choices=POPULATION_CHOICES, help_text="The BMA population the figure counts."
+    area = models.ForeignKey(
+        "geo.AdminArea", on_delete=models.PROTECT, related_name="reference_figures", verbose_name=_("area")
     )
-    source = models.CharField(max_length=200, help_text="Who published it, e.g. the Migration Service.")
-    as_of = models.DateField(help_text="The date the figure refers to.")
-    value = models.PositiveIntegerField(validators=[MaxValueValidator(REFERENCE_VALUE_MAX)])
-    note = models.TextField(blank=True, help_text="How it was counted, where it was published.")
+    population = models.CharField(
+        max_length=3,
+        choices=POPULATION_CHOICES,
+        verbose_name=_("population"),
+        help_text=_("The BMA population the figure counts."),
+    )
+    source = models.CharField(
+        max_length=200, verbose_name=_("source"), help_text=_("Who published it, e.g. the Migration Service.")
+    )
+    as_of = models.DateField(verbose_name=_("as of"), help_text=_("The date the figure refers to."))
+    value = models.PositiveIntegerField(validators=[MaxValueValidator(REFERENCE_VALUE_MAX)], verbose_name=_("value"))
+    note = models.TextField(
+        blank=True, verbose_name=_("note"), help_text=_("How it was counted, where it was published.")
+    )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
         ordering = ["area__code", "population", "-as_of"]
+        verbose_name = _("reference figure")
+        verbose_name_plural = _("reference figures")
         indexes = [models.Index(fields=["area", "as_of"])]
         constraints = [
             models.CheckConstraint(
@@ -113,23 +157,38 @@ class PublishedReport(models.Model):
     change the live report only. The SHA-256 of each file lets anyone check a copy they were sent.
     """
 
-    round = models.ForeignKey("rounds.Round", on_delete=models.PROTECT, related_name="published_reports")
-    version = models.PositiveIntegerField()
-    published_at = models.DateTimeField()
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True, help_text="What this version is for, or what changed since the last.")
-    figures = models.JSONField(help_text="The figures as published (also the figures file).")
-    figures_file = models.FileField(upload_to=published_report_path)
-    figures_sha256 = models.CharField(max_length=64)
-    xlsx_file = models.FileField(upload_to=published_report_path)
-    xlsx_sha256 = models.CharField(max_length=64)
+    round = models.ForeignKey(
+        "rounds.Round", on_delete=models.PROTECT, related_name="published_reports", verbose_name=_("round")
+    )
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    published_at = models.DateTimeField(verbose_name=_("published at"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    note = models.TextField(
+        blank=True,
+        verbose_name=_("note"),
+        help_text=_("What this version is for, or what changed since the last."),
+    )
+    figures = models.JSONField(
+        verbose_name=_("figures"), help_text=_("The figures as published (also the figures file).")
+    )
+    figures_file = models.FileField(upload_to=published_report_path, verbose_name=_("figures file"))
+    figures_sha256 = models.CharField(max_length=64, verbose_name=_("figures SHA-256"))
+    xlsx_file = models.FileField(upload_to=published_report_path, verbose_name=_("workbook file"))
+    xlsx_sha256 = models.CharField(max_length=64, verbose_name=_("workbook SHA-256"))
 
     class Meta:
         ordering = ["round__number", "-version"]
+        verbose_name = _("published report")
+        verbose_name_plural = _("published reports")
         constraints = [models.UniqueConstraint(fields=["round", "version"], name="one_published_version_number")]
 
     def __str__(self) -> str:
-        return f"Round {self.round.number} report, version {self.version}"
+        return gettext("Round %(number)s report, version %(version)s") % {
+            "number": self.round.number,
+            "version": self.version,
+        }
 
 
 def published_document_path(instance, filename: str) -> str:
@@ -139,13 +198,17 @@ def published_document_path(instance, filename: str) -> str:
 class PublishedDocument(models.Model):
     """The PDF of a published version in one language: the same figures, labels in that language."""
 
-    report = models.ForeignKey(PublishedReport, on_delete=models.PROTECT, related_name="documents")
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    file = models.FileField(upload_to=published_document_path)
-    sha256 = models.CharField(max_length=64)
+    report = models.ForeignKey(
+        PublishedReport, on_delete=models.PROTECT, related_name="documents", verbose_name=_("published report")
+    )
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, verbose_name=_("language"))
+    file = models.FileField(upload_to=published_document_path, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256"))
 
     class Meta:
         ordering = ["report", "language"]
+        verbose_name = _("published document")
+        verbose_name_plural = _("published documents")
         constraints = [models.UniqueConstraint(fields=["report", "language"], name="one_document_per_language")]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
 from bma.core.admin import AreaScopedAdminMixin
@@ -25,7 +26,7 @@ class SettlementAliasInline(admin.TabularInline):
 
 
 class GazetteerUploadForm(forms.Form):
-    file = forms.FileField(help_text="A .csv (UTF-8) or .xlsx file with an areas or a villages header.")
+    file = forms.FileField(help_text=_("A .csv (UTF-8) or .xlsx file with an areas or a villages header."))
 
 
 @admin.register(AdminArea)
@@ -60,16 +61,20 @@ class AdminAreaAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
                     request,
                     exc.message
                     if not errors
-                    else f"{upload.name} was not imported; "
-                    "nothing was changed. Fix the rows below and upload it again.",
+                    else _("%(file)s was not imported; nothing was changed. Fix the rows below and upload it again.")
+                    % {"file": upload.name},
                     messages.ERROR,
                 )
             else:
-                self.message_user(request, f"{upload.name} imported: {report}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(file)s imported: %(report)s.") % {"file": upload.name, "report": report},
+                    messages.SUCCESS,
+                )
                 return redirect(reverse("admin:geo_adminarea_changelist"))
         context = dict(
             self.admin_site.each_context(request),
-            title="Import gazetteer file",
+            title=_("Import gazetteer file"),
             form=form,
             row_errors=errors,
             area_columns=", ".join(AREA_COLUMNS),

@@ -188,7 +188,7 @@ class VisitPlanEntryAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         return False
 
     @admin.action(
-        description="Carry the previous round's unvisited villages into these entries' round", permissions=["change"]
+        description=_("Carry the previous round's unvisited villages into these entries' round"), permissions=["change"]
     )
     def carry_over(self, request, queryset):
         rounds = {entry.round for entry in queryset.select_related("round")}

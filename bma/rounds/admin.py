@@ -26,11 +26,11 @@ class RoundAdmin(admin.ModelAdmin):
     inlines = [AssignmentInline]
     actions = ["open_rounds", "close_rounds"]
 
-    @admin.action(description="Open the selected rounds for data collection", permissions=["change"])
+    @admin.action(description=_("Open the selected rounds for data collection"), permissions=["change"])
     def open_rounds(self, request, queryset):
         run_service_action(self, request, queryset, lambda r: round_open(round=r), "rounds opened")
 
-    @admin.action(description="Close the selected rounds (devices stop submitting)", permissions=["change"])
+    @admin.action(description=_("Close the selected rounds (devices stop submitting)"), permissions=["change"])
     def close_rounds(self, request, queryset):
         run_service_action(self, request, queryset, lambda r: round_close(round=r), "rounds closed")
 

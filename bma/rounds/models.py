@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
@@ -60,7 +61,7 @@ class Round(TimeStampedModel):
         verbose_name_plural = _("rounds")
 
     def __str__(self) -> str:
-        return f"Round {self.number}: {self.name}"
+        return gettext("Round %(number)s: %(name)s") % {"number": self.number, "name": self.name}
 
     @property
     def accepts_submissions(self) -> bool:

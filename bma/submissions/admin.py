@@ -47,7 +47,7 @@ class AttachmentInline(admin.TabularInline):
 class NeedsAttentionFilter(admin.SimpleListFilter):
     """What a supervisor looks for: submissions that failed, and those still waiting (with why)."""
 
-    title = "needs attention"
+    title = _("needs attention")
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
@@ -88,7 +88,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(submission_scope_q(request.user))
 
-    @admin.display(description="Reason")
+    @admin.display(description=_("Reason"))
     def reason(self, obj):
         if obj.state == ProcessingState.PROCESSED:
             return ""
@@ -97,12 +97,13 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def has_reprocess_permission(self, request):
         return request.user.has_perm("submissions.reprocess_submission")
 
-    @admin.action(description="Process the selected submissions again", permissions=["reprocess"])
+    @admin.action(description=_("Process the selected submissions again"), permissions=["reprocess"])
     def process_again(self, request, queryset):
         count = submissions_requeue(queryset)
         self.message_user(
             request,
-            f"{count} submissions queued for processing; their state here changes when the worker is done.",
+            _("%(count)s submissions queued for processing; their state here changes when the worker is done.")
+            % {"count": count},
             messages.SUCCESS,
         )
 
@@ -113,7 +114,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
             obj.shown_payload = payload_for_reader(obj, request.user)
         return obj
 
-    @admin.display(description="Payload as received")
+    @admin.display(description=_("Payload as received"))
     def payload_text(self, obj):
         shown = getattr(obj, "shown_payload", None)
         if shown is None:
@@ -296,22 +297,27 @@ class PullSourceAdmin(admin.ModelAdmin):
         "last_error",
     )
 
-    @admin.action(description="Sync now", permissions=["change"])
+    @admin.action(description=_("Sync now"), permissions=["change"])
     def sync_now(self, request, queryset):
         started = pull_sources_sync_start(queryset)
-        self.message_user(request, f"Asked the worker to sync {started} source(s); reload to see their progress.")
+        self.message_user(
+            request,
+            _("Asked the worker to sync %(count)s source(s); reload to see their progress.") % {"count": started},
+        )
 
-    @admin.action(description="Pause (the beat job skips them)", permissions=["change"])
+    @admin.action(description=_("Pause (the beat job skips them)"), permissions=["change"])
     def pause(self, request, queryset):
-        self.message_user(request, f"{queryset.update(active=False)} source(s) paused.")
+        self.message_user(request, _("%(count)s source(s) paused.") % {"count": queryset.update(active=False)})
 
-    @admin.action(description="Resume", permissions=["change"])
+    @admin.action(description=_("Resume"), permissions=["change"])
     def resume(self, request, queryset):
-        self.message_user(request, f"{queryset.update(active=True)} source(s) resumed.")
+        self.message_user(request, _("%(count)s source(s) resumed.") % {"count": queryset.update(active=True)})
 
     @admin.action(
-        description="Pull everything again (what is stored is kept; edits come across)", permissions=["change"]
+        description=_("Pull everything again (what is stored is kept; edits come across)"), permissions=["change"]
     )
     def pull_everything_again(self, request, queryset):
         count = pull_sources_restart(queryset)
-        self.message_user(request, f"{count} source(s) will pull from the start on their next sync.")
+        self.message_user(
+            request, _("%(count)s source(s) will pull from the start on their next sync.") % {"count": count}
+        )

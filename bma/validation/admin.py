@@ -31,7 +31,9 @@ from bma.validation.services import (
 
 
 class DecisionForm(ActionForm):
-    note = forms.CharField(required=False, label="Note (required)", widget=forms.TextInput(attrs={"size": 60}))
+    note = forms.CharField(
+        required=False, label=gettext_lazy("Note (required)"), widget=forms.TextInput(attrs={"size": 60})
+    )
 
 
 @admin.register(QualityIssue)
@@ -55,11 +57,11 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         note = request.POST.get("note", "")
         run_service_action(self, request, queryset, lambda issue: service(issue, request.user, note), done)
 
-    @admin.action(description="Resolve the selected issues (with the note)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Resolve the selected issues (with the note)"), permissions=["change"])
     def resolve(self, request, queryset):
         self._decide(request, queryset, issue_resolve, "issues resolved")
 
-    @admin.action(description="Waive the selected issues (with the note)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Waive the selected issues (with the note)"), permissions=["change"])
     def waive(self, request, queryset):
         self._decide(request, queryset, issue_waive, "issues waived")
 
@@ -170,7 +172,9 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         self.message_user(
-            request, f"Drawing the spot-check sample of {obj.round}; it appears here when done.", messages.INFO
+            request,
+            _("Drawing the spot-check sample of %(round)s; it appears here when done.") % {"round": obj.round},
+            messages.INFO,
         )
         return redirect(reverse("admin:validation_spotchecksample_changelist"))
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError
 from bma.xforms.models import Form, FormVersion, ListFile
@@ -11,7 +12,9 @@ from bma.xforms.services import xlsform_publish
 
 
 class XlsFormUploadForm(forms.Form):
-    xlsform = forms.FileField(label="XLSForm", help_text="An .xlsx or .xls XLSForm. It is checked with ODK Validate.")
+    xlsform = forms.FileField(
+        label="XLSForm", help_text=_("An .xlsx or .xls XLSForm. It is checked with ODK Validate.")
+    )
 
 
 class FormVersionInline(admin.TabularInline):
@@ -56,13 +59,17 @@ class FormAdmin(admin.ModelAdmin):
             except BmaError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
             else:
-                verb = "published" if created else "was already published; nothing changed"
+                said = (
+                    _("%(form)s version %(version)s published.")
+                    if created
+                    else _("%(form)s version %(version)s was already published; nothing changed.")
+                )
                 self.message_user(
-                    request, f"{version.form.xml_form_id} version {version.version} {verb}.", messages.SUCCESS
+                    request, said % {"form": version.form.xml_form_id, "version": version.version}, messages.SUCCESS
                 )
                 return redirect(reverse("admin:xforms_form_changelist"))
         context = dict(
-            self.admin_site.each_context(request), title="Upload an XLSForm", form=form, opts=self.model._meta
+            self.admin_site.each_context(request), title=_("Upload an XLSForm"), form=form, opts=self.model._meta
         )
         return TemplateResponse(request, "admin/xforms/upload.html", context)
 
