@@ -30,6 +30,8 @@ def test_a_tajik_supervisor_reads_the_assessment_page_in_tajik(client, receive, 
     assert "Ҳастанд" in page and "Кишварҳо" in page
     # Places by the gazetteer's Tajik names: the village in the heading, the district among the fields.
     assert "B2 Ошоба (V-ASH-0001)" in page and "Ноҳияи Ашт" in page
+    # What the raw submission hides, said in Tajik too (the answers themselves stay as received).
+    assert "ҷавоби шахсӣ" in page and "personal answer" not in page
     for english in ("Return migrants", "Employment", "Russian Federation", "Hospital", "Countries"):
         assert english not in page, english
 
