@@ -18,8 +18,8 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bma.assessments import models as m
@@ -29,6 +29,7 @@ from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
 from bma.core.errors import BmaError
 from bma.core.scoping import area_scope_q
+from bma.geo.models import AdminArea, Settlement
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
@@ -71,8 +72,28 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # Places read in the reader's language (the gazetteer's names); Django's read-only foreign key would
+    # show the English name whatever the reader's language.
+    PLACE_FIELDS = {"province": "province_name", "district": "district_name", "village": "village_place"}
+
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
+        fields = [f.name for f in self.model._meta.fields]
+        return [*fields, *(self.PLACE_FIELDS[f] for f in fields if f in self.PLACE_FIELDS)]
+
+    def get_fields(self, request, obj=None):
+        return [self.PLACE_FIELDS.get(f.name, f.name) for f in self.model._meta.fields]
+
+    @admin.display(description=gettext_lazy("province"))
+    def province_name(self, obj):
+        return _place(obj.province)
+
+    @admin.display(description=gettext_lazy("district"))
+    def district_name(self, obj):
+        return _place(obj.district)
+
+    @admin.display(description=gettext_lazy("village"))
+    def village_place(self, obj):
+        return _place(obj.village, getattr(obj, "village_name_typed", ""))
 
     def _review(self, request, queryset, state, done):
         comment = request.POST.get("comment", "")
@@ -227,6 +248,8 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         may_review = self.has_change_permission(request, obj)
         return {
             **assessment_page(obj, request.user),
+            # The page's heading names the village as the reader reads it (str() gives the English name).
+            "subtitle": assessment_heading(obj),
             "desk_sections": page_sections(request, obj),
             "desk_here": request.get_full_path(),
             "list_query": list_query,
@@ -292,37 +315,83 @@ DECISIONS = [
 ]
 
 
+# Which of a code list's (en, ru, tg) labels a reader of each language gets.
+LABEL_INDEX = {"en": 0, "ru": 1, "tg": 2}
+
+
+def _language() -> str:
+    return (get_language() or "en").split("-")[0]
+
+
+def _label(codes: dict, code: str) -> str:
+    """A code's label in the reader's language, from the code list's own tuple (the code if unknown)."""
+    labels = codes.get(code)
+    return labels[LABEL_INDEX.get(_language(), 0)] if labels else code
+
+
 def _labels(codes: dict, values) -> str:
-    return ", ".join(codes.get(v, (v,))[0] for v in values)
+    return ", ".join(_label(codes, v) for v in values)
+
+
+def _place(area, fallback: str = "") -> str:
+    """A gazetteer place in the reader's language: its name_ru/name_tg where set, else the English one."""
+    if area is None:
+        return fallback
+    return getattr(area, f"name_{_language()}", "") or area.name_en or fallback
+
+
+def assessment_heading(a: m.VillageAssessment) -> str:
+    village = a.village
+    if village is None:
+        return f"B2 {a.village_name_typed} ({a.round_id})"
+    return f"B2 {_place(village)} ({village.code}) ({a.round_id})"
 
 
 def assessment_page(a: m.VillageAssessment, reader) -> dict:
-    """What the assessment page shows, as a supervisor reads it."""
-    figures = {f.population: f for f in a.populations.prefetch_related("yearly", "countries", "reasons", "areas")}
-    rows = [("Present", lambda f: "yes" if f.present else "no"), ("Total now", lambda f: f.total)]
+    """What the assessment page shows, as a supervisor reads it, in the reader's language."""
+    figures = {
+        f.population: f for f in a.populations.prefetch_related("yearly", "countries", "reasons", "areas__area").all()
+    }
+    rows = [
+        (_("Present"), lambda f: _label(cl.YES_NO, "yes" if f.present else "no")),
+        (_("Total now"), lambda f: f.total),
+    ]
     # The round's years and any year this assessment holds (an older form version may hold others).
     held = {y.year for f in figures.values() for y in f.yearly.all()}
     for year in sorted(set(a.round.reference_years) | held):
         rows.append((str(year), lambda f, y=year: next((x.count for x in f.yearly.all() if x.year == y), "")))
     rows += [
         (
-            "Countries",
-            lambda f: ", ".join(f"{cl.COUNTRIES.get(c.country, (c.country,))[0]} {c.count}" for c in f.countries.all()),
+            _("Countries"),
+            lambda f: ", ".join(f"{_label(cl.COUNTRIES, c.country)} {c.count}" for c in f.countries.all()),
         ),
-        ("Districts", lambda f: ", ".join(f"{x.area_code} {x.count}" for x in f.areas.all())),
-        ("Reasons", lambda f: _labels(cl.REASONS, [r.reason for r in f.reasons.all()])),
-        ("Type of migration", lambda f: f.get_migration_type_display() if f.migration_type else ""),
+        (_("Districts"), lambda f: ", ".join(f"{_place(x.area, x.area_code)} {x.count}" for x in f.areas.all())),
+        (_("Reasons"), lambda f: _labels(cl.REASONS, [r.reason for r in f.reasons.all()])),
+        (_("Type of migration"), lambda f: _label(cl.MIGRATION_TYPES, f.migration_type) if f.migration_type else ""),
     ]
+    not_asked = _("not asked")
     table = [
-        (label, [getter(figures[p]) if p in figures else "not asked" for p in cl.POPULATION_CODES])
+        (label, [getter(figures[p]) if p in figures else not_asked for p in cl.POPULATION_CODES])
         for label, getter in rows
     ]
+    referred = list(a.referrals.all())
+    districts = {x.code: x for x in AdminArea.objects.filter(code__in={r.district_code for r in referred})}
+    villages = {x.code: x for x in Settlement.objects.filter(code__in={r.village_code for r in referred} - {""})}
+    referrals = [
+        (
+            r,
+            _place(districts.get(r.district_code), r.district_code),
+            _place(villages.get(r.village_code), r.village_code) if r.village_code in villages else r.name_typed,
+            _labels(cl.POPULATIONS, r.populations or []),
+        )
+        for r in referred
+    ]
     return {
-        "population_headers": [cl.POPULATIONS[p][0] for p in cl.POPULATION_CODES],
+        "population_headers": [_label(cl.POPULATIONS, p) for p in cl.POPULATION_CODES],
         "population_table": table,
         "services": a.services.all(),
         "informants": a.informants.all(),
-        "referrals": a.referrals.all(),
+        "referrals": referrals,
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [

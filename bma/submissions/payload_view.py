@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from defusedxml.ElementTree import fromstring, tostring
+from django.utils.translation import gettext, ngettext
 
 from bma.core.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
@@ -51,10 +52,18 @@ def payload_for_reader(submission: Submission, user) -> ShownPayload:
         redact = redact_json if submission.payload_format == PayloadFormat.KOBO_JSON else redact_xml
         text, hidden = redact(payload, names)
     except Exception:  # unreadable: it cannot be redacted, so it is not shown
-        return ShownPayload("", 0, "This payload could not be read, so it is not shown: it may hold personal data.")
+        return ShownPayload(
+            "", 0, gettext("This payload could not be read, so it is not shown: it may hold personal data.")
+        )
     note = (
-        f"{hidden} personal answer{'s' if hidden != 1 else ''} (informants' names and phones) hidden: "
-        "seeing them needs the personal-data permission."
+        ngettext(
+            "%(count)d personal answer (informants' names and phones) hidden: "
+            "seeing them needs the personal-data permission.",
+            "%(count)d personal answers (informants' names and phones) hidden: "
+            "seeing them needs the personal-data permission.",
+            hidden,
+        )
+        % {"count": hidden}
         if hidden
         else ""
     )
