@@ -133,8 +133,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("tg", "Тоҷикӣ")]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Dushanbe")
 USE_I18N = True
-# The project's own catalogues (ru, tg), compiled by `python -m bma.core.translations`.
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own catalogues (ru, tg), compiled by `python -m bma.core.translations`. Django's own tg
+# admin/auth catalogue is incomplete (a Tajik user saw English in the admin): locale/django holds only
+# what it lacks. Our catalogue stays first, as the first entry of LOCALE_PATHS wins.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "django"]
 USE_TZ = True
 
 STATIC_URL = "static/"
