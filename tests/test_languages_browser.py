@@ -21,7 +21,10 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / ".test-artifacts"
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 # Stay as they are in every language: product names, codes, units, formats.
-ALLOWED = {"bma", "odk", "collect", "xlsx", "csv", "pdf", "json", "gps", "api", "iom", "dtm", "sha", "kobo", "url"}
+ALLOWED = {
+    *("bma", "odk", "collect", "xlsx", "csv", "pdf", "json", "gps", "api", "iom", "dtm", "sha", "kobo", "url"),
+    *("excel", "zip", "iso", "hxl"),
+}
 
 
 def project_words() -> set[str]:
@@ -38,18 +41,24 @@ def data_words() -> set[str]:
     from django.contrib.auth import get_user_model
 
     from bma.geo.models import AdminArea, Settlement
+    from bma.rounds.models import Round
+    from bma.submissions.models import Submission
     from bma.xforms.models import Form
 
     texts = list(get_user_model().objects.values_list("username", flat=True))
     texts += list(AdminArea.objects.values_list("name_en", flat=True))
     texts += list(Settlement.objects.values_list("name_en", flat=True))
     texts += list(Form.objects.values_list("title", flat=True))
+    texts += list(Round.objects.values_list("name", flat=True))
+    # What enumerators typed ("Imam of the mosque") is data in whatever language they wrote it.
+    texts += [bytes(raw).decode("utf-8", "replace") for raw in Submission.objects.values_list("payload", flat=True)]
     return {w.lower() for text in texts for w in LATIN_WORD.findall(text)}
 
 
 def english_left(text: str, own: set[str], data: set[str]) -> list[str]:
-    # A token with an underscore, a slash, a dot or a digit is a code, a path or an address, not a word.
-    words = [w for token in text.split() if not re.search(r"[_/.\d@]", token) for w in LATIN_WORD.findall(token)]
+    # A token with an underscore, a slash, a dot, a digit, markup or JSON is a code, a path, an address, the
+    # raw submission or a rule's details, not a word.
+    words = [w for token in text.split() if not re.search(r'[_/.\d@<>{}":]', token) for w in LATIN_WORD.findall(token)]
     return sorted({w for w in words if w.lower() in own and w.lower() not in data | ALLOWED})
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext, ngettext
+
 BAR_COLOUR = "#0033a0"  # IOM blue
 # Average advance of a 12 px sans-serif glyph, generous so that wide Cyrillic labels are not clipped
 # either: the label column is sized from the longest label instead of a fixed width.
@@ -82,7 +84,7 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="Map of the assessed communities" font-family="sans-serif" font-size="10">',
+        f'aria-label="{escape(gettext("Map of the assessed communities"))}" font-family="sans-serif" font-size="10">',
         f'<rect x="{margin}" y="{margin}" width="{(east - west) * shrink * scale:.1f}" '
         f'height="{(north - south) * scale:.1f}" fill="#f4f6fa" stroke="#bbb"/>',
     ]
@@ -111,8 +113,7 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
             f'<circle cx="{legend_x}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
             f'<text x="{legend_x + 8}" y="{y + 10}">{escape(province)}</text>'
         )
-    parts.append(
-        f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{len(points):,} communities</text>'
-    )
+    counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": f"{len(points):,}"}
+    parts.append(f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{escape(counted)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -11,14 +11,15 @@ import json
 from dataclasses import dataclass
 
 from defusedxml.ElementTree import fromstring, tostring
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from bma.core.roles import PERSONAL_DATA_PERMISSION
 from bma.submissions.models import PayloadFormat, Submission
 from bma.submissions.payload_blanking import holds_personal_answer, replace_personal_answers
 from bma.xforms.personal import personal_fields
 
-HIDDEN = "[hidden: personal data]"
+# Put where a personal answer was, in the reader's language (this English text is its msgid).
+HIDDEN = gettext_noop("[hidden: personal data]")
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,12 @@ def redact_xml(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
     hidden = 0
     for element in root.iter():
         if holds_personal_answer(element, names):
-            element.text, hidden = HIDDEN, hidden + 1
+            element.text, hidden = gettext(HIDDEN), hidden + 1
     return tostring(root, encoding="unicode"), hidden
 
 
 def redact_json(payload: bytes, names: frozenset[str]) -> tuple[str, int]:
-    redacted, hidden = replace_personal_answers(json.loads(payload.decode("utf-8")), names, HIDDEN)
+    redacted, hidden = replace_personal_answers(json.loads(payload.decode("utf-8")), names, gettext(HIDDEN))
     return json.dumps(redacted, ensure_ascii=False, indent=1), hidden
 
 

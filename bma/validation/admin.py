@@ -42,7 +42,9 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     list_display = ("issue", "severity", "code", "state", "district", "village_assessment", "decided_by")
     list_filter = ("state", "severity", "code", "round", ("district", admin.RelatedOnlyFieldListFilter))
     search_fields = ("message", "village_assessment__village__name_en", "village_assessment__village__name_tg")
-    readonly_fields = [f.name for f in QualityIssue._meta.fields]
+    # The issue in the reader's language first; the English record (message, its parts) stays in the
+    # list's search and the exports, not on a page a Tajik or Russian supervisor reads.
+    readonly_fields = ["issue"] + [f.name for f in QualityIssue._meta.fields if f.name not in ("message", "text_parts")]
     action_form = DecisionForm
     actions = ["resolve", "waive"]
 
