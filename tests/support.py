@@ -75,3 +75,15 @@ def csp_refusals(console: list[str]) -> list[str]:
     """The browser console lines in which Chromium reports something refused by a Content-Security-Policy
     (it writes both "Content Security Policy" and "Content Security policy")."""
     return [line for line in console if "content security policy" in line.lower().replace("-", " ")]
+
+
+# Every persona's password in the tests (tests/factories.py).
+TEST_PASSWORD = "pass-for-tests-1"
+
+
+def desk_log_in(page, url: str, username: str) -> None:
+    """Open ``url`` in Playwright's page, which asks the desk's login first, and log in as ``username``."""
+    page.goto(url)
+    page.fill("#id_username", username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("input[type=submit]")

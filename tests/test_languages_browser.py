@@ -15,7 +15,7 @@ import pytest
 
 from bma.core.languages import user_language_set
 from bma.core.translations import LOCALE_DIR
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / ".test-artifacts"
@@ -71,13 +71,6 @@ def visit(page, url: str, name: str) -> str:
     return text
 
 
-def log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pass-for-tests-1")
-    page.click("input[type=submit]")
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_tajik_supervisor_and_a_russian_coordinator_see_no_english_of_ours(live_server, unclear, personas):
@@ -115,7 +108,7 @@ def test_a_tajik_supervisor_and_a_russian_coordinator_see_no_english_of_ours(liv
             context = browser.new_context(viewport={"width": 1024, "height": 768})
             page = context.new_page()
             page.on("console", lambda msg: console.append(msg.text))
-            log_in(page, base, username)
+            desk_log_in(page, f"{base}/admin/login/", username)
             for name, url in urls.items():
                 found[name] = english_left(visit(page, base + url, name), own, data)
             context.close()

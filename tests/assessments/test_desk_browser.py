@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bma.assessments import models as m
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -25,10 +25,7 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         page = browser.new_page()
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/assessments/villageassessment/")
-        page.fill("#id_username", "supervisor")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/assessments/villageassessment/", "supervisor")
         page.get_by_role("link", name="With open issues").click()
         page.check("input.action-select")
         page.select_option("select[name=action]", "approve")
@@ -64,10 +61,7 @@ def test_decision_columns_are_on_screen_at_1024_by_768(live_server, receive, per
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1024, "height": 768})
-        page.goto(f"{live_server.url}/admin/assessments/villageassessment/")
-        page.fill("#id_username", "supervisor")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/assessments/villageassessment/", "supervisor")
         boxes = {
             column: page.locator(f"th.column-{column}").bounding_box() for column in ("review_state", "open_issues")
         }
@@ -107,10 +101,9 @@ def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_ser
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/assessments/villageassessment/?review_state__exact=received")
-        page.fill("#id_username", "supervisor")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(
+            page, f"{live_server.url}/admin/assessments/villageassessment/?review_state__exact=received", "supervisor"
+        )
         columns_in_view = {c: in_view(page, f"th.column-{c}") for c in ("review_state", "open_issues")}
         page.screenshot(path=str(ARTIFACTS / "desk-list-1024x768.png"))
         page.click(f"a[href*='/villageassessment/{first.pk}/change/']")  # opening the page, not a decision

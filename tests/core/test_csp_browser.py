@@ -7,7 +7,7 @@ import pytest
 
 from bma.assessments.models import VillageAssessment
 from bma.submissions.models import Submission
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -37,10 +37,7 @@ def test_admin_report_and_docs_run_under_the_policy(live_server, two_villages, p
         console = []
         page.on("console", lambda msg: console.append(msg.text))
         page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "administrator")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/login/", "administrator")
         page.wait_for_selector("#content")
         seen = {}
         for url, selector in pages:

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bma.exports.models import ExportDownload, ExportJob, ExportState
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
@@ -29,10 +29,7 @@ def test_coordinator_starts_an_xlsx_export_sees_it_done_and_downloads_it(
         page = browser.new_page(viewport={"width": 1024, "height": 768}, accept_downloads=True, locale="en-GB")
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/exports/exportjob/")
-        page.fill("#id_username", "coordinator")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/exports/exportjob/", "coordinator")
         page.get_by_role("link", name="Add export job").click()
         page.select_option("#id_round", str(two_villages.pk))
         page.select_option("#id_format", "xlsx")
@@ -88,10 +85,7 @@ def test_the_list_follows_a_running_export_and_shows_its_link_without_a_reload(l
         page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-GB")
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/exports/exportjob/")
-        page.fill("#id_username", "coordinator")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/exports/exportjob/", "coordinator")
         before = (page.inner_text("#result_list .export-state"), page.inner_text("#result_list .export-percent"))
         page.evaluate("window.notReloaded = true")  # gone if the page reloaded instead of updating itself
         # The worker's part, while the page polls; in a thread of its own, as Playwright's loop runs in this one.

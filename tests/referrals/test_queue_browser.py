@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bma.referrals.models import MatchState, PlanReason, ReferralMatch
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
@@ -33,10 +33,7 @@ def test_supervisor_links_a_referral_in_one_click_and_another_by_searching(
         page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-GB")
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/referrals/referralmatch/")
-        page.fill("#id_username", "supervisor-kt")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/referrals/referralmatch/", "supervisor-kt")
         # The queue page: every candidate a button with its name, district, score and distance.
         candidate = page.get_by_role("button", name="Link: Yangiobod · Panj · score 100 · 11.1 km away").first
         candidate_box = candidate.bounding_box()

@@ -11,7 +11,7 @@ import pytest
 
 from bma.submissions.collect_setup import collect_settings_decode
 from bma.submissions.models import CollectToken
-from tests.support import csp_refusals, require
+from tests.support import csp_refusals, desk_log_in, require
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent.parent / ".test-media"
@@ -34,10 +34,7 @@ def test_the_printed_sheet_scans_and_revokes_in_one_click(live_server, personas)
         page = browser.new_page(viewport={"width": 1024, "height": 768})
         console = []
         page.on("console", lambda msg: console.append(msg.text))
-        page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", "coordinator")
-        page.fill("#id_password", "pass-for-tests-1")
-        page.click("input[type=submit]")
+        desk_log_in(page, f"{live_server.url}/admin/login/", "coordinator")
         page.wait_for_selector("#content")
 
         page.goto(f"{live_server.url}/admin/submissions/collecttoken/setup/{enumerator.pk}/")
