@@ -10,22 +10,16 @@ from __future__ import annotations
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from bma.validation.rules import POPULATION_LABELS
+from bma.validation.rules import shown_params
 
 
 def localized_params(params: dict) -> dict:
-    shown = {}
-    for key, value in params.items():
-        if key in ("population", "population_lower"):
-            label = gettext(POPULATION_LABELS.get(value, value))
-            shown[key] = label.lower() if key == "population_lower" else label
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            shown[key] = value
-        elif isinstance(value, int):
-            shown[key] = number_format(value, force_grouping=True)
-        else:
-            shown[key] = number_format(value, decimal_pos=1, force_grouping=True)
-    return shown
+    return shown_params(
+        params,
+        label=gettext,
+        whole=lambda n: number_format(n, force_grouping=True),
+        measured=lambda x: number_format(x, decimal_pos=1, force_grouping=True),
+    )
 
 
 def text_in_language(parts, fallback: str) -> str:

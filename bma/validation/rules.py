@@ -14,6 +14,8 @@ from datetime import datetime
 
 from django.utils.translation import gettext_noop
 
+from bma.geo.distance import haversine_km as distance_km
+
 POPULATION_LABELS = {
     "imw": gettext_noop("International migrant workers"),
     "ret": gettext_noop("Return migrants"),
@@ -174,17 +176,22 @@ def text_english(parts) -> str:
 
 
 def english_params(params: dict) -> dict:
-    """``population`` holds a population code and becomes its label (``population_lower``: in lower case);
-    whole numbers are grouped (2,000) and measured ones keep one decimal (3.0 minutes)."""
+    return shown_params(params, label=str, whole=lambda n: f"{n:,}", measured=lambda x: f"{x:,.1f}")
+
+
+def shown_params(params: dict, *, label, whole, measured) -> dict:
+    """A message's values as a reader sees them. ``population`` holds a population code and becomes its
+    label (``population_lower``: in lower case); whole numbers go through ``whole`` (2,000) and measured
+    ones through ``measured`` (3.0 minutes); ``label`` may translate. Text is shown as it is."""
     shown = {}
     for key, value in params.items():
         if key in ("population", "population_lower"):
-            label = POPULATION_LABELS.get(value, value)
-            shown[key] = label.lower() if key == "population_lower" else label
+            text = label(POPULATION_LABELS.get(value, value))
+            shown[key] = text.lower() if key == "population_lower" else text
         elif isinstance(value, bool) or not isinstance(value, int | float):
             shown[key] = value
         else:
-            shown[key] = f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+            shown[key] = whole(value) if isinstance(value, int) else measured(value)
     return shown
 
 
@@ -220,9 +227,7 @@ def rule(code: str, severity: str, title: str, scope: str = "assessment"):
 
 
 def haversine_km(a: Point, b: Point) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+    return distance_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _n(value: int) -> str:
