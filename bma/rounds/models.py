@@ -6,16 +6,17 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
 
 
 class RoundState(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # Russian agrees the state with the noun (раунд: открыт; форма: открыта), hence a context each.
+    PLANNED = "planned", pgettext_lazy("round state", "Planned")
+    OPEN = "open", pgettext_lazy("round state", "Open")
+    CLOSED = "closed", pgettext_lazy("round state", "Closed")
 
 
 class OutsideAssignment(models.TextChoices):

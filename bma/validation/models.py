@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bma.core.models import TimeStampedModel
 from bma.validation.comparison import Outcome
@@ -14,7 +15,8 @@ from bma.validation.rules import Severity
 
 
 class IssueState(models.TextChoices):
-    OPEN = "open", _("Open")
+    # Russian agrees the state with the noun it describes (проблема: открыта; раунд: открыт).
+    OPEN = "open", pgettext_lazy("quality issue state", "Open")
     RESOLVED = "resolved", _("Resolved")
     WAIVED = "waived", _("Waived")
 

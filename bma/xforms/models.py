@@ -5,15 +5,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bma.core.models import TimeStampedModel
 
 
 class FormState(models.TextChoices):
     # As in ODK Central: a closing form drops out of the form list but still accepts submissions.
-    OPEN = "open", _("Open")
-    CLOSING = "closing", _("Closing")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("form state", "Open")
+    CLOSING = "closing", pgettext_lazy("form state", "Closing")
+    CLOSED = "closed", pgettext_lazy("form state", "Closed")
 
 
 class FormKind(models.TextChoices):

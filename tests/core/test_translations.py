@@ -77,3 +77,21 @@ def test_every_marked_string_of_the_project_is_in_both_catalogues(tmp_path, sett
     for language in ("ru", "tg"):
         catalogue = {e.msgid for e in polib.pofile(str(LOCALE_DIR / language / "LC_MESSAGES" / "django.po"))}
         assert sorted(extracted - catalogue) == [], language
+
+
+def test_russian_states_agree_with_the_noun_they_describe():
+    """ "Open" is одна проблема открыта but один раунд открыт: the same English word needs a context each."""
+    from django.utils import translation
+
+    from bma.rounds.models import RoundState
+    from bma.validation.models import IssueState
+    from bma.xforms.models import FormState
+
+    with translation.override("ru"):
+        assert str(RoundState.OPEN.label) == "Открыт"
+        assert str(RoundState.CLOSED.label) == "Закрыт"
+        assert str(FormState.OPEN.label) == "Открыта"
+        assert str(FormState.CLOSED.label) == "Закрыта"
+        assert str(IssueState.OPEN.label) == "Открыта"
+    with translation.override("en"):
+        assert str(RoundState.OPEN.label) == str(IssueState.OPEN.label) == "Open"
