@@ -18,7 +18,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -117,20 +117,39 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
                     "back_url": request.get_full_path(),
                 },
             )
-        self._review(request, queryset, m.ReviewState.APPROVED, "assessments approved")
+        self._review(
+            request,
+            queryset,
+            m.ReviewState.APPROVED,
+            ngettext_lazy("%(count)d assessment approved.", "%(count)d assessments approved.", "count"),
+        )
         return None
 
     @admin.action(
         description=gettext_lazy("Mark the selected as having issues (comment required)"), permissions=["change"]
     )
     def mark_has_issues(self, request, queryset):
-        self._review(request, queryset, m.ReviewState.HAS_ISSUES, "assessments marked as having issues")
+        self._review(
+            request,
+            queryset,
+            m.ReviewState.HAS_ISSUES,
+            ngettext_lazy(
+                "%(count)d assessment marked as having issues.",
+                "%(count)d assessments marked as having issues.",
+                "count",
+            ),
+        )
 
     @admin.action(
         description=gettext_lazy("Reject the selected assessments (comment required)"), permissions=["change"]
     )
     def reject(self, request, queryset):
-        self._review(request, queryset, m.ReviewState.REJECTED, "assessments rejected")
+        self._review(
+            request,
+            queryset,
+            m.ReviewState.REJECTED,
+            ngettext_lazy("%(count)d assessment rejected.", "%(count)d assessments rejected.", "count"),
+        )
 
     def changelist_view(self, request, extra_context=None):
         queryset = self.get_queryset(request)

@@ -33,8 +33,11 @@ class AreaScopedAdminMixin:
         return super().get_queryset(request).filter(area_scope_q(request.user, self.scope_field)).distinct()
 
 
-def run_service_action(modeladmin, request, queryset, service, done: str) -> None:
-    """Call ``service(obj)`` for each selected object; report successes and each refusal in plain words."""
+def run_service_action(modeladmin, request, queryset, service, done) -> None:
+    """Call ``service(obj)`` for each selected object; report successes and each refusal in plain words.
+
+    ``done`` is a plural message with a ``%(count)d`` placeholder, from ngettext_lazy(singular, plural,
+    "count"): "1 round opened" / "3 rounds opened", each language with its own plural forms."""
     succeeded = 0
     for obj in queryset:
         try:
@@ -44,4 +47,4 @@ def run_service_action(modeladmin, request, queryset, service, done: str) -> Non
         else:
             succeeded += 1
     if succeeded:
-        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, done % {"count": succeeded}, messages.SUCCESS)

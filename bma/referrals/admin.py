@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, J
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
@@ -155,15 +155,33 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Link to the village code given"), permissions=["change"])
     def link(self, request, queryset):
         code = request.POST.get("village_code", "")
-        run_service_action(self, request, queryset, lambda m: match_link(m, code, request.user), "names linked")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda m: match_link(m, code, request.user),
+            ngettext_lazy("%(count)d name linked.", "%(count)d names linked.", "count"),
+        )
 
     @admin.action(description=_("Create a new provisional village for each"), permissions=["change"])
     def create_village(self, request, queryset):
-        run_service_action(self, request, queryset, lambda m: match_create_village(m, request.user), "villages created")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda m: match_create_village(m, request.user),
+            ngettext_lazy("%(count)d village created.", "%(count)d villages created.", "count"),
+        )
 
     @admin.action(description=_("Reject (not a village, or not in this district)"), permissions=["change"])
     def reject(self, request, queryset):
-        run_service_action(self, request, queryset, lambda m: match_reject(m, request.user), "names rejected")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda m: match_reject(m, request.user),
+            ngettext_lazy("%(count)d name rejected.", "%(count)d names rejected.", "count"),
+        )
 
     def get_changelist(self, request, **kwargs):
         if "state__exact" not in request.GET and not request.GET.get("q"):
@@ -192,7 +210,13 @@ class VisitPlanEntryAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     )
     def carry_over(self, request, queryset):
         rounds = {entry.round for entry in queryset.select_related("round")}
-        run_service_action(self, request, rounds, plan_carry_over, "rounds' plans extended")
+        run_service_action(
+            self,
+            request,
+            rounds,
+            plan_carry_over,
+            ngettext_lazy("%(count)d round's plan extended.", "%(count)d rounds' plans extended.", "count"),
+        )
 
     def changelist_view(self, request, extra_context=None):
         round_ = round_in_filter(request)

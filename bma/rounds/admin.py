@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
@@ -28,11 +28,23 @@ class RoundAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Open the selected rounds for data collection"), permissions=["change"])
     def open_rounds(self, request, queryset):
-        run_service_action(self, request, queryset, lambda r: round_open(round=r), "rounds opened")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda r: round_open(round=r),
+            ngettext_lazy("%(count)d round opened.", "%(count)d rounds opened.", "count"),
+        )
 
     @admin.action(description=_("Close the selected rounds (devices stop submitting)"), permissions=["change"])
     def close_rounds(self, request, queryset):
-        run_service_action(self, request, queryset, lambda r: round_close(round=r), "rounds closed")
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda r: round_close(round=r),
+            ngettext_lazy("%(count)d round closed.", "%(count)d rounds closed.", "count"),
+        )
 
 
 @admin.register(Assignment)

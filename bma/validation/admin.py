@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
@@ -61,11 +61,21 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Resolve the selected issues (with the note)"), permissions=["change"])
     def resolve(self, request, queryset):
-        self._decide(request, queryset, issue_resolve, "issues resolved")
+        self._decide(
+            request,
+            queryset,
+            issue_resolve,
+            ngettext_lazy("%(count)d issue resolved.", "%(count)d issues resolved.", "count"),
+        )
 
     @admin.action(description=gettext_lazy("Waive the selected issues (with the note)"), permissions=["change"])
     def waive(self, request, queryset):
-        self._decide(request, queryset, issue_waive, "issues waived")
+        self._decide(
+            request,
+            queryset,
+            issue_waive,
+            ngettext_lazy("%(count)d issue waived.", "%(count)d issues waived.", "count"),
+        )
 
     def get_urls(self):
         return [

@@ -10,6 +10,8 @@ import pytest
 BMA = Path(__file__).resolve().parents[2] / "bma"
 SHOWN_KEYWORDS = {"description", "label", "help_text", "placeholder", "title", "short_description", "empty_label"}
 MESSAGE_CALLS = {"message_user", "success", "error", "warning", "info"}
+# Calls whose arguments end up in the message after an action ("3 rounds opened").
+ACTION_MESSAGE_CALLS = {"run_service_action", "_review", "_decide"}
 # Words that stay as they are: names of formats and products.
 ALLOWED = {"XLSForm", "XLSX", "CSV", "JSON", "PDF", "ODK Collect", "KoboToolbox", "ODK Central"}
 
@@ -43,6 +45,10 @@ def unmarked(source: str) -> list[str]:
                         if shown and (text := plain_text(value)):
                             found.append(f"{key.value}={text!r} (line {node.lineno})")
             name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in ACTION_MESSAGE_CALLS:
+                for arg in node.args:
+                    if text := plain_text(arg):
+                        found.append(f"{name}({text!r}) (line {node.lineno})")
             if name in MESSAGE_CALLS:
                 for arg in node.args[1:2]:
                     if text := plain_text(arg):
@@ -70,5 +76,11 @@ def test_the_check_sees_plain_strings_and_lets_marked_ones_pass():
     assert unmarked('admin.action(description="Resolve")') == ["description='Resolve' (line 1)"]
     assert unmarked('admin.action(description=_("Resolve"))') == []
     assert unmarked('self.message_user(request, f"{n} done")') == ["message_user(\"f'{n} done'\") (line 1)"]
+    assert unmarked('run_service_action(self, request, qs, open_it, "rounds opened")') == [
+        "run_service_action('rounds opened') (line 1)"
+    ]
+    assert (
+        unmarked('self._review(request, qs, state, ngettext_lazy("%(count)d done", "%(count)d done", "count"))') == []
+    )
     assert unmarked('class F:\n    title = "received on"') == ["title='received on' (line 2)"]
     assert unmarked('forms.TextInput(attrs={"placeholder": "required"})') == ["placeholder='required' (line 1)"]

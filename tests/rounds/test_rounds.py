@@ -39,7 +39,7 @@ def test_coordinator_closes_a_round_from_the_admin_and_sees_refusals(client, per
         follow=True,
     )
     page = response.content.decode()
-    assert "1 rounds closed" in page
+    assert "1 round closed." in page
     assert "Round 3 is planned and cannot become closed" in page
     personas.round.refresh_from_db()
     assert personas.round.state == RoundState.CLOSED
