@@ -161,9 +161,9 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
             form.base_fields["seed"].required = False
-            form.base_fields[
-                "seed"
-            ].help_text = "Leave empty for a new random seed; reuse one to redraw the same sample."
+            form.base_fields["seed"].help_text = _(
+                "Leave empty for a new random seed; reuse one to redraw the same sample."
+            )
         return form
 
     def save_model(self, request, obj, form, change):

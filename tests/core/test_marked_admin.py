@@ -64,6 +64,12 @@ def unmarked(source: str) -> list[str]:
         )
         if sets_title and (text := plain_text(node.value)):
             found.append(f"self.title={text!r} (line {node.lineno})")
+        # form.base_fields["seed"].help_text = "..."
+        sets_shown = isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Attribute) and t.attr in SHOWN_KEYWORDS - {"title"} for t in node.targets
+        )
+        if sets_shown and (text := plain_text(node.value)):
+            found.append(f".{node.targets[0].attr}={text!r} (line {node.lineno})")
     return [f for f in found if not any(f"={a!r}" in f for a in ALLOWED)]
 
 
@@ -82,5 +88,6 @@ def test_the_check_sees_plain_strings_and_lets_marked_ones_pass():
     assert (
         unmarked('self._review(request, qs, state, ngettext_lazy("%(count)d done", "%(count)d done", "count"))') == []
     )
+    assert unmarked('form.base_fields["seed"].help_text = "Leave empty"') == [".help_text='Leave empty' (line 1)"]
     assert unmarked('class F:\n    title = "received on"') == ["title='received on' (line 2)"]
     assert unmarked('forms.TextInput(attrs={"placeholder": "required"})') == ["placeholder='required' (line 1)"]
