@@ -313,15 +313,13 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
     def attachment_view(self, request, attachment_id: int):
         """A photo or file of a submission, for someone who may see the assessment it belongs to."""
         attachment = get_object_or_404(SubmissionAttachment.objects.select_related("submission"), pk=attachment_id)
-        visible = (
-            m.VillageAssessment.objects.filter(
+        # Every assessment page (B2, B1, spot-check visit) shows its submission's attachments.
+        visible = any(
+            model.objects.filter(
                 area_scope_q(request.user, "district"),
                 submission__root_instance_id=attachment.submission.root_instance_id,
             ).exists()
-            or m.SpotCheckVisit.objects.filter(
-                area_scope_q(request.user, "district"),
-                submission__root_instance_id=attachment.submission.root_instance_id,
-            ).exists()
+            for model in (m.VillageAssessment, m.SpotCheckVisit, m.DistrictAssessment)
         )
         if not visible or not request.user.has_perm("assessments.view_villageassessment"):
             raise PermissionDenied

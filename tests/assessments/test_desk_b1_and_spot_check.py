@@ -220,3 +220,22 @@ def test_a_visit_matched_to_no_sampled_village_says_so(client, receive, personas
     html = client.get(change_url(m.SpotCheckVisit.objects.get())).content.decode()
     assert "This visit is not matched to a sampled village yet" in html
     assert 'id="decide-approve"' in html
+
+
+def test_the_visit_page_shows_its_photo_to_who_may_see_the_visit(client, checked_visit, personas, khatlon_supervisor):
+    from bma.submissions.models import SubmissionAttachment
+
+    photo = SubmissionAttachment.objects.create(
+        submission=checked_visit.submission,
+        filename="1700000000000.jpg",
+        content_type="image/jpeg",
+        content=b"\xff\xd8jpeg",
+        size=6,
+        sha256="x",
+    )
+    url = reverse("admin:assessments_attachment", args=[photo.pk])
+    client.force_login(personas.supervisor)
+    assert f'<img src="{url}" alt="1700000000000.jpg">' in client.get(change_url(checked_visit)).content.decode()
+    assert client.get(url).content == b"\xff\xd8jpeg"
+    client.force_login(khatlon_supervisor)
+    assert client.get(url).status_code == 403
