@@ -175,6 +175,20 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
             method="post",
         ),
     ],
+    # The same decision on a B1 (the seed's is in Sughd: a supervisor there decides) and on a spot-check
+    # visit (the seed has none: no such row for anyone).
+    "admin:assessments_districtassessment_review": [
+        Case("/admin/assessments/districtassessment/{sughd_b1_pk}/review/", "302 302 302 405 405 405 405"),
+        Case(
+            "/admin/assessments/districtassessment/{sughd_b1_pk}/review/",
+            "302 302 302 400 400 400 400",
+            method="post",
+        ),
+    ],
+    "admin:assessments_spotcheckvisit_review": [
+        Case("/admin/assessments/spotcheckvisit/999999/review/", "302 302 302 405 405 405 405"),
+        Case("/admin/assessments/spotcheckvisit/999999/review/", "302 302 302 404 404 404 404", method="post"),
+    ],
     "admin:validation_qualityissue_decide": [
         Case("/admin/validation/qualityissue/{kt_issue_pk}/decide/", "302 302 302 405 405 405 405"),
         Case("/admin/validation/qualityissue/{kt_issue_pk}/decide/", "302 302 302 404 404 302 302", method="post"),
@@ -580,6 +594,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
         fmt=dict(
             kt_village_pk=kt_village.pk,
             kt_issue_pk=khatlon_rows["validation.qualityissue"].pk,
+            sughd_b1_pk=am.DistrictAssessment.objects.get().pk,
             village_ct=ContentType.objects.get_for_model(am.VillageAssessment).pk,
             sughd_attachment_pk=attachment[sughd_village.submission_id],
             kt_attachment_pk=attachment[kt_village.submission_id],

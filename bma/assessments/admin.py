@@ -160,6 +160,100 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         }
         return super().changelist_view(request, extra_context)
 
+    # --- The one-screen page: what a supervisor checks, and the decision (shared by B1, B2, spot check).
+
+    def desk_page(self, obj, reader) -> dict:
+        """What this model's page shows besides the decision and the higher layers' sections."""
+        return {}
+
+    def desk_heading(self, obj) -> str:
+        return str(obj)
+
+    def _desk_url_name(self, view: str) -> str:
+        return f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/review/",
+                self.admin_site.admin_view(require_POST(self.review_view)),
+                name=f"{opts.app_label}_{opts.model_name}_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **(self._desk_context(request, obj) if obj else {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _with_list_filters(self, url: str, list_query: str) -> str:
+        preserved = urlencode({"_changelist_filters": list_query}) if list_query else ""
+        return add_preserved_filters({"preserved_filters": preserved, "opts": self.model._meta}, url)
+
+    def _desk_context(self, request, obj) -> dict:
+        list_query = request.GET.get("_changelist_filters", "")
+        previous_pk, next_pk = changelist_neighbours(self, request, obj, list_query)
+        change = self._desk_url_name("change")
+        may_review = self.has_change_permission(request, obj)
+        return {
+            **self.desk_page(obj, request.user),
+            # The page's heading names the place as the reader reads it (str() gives the English name).
+            "subtitle": self.desk_heading(obj),
+            "desk_sections": page_sections(request, obj),
+            "desk_here": request.get_full_path(),
+            "list_query": list_query,
+            "review_url": reverse(self._desk_url_name("review"), args=[obj.pk]) if may_review else "",
+            "decisions": DECISIONS,
+            "previous_url": self._with_list_filters(reverse(change, args=[previous_pk]), list_query)
+            if previous_pk
+            else "",
+            "next_url": self._with_list_filters(reverse(change, args=[next_pk]), list_query) if next_pk else "",
+            "list_url": self._with_list_filters(reverse(self._desk_url_name("changelist")), list_query),
+            # Every field is read-only: Django's Save would save nothing. The decisions replace it.
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete_link": False,
+        }
+
+    def review_view(self, request, object_id):
+        """One decision from the assessment page, then on to the next assessment of the same list.
+
+        The next one is found before deciding: a decision may take this assessment out of the filter
+        (approving in a list of received ones). A refused decision (a missing comment) shows the page
+        again with the reason and the comment as typed."""
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404(_("No such assessment in your areas."))
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        list_query = request.POST.get("_changelist_filters", "")
+        comment = request.POST.get("comment", "")
+        _previous, next_pk = changelist_neighbours(self, request, obj, list_query)
+        try:
+            decided = assessment_decide(obj, request.POST.get("decision", ""), request.user, comment)
+        except BmaError as exc:
+            page_request = copy.copy(request)
+            page_request.method = "GET"
+            page_request.GET = QueryDict(urlencode({"_changelist_filters": list_query}) if list_query else "")
+            response = self.change_view(
+                page_request,
+                str(obj.pk),
+                extra_context={"decision_error": exc.message, "decision_comment": comment},
+            )
+            response.status_code = 400
+            return response
+        self.message_user(
+            request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": decided.get_review_state_display()}
+        )
+        if next_pk:
+            url = reverse(self._desk_url_name("change"), args=[next_pk])
+        else:
+            url = reverse(self._desk_url_name("changelist"))
+        return redirect(self._with_list_filters(url, list_query))
+
 
 @admin.register(m.VillageAssessment)
 class VillageAssessmentAdmin(ReviewDeskAdmin):
@@ -226,101 +320,29 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
                 self.admin_site.admin_view(self.attachment_view),
                 name="assessments_attachment",
             ),
-            path(
-                "<path:object_id>/review/",
-                self.admin_site.admin_view(require_POST(self.review_view)),
-                name="assessments_villageassessment_review",
-            ),
             *super().get_urls(),
         ]
+
+    def desk_page(self, obj, reader) -> dict:
+        return assessment_page(obj, reader)
+
+    def desk_heading(self, obj) -> str:
+        return assessment_heading(obj)
 
     def attachment_view(self, request, attachment_id: int):
         """A photo or file of a submission, for someone who may see the assessment it belongs to."""
         attachment = get_object_or_404(SubmissionAttachment.objects.select_related("submission"), pk=attachment_id)
-        visible = (
-            m.VillageAssessment.objects.filter(
+        # Every assessment page (B2, B1, spot-check visit) shows its submission's attachments.
+        visible = any(
+            model.objects.filter(
                 area_scope_q(request.user, "district"),
                 submission__root_instance_id=attachment.submission.root_instance_id,
             ).exists()
-            or m.SpotCheckVisit.objects.filter(
-                area_scope_q(request.user, "district"),
-                submission__root_instance_id=attachment.submission.root_instance_id,
-            ).exists()
+            for model in (m.VillageAssessment, m.SpotCheckVisit, m.DistrictAssessment)
         )
         if not visible or not request.user.has_perm("assessments.view_villageassessment"):
             raise PermissionDenied
         return attachment_response(bytes(attachment.content), attachment.filename, attachment.content_type)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        extra_context = {**(extra_context or {}), **(self._desk_context(request, obj) if obj else {})}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _with_list_filters(self, url: str, list_query: str) -> str:
-        preserved = urlencode({"_changelist_filters": list_query}) if list_query else ""
-        return add_preserved_filters({"preserved_filters": preserved, "opts": self.model._meta}, url)
-
-    def _desk_context(self, request, obj) -> dict:
-        list_query = request.GET.get("_changelist_filters", "")
-        previous_pk, next_pk = changelist_neighbours(self, request, obj, list_query)
-        change = "admin:assessments_villageassessment_change"
-        may_review = self.has_change_permission(request, obj)
-        return {
-            **assessment_page(obj, request.user),
-            # The page's heading names the village as the reader reads it (str() gives the English name).
-            "subtitle": assessment_heading(obj),
-            "desk_sections": page_sections(request, obj),
-            "desk_here": request.get_full_path(),
-            "list_query": list_query,
-            "review_url": reverse("admin:assessments_villageassessment_review", args=[obj.pk]) if may_review else "",
-            "decisions": DECISIONS,
-            "previous_url": self._with_list_filters(reverse(change, args=[previous_pk]), list_query)
-            if previous_pk
-            else "",
-            "next_url": self._with_list_filters(reverse(change, args=[next_pk]), list_query) if next_pk else "",
-            "list_url": self._with_list_filters(reverse("admin:assessments_villageassessment_changelist"), list_query),
-            # Every field is read-only: Django's Save would save nothing. The decisions replace it.
-            "show_save": False,
-            "show_save_and_continue": False,
-            "show_save_and_add_another": False,
-            "show_delete_link": False,
-        }
-
-    def review_view(self, request, object_id):
-        """One decision from the assessment page, then on to the next assessment of the same list.
-
-        The next one is found before deciding: a decision may take this assessment out of the filter
-        (approving in a list of received ones). A refused decision (a missing comment) shows the page
-        again with the reason and the comment as typed."""
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404(_("No such assessment in your areas."))
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        list_query = request.POST.get("_changelist_filters", "")
-        comment = request.POST.get("comment", "")
-        _previous, next_pk = changelist_neighbours(self, request, obj, list_query)
-        try:
-            decided = assessment_decide(obj, request.POST.get("decision", ""), request.user, comment)
-        except BmaError as exc:
-            page_request = copy.copy(request)
-            page_request.method = "GET"
-            page_request.GET = QueryDict(urlencode({"_changelist_filters": list_query}) if list_query else "")
-            response = self.change_view(
-                page_request,
-                str(obj.pk),
-                extra_context={"decision_error": exc.message, "decision_comment": comment},
-            )
-            response.status_code = 400
-            return response
-        self.message_user(
-            request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": decided.get_review_state_display()}
-        )
-        if next_pk:
-            url = reverse("admin:assessments_villageassessment_change", args=[next_pk])
-        else:
-            url = reverse("admin:assessments_villageassessment_changelist")
-        return redirect(self._with_list_filters(url, list_query))
 
 
 # The assessment page's buttons: (decision posted, label, access key, whether a comment is needed).
@@ -411,6 +433,13 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
         "services": a.services.all(),
         "informants": a.informants.all(),
         "referrals": referrals,
+        **_submission_parts(a, reader),
+    }
+
+
+def _submission_parts(a, reader) -> dict:
+    """What every assessment page shows of its submission: review history, photos, the raw answers."""
+    return {
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [
@@ -420,12 +449,61 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     }
 
 
+def _estimates_in_words(estimates: dict) -> str:
+    return ", ".join(f"{_label(cl.POPULATIONS, code)} {count}" for code, count in (estimates or {}).items())
+
+
+def district_assessment_heading(a: m.DistrictAssessment) -> str:
+    return f"B1 {_place(a.district)} ({a.round_id})"
+
+
+def district_assessment_page(a: m.DistrictAssessment, reader) -> dict:
+    """The B1 page: the district's estimates per population, its informants (no names: those are in
+    InformantContact, never on this page) and the villages it nominates as entered."""
+    estimates = {e.population: e.total for e in a.estimates.all()}
+    nominations = list(a.nominations.all())
+    villages = {x.code: x for x in Settlement.objects.filter(code__in={n.village_code for n in nominations} - {""})}
+    return {
+        "estimates": [
+            (_label(cl.POPULATIONS, code), estimates.get(code, _("not asked"))) for code in cl.POPULATION_CODES
+        ],
+        "informants": a.informants.all(),
+        "nominations": [
+            (
+                n,
+                n.get_flow_display(),
+                _place(villages[n.village_code]) if n.village_code in villages else n.name_typed or n.village_code,
+                _estimates_in_words(n.estimates),
+            )
+            for n in nominations
+        ],
+        **_submission_parts(a, reader),
+    }
+
+
+def spot_check_visit_heading(v: m.SpotCheckVisit) -> str:
+    code = f" ({v.village.code})" if v.village else ""
+    return f"{_('Spot check')} {_place(v.village)}{code} ({v.round_id})"
+
+
+def spot_check_visit_page(v: m.SpotCheckVisit, reader) -> dict:
+    """The spot-check visit page's own parts; the comparison with the B2 is validation's section."""
+    return {"notes": v.notes, **_submission_parts(v, reader)}
+
+
 @admin.register(m.DistrictAssessment)
 class DistrictAssessmentAdmin(ReviewDeskAdmin):
     list_display = ("review_state", "district", "visit_date", "enumerator", "round")
     list_display_links = ("district",)
     list_filter = (RECEIVED_ON, "round", ("district", admin.RelatedOnlyFieldListFilter), "review_state", "visit_date")
     search_fields = ("district__name_en", "district__name_tg", "district__name_ru", "district__code")
+    change_form_template = "admin/assessments/districtassessment/change_form.html"
+
+    def desk_page(self, obj, reader) -> dict:
+        return district_assessment_page(obj, reader)
+
+    def desk_heading(self, obj) -> str:
+        return district_assessment_heading(obj)
 
 
 @admin.register(m.SpotCheckVisit)
@@ -434,6 +512,13 @@ class SpotCheckVisitAdmin(ReviewDeskAdmin):
     list_display_links = ("village",)
     list_filter = (RECEIVED_ON, "round", ("district", admin.RelatedOnlyFieldListFilter), "method", "review_state")
     search_fields = ("village__name_en", "village__name_tg", "village__name_ru", "village__code")
+    change_form_template = "admin/assessments/spotcheckvisit/change_form.html"
+
+    def desk_page(self, obj, reader) -> dict:
+        return spot_check_visit_page(obj, reader)
+
+    def desk_heading(self, obj) -> str:
+        return spot_check_visit_heading(obj)
 
 
 @admin.register(m.ContactPurge)

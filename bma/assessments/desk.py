@@ -4,7 +4,9 @@ Validation (quality issues, spot checks) and referrals sit above assessments: th
 list must show their parts, but bma.assessments may not import them. So the parts are named in settings
 as dotted paths and loaded with import_string when the admin is built or a page is shown:
 
-- BMA_ASSESSMENT_PAGE_SECTIONS: callables ``(request, assessment) -> Section | None``, shown in order;
+- BMA_ASSESSMENT_PAGE_SECTIONS: callables ``(request, assessment) -> Section | None``, shown in order
+  on every assessment page; ``assessment`` is a VillageAssessment, DistrictAssessment or SpotCheckVisit,
+  and a section returns None for a model it has nothing to say about;
 - BMA_ASSESSMENT_LIST_EXTENSIONS: ``ListExtension`` objects adding an annotation, columns (right after
   the review state, so the decision columns stay on screen) and list filters.
 

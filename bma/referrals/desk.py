@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bma.assessments.desk import Section
+from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
 
 
@@ -33,8 +34,16 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
     return f"{found}; {plan}."
 
 
-def referrals_section(request, assessment) -> Section:
-    matches = list(ReferralMatch.objects.filter(village_assessment=assessment).select_related("village").order_by("pk"))
+# Which ReferralMatch field points at the page's assessment: a B2's referrals, a B1's nominations.
+# A spot-check visit names no villages: no section.
+MATCH_FIELD = {VillageAssessment: "village_assessment", DistrictAssessment: "district_assessment"}
+
+
+def referrals_section(request, assessment) -> Section | None:
+    field = MATCH_FIELD.get(type(assessment))
+    if field is None:
+        return None
+    matches = list(ReferralMatch.objects.filter(**{field: assessment}).select_related("village").order_by("pk"))
     plan = dict(
         VisitPlanEntry.objects.filter(
             round_id=assessment.round_id, village_id__in=[m.village_id for m in matches if m.village_id]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.desk import ListExtension, Section
+from bma.assessments.models import DistrictAssessment, SpotCheckVisit, VillageAssessment
 from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
 from bma.validation.services import spot_check_rows
 
@@ -76,8 +77,18 @@ LIST_EXTENSION = ListExtension(
 # --- The page --------------------------------------------------------------------------------------
 
 
-def issues_section(request, assessment) -> Section:
-    issues = list(QualityIssue.objects.filter(village_assessment=assessment).select_related("decided_by"))
+# Each section gets the page's assessment, whichever model it is (B2, B1 or spot-check visit), and
+# shows nothing where it has nothing to say about that model.
+
+# Which QualityIssue field points at an assessment of each model; spot-check visits have no issues.
+ISSUE_FIELD = {VillageAssessment: "village_assessment", DistrictAssessment: "district_assessment"}
+
+
+def issues_section(request, assessment) -> Section | None:
+    field = ISSUE_FIELD.get(type(assessment))
+    if field is None:
+        return None
+    issues = list(QualityIssue.objects.filter(**{field: assessment}).select_related("decided_by"))
     may_decide = request.user.has_perm("validation.change_qualityissue")
     open_issues = [i for i in issues if i.state == IssueState.OPEN]
     return Section(
@@ -95,6 +106,10 @@ def issues_section(request, assessment) -> Section:
 
 
 def spot_check_section(request, assessment) -> Section | None:
+    if isinstance(assessment, SpotCheckVisit):
+        return visit_comparison_section(request, assessment)
+    if not isinstance(assessment, VillageAssessment):
+        return None
     checks = list(
         SpotCheckAssignment.objects.filter(assessment=assessment)
         .exclude(outcome=CheckOutcome.PENDING)
@@ -107,4 +122,24 @@ def spot_check_section(request, assessment) -> Section | None:
         title=gettext("Spot check"),
         template="admin/validation/desk/spot_check.html",
         context={"checks": [(c, spot_check_rows(c)) for c in checks]},
+    )
+
+
+def visit_comparison_section(request, visit: SpotCheckVisit) -> Section:
+    """A spot-check visit's page: the comparison with the B2 of the village it checks, and a way there.
+    Said in words when no sampled village is matched to this visit (yet)."""
+    checks = list(
+        SpotCheckAssignment.objects.filter(visit=visit).select_related("sample", "visit", "assessment__village")
+    )
+    return Section(
+        key="spot-check",
+        title=gettext("Comparison with the village assessment"),
+        template="admin/validation/desk/visit_comparison.html",
+        context={
+            "checks": [(c, spot_check_rows(c)) for c in checks],
+            "assessment_links": [
+                (reverse("admin:assessments_villageassessment_change", args=[c.assessment_id]), c.assessment)
+                for c in checks
+            ],
+        },
     )

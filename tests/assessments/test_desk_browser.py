@@ -137,3 +137,65 @@ def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_ser
     assert second.review_events.get().comment == "Returnee totals look doubled; call the jamoat."
     assert third.review_state == m.ReviewState.RECEIVED
     assert not third.issues.filter(state="open").exists() and "(0 open)" in issues_text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_spot_check_visit_approved_and_b1_flagged_each_within_two_clicks_at_1024_by_768(live_server, receive, personas):
+    """The visit page shows the comparison with the B2 under decision buttons that are on screen:
+    approving is one click. Flagging a B1 is two: the comment box, the button."""
+    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from bma.validation.services import spot_check_sample_draw
+
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    receive("spot_check_2026112202.xml", {"<sc_ret_count>150</sc_ret_count>": "<sc_ret_count>600</sc_ret_count>"})
+    receive("b1_2026112202.xml")
+    visit, b1 = m.SpotCheckVisit.objects.get(), m.DistrictAssessment.objects.get()
+    ARTIFACTS.mkdir(exist_ok=True)
+    clicks = {"approve visit": 0, "flag b1": 0}
+
+    def click(page, task, selector):
+        clicks[task] += 1
+        page.click(selector)
+
+    def in_view(page, selector):
+        box = page.locator(selector).first.bounding_box()
+        return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 768
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1024, "height": 768})
+        console = []
+        page.on("console", lambda msg: console.append(msg.text))
+        desk_log_in(page, f"{live_server.url}/admin/assessments/spotcheckvisit/{visit.pk}/change/", "supervisor")
+        page.wait_for_selector("#decide-approve")
+        visit_buttons_in_view = all(in_view(page, f"#decide-{d}") for d in ("approve", "flag", "reject"))
+        table_top = page.locator("table.spot-check-comparison").bounding_box()
+        comparison = page.inner_text("table.spot-check-comparison")
+        page.screenshot(path=str(ARTIFACTS / "desk-spot-check-visit-1024x768.png"))
+        click(page, "approve visit", "#decide-approve")
+        page.wait_for_url("**/spotcheckvisit/")  # the only visit: back to the list
+
+        page.goto(f"{live_server.url}/admin/assessments/districtassessment/{b1.pk}/change/")
+        page.wait_for_selector("#decide-flag")
+        b1_buttons_in_view = all(in_view(page, f"#decide-{d}") for d in ("approve", "flag", "reject"))
+        page.screenshot(path=str(ARTIFACTS / "desk-b1-1024x768.png"))
+        click(page, "flag b1", "#decision-comment")
+        page.keyboard.type("Emigrant estimate far above the villages' sum; call the hukumat.")
+        click(page, "flag b1", "#decide-flag")
+        page.wait_for_url("**/districtassessment/")
+        browser.close()
+
+    assert csp_refusals(console) == []
+    assert visit_buttons_in_view and b1_buttons_in_view
+    assert table_top is not None and table_top["y"] < 768  # the comparison starts on the first screen
+    assert "Major discrepancy" in comparison and "tolerance" in comparison.lower()  # headings in capitals
+    assert all(n <= 2 for n in clicks.values()), clicks
+    visit.refresh_from_db()
+    b1.refresh_from_db()
+    assert visit.review_state == m.ReviewState.APPROVED
+    assert b1.review_state == m.ReviewState.HAS_ISSUES
+    assert b1.review_events.get().comment == "Emigrant estimate far above the villages' sum; call the hukumat."
