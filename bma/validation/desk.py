@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.desk import ListExtension, Section
+from bma.core.numbers import grouped
 from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
 from bma.validation.services import spot_check_rows
 
@@ -35,7 +36,7 @@ def with_open_issue_count(queryset):
 
 @admin.display(description=_("Open issues"), ordering="open_issue_count")
 def open_issues(obj):
-    return obj.open_issue_count
+    return grouped(obj.open_issue_count)
 
 
 class HasOpenIssuesFilter(admin.SimpleListFilter):
