@@ -42,3 +42,13 @@ def test_population_figures_are_grouped_and_years_are_not(client, personas, big_
     # Form values and ids are never grouped: every number in a value or an href is plain digits.
     for attribute in re.findall(r'(?:value|href)="([^"]*)"', page):
         assert not re.search(r"\d[,\xa0]\d{3}", attribute), attribute
+
+
+@pytest.mark.parametrize("language, shown", [("en", "22 Nov 2026"), ("ru", "22 ноября 2026"), ("tg", "22 ноябр 2026")])
+def test_the_list_shows_the_visit_date_day_first_with_the_month_named(client, personas, big_village, language, shown):
+    user_language_set(personas.supervisor, language)
+    client.force_login(personas.supervisor)
+    page = client.get(reverse("admin:assessments_villageassessment_changelist")).content.decode()
+    assert shown in page
+    assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{4}\b", page)  # never 11/22/2026, the American order
+    assert "2026 г." not in page or language == "ru"  # "г." is Russian, not Tajik
