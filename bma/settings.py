@@ -138,6 +138,10 @@ USE_I18N = True
 # what it lacks. Our catalogue stays first, as the first entry of LOCALE_PATHS wins.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "django"]
 USE_TZ = True
+# English dates day-first (3 Dec 2026, bma/core/formats/en). USE_THOUSAND_SEPARATOR stays off: on, every
+# number Django renders would be grouped, ids in hidden inputs, URLs and form values too; the figures people
+# read are grouped one by one instead (bma/core/numbers.py).
+FORMAT_MODULE_PATH = ["bma.core.formats"]
 
 STATIC_URL = "static/"
 # ODK Web Forms and Vue come from npm (package-lock.json) and are served as our own static files.

@@ -28,6 +28,7 @@ from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
 from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_review, review_selection_summary
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
 from bma.core.errors import BmaError
+from bma.core.numbers import grouped
 from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.attachment_serving import attachment_response
@@ -404,9 +405,12 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     rows += [
         (
             _("Countries"),
-            lambda f: ", ".join(f"{_label(cl.COUNTRIES, c.country)} {c.count}" for c in f.countries.all()),
+            lambda f: ", ".join(f"{_label(cl.COUNTRIES, c.country)} {grouped(c.count)}" for c in f.countries.all()),
         ),
-        (_("Districts"), lambda f: ", ".join(f"{_place(x.area, x.area_code)} {x.count}" for x in f.areas.all())),
+        (
+            _("Districts"),
+            lambda f: ", ".join(f"{_place(x.area, x.area_code)} {grouped(x.count)}" for x in f.areas.all()),
+        ),
         (_("Reasons"), lambda f: _labels(cl.REASONS, [r.reason for r in f.reasons.all()])),
         (_("Type of migration"), lambda f: _label(cl.MIGRATION_TYPES, f.migration_type) if f.migration_type else ""),
     ]
@@ -450,7 +454,7 @@ def _submission_parts(a, reader) -> dict:
 
 
 def _estimates_in_words(estimates: dict) -> str:
-    return ", ".join(f"{_label(cl.POPULATIONS, code)} {count}" for code, count in (estimates or {}).items())
+    return ", ".join(f"{_label(cl.POPULATIONS, code)} {grouped(count)}" for code, count in (estimates or {}).items())
 
 
 def district_assessment_heading(a: m.DistrictAssessment) -> str:

@@ -7,8 +7,9 @@ in memory), so memory stays constant and the 100,000-village workbook takes well
 only what a dataset needs: values, a bold header style and frozen header rows. Every reader we care
 about (Excel, LibreOffice, openpyxl/pandas, Kobo's and HDX's importers) reads inline strings.
 
-Dates are real dates (a serial number) shown day.month.year, never the US month/day order that a
-reader in Dushanbe would misread; numbers carry a thousands separator (12,345), except the columns the
+Dates are real dates (a serial number) shown day, month name, year (03 Dec 2026; Excel names the month
+in its reader's language), never a numeric order a reader in Dushanbe or New York could misread;
+numbers carry a thousands separator (12,345, or 12 345 in a Russian Excel), except the columns the
 caller names plain (years, round numbers), which must not read "2,024".
 """
 
@@ -280,8 +281,8 @@ def _workbook_rels(count: int) -> str:
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     f'<styleSheet xmlns="{_MAIN_NS}">'
-    '<numFmts count="3"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/>'
-    '<numFmt numFmtId="165" formatCode="dd.mm.yyyy hh:mm"/><numFmt numFmtId="166" formatCode="#,##0.0#####"/>'
+    '<numFmts count="3"><numFmt numFmtId="164" formatCode="dd mmm yyyy"/>'
+    '<numFmt numFmtId="165" formatCode="dd mmm yyyy hh:mm"/><numFmt numFmtId="166" formatCode="#,##0.0#####"/>'
     "</numFmts>"
     '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'

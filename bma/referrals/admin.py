@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.core.errors import BmaError
+from bma.core.numbers import grouped
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
     VillageChoice,
@@ -33,7 +34,7 @@ def choice_label(choice: VillageChoice) -> str:
     if choice.score is not None:
         parts.append(gettext("score %(score)d") % {"score": round(choice.score)})
     if choice.distance_km is not None:
-        parts.append(gettext("%(km)s km away") % {"km": f"{choice.distance_km:.1f}"})
+        parts.append(gettext("%(km)s km away") % {"km": grouped(choice.distance_km, 1)})
     return " · ".join(parts)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.desk import ListExtension, Section
 from bma.assessments.models import DistrictAssessment, SpotCheckVisit, VillageAssessment
+from bma.core.numbers import grouped
 from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
 from bma.validation.services import spot_check_rows
 
@@ -36,7 +37,7 @@ def with_open_issue_count(queryset):
 
 @admin.display(description=_("Open issues"), ordering="open_issue_count")
 def open_issues(obj):
-    return obj.open_issue_count
+    return grouped(obj.open_issue_count)
 
 
 class HasOpenIssuesFilter(admin.SimpleListFilter):

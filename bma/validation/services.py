@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_lazy
 from bma.assessments import models as am
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
+from bma.core.numbers import grouped
 from bma.core.scoping import path_within
 from bma.geo.models import Settlement
 from bma.validation.comparison import (
@@ -533,14 +534,16 @@ def spot_check_rows(assignment: SpotCheckAssignment) -> list[dict]:
                 if total_tolerance is None:
                     total_tolerance = round_tolerances(assignment.sample.round_id)["total"]
                 allowed = total_tolerance.allowed(c["assessed"])
-            tolerance = _("± %(allowed)s") % {"allowed": f"{allowed:g}"} if allowed is not None else ""
+            tolerance = _("± %(allowed)s") % {"allowed": grouped(allowed)} if allowed is not None else ""
         else:
             label, tolerance = field, ""
+        # A population's total is a count a supervisor reads (12 345); a round number stays as typed.
+        shown = grouped if field.endswith("_total") else _yes_no
         rows.append(
             {
                 "field": label,
-                "assessed": _yes_no(c.get("assessed")),
-                "observed": _yes_no(c.get("observed")),
+                "assessed": shown(c.get("assessed")) if c.get("assessed") is not None else _yes_no(None),
+                "observed": shown(c.get("observed")) if c.get("observed") is not None else _yes_no(None),
                 "tolerance": tolerance,
                 "outcome": outcomes.get(c.get("outcome"), c.get("outcome", "")),
                 "code": c.get("outcome", ""),

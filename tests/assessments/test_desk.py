@@ -285,6 +285,25 @@ def test_a_comparison_stored_without_its_tolerance_gets_the_rounds(receive, pers
     ]
 
 
+def test_a_comparisons_totals_read_grouped_in_russian_and_the_round_stays_as_typed(receive, personas):
+    from django.utils import translation
+
+    from bma.validation.models import SpotCheckAssignment
+    from bma.validation.services import spot_check_rows, spot_check_sample_draw
+
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    assignment = SpotCheckAssignment.objects.get()
+    assignment.comparisons = [
+        {"field": "ret_total", "assessed": 12000, "observed": 12345, "outcome": "confirmed", "allowed": 3000},
+        {"field": "round", "assessed": 2026, "observed": 2026, "outcome": "confirmed"},
+    ]
+    with translation.override("ru"):
+        total, round_ = spot_check_rows(assignment)
+    assert (total["assessed"], total["observed"], total["tolerance"]) == ("12\xa0000", "12\xa0345", "± 3\xa0000")
+    assert (round_["assessed"], round_["observed"]) == ("2026", "2026")
+
+
 def test_spot_check_and_open_issue_filters_still_work(client, three_villages, personas):
     client.force_login(personas.supervisor)
     assert client.get(reverse(LIST), {"spot_check": "major_discrepancy"}).context["cl"].result_count == 0

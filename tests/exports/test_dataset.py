@@ -212,6 +212,6 @@ def test_dates_are_real_day_month_year_dates_and_counts_have_thousands_separator
     row = {name: cell for name, cell in zip(header, sheet[2], strict=False)}
 
     assert isinstance(row["visit_date"].value, datetime.datetime)
-    assert row["visit_date"].number_format == "dd.mm.yyyy"
+    assert row["visit_date"].number_format == "dd mmm yyyy"
     assert (row["households"].value, row["households"].number_format) == (420, "#,##0")
     assert row["round"].number_format == "General"  # a round or a year is never "2,024"

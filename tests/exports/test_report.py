@@ -165,3 +165,13 @@ def test_the_workbook_shows_counts_with_a_thousands_separator_and_years_as_they_
     year, total = yearly["A2"], yearly["B2"]
     assert year.value == 2020 and year.number_format == "General"
     assert isinstance(total.value, int) and total.number_format == "#,##0"
+
+
+def test_the_workbooks_summary_holds_numbers_not_text(client, two_villages, personas):
+    client.force_login(personas.coordinator)
+    client.post("/language/", {"language": "ru", "next": "/"})  # the cells do not depend on the language
+    book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
+    summary = {row[0].value: row[1] for row in book["summary"].iter_rows(min_row=2)}
+    communities = summary["communities"]
+    assert (communities.value, communities.data_type, communities.number_format) == (2, "n", "#,##0")
+    assert summary["key informants"].data_type == "n" and summary["key informants"].number_format == "#,##0"

@@ -65,3 +65,25 @@ def test_the_pdf_in_tajik(client, departures, personas):
     text = " ".join("\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "Арзёбии ибтидоии ҳаракат" in text and "Методология" in text and "Эзоҳи масъулият" in text
     assert "Муҳоҷирони баргашта" in text
+
+
+@pytest.mark.parametrize("language, separator", [("en", ","), ("ru", "\xa0"), ("tg", "\xa0")])
+def test_the_report_groups_its_figures_in_the_readers_language_and_never_a_year(
+    client, receive, personas, language, separator
+):
+    from bma.assessments import models as am
+
+    receive(
+        "b2_2026112202.xml",
+        {
+            "<imw_total>12</imw_total>": "<imw_total>12345</imw_total>",
+            "<imw_y2023>12</imw_y2023>": "<imw_y2023>12345</imw_y2023>",
+        },
+    )
+    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
+    client.force_login(personas.coordinator)
+    client.post("/language/", {"language": language, "next": "/"})
+    page = html.unescape(client.get(f"/reports/rounds/{personas.round.number}/").content.decode())
+    assert f"<td>12{separator}345</td>" in page and "<td>12345</td>" not in page
+    assert "<td>2023</td>" in page  # the yearly table's year
+    assert f"2{separator}023" not in page

@@ -67,8 +67,8 @@ def test_dates_read_day_month_year_and_numbers_have_thousands_separators_but_yea
     sheet = load_workbook(io.BytesIO(data))["villages"]
 
     date, at, households, lat, year = sheet[2]
-    assert (date.value, date.number_format) == (datetime.datetime(2026, 4, 3), "dd.mm.yyyy")
-    assert (at.value, at.number_format) == (datetime.datetime(2026, 4, 3, 14, 5), "dd.mm.yyyy hh:mm")
+    assert (date.value, date.number_format) == (datetime.datetime(2026, 4, 3), "dd mmm yyyy")
+    assert (at.value, at.number_format) == (datetime.datetime(2026, 4, 3, 14, 5), "dd mmm yyyy hh:mm")
     assert (households.value, households.number_format) == (12345, "#,##0")
     assert lat.value == pytest.approx(40.781234) and lat.number_format == "#,##0.0#####"
     assert (year.value, year.number_format) == (2024, "General")  # not "2,024"

@@ -110,7 +110,8 @@ def test_the_search_box_finds_the_districts_villages_in_any_script(client, uncle
     url = reverse("admin:referrals_referralmatch_villages", args=[unclear.pk])
     found = json.loads(client.get(url, {"q": "Навоб"}, HTTP_ACCEPT_LANGUAGE="ru").content)["villages"]
     assert [v["code"] for v in found] == ["V-PAN-0103"]
-    assert found[0]["label"].startswith("Навобод · Пянджский район · ") and "55.6" in found[0]["label"]
+    # The distance in Russian: a decimal comma (55,6 км), as the reader writes it.
+    assert found[0]["label"].startswith("Навобод · Пянджский район · ") and "55,6" in found[0]["label"]
     # Only the name's district: Shaydon is in Asht.
     assert json.loads(client.get(url, {"q": "Shaydon"}).content)["villages"] == []
 
