@@ -36,7 +36,7 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "bulk-approve-confirmation.png"))
         page.click("#approve-confirm")
-        page.wait_for_selector("text=1 assessments approved")
+        page.wait_for_selector("text=1 assessment approved.")
         page.goto(f"{live_server.url}/admin/assessments/villageassessment/{assessment.pk}/change/")
         history = page.inner_text("#history")
         browser.close()
