@@ -198,7 +198,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
 
     @admin.display(description=gettext_lazy("Village"), ordering="village__name_en")
     def village_name(self, obj):
-        return str(obj.village.name_en if obj.village else f"{obj.village_name_typed} (typed)")
+        return _place(obj.village, f"{obj.village_name_typed} (typed)")
 
     def get_urls(self):
         return [
@@ -334,10 +334,10 @@ def _labels(codes: dict, values) -> str:
 
 
 def _place(area, fallback: str = "") -> str:
-    """A gazetteer place in the reader's language: its name_ru/name_tg where set, else the English one."""
-    if area is None:
-        return fallback
-    return getattr(area, f"name_{_language()}", "") or area.name_en or fallback
+    """A gazetteer place in the reader's language (bma/geo/names.py): name_ru/name_tg where set, else English."""
+    from bma.geo.names import place_name  # imported here: this module's import block is being reworked elsewhere
+
+    return place_name(area, fallback)
 
 
 def assessment_heading(a: m.VillageAssessment) -> str:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bma.assessments.desk import Section
+from bma.geo.names import place_name
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
 
 
@@ -19,7 +20,7 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
         return gettext("Waiting for a supervisor to say which village this is.")
     if match.state == MatchState.REJECTED:
         return gettext("Rejected: it will not be visited.")
-    village = match.village.name_en if match.village else "?"
+    village = place_name(match.village, "?")
     if match.outcome == MatchOutcome.NEW and match.decided_by_id is None:
         found = gettext("Added to the gazetteer as a new village, %(village)s") % {"village": village}
     else:

@@ -22,6 +22,7 @@ from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
 from bma.geo.matching import Candidate, VillageIndex
 from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
+from bma.geo.names import name_field, name_in_language
 from bma.geo.services import settlement_upsert
 from bma.referrals.models import MatchOutcome, MatchState, PlanReason, PlanStatus, ReferralMatch, VisitPlanEntry
 
@@ -442,7 +443,7 @@ def plan_coverage(round_) -> list[dict]:
     """Planned against assessed villages per district."""
     rows = (
         VisitPlanEntry.objects.filter(round=round_)
-        .values("district__code", "district__name_en")
+        .values("district__code", "district__name_en", "district__name_ru", "district__name_tg")
         .annotate(
             planned=Count("pk"),
             assessed=Count("pk", filter=Q(status=PlanStatus.ASSESSED)),
@@ -452,7 +453,7 @@ def plan_coverage(round_) -> list[dict]:
     )
     return [
         {
-            "district": r["district__name_en"],
+            "district": name_in_language(r["district__name_en"], r["district__name_ru"], r["district__name_tg"]),
             "code": r["district__code"],
             "planned": r["planned"],
             "assessed": r["assessed"],
@@ -485,7 +486,7 @@ def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:
     """The candidates of an unclear name as a supervisor reads them: the village's name in their
     language (English where the gazetteer has none), then its code and score."""
     codes = [code for code, _ in match.candidates]
-    field_name = f"name_{language}" if language in ("ru", "tg") else "name_en"
+    field_name = name_field(language)
     names = {
         code: (own or en)
         for code, en, own in Settlement.objects.filter(code__in=codes).values_list("code", "name_en", field_name)
@@ -515,10 +516,6 @@ class VillageChoice:
     distance_km: float | None  # from the referring village, when both have coordinates
 
 
-def _name_in(obj, language: str) -> str:
-    return (getattr(obj, f"name_{language}", "") if language in ("ru", "tg") else "") or obj.name_en
-
-
 def _origin(match: ReferralMatch) -> Settlement | None:
     """The village whose informants referred the name (B2 only): distances are measured from it."""
     assessment = match.village_assessment
@@ -535,9 +532,12 @@ def _distance_km(origin: Settlement | None, village: Settlement) -> float | None
 
 
 def _choice(match: ReferralMatch, village: Settlement, language: str, score: float | None) -> VillageChoice:
-    district = _name_in(village.district, language)
     return VillageChoice(
-        village.code, _name_in(village, language), district, score, _distance_km(_origin(match), village)
+        village.code,
+        village.name_in(language),
+        village.district.name_in(language),
+        score,
+        _distance_km(_origin(match), village),
     )
 
 
