@@ -20,7 +20,7 @@ from bma.assessments.services import assessment_link_village
 from bma.assessments.source_keys import named_village_keys, typed_village_key
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
-from bma.geo.matching import Candidate, VillageIndex
+from bma.geo.matching import Candidate, VillageIndex, normalise
 from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
 from bma.geo.names import name_field, name_in_language
 from bma.geo.services import settlement_upsert
@@ -560,8 +560,26 @@ def matches_choices(matches, language: str) -> dict[int, list[VillageChoice]]:
 SEARCH_LIMIT = 15
 
 
+def _found_by_spelling(villages, query: str) -> list[Settlement]:
+    """When no name holds the query as typed: the villages whose name or alias holds it once both are
+    folded to the matcher's Latin key (bma/geo/matching.py), so "Pyandzh", "Панҷ" and "Panj" find each
+    other, as the matcher already does. One district's villages: a few hundred names at most."""
+    key = normalise(query)
+    if len(key) < 2:
+        return []
+    found = []
+    for village in villages.select_related("district").prefetch_related("aliases").order_by("name_en", "code"):
+        names = (village.name_en, village.name_ru, village.name_tg, *(a.name for a in village.aliases.all()))
+        if any(key in normalise(name) for name in names if name):
+            found.append(village)
+            if len(found) == SEARCH_LIMIT:
+                break
+    return found
+
+
 def match_village_search(match: ReferralMatch, query: str, language: str, user) -> list[VillageChoice]:
-    """Villages of the match's district whose name (in any script), alias or code contains the query.
+    """Villages of the match's district whose name (in any script), alias or code contains the query;
+    failing that, whose name holds it spelt another way (see _found_by_spelling).
 
     Only villages in the user's areas: the match's own scoping already keeps a supervisor in their
     district, and this says so again for the villages themselves.
@@ -571,10 +589,9 @@ def match_village_search(match: ReferralMatch, query: str, language: str, user) 
     query = query.strip()
     if match.district_id is None or len(query) < 2:
         return []
-    found = (
-        Settlement.objects.filter(district_id=match.district_id)
-        .filter(area_scope_q(user, "district"))
-        .filter(
+    villages = Settlement.objects.filter(district_id=match.district_id).filter(area_scope_q(user, "district"))
+    found = list(
+        villages.filter(
             Q(name_en__icontains=query)
             | Q(name_ru__icontains=query)
             | Q(name_tg__icontains=query)
@@ -584,6 +601,6 @@ def match_village_search(match: ReferralMatch, query: str, language: str, user) 
         .select_related("district")
         .distinct()
         .order_by("name_en", "code")[:SEARCH_LIMIT]
-    )
+    ) or _found_by_spelling(villages, query)
     scores = dict((code, score) for code, score in match.candidates)
     return [_choice(match, village, language, scores.get(village.code)) for village in found]
