@@ -35,7 +35,9 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
 
 
 def referrals_section(request, assessment) -> Section:
-    matches = list(ReferralMatch.objects.filter(village_assessment=assessment).select_related("village").order_by("pk"))
+    matches = list(
+        ReferralMatch.objects.filter(village_assessment=assessment).select_related("village", "district").order_by("pk")
+    )
     plan = dict(
         VisitPlanEntry.objects.filter(
             round_id=assessment.round_id, village_id__in=[m.village_id for m in matches if m.village_id]
@@ -45,7 +47,7 @@ def referrals_section(request, assessment) -> Section:
     rows = [
         {
             "name": m.name,
-            "district": m.district_code,
+            "district": place_name(m.district, m.district_code),  # the code as typed, if no such district
             "how": m.get_outcome_display(),
             "state": referral_state_in_words(m, plan.get(m.village_id)),
             "pending": m.state == MatchState.PENDING,
