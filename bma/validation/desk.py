@@ -77,7 +77,11 @@ LIST_EXTENSION = ListExtension(
 
 
 def issues_section(request, assessment) -> Section:
-    issues = list(QualityIssue.objects.filter(village_assessment=assessment).select_related("decided_by"))
+    issues = list(
+        QualityIssue.objects.filter(village_assessment=assessment).select_related(
+            "decided_by", "district", "village_assessment__village"
+        )
+    )
     may_decide = request.user.has_perm("validation.change_qualityissue")
     open_issues = [i for i in issues if i.state == IssueState.OPEN]
     return Section(
