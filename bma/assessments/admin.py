@@ -31,6 +31,7 @@ from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
+from bma.geo.names import place_name
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
@@ -86,15 +87,15 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("province"))
     def province_name(self, obj):
-        return _place(obj.province)
+        return place_name(obj.province)
 
     @admin.display(description=gettext_lazy("district"))
     def district_name(self, obj):
-        return _place(obj.district)
+        return place_name(obj.district)
 
     @admin.display(description=gettext_lazy("village"))
-    def village_place(self, obj):
-        return _place(obj.village, getattr(obj, "village_name_typed", ""))
+    def villageplace_name(self, obj):
+        return place_name(obj.village, getattr(obj, "village_name_typed", ""))
 
     def _review(self, request, queryset, state, done):
         comment = request.POST.get("comment", "")
@@ -312,7 +313,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
 
     @admin.display(description=gettext_lazy("Village"), ordering="village__name_en")
     def village_name(self, obj):
-        return str(obj.village.name_en if obj.village else f"{obj.village_name_typed} (typed)")
+        return place_name(obj.village, f"{obj.village_name_typed} (typed)")
 
     def get_urls(self):
         return [
@@ -375,18 +376,11 @@ def _labels(codes: dict, values) -> str:
     return ", ".join(_label(codes, v) for v in values)
 
 
-def _place(area, fallback: str = "") -> str:
-    """A gazetteer place in the reader's language: its name_ru/name_tg where set, else the English one."""
-    if area is None:
-        return fallback
-    return getattr(area, f"name_{_language()}", "") or area.name_en or fallback
-
-
 def assessment_heading(a: m.VillageAssessment) -> str:
     village = a.village
     if village is None:
         return f"B2 {a.village_name_typed} ({a.round_id})"
-    return f"B2 {_place(village)} ({village.code}) ({a.round_id})"
+    return f"B2 {place_name(village)} ({village.code}) ({a.round_id})"
 
 
 def assessment_page(a: m.VillageAssessment, reader) -> dict:
@@ -409,7 +403,7 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
         ),
         (
             _("Districts"),
-            lambda f: ", ".join(f"{_place(x.area, x.area_code)} {grouped(x.count)}" for x in f.areas.all()),
+            lambda f: ", ".join(f"{place_name(x.area, x.area_code)} {grouped(x.count)}" for x in f.areas.all()),
         ),
         (_("Reasons"), lambda f: _labels(cl.REASONS, [r.reason for r in f.reasons.all()])),
         (_("Type of migration"), lambda f: _label(cl.MIGRATION_TYPES, f.migration_type) if f.migration_type else ""),
@@ -425,8 +419,8 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     referrals = [
         (
             r,
-            _place(districts.get(r.district_code), r.district_code),
-            _place(villages.get(r.village_code), r.village_code) if r.village_code in villages else r.name_typed,
+            place_name(districts.get(r.district_code), r.district_code),
+            place_name(villages.get(r.village_code), r.village_code) if r.village_code in villages else r.name_typed,
             _labels(cl.POPULATIONS, r.populations or []),
         )
         for r in referred
@@ -458,7 +452,7 @@ def _estimates_in_words(estimates: dict) -> str:
 
 
 def district_assessment_heading(a: m.DistrictAssessment) -> str:
-    return f"B1 {_place(a.district)} ({a.round_id})"
+    return f"B1 {place_name(a.district)} ({a.round_id})"
 
 
 def district_assessment_page(a: m.DistrictAssessment, reader) -> dict:
@@ -476,7 +470,7 @@ def district_assessment_page(a: m.DistrictAssessment, reader) -> dict:
             (
                 n,
                 n.get_flow_display(),
-                _place(villages[n.village_code]) if n.village_code in villages else n.name_typed or n.village_code,
+                place_name(villages[n.village_code]) if n.village_code in villages else n.name_typed or n.village_code,
                 _estimates_in_words(n.estimates),
             )
             for n in nominations
@@ -487,7 +481,7 @@ def district_assessment_page(a: m.DistrictAssessment, reader) -> dict:
 
 def spot_check_visit_heading(v: m.SpotCheckVisit) -> str:
     code = f" ({v.village.code})" if v.village else ""
-    return f"{_('Spot check')} {_place(v.village)}{code} ({v.round_id})"
+    return f"{_('Spot check')} {place_name(v.village)}{code} ({v.round_id})"
 
 
 def spot_check_visit_page(v: m.SpotCheckVisit, reader) -> dict:

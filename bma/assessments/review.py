@@ -13,6 +13,7 @@ from bma.assessments.models import (
     VillageAssessment,
 )
 from bma.core.errors import BmaError, codes
+from bma.geo.names import name_in_language
 
 NEEDS_COMMENT = {ReviewState.HAS_ISSUES, ReviewState.REJECTED}
 SUPERVISOR_STATES = {ReviewState.HAS_ISSUES, ReviewState.APPROVED, ReviewState.REJECTED}
@@ -72,13 +73,19 @@ def review_selection_summary(queryset) -> dict:
 
     Shown before a bulk approval so that a supervisor who ticked "select all" sees what it means."""
     count = queryset.count()
-    pairs = (
+    names = ("name_en", "name_ru", "name_tg")
+    rows = (
         queryset.order_by()
-        .values_list("province__name_en", "district__name_en")
+        .values_list(*(f"province__{n}" for n in names), *(f"district__{n}" for n in names))
         .distinct()
         .order_by("province__name_en", "district__name_en")
     )
+    # Ordered by the English names (stable in every language), shown in the reader's.
     areas: dict[str, list[str]] = {}
-    for province, district in pairs:
-        areas.setdefault(province or "", []).append(district or "")
-    return {"count": count, "areas": sorted(areas.items())}
+    for row in rows:
+        province, district = (
+            name_in_language(*(v or "" for v in row[:3])),
+            name_in_language(*(v or "" for v in row[3:])),
+        )
+        areas.setdefault(province, []).append(district)
+    return {"count": count, "areas": list(areas.items())}

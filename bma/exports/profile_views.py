@@ -17,7 +17,8 @@ from bma.core.scoping import user_may_act_in
 from bma.exports.profile import district_profile
 from bma.exports.report import include_unapproved_param
 from bma.exports.svg import bar_chart
-from bma.geo.models import AdminArea, AreaLevel
+from bma.geo.models import AdminArea, AreaLevel, Settlement
+from bma.geo.names import place_name
 from bma.rounds.models import Round
 
 NOT_YOURS = "This district is outside the areas you are assigned to."
@@ -33,11 +34,35 @@ def _profile_for(user, number: int, code: str, include_unapproved: bool) -> dict
     return district_profile(round_, district, include_unapproved) if allowed else None
 
 
+def _places_for_reader(profile: dict, code: str) -> dict:
+    """The page's copy of the profile with the gazetteer's names in the reader's language.
+
+    Only the printable page: the JSON keeps the English names (name_tg and name_ru beside them), the
+    same whoever asks."""
+    district = AdminArea.objects.select_related("parent").get(code=code)
+    areas = {a.name_en: a.display_name for a in AdminArea.objects.filter(path__startswith=district.path)}
+    communities = profile["communities"]
+    listed = [*communities["waiting"], *profile["villages_most_departures"]]
+    villages = {s.code: s.display_name for s in Settlement.objects.filter(code__in={v["code"] for v in listed})}
+
+    def village(row: dict) -> dict:
+        return {**row, "village": villages.get(row["code"], row["village"])}
+
+    return {
+        **profile,
+        "district": {**profile["district"], "name": district.display_name, "province": place_name(district.parent)},
+        "communities": {**communities, "waiting": [village(v) for v in communities["waiting"]]},
+        "villages_most_departures": [village(v) for v in profile["villages_most_departures"]],
+        "reference_figures": [{**r, "area": areas.get(r["area"], r["area"])} for r in profile["reference_figures"]],
+    }
+
+
 @login_required
 def profile_page(request, number: int, code: str):
     profile = _profile_for(request.user, number, code, include_unapproved_param(request.GET))
     if profile is None:
         raise PermissionDenied(NOT_YOURS)
+    profile = _places_for_reader(profile, code)
     charts = {p["code"]: bar_chart([(str(y["year"]), y["total"]) for y in p["yearly"]]) for p in profile["populations"]}
     departures = profile["departures"]
     departure_chart = bar_chart([(str(y["year"]), y["households"]) for y in departures["yearly"]]) if departures else ""

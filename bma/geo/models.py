@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.models import TimeStampedModel
+from bma.geo.names import place_name
 
 
 class AreaKind(models.TextChoices):
@@ -46,7 +47,26 @@ class AliasKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class AdminArea(TimeStampedModel):
+class NamedPlace:
+    """What areas and villages share: a name in the reader's language (see bma/geo/names.py)."""
+
+    name_en: str
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: name_ru/name_tg where set, else name_en."""
+        return place_name(self)
+
+    def name_in(self, language: str | None) -> str:
+        return place_name(self, language=language)
+
+    def __str__(self) -> str:
+        # What every admin list, filter and select widget shows. Datasets never use it: they read
+        # name_en (and the other columns) explicitly, so they stay the same in every language.
+        return f"{self.display_name} ({self.code})"
+
+
+class AdminArea(NamedPlace, TimeStampedModel):
     code = models.CharField(
         max_length=32,
         unique=True,
@@ -84,9 +104,6 @@ class AdminArea(TimeStampedModel):
         verbose_name = _("administrative area")
         verbose_name_plural = _("administrative areas")
 
-    def __str__(self) -> str:
-        return f"{self.name_en} ({self.code})"
-
 
 class AreaAlias(TimeStampedModel):
     area = models.ForeignKey(AdminArea, on_delete=models.CASCADE, related_name="aliases", verbose_name=_("area"))
@@ -120,7 +137,7 @@ class SettlementSource(models.TextChoices):
     ADMIN = "admin", _("Added in the admin")
 
 
-class Settlement(TimeStampedModel):
+class Settlement(NamedPlace, TimeStampedModel):
     code = models.CharField(max_length=40, unique=True, verbose_name=_("code"))
     area = models.ForeignKey(
         AdminArea,
@@ -162,9 +179,6 @@ class Settlement(TimeStampedModel):
         ]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
-
-    def __str__(self) -> str:
-        return f"{self.name_en} ({self.code})"
 
 
 class SettlementAlias(TimeStampedModel):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
+from bma.geo.names import place_name
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
     VillageChoice,
@@ -100,8 +101,7 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
                 "choices": [(c, choice_label(c)) for c in choices],
                 "decide_url": reverse("admin:referrals_referralmatch_decide", args=[obj.pk]),
                 "search_url": reverse("admin:referrals_referralmatch_villages", args=[obj.pk]),
-                "district": obj.district
-                and (getattr(obj.district, f"name_{get_language()}", "") or obj.district.name_en),
+                "district": place_name(obj.district),
             },
         )
 
@@ -130,8 +130,9 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"{match.name}: {exc.message}", messages.ERROR)
         else:
             village = match.village
-            name = getattr(village, f"name_{get_language()}", "") or village.name_en
-            self.message_user(request, done % {"name": match.name, "village": name, "code": village.code})
+            self.message_user(
+                request, done % {"name": match.name, "village": village.display_name, "code": village.code}
+            )
         back = request.headers.get("referer", "")
         queue = reverse("admin:referrals_referralmatch_changelist")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or queue not in back:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from bma.assessments.desk import Section
 from bma.assessments.models import DistrictAssessment, VillageAssessment
+from bma.geo.names import place_name
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
 
 
@@ -20,7 +21,7 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
         return gettext("Waiting for a supervisor to say which village this is.")
     if match.state == MatchState.REJECTED:
         return gettext("Rejected: it will not be visited.")
-    village = match.village.name_en if match.village else "?"
+    village = place_name(match.village, "?")
     if match.outcome == MatchOutcome.NEW and match.decided_by_id is None:
         found = gettext("Added to the gazetteer as a new village, %(village)s") % {"village": village}
     else:
@@ -43,7 +44,9 @@ def referrals_section(request, assessment) -> Section | None:
     field = MATCH_FIELD.get(type(assessment))
     if field is None:
         return None
-    matches = list(ReferralMatch.objects.filter(**{field: assessment}).select_related("village").order_by("pk"))
+    matches = list(
+        ReferralMatch.objects.filter(**{field: assessment}).select_related("village", "district").order_by("pk")
+    )
     plan = dict(
         VisitPlanEntry.objects.filter(
             round_id=assessment.round_id, village_id__in=[m.village_id for m in matches if m.village_id]
@@ -53,7 +56,7 @@ def referrals_section(request, assessment) -> Section | None:
     rows = [
         {
             "name": m.name,
-            "district": m.district_code,
+            "district": place_name(m.district, m.district_code),  # the code as typed, if no such district
             "how": m.get_outcome_display(),
             "state": referral_state_in_words(m, plan.get(m.village_id)),
             "pending": m.state == MatchState.PENDING,

@@ -20,8 +20,9 @@ from bma.assessments.services import assessment_link_village
 from bma.assessments.source_keys import named_village_keys, typed_village_key
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
-from bma.geo.matching import Candidate, VillageIndex
+from bma.geo.matching import Candidate, VillageIndex, normalise
 from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
+from bma.geo.names import name_field, name_in_language
 from bma.geo.services import settlement_upsert
 from bma.referrals.models import MatchOutcome, MatchState, PlanReason, PlanStatus, ReferralMatch, VisitPlanEntry
 
@@ -442,7 +443,7 @@ def plan_coverage(round_) -> list[dict]:
     """Planned against assessed villages per district."""
     rows = (
         VisitPlanEntry.objects.filter(round=round_)
-        .values("district__code", "district__name_en")
+        .values("district__code", "district__name_en", "district__name_ru", "district__name_tg")
         .annotate(
             planned=Count("pk"),
             assessed=Count("pk", filter=Q(status=PlanStatus.ASSESSED)),
@@ -452,7 +453,7 @@ def plan_coverage(round_) -> list[dict]:
     )
     return [
         {
-            "district": r["district__name_en"],
+            "district": name_in_language(r["district__name_en"], r["district__name_ru"], r["district__name_tg"]),
             "code": r["district__code"],
             "planned": r["planned"],
             "assessed": r["assessed"],
@@ -485,7 +486,7 @@ def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:
     """The candidates of an unclear name as a supervisor reads them: the village's name in their
     language (English where the gazetteer has none), then its code and score."""
     codes = [code for code, _ in match.candidates]
-    field_name = f"name_{language}" if language in ("ru", "tg") else "name_en"
+    field_name = name_field(language)
     names = {
         code: (own or en)
         for code, en, own in Settlement.objects.filter(code__in=codes).values_list("code", "name_en", field_name)
@@ -515,10 +516,6 @@ class VillageChoice:
     distance_km: float | None  # from the referring village, when both have coordinates
 
 
-def _name_in(obj, language: str) -> str:
-    return (getattr(obj, f"name_{language}", "") if language in ("ru", "tg") else "") or obj.name_en
-
-
 def _origin(match: ReferralMatch) -> Settlement | None:
     """The village whose informants referred the name (B2 only): distances are measured from it."""
     assessment = match.village_assessment
@@ -535,9 +532,12 @@ def _distance_km(origin: Settlement | None, village: Settlement) -> float | None
 
 
 def _choice(match: ReferralMatch, village: Settlement, language: str, score: float | None) -> VillageChoice:
-    district = _name_in(village.district, language)
     return VillageChoice(
-        village.code, _name_in(village, language), district, score, _distance_km(_origin(match), village)
+        village.code,
+        village.name_in(language),
+        village.district.name_in(language),
+        score,
+        _distance_km(_origin(match), village),
     )
 
 
@@ -560,8 +560,26 @@ def matches_choices(matches, language: str) -> dict[int, list[VillageChoice]]:
 SEARCH_LIMIT = 15
 
 
+def _found_by_spelling(villages, query: str) -> list[Settlement]:
+    """When no name holds the query as typed: the villages whose name or alias holds it once both are
+    folded to the matcher's Latin key (bma/geo/matching.py), so "Pyandzh", "Панҷ" and "Panj" find each
+    other, as the matcher already does. One district's villages: a few hundred names at most."""
+    key = normalise(query)
+    if len(key) < 2:
+        return []
+    found = []
+    for village in villages.select_related("district").prefetch_related("aliases").order_by("name_en", "code"):
+        names = (village.name_en, village.name_ru, village.name_tg, *(a.name for a in village.aliases.all()))
+        if any(key in normalise(name) for name in names if name):
+            found.append(village)
+            if len(found) == SEARCH_LIMIT:
+                break
+    return found
+
+
 def match_village_search(match: ReferralMatch, query: str, language: str, user) -> list[VillageChoice]:
-    """Villages of the match's district whose name (in any script), alias or code contains the query.
+    """Villages of the match's district whose name (in any script), alias or code contains the query;
+    failing that, whose name holds it spelt another way (see _found_by_spelling).
 
     Only villages in the user's areas: the match's own scoping already keeps a supervisor in their
     district, and this says so again for the villages themselves.
@@ -571,10 +589,9 @@ def match_village_search(match: ReferralMatch, query: str, language: str, user) 
     query = query.strip()
     if match.district_id is None or len(query) < 2:
         return []
-    found = (
-        Settlement.objects.filter(district_id=match.district_id)
-        .filter(area_scope_q(user, "district"))
-        .filter(
+    villages = Settlement.objects.filter(district_id=match.district_id).filter(area_scope_q(user, "district"))
+    found = list(
+        villages.filter(
             Q(name_en__icontains=query)
             | Q(name_ru__icontains=query)
             | Q(name_tg__icontains=query)
@@ -584,6 +601,6 @@ def match_village_search(match: ReferralMatch, query: str, language: str, user) 
         .select_related("district")
         .distinct()
         .order_by("name_en", "code")[:SEARCH_LIMIT]
-    )
+    ) or _found_by_spelling(villages, query)
     scores = dict((code, score) for code, score in match.candidates)
     return [_choice(match, village, language, scores.get(village.code)) for village in found]

@@ -99,7 +99,7 @@ class Assignment(TimeStampedModel):
         verbose_name_plural = _("assignments")
 
     def __str__(self) -> str:
-        return f"{self.user} {self.role} in {self.area.name_en} ({self.round})"
+        return f"{self.user} {self.role} in {self.area.display_name} ({self.round})"
 
 
 class EnumeratorManager(models.Manager):

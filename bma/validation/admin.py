@@ -41,6 +41,8 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
     list_display = ("issue", "severity", "code", "state", "district", "village_assessment", "decided_by")
     list_filter = ("state", "severity", "code", "round", ("district", admin.RelatedOnlyFieldListFilter))
+    # The issue's text names its village and district in the reader's language: fetched with the page.
+    list_select_related = ("district", "village_assessment__village", "decided_by")
     search_fields = ("message", "village_assessment__village__name_en", "village_assessment__village__name_tg")
     # The issue in the reader's language first; the English record (message, its parts) stays in the
     # list's search and the exports, not on a page a Tajik or Russian supervisor reads.

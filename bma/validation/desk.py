@@ -89,7 +89,11 @@ def issues_section(request, assessment) -> Section | None:
     field = ISSUE_FIELD.get(type(assessment))
     if field is None:
         return None
-    issues = list(QualityIssue.objects.filter(**{field: assessment}).select_related("decided_by"))
+    issues = list(
+        QualityIssue.objects.filter(**{field: assessment}).select_related(
+            "decided_by", "district", "village_assessment__village"
+        )
+    )
     may_decide = request.user.has_perm("validation.change_qualityissue")
     open_issues = [i for i in issues if i.state == IssueState.OPEN]
     return Section(

@@ -22,12 +22,19 @@ def localized_params(params: dict) -> dict:
     )
 
 
-def text_in_language(parts, fallback: str) -> str:
+def text_in_language(parts, fallback: str, places: dict[str, str] | None = None) -> str:
     """``fallback`` (the stored English) for issues stored before their parts were kept, or when a
-    translation's placeholders do not match its template (a catalogue error must not break a page)."""
+    translation's placeholders do not match its template (a catalogue error must not break a page).
+
+    ``places``: a place's English name as the rule wrote it -> its name in the reader's language."""
     if not parts:
         return fallback
+    places = places or {}
+
+    def shown(params: dict) -> dict:
+        return {k: places.get(v, v) if isinstance(v, str) else v for k, v in localized_params(params).items()}
+
     try:
-        return " ".join(gettext(template) % localized_params(params) for template, params in parts)
+        return " ".join(gettext(template) % shown(params) for template, params in parts)
     except (KeyError, TypeError, ValueError):
         return fallback

@@ -80,8 +80,19 @@ class QualityIssue(TimeStampedModel):
 
     @property
     def text(self) -> str:
-        """The message in the active language."""
-        return text_in_language(self.text_parts, self.message)
+        """The message in the active language, the places it names included."""
+        return text_in_language(self.text_parts, self.message, self._places_in_language())
+
+    def _places_in_language(self) -> dict[str, str]:
+        # The rules write the village's and the district's English names (the message is the record);
+        # a reader sees them as the gazetteer names them in their language. Typed-in names stay as typed.
+        places = {}
+        village = self.village_assessment.village if self.village_assessment_id else None
+        if village is not None:
+            places[village.name_en] = village.display_name
+        if self.district_id:
+            places[f"{self.district.name_en} ({self.district.code})"] = str(self.district)
+        return places
 
 
 class RoundQualitySettings(models.Model):

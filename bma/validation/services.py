@@ -23,6 +23,7 @@ from bma.core.errors import BmaError, codes
 from bma.core.numbers import grouped
 from bma.core.scoping import path_within
 from bma.geo.models import Settlement
+from bma.geo.names import name_in_language
 from bma.validation.comparison import (
     Tolerance,
     compare_count,
@@ -253,7 +254,9 @@ def district_facts(assessment: am.DistrictAssessment) -> DistrictFacts:
         .values_list("population", "summed")
     )
     return DistrictFacts(
-        district_name=str(assessment.district),
+        # Explicitly English: the message is stored (and exported) in English whoever runs the rules;
+        # str() would follow the active language (see bma/geo/names.py).
+        district_name=f"{assessment.district.name_en} ({assessment.district.code})",
         b1_estimates=b1,
         b2_totals={k: v or 0 for k, v in b2.items()},
         round_number=assessment.round.number,
@@ -453,25 +456,28 @@ def spot_check_summary(round_, districts: Q | None = None) -> list[dict]:
     ``districts`` keeps the districts a user may see (a Q on the rows' ``district``, as area_scope_q gives).
     """
     districts = districts if districts is not None else Q()
-    assessed = dict(
-        am.VillageAssessment.objects.filter(districts, round=round_, is_current=True)
-        .values("district__name_en")
+    names = ("district__name_en", "district__name_ru", "district__name_tg")
+    assessed = {
+        row[:3]: row[3]
+        for row in am.VillageAssessment.objects.filter(districts, round=round_, is_current=True)
+        .values(*names)
         .annotate(n=Count("pk"))
-        .values_list("district__name_en", "n")
-    )
+        .values_list(*names, "n")
+    }
     checks = (
         SpotCheckAssignment.objects.filter(districts, sample__round=round_)
         .exclude(outcome=CheckOutcome.PENDING)
-        .values("district__name_en")
+        .values(*names)
         .annotate(checked=Count("pk"), confirmed=Count("pk", filter=Q(outcome=CheckOutcome.CONFIRMED)))
     )
-    by_district = {c["district__name_en"]: c for c in checks}
+    by_district = {tuple(c[name] for name in names): c for c in checks}
     summary = []
-    for district, n in sorted(assessed.items()):
+    # Ordered by the English name, as before; shown in the reader's language.
+    for district, n in sorted(assessed.items(), key=lambda item: tuple(v or "" for v in item[0])):
         c = by_district.get(district, {"checked": 0, "confirmed": 0})
         summary.append(
             {
-                "district": district,
+                "district": name_in_language(*district),
                 "assessed": n,
                 "checked": c["checked"],
                 "confirmed": c["confirmed"],

@@ -222,7 +222,7 @@ def test_the_referrals_of_the_assessment_are_said_in_plain_words(client, receive
     page = client.get(change_url(m.VillageAssessment.objects.get()))
     (section,) = [s for s in page.context["desk_sections"] if s.key == "referrals"]
     (row,) = section.context["referral_rows"]
-    assert row["name"] == "Yangiobod" and row["district"] == "TJ-KT-PAN"
+    assert row["name"] == "Yangiobod" and row["district"] == "Panj"
     assert row["state"] == "Added to the gazetteer as a new village, Yangiobod; to be visited this round."
     assert row["state"] in page.content.decode()
 

@@ -124,3 +124,27 @@ def test_the_profiles_yearly_trends_follow_the_rounds_reference_period(client, t
     client.force_login(personas.supervisor)
     imw = next(p for p in client.get(profile_url(two_villages)).json()["populations"] if p["code"] == "imw")
     assert [(y["year"], y["total"]) for y in imw["yearly"]] == [(2022, 8), (2023, 12), (2024, 0), (2025, 0)]
+
+
+def test_a_tajik_reader_sees_the_profiles_places_in_tajik_and_the_json_keeps_english(
+    client, asht_with_reference, personas
+):
+    from bma.core.languages import user_language_set
+
+    user_language_set(personas.supervisor, "tg")
+    client.force_login(personas.supervisor)
+    page = client.get(reverse("district-profile", args=[asht_with_reference.number, "TJ-SU-ASH"])).content.decode()
+    assert "<h1>Ноҳияи Ашт, Вилояти Суғд</h1>" in page
+    assert "<td>Бӯстон</td><td>V-ASH-0003</td>" in page  # still to visit
+    assert "<td>Ноҳияи Ашт</td>" in page  # the reference figure's area
+    assert "Buston" not in page and "Sughd" not in page and "Oshoba" not in page and "Shaydon" not in page
+    profile = client.get(profile_url(asht_with_reference)).json()
+    assert profile["district"] == {
+        "code": "TJ-SU-ASH",
+        "name": "Asht",
+        "name_tg": "Ноҳияи Ашт",
+        "name_ru": "Аштский район",
+        "province": "Sughd",
+    }
+    assert [v["village"] for v in profile["communities"]["waiting"]] == ["Buston"]
+    assert profile["reference_figures"][0]["area"] == "Asht"

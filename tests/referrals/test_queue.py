@@ -116,6 +116,14 @@ def test_the_search_box_finds_the_districts_villages_in_any_script(client, uncle
     assert json.loads(client.get(url, {"q": "Shaydon"}).content)["villages"] == []
 
 
+def test_search_finds_a_village_spelt_another_way_as_the_matcher_would(unclear, personas):
+    """The gazetteer has Navobod / Навобод; a supervisor types the Russian-era spelling, in either script."""
+    for typed in ("Navabad", "Навабад", "navobod"):
+        assert [c.code for c in match_village_search(unclear, typed, "en", personas.coordinator)] == ["V-PAN-0103"]
+    # Still only the name's district, and nothing for a spelling of no village there.
+    assert match_village_search(unclear, "Shajdon", "en", personas.coordinator) == []
+
+
 def test_search_keeps_to_the_district_and_scores_known_candidates(unclear, personas):
     found = match_village_search(unclear, "yangi", "en", personas.coordinator)
     assert [(c.code, c.score is not None) for c in found] == [("V-PAN-0101", True), ("V-PAN-0102", True)]

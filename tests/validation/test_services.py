@@ -73,6 +73,39 @@ def test_b1_far_from_the_sum_of_b2_totals_is_flagged(receive):
     assert issue.details == {"b1": 900, "b2": 140}
 
 
+def test_the_stored_message_names_the_district_in_english_whatever_language_the_rules_ran_in(receive):
+    """The message is the exported record: a re-check run from a Tajik desk must not write Tajik into it."""
+    from django.utils import translation
+
+    from bma.validation.services import quality_check
+
+    receive("b2_2026112202.xml")
+    receive("b1_2026112202.xml")
+    b1 = am.DistrictAssessment.objects.get()
+    b1.issues.all().delete()
+    with translation.override("tg"):
+        quality_check([b1])
+    issue = b1.issues.get(code="b2_far_from_b1", population="ret")
+    assert issue.message.startswith("Asht (TJ-SU-ASH), "), issue.message
+
+
+def test_a_tajik_reader_reads_the_issues_places_by_their_tajik_names_and_the_record_stays_english(receive):
+    from django.utils import translation
+
+    receive("b2_2026112202.xml")
+    receive("b2_2026112202.xml", {"uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:twin"})
+    receive("b1_2026112202.xml")
+    twin = QualityIssue.objects.filter(code="assessed_twice_in_round").first()
+    far = QualityIssue.objects.get(code="b2_far_from_b1", population="ret")
+    assert twin is not None and twin.message.startswith("Oshoba has 1 other assessment(s)")
+    with translation.override("tg"):
+        assert "Деҳаи Ошоба " in twin.text and "Oshoba" not in twin.text
+        assert far.text.startswith("Ноҳияи Ашт (TJ-SU-ASH), ")
+    with translation.override("ru"):
+        assert far.text.startswith("Аштский район (TJ-SU-ASH), ")
+    assert far.message.startswith("Asht (TJ-SU-ASH), ")
+
+
 def test_a_b1_whose_typed_round_differs_is_kept_in_its_round_and_flagged(receive, personas):
     receive("b1_2026112202.xml", {"<round>2</round>": "<round>7</round>"})
     b1 = am.DistrictAssessment.objects.get()
