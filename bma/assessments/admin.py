@@ -94,7 +94,7 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         return place_name(obj.district)
 
     @admin.display(description=gettext_lazy("village"))
-    def villageplace_name(self, obj):
+    def village_place(self, obj):
         return place_name(obj.village, getattr(obj, "village_name_typed", ""))
 
     def _review(self, request, queryset, state, done):
