@@ -13,6 +13,7 @@ from bma.assessments.desk import Section
 from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.geo.names import place_name
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
+from bma.referrals.services import match_outcome_now
 
 
 def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> str:
@@ -45,7 +46,9 @@ def referrals_section(request, assessment) -> Section | None:
     if field is None:
         return None
     matches = list(
-        ReferralMatch.objects.filter(**{field: assessment}).select_related("village", "district").order_by("pk")
+        ReferralMatch.objects.filter(**{field: assessment})
+        .select_related("village", "district", "decided_by")
+        .order_by("pk")
     )
     plan = dict(
         VisitPlanEntry.objects.filter(
@@ -55,9 +58,10 @@ def referrals_section(request, assessment) -> Section | None:
     may_decide = request.user.has_perm("referrals.change_referralmatch")
     rows = [
         {
-            "name": m.name,
+            # A name picked from the form's list is stored as the village's code: show the village.
+            "name": place_name(m.village, m.name) if m.outcome == MatchOutcome.PICKED else m.name,
             "district": place_name(m.district, m.district_code),  # the code as typed, if no such district
-            "how": m.get_outcome_display(),
+            "how": match_outcome_now(m),
             "state": referral_state_in_words(m, plan.get(m.village_id)),
             "pending": m.state == MatchState.PENDING,
             "url": reverse("admin:referrals_referralmatch_change", args=[m.pk]) if may_decide else None,

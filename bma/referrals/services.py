@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.assessments.services import assessment_link_village
@@ -497,8 +498,10 @@ def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:
 def match_outcome_now(match: ReferralMatch) -> str:
     """The outcome as it stands: an unclear name a supervisor decided no longer reads as waiting."""
     if match.outcome == MatchOutcome.AMBIGUOUS and match.state != MatchState.PENDING:
-        by = f" by {match.decided_by}" if match.decided_by_id else ""
-        return f"Unclear name, {match.get_state_display().lower()}{by}"
+        state = match.get_state_display().lower()  # mid-sentence; the same in Russian and Tajik
+        if match.decided_by_id:
+            return gettext("Unclear name, %(state)s by %(user)s") % {"state": state, "user": match.decided_by}
+        return gettext("Unclear name, %(state)s") % {"state": state}
     return match.get_outcome_display()
 
 

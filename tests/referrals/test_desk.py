@@ -28,3 +28,13 @@ def test_a_waiting_name_reads_as_waiting_in_english(client, unclear, personas):
     section = _section(client, personas.coordinator, unclear.village_assessment)
     assert "<td>Yangiobod</td><td>Panj</td>" in section
     assert "Waiting for a supervisor to say which village this is." in section
+
+
+def test_a_decided_unclear_name_no_longer_reads_as_waiting_in_how_it_was_matched(client, unclear, personas):
+    match_link(unclear, "V-PAN-0001", personas.coordinator)
+    section = _section(client, personas.coordinator, unclear.village_assessment)
+    assert "Unclear name, linked to a village by coordinator" in section
+    assert "Unclear: waiting for a supervisor" not in section
+    user_language_set(personas.supervisor, "ru")
+    section = _section(client, personas.supervisor, unclear.village_assessment)
+    assert "Неясное название, связано с селом (решение: coordinator)" in section
