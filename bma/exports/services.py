@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes
 from bma.core.languages import LANGUAGE_CODES, user_language
@@ -39,7 +40,7 @@ def export_job_start(
         language = settings.LANGUAGE_CODE
     if include_personal and not user.has_perm(PERSONAL_DATA_PERMISSION):
         raise BmaError(
-            codes.PERMISSION_DENIED, "Exporting informants' personal data needs the personal-data permission."
+            codes.PERMISSION_DENIED, _("Exporting informants' personal data needs the personal-data permission.")
         )
     job = ExportJob.objects.create(
         round=round,
