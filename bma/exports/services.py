@@ -83,7 +83,10 @@ def export_job_run(job_id: int) -> ExportJob:
             job.file.save(f"bma-round-{job.round.number}-{job.pk}.{suffix}", File(out), save=False)
     except Exception as exc:
         log.exception("Export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, error=f"{exc.__class__.__name__}: {exc}")
+        # The job's error is a record for the team: in the server's language, whoever's request ran it.
+        with translation.override(settings.LANGUAGE_CODE):
+            error = f"{exc.__class__.__name__}: {exc}"
+        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, error=error)
         raise
     job.state, job.progress, job.finished_at = ExportState.DONE, 100, timezone.now()
     if job.include_personal:
