@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from bma.assessments.models import (
     DistrictAssessment,
@@ -12,7 +12,7 @@ from bma.assessments.models import (
     SpotCheckVisit,
     VillageAssessment,
 )
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.names import name_in_language
 
 NEEDS_COMMENT = {ReviewState.HAS_ISSUES, ReviewState.REJECTED}
@@ -40,7 +40,10 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     to_state = ReviewState(to_state)
     comment = (comment or "").strip()
     if to_state not in SUPERVISOR_STATES:
-        raise BmaError(codes.INVALID_INPUT, f"'{to_state.label}' is set by the system, not by a reviewer.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(gettext_lazy("'%(state)s' is set by the system, not by a reviewer."), state=to_state.label),
+        )
     if to_state in NEEDS_COMMENT and not comment:
         raise BmaError(
             codes.INVALID_INPUT,

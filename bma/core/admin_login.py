@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-NOT_FOR_THE_DESK = (
+NOT_FOR_THE_DESK = _(
     "This account is for ODK Collect only: it has no access to the review desk. Ask your coordinator if you need it."
 )
 

@@ -64,6 +64,14 @@ def message_lazy(template, **params) -> str:
     return _rendered_lazy(template, params)
 
 
+def _lower(text) -> str:
+    return str(text).lower()
+
+
+# A label (lazy, e.g. a state's) in lower case for the middle of a sentence, worded when the message is.
+lower_lazy = lazy(_lower, str)
+
+
 @dataclass
 class BmaError(Exception):
     code: ErrorCode

@@ -43,7 +43,14 @@ def integer_param(params: Mapping, name: str, low: int = 1, high: int = INT4_MAX
         number = None
     if number is None or not low <= number <= high:
         raise BmaError(
-            codes.INVALID_INPUT, f"?{name}= must be a whole number from {low} to {high}, not '{shown(value)}'."
+            codes.INVALID_INPUT,
+            message_lazy(
+                _("?%(name)s= must be a whole number from %(low)s to %(high)s, not '%(value)s'."),
+                name=name,
+                low=low,
+                high=high,
+                value=shown(value),
+            ),
         )
     return number
 
@@ -76,7 +83,15 @@ def choice_param(params: Mapping, name: str, choices: Iterable[str]) -> str | No
         return None
     allowed = [str(c) for c in getattr(choices, "values", choices)]
     if value not in allowed:
-        raise BmaError(codes.INVALID_INPUT, f"?{name}= must be one of {', '.join(allowed)}, not '{shown(value)}'.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(
+                _("?%(name)s= must be one of %(allowed)s, not '%(value)s'."),
+                name=name,
+                allowed=", ".join(allowed),
+                value=shown(value),
+            ),
+        )
     return value
 
 

@@ -8,6 +8,7 @@ district), so a district's profile and the report can never disagree.
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_noop
 
 from bma.assessments.models import PopulationFigure, VillageAssessment
 from bma.exports.departures import area_departures, villages_with_most_departures
@@ -96,7 +97,9 @@ def _district_profile(round_, district, include_unapproved: bool) -> dict:
             "name_ru": district.name_ru,
             "province": district.parent.name_en if district.parent_id else "",
         },
-        "basis": "approved and other non-rejected assessments" if include_unapproved else "approved assessments",
+        "basis": gettext_noop("approved and other non-rejected assessments")
+        if include_unapproved
+        else gettext_noop("approved assessments"),
         "communities": {
             "assessed": communities,
             "planned": plan_counts["planned"],

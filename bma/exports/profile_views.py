@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
@@ -16,12 +20,15 @@ from bma.core.roles import Role, user_has_role, user_sees_everything
 from bma.core.scoping import user_may_act_in
 from bma.exports.profile import district_profile
 from bma.exports.report import include_unapproved_param
+from bma.exports.report_language import LABEL_INDEX, population_labels_in_language
 from bma.exports.svg import bar_chart
 from bma.geo.models import AdminArea, AreaLevel, Settlement
-from bma.geo.names import place_name
+from bma.geo.names import place_name, reader_language
+from bma.referrals.models import PlanReason
 from bma.rounds.models import Round
+from bma.xforms import codelists as cl
 
-NOT_YOURS = "This district is outside the areas you are assigned to."
+NOT_YOURS = _("This district is outside the areas you are assigned to.")
 
 
 def _profile_for(user, number: int, code: str, include_unapproved: bool) -> dict | None:
@@ -34,11 +41,37 @@ def _profile_for(user, number: int, code: str, include_unapproved: bool) -> dict
     return district_profile(round_, district, include_unapproved) if allowed else None
 
 
+def _labels_for_reader(profile: dict) -> dict:
+    """The page's copy of the profile with the code lists' labels in the reader's language (as the
+    report does it, by each row's code), the basis of the figures and why each village is planned."""
+    language = reader_language()
+    index = LABEL_INDEX.get(language, 0)
+    populations = copy.deepcopy(profile["populations"])
+    for pop in populations:
+        population_labels_in_language(pop, language)
+    communities = profile["communities"]
+    waiting = [
+        {**v, "reason": PlanReason(v["reason"]).label if v["reason"] in PlanReason.values else v["reason"]}
+        for v in communities["waiting"]
+    ]
+    references = [
+        {**r, "label": cl.POPULATIONS[r["population"]][index] if r["population"] in cl.POPULATIONS else r["label"]}
+        for r in profile["reference_figures"]
+    ]
+    return {
+        **profile,
+        "basis": gettext(profile["basis"]),
+        "populations": populations,
+        "communities": {**communities, "waiting": waiting},
+        "reference_figures": references,
+    }
+
+
 def _places_for_reader(profile: dict, code: str) -> dict:
     """The page's copy of the profile with the gazetteer's names in the reader's language.
 
     Only the printable page: the JSON keeps the English names (name_tg and name_ru beside them), the
-    same whoever asks."""
+    same whoever asks; so do its labels (see _labels_for_reader)."""
     district = AdminArea.objects.select_related("parent").get(code=code)
     areas = {a.name_en: a.display_name for a in AdminArea.objects.filter(path__startswith=district.path)}
     communities = profile["communities"]
@@ -62,7 +95,7 @@ def profile_page(request, number: int, code: str):
     profile = _profile_for(request.user, number, code, include_unapproved_param(request.GET))
     if profile is None:
         raise PermissionDenied(NOT_YOURS)
-    profile = _places_for_reader(profile, code)
+    profile = _labels_for_reader(_places_for_reader(profile, code))
     charts = {p["code"]: bar_chart([(str(y["year"]), y["total"]) for y in p["yearly"]]) for p in profile["populations"]}
     departures = profile["departures"]
     departure_chart = bar_chart([(str(y["year"]), y["households"]) for y in departures["yearly"]]) if departures else ""

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes
 from bma.exports.models import PublishedDocument, PublishedReport
@@ -55,7 +56,7 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
         }
         documents = {
             language: (f"{stem}-report-{language}.pdf", _document(figures, points, cover, language))
-            for language, _ in settings.LANGUAGES
+            for language, _label in settings.LANGUAGES
         }
         report = PublishedReport(
             round=round_,
@@ -82,7 +83,7 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
                 field.delete(save=False)
             raise BmaError(
                 codes.REPORT_PUBLISH_CONFLICT,
-                "Another version of this round's report was published at the same moment; reload and try again.",
+                _("Another version of this round's report was published at the same moment; reload and try again."),
             ) from exc
     return report
 

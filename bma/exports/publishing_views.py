@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bma.core.errors import BmaError
@@ -57,7 +58,11 @@ def publish(request, number: int):
     except BmaError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Published version {report.version} of the Round {round_.number} report.")
+        messages.success(
+            request,
+            _("Published version %(version)s of the Round %(number)s report.")
+            % {"version": report.version, "number": round_.number},
+        )
     return redirect("round-report-published", number=round_.number)
 
 

@@ -24,6 +24,23 @@ def _area_names(language: str) -> dict[str, str]:
     return {en: other or en for en, other in AdminArea.objects.filter(level__lte=2).values_list("name_en", field) if en}
 
 
+def population_labels_in_language(pop: dict, language: str) -> None:
+    """Swap, in place, one population's labels (its name, reasons, migration types, countries) for
+    those of ``language``, by the code each row carries; the report and the district profile share it."""
+    index = LABEL_INDEX.get(language, 0)
+
+    def label(codes: dict, code: str, current: str) -> str:
+        return codes[code][index] if code in codes else current
+
+    pop["label"] = label(cl.POPULATIONS, pop["code"], pop["label"])
+    for row in pop.get("reasons", []):
+        row["reason"] = label(cl.REASONS, row["code"], row["reason"])
+    for row in pop.get("migration_types", []):
+        row["type"] = label(cl.MIGRATION_TYPES, row["code"], row["type"])
+    for row in pop.get("top_countries", []):
+        row["country"] = label(cl.COUNTRIES, row["code"], row["country"])
+
+
 def figures_in_language(figures: dict, language: str) -> dict:
     index = LABEL_INDEX.get(language, 0)
     if index == 0:
@@ -47,17 +64,11 @@ def figures_in_language(figures: dict, language: str) -> dict:
         for row in informants["by_type"]:
             row["type"] = label(cl.INFORMANT_TYPES, row["code"], row["type"])
         for pop in out["populations"]:
-            pop["label"] = label(cl.POPULATIONS, pop["code"], pop["label"])
+            population_labels_in_language(pop, language)
             for row in pop["by_province"]:
                 row["province"] = place(row["province"])
             for row in pop["top_districts"]:
                 row["district"] = place(row["district"])
-            for row in pop["reasons"]:
-                row["reason"] = label(cl.REASONS, row["code"], row["reason"])
-            for row in pop.get("migration_types", []):
-                row["type"] = label(cl.MIGRATION_TYPES, row["code"], row["type"])
-            for row in pop.get("top_countries", []):
-                row["country"] = label(cl.COUNTRIES, row["code"], row["country"])
             for row in pop.get("other_area_by_province", []):
                 row["province"] = place(row["province"])
         services = out["services"]

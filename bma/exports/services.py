@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes
 from bma.core.languages import LANGUAGE_CODES, user_language
@@ -39,7 +40,7 @@ def export_job_start(
         language = settings.LANGUAGE_CODE
     if include_personal and not user.has_perm(PERSONAL_DATA_PERMISSION):
         raise BmaError(
-            codes.PERMISSION_DENIED, "Exporting informants' personal data needs the personal-data permission."
+            codes.PERMISSION_DENIED, _("Exporting informants' personal data needs the personal-data permission.")
         )
     job = ExportJob.objects.create(
         round=round,
@@ -82,7 +83,10 @@ def export_job_run(job_id: int) -> ExportJob:
             job.file.save(f"bma-round-{job.round.number}-{job.pk}.{suffix}", File(out), save=False)
     except Exception as exc:
         log.exception("Export %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, error=f"{exc.__class__.__name__}: {exc}")
+        # The job's error is a record for the team: in the server's language, whoever's request ran it.
+        with translation.override(settings.LANGUAGE_CODE):
+            error = f"{exc.__class__.__name__}: {exc}"
+        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, error=error)
         raise
     job.state, job.progress, job.finished_at = ExportState.DONE, 100, timezone.now()
     if job.include_personal:

@@ -117,7 +117,7 @@ class SettlementAdminForm(forms.ModelForm):
     def clean_area(self):
         area = self.cleaned_data["area"]
         if area.level < AreaLevel.DISTRICT:
-            raise forms.ValidationError("Pick a district, city, jamoat or town: villages sit below province level.")
+            raise forms.ValidationError(_("Pick a district, city, jamoat or town: villages sit below province level."))
         return area
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
 from bma.geo.gazetteer_file import (
     GazetteerFileError,
     Parsed,
@@ -59,12 +60,19 @@ def area_upsert(
     expected_parent_level = level - 1
     if level == AreaLevel.COUNTRY:
         if parent is not None:
-            raise BmaError(codes.INVALID_INPUT, f"Area {code}: a country has no parent area.")
+            raise BmaError(
+                codes.INVALID_INPUT, message_lazy(_("Area %(code)s: a country has no parent area."), code=code)
+            )
     elif parent is None or parent.level != expected_parent_level:
         raise BmaError(
             codes.INVALID_INPUT,
-            f"Area {code}: a {english_label(kind)} must sit under a level-{expected_parent_level} area "
-            f"({english_label(AreaLevel(expected_parent_level))}).",
+            message_lazy(
+                _("Area %(code)s: a %(kind)s must sit under a level-%(level)s area (%(parent_kind)s)."),
+                code=code,
+                kind=lower_lazy(kind.label),
+                level=expected_parent_level,
+                parent_kind=lower_lazy(AreaLevel(expected_parent_level).label),
+            ),
         )
     values = dict(
         kind=kind,
@@ -105,7 +113,10 @@ def district_of(area: AdminArea) -> AdminArea:
     while node.level > AreaLevel.DISTRICT:
         node = node.parent
     if node.level != AreaLevel.DISTRICT:
-        raise BmaError(codes.INVALID_INPUT, f"{area} is above district level; villages sit in a district or jamoat.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(_("%(area)s is above district level; villages sit in a district or jamoat."), area=area),
+        )
     return node
 
 
@@ -154,11 +165,18 @@ class ImportReport:
 
 
 def _refuse(filename: str, errors: list[RowError]) -> BmaError:
+    # The rows' own errors are English sentences from the file reader (gazetteer_file.english_label).
     listed = "; ".join(str(e) for e in errors[:MAX_LISTED_ERRORS])
-    more = f" (and {len(errors) - MAX_LISTED_ERRORS} more)" if len(errors) > MAX_LISTED_ERRORS else ""
+    if len(errors) > MAX_LISTED_ERRORS:
+        template = _(
+            "%(file)s was not imported; nothing was changed. Fix these rows and upload it again: "
+            "%(rows)s (and %(more)s more)."
+        )
+    else:
+        template = _("%(file)s was not imported; nothing was changed. Fix these rows and upload it again: %(rows)s.")
     return BmaError(
         codes.GAZETTEER_INVALID_FILE,
-        f"{filename} was not imported; nothing was changed. Fix these rows and upload it again: {listed}{more}.",
+        message_lazy(template, file=filename, rows=listed, more=len(errors) - MAX_LISTED_ERRORS),
         {"errors": [{"row": e.row, "message": e.message} for e in errors]},
     )
 

@@ -19,7 +19,8 @@ from defusedxml.ElementTree import ParseError
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.mappers import B2Values, MappingError
 from bma.assessments.models import SpotCheckVisit
@@ -69,7 +70,7 @@ def check_payload(submission: Submission) -> None:
     if submission.form_version_id is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
-            "The form version of this submission is not on this server; publish it, then reprocess.",
+            _("The form version of this submission is not on this server; publish it, then reprocess."),
         )
 
 
@@ -80,10 +81,18 @@ class BatchReport:
     retrying: list[int] = field(default_factory=list)  # transient failure: waiting again, retry scheduled
 
 
+def _recorded(message) -> str:
+    """A submission's failure is a record kept on the row: worded in the server's language (English),
+    whoever's request ran the processing ("Process again" in a Russian desk runs it in that request)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
+
+
 def _failure_message(exc: Exception) -> str:
-    if isinstance(exc, BmaError):
-        return str(exc.message)
-    return f"The submission could not be mapped: {exc}"
+    with translation.override(settings.LANGUAGE_CODE):
+        if isinstance(exc, BmaError):
+            return _recorded(exc.message)
+        return f"The submission could not be mapped: {exc}"
 
 
 def _unexpected_message(exc: Exception) -> str:
@@ -250,7 +259,7 @@ def _process_ids(ids: list[int]) -> BatchReport:
         if len(ids) == 1:
             log.exception("Processing submission %s failed", ids[0])
             # A BmaError is a fault in the data or settings, said in words (e.g. the round's thresholds).
-            message = str(exc.message) if isinstance(exc, BmaError) else _unexpected_message(exc)
+            message = _recorded(exc.message) if isinstance(exc, BmaError) else _unexpected_message(exc)
             report = BatchReport(failed={ids[0]: message})
             _mark(report)
             return report

@@ -15,12 +15,13 @@ from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.assessments.services import assessment_link_village
 from bma.assessments.source_keys import named_village_keys, typed_village_key
 from bma.core.bulk import rows_insert
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.matching import Candidate, VillageIndex, normalise
 from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
 from bma.geo.names import name_field, name_in_language
@@ -395,7 +396,13 @@ def _refresh_lists(round_id: int) -> None:
 
 def _decided(match: ReferralMatch, user, village: Settlement | None, state: str) -> ReferralMatch:
     if match.state != MatchState.PENDING:
-        raise BmaError(codes.INVALID_INPUT, f"'{match.name}' was already decided ({match.get_state_display()}).")
+        # The state's label is put into words with the message, in the reader's language.
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(
+                _("'%(name)s' was already decided (%(state)s)."), name=match.name, state=MatchState(match.state).label
+            ),
+        )
     match.village, match.state, match.decided_by, match.decided_at = village, state, user, timezone.now()
     match.save(update_fields=["village", "state", "decided_by", "decided_at", "updated_at"])
     return match
@@ -405,7 +412,12 @@ def _decided(match: ReferralMatch, user, village: Settlement | None, state: str)
 def match_link(match: ReferralMatch, village_code: str, user) -> ReferralMatch:
     village = Settlement.objects.filter(code=village_code.strip(), district=match.district).first()
     if village is None:
-        raise BmaError(codes.INVALID_INPUT, f"No village with the code '{village_code}' in {match.district}.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(
+                _("No village with the code '%(code)s' in %(district)s."), code=village_code, district=match.district
+            ),
+        )
     _decided(match, user, village, MatchState.LINKED)
     _link_now(_named_from(match), village)
     return match
@@ -414,7 +426,10 @@ def match_link(match: ReferralMatch, village_code: str, user) -> ReferralMatch:
 @transaction.atomic
 def match_create_village(match: ReferralMatch, user) -> ReferralMatch:
     if match.district is None:
-        raise BmaError(codes.INVALID_INPUT, f"'{match.district_code}' is not a district in the gazetteer.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(_("'%(code)s' is not a district in the gazetteer."), code=match.district_code),
+        )
     item = _named_from(match)
     village = _provisional_village(item, match.district)
     _decided(match, user, village, MatchState.LINKED)
@@ -471,7 +486,10 @@ def plan_carry_over(round_) -> int:
 
     previous = Round.objects.filter(number__lt=round_.number).order_by("-number").first()
     if previous is None:
-        raise BmaError(codes.INVALID_INPUT, f"{round_} has no earlier round to carry villages over from.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(_("%(round)s has no earlier round to carry villages over from."), round=round_),
+        )
     waiting = VisitPlanEntry.objects.filter(round=previous, status=PlanStatus.PLANNED).exclude(
         village__plan_entries__round=round_
     )

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes, message_lazy
+from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
 from bma.core.task_names import task_named
 from bma.rounds.models import Round, RoundState
 
@@ -31,7 +31,12 @@ def round_set_state(*, round: Round, state: str) -> Round:
     if target not in ALLOWED_TRANSITIONS[RoundState(locked.state)]:
         raise BmaError(
             codes.ROUND_TRANSITION,
-            f"Round {locked.number} is {locked.get_state_display().lower()} and cannot become {target.label.lower()}.",
+            message_lazy(
+                _("Round %(number)s is %(state)s and cannot become %(target)s."),
+                number=locked.number,
+                state=lower_lazy(RoundState(locked.state).label),
+                target=lower_lazy(target.label),
+            ),
         )
     locked.state = target
     now = timezone.now()

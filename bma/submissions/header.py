@@ -22,6 +22,7 @@ class HeaderError(ValueError):
 
 
 UNREADABLE_ENCODING = _("The submission XML has an encoding this server cannot read (%(reason)s).")
+TOO_DEEP = _("The Kobo payload nests deeper than %(depth)s levels; it is not a record.")
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,11 @@ def kobo_json_load(payload: bytes):
     try:
         record = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HeaderError(f"The Kobo payload is not JSON ({exc}).") from exc
+        raise HeaderError(message_lazy(_("The Kobo payload is not JSON (%(reason)s)."), reason=str(exc))) from exc
     except RecursionError as exc:
-        raise HeaderError(f"The Kobo payload nests deeper than {KOBO_MAX_DEPTH} levels; it is not a record.") from exc
+        raise HeaderError(message_lazy(TOO_DEEP, depth=KOBO_MAX_DEPTH)) from exc
     if json_depth(record) > KOBO_MAX_DEPTH:
-        raise HeaderError(f"The Kobo payload nests deeper than {KOBO_MAX_DEPTH} levels; it is not a record.")
+        raise HeaderError(message_lazy(TOO_DEEP, depth=KOBO_MAX_DEPTH))
     return record
 
 
@@ -177,7 +178,13 @@ def _kobo_id(record: dict, *keys: str) -> str:
     value = _with_uuid_prefix(str(raw))
     if len(value) > ID_MAX_LENGTH:
         # Too long for the store's key columns: a 400 Kobo does not retry, not a database error it would.
-        raise HeaderError(f"The Kobo record's {' / '.join(keys)} is longer than {ID_MAX_LENGTH} characters.")
+        raise HeaderError(
+            message_lazy(
+                _("The Kobo record's %(keys)s is longer than %(limit)s characters."),
+                keys=" / ".join(keys),
+                limit=ID_MAX_LENGTH,
+            )
+        )
     return value
 
 
@@ -185,10 +192,10 @@ def parse_kobo_json(payload: bytes) -> tuple[dict, SubmissionHeader]:
     """Kobo REST-service JSON: group paths joined by '/', meta/instanceID or _uuid, __version__."""
     record = kobo_json_load(payload)
     if not isinstance(record, dict):
-        raise HeaderError("The Kobo payload must be a JSON object (one submission).")
+        raise HeaderError(_("The Kobo payload must be a JSON object (one submission)."))
     instance_id = _kobo_id(record, "meta/instanceID", "_uuid")
     if not instance_id:
-        raise HeaderError("The Kobo payload has neither meta/instanceID nor _uuid.")
+        raise HeaderError(_("The Kobo payload has neither meta/instanceID nor _uuid."))
     return record, SubmissionHeader(
         form_id=str(record.get("_xform_id_string") or ""),
         version=str(record.get("__version__") or ""),

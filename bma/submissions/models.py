@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from bma.core.errors import message_lazy
 from bma.core.models import TimeStampedModel
 
 
@@ -225,7 +226,13 @@ def form_version_of_form(source) -> None:
     from django.core.exceptions import ValidationError
 
     if source.form_version_id and source.form_id and source.form_version.form_id != source.form_id:
-        raise ValidationError({"form_version": f"{source.form_version} is not a version of {source.form}."})
+        raise ValidationError(
+            {
+                "form_version": message_lazy(
+                    _("%(version)s is not a version of %(form)s."), version=source.form_version, form=source.form
+                )
+            }
+        )
 
 
 class KoboSource(TimeStampedModel):

@@ -19,8 +19,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionSource
 from bma.submissions.pull_clients import CentralClient, KoboClient, PulledRecord, PullError
@@ -53,8 +54,14 @@ def _central_header(source: PullSource, record: PulledRecord) -> SubmissionHeade
     if header.form_id != source.form.xml_form_id:
         raise BmaError(
             codes.SUBMISSION_INVALID,
-            f"This Central form's submissions are of the form '{header.form_id}', not '{source.form.xml_form_id}' "
-            "that the source is set to fill; nothing was stored.",
+            message_lazy(
+                _(
+                    "This Central form's submissions are of the form '%(form)s', not '%(expected)s' "
+                    "that the source is set to fill; nothing was stored."
+                ),
+                form=header.form_id,
+                expected=source.form.xml_form_id,
+            ),
         )
     if (
         header.deprecated_id

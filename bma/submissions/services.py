@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes, message_lazy
+from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
 from bma.core.reference_cache import intake_cache
 from bma.rounds.services import NO_OPEN_ROUND, assignment_refuse_outside, round_for_collection
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
@@ -152,8 +152,13 @@ def submission_admit(
     if not user.is_active:
         raise BmaError(
             codes.PERMISSION_DENIED,
-            f"The account {user.get_username()} that these submissions are stored as is turned off. "
-            "Nothing was stored; ask an administrator.",
+            message_lazy(
+                _(
+                    "The account %(user)s that these submissions are stored as is turned off. "
+                    "Nothing was stored; ask an administrator."
+                ),
+                user=user.get_username(),
+            ),
         )
     round = into_round or intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
     assignment_refuse_outside(round, user, header.district)
@@ -165,10 +170,12 @@ def _refuse_round_not_open(round, closed_round_ok: bool) -> None:
 
     if round.state == RoundState.OPEN or (closed_round_ok and round.state == RoundState.CLOSED):
         return
+    if round.state == RoundState.CLOSED:
+        template = _("%(round)s is %(state)s: it takes no data (only a past-round import fills a closed round).")
+    else:
+        template = _("%(round)s is %(state)s: it takes no data.")
     raise BmaError(
-        codes.ROUND_NOT_OPEN,
-        f"{round} is {round.get_state_display().lower()}: it takes no data"
-        + (" (only a past-round import fills a closed round)." if round.state == RoundState.CLOSED else "."),
+        codes.ROUND_NOT_OPEN, message_lazy(template, round=round, state=lower_lazy(RoundState(round.state).label))
     )
 
 
@@ -392,7 +399,7 @@ def header_or_error(payload: bytes) -> SubmissionHeader:
 def kobo_source_for_token(token: str) -> KoboSource:
     source = KoboSource.objects.select_related("form", "submitted_as").filter(token=token, active=True).first()
     if source is None:
-        raise BmaError(codes.KOBO_TOKEN_UNKNOWN, "This Kobo REST-service URL is not known or has been turned off.")
+        raise BmaError(codes.KOBO_TOKEN_UNKNOWN, _("This Kobo REST-service URL is not known or has been turned off."))
     return source
 
 
@@ -434,7 +441,8 @@ def kobo_record_store(
     try:
         _, header = parse_kobo_json(payload)
     except HeaderError as exc:
-        raise BmaError(codes.SUBMISSION_INVALID, str(exc), extra=context) from exc
+        # The (lazy) message itself, as for XML: worded when shown, in the reader's language.
+        raise BmaError(codes.SUBMISSION_INVALID, exc.args[0], extra=context) from exc
     context["instance_id"] = header.instance_id
     try:
         admission = submission_admit(

@@ -139,7 +139,7 @@ class SampleForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from exc
         round_ = cleaned.get("round")
         if round_ and not VillageAssessment.objects.filter(round=round_, is_current=True).exists():
-            raise forms.ValidationError(f"{round_} has no assessed villages to sample yet.")
+            raise forms.ValidationError(_("%(round)s has no assessed villages to sample yet.") % {"round": round_})
         return cleaned
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from bma.assessments import models as am
 from bma.core.bulk import rows_insert
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.numbers import grouped
 from bma.core.scoping import path_within
 from bma.geo.models import Settlement
@@ -73,8 +73,13 @@ def round_thresholds(round) -> Thresholds:
     except ThresholdError as exc:
         raise BmaError(
             codes.INVALID_INPUT,
-            f"The quality thresholds of this round are not valid: {exc} A coordinator corrects them under "
-            "Round quality settings (or BMA_QUALITY_THRESHOLDS), then uses 'Process again'.",
+            message_lazy(
+                gettext_lazy(
+                    "The quality thresholds of this round are not valid: %(reason)s A coordinator corrects them "
+                    "under Round quality settings (or BMA_QUALITY_THRESHOLDS), then uses 'Process again'."
+                ),
+                reason=str(exc),
+            ),
         ) from exc
 
 
@@ -85,8 +90,13 @@ def round_tolerances(round) -> dict[str, Tolerance]:
     except ValueError as exc:
         raise BmaError(
             codes.INVALID_INPUT,
-            f"The spot-check tolerances of this round are not valid: {exc} A coordinator corrects them under "
-            "Round quality settings, then uses 'Process again'.",
+            message_lazy(
+                gettext_lazy(
+                    "The spot-check tolerances of this round are not valid: %(reason)s A coordinator corrects "
+                    "them under Round quality settings, then uses 'Process again'."
+                ),
+                reason=str(exc),
+            ),
         ) from exc
 
 
@@ -96,11 +106,15 @@ def round_quality_settings_save(round, *, thresholds: dict, tolerances: dict) ->
     try:
         Thresholds.from_mapping(thresholds)
     except ThresholdError as exc:
-        raise BmaError(codes.INVALID_INPUT, f"Quality thresholds: {exc}") from exc
+        raise BmaError(
+            codes.INVALID_INPUT, message_lazy(gettext_lazy("Quality thresholds: %(reason)s"), reason=str(exc))
+        ) from exc
     try:
         tolerances_from_mapping(tolerances)
     except ValueError as exc:
-        raise BmaError(codes.INVALID_INPUT, f"Spot-check tolerances: {exc}") from exc
+        raise BmaError(
+            codes.INVALID_INPUT, message_lazy(gettext_lazy("Spot-check tolerances: %(reason)s"), reason=str(exc))
+        ) from exc
     quality_settings, _ = RoundQualitySettings.objects.update_or_create(
         round=round, defaults={"thresholds": thresholds or {}, "tolerances": tolerances or {}}
     )
@@ -338,10 +352,10 @@ def quality_check_round(round) -> int:
 def _decide(issue: QualityIssue, state: str, user, note: str) -> QualityIssue:
     note = (note or "").strip()
     if not note:
-        raise BmaError(codes.INVALID_INPUT, "Say why: a note is required to resolve or waive an issue.")
+        raise BmaError(codes.INVALID_INPUT, gettext_lazy("Say why: a note is required to resolve or waive an issue."))
     if issue.state != IssueState.OPEN:
-        # The state's value ("resolved", "waived"), not its label: the label is in the reader's language.
-        raise BmaError(codes.INVALID_INPUT, f"This issue is already {issue.state}.")
+        # A sentence for each state: Russian and Tajik agree the state's word with "issue".
+        raise BmaError(codes.INVALID_INPUT, ALREADY_DECIDED[issue.state])
     issue.state, issue.decided_by, issue.decided_at, issue.decision_note = state, user, timezone.now(), note
     issue.save(update_fields=["state", "decided_by", "decided_at", "decision_note", "updated_at"])
     return issue
@@ -356,6 +370,10 @@ def issue_waive(issue: QualityIssue, user, note: str) -> QualityIssue:
 
 
 ISSUE_DECISIONS = {"resolve": IssueState.RESOLVED, "waive": IssueState.WAIVED}
+ALREADY_DECIDED = {
+    IssueState.RESOLVED: gettext_lazy("This issue is already resolved."),
+    IssueState.WAIVED: gettext_lazy("This issue is already waived."),
+}
 DEFAULT_DECISION_NOTES = {
     IssueState.RESOLVED: gettext_lazy("Resolved on the assessment page (no note given)."),
     IssueState.WAIVED: gettext_lazy("Waived on the assessment page (no note given)."),
@@ -389,7 +407,10 @@ def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, 
         .select_related("village", "district")
     )
     if not assessments:
-        raise BmaError(codes.INVALID_INPUT, f"{round} has no assessed villages to sample yet.")
+        raise BmaError(
+            codes.INVALID_INPUT,
+            message_lazy(gettext_lazy("%(round)s has no assessed villages to sample yet."), round=round),
+        )
     by_village = {a.village_id: a for a in assessments}
     drawn = draw_sample([Candidate(a.village_id, a.district_id, a.open_issues) for a in assessments], plan, seed)
     sample = SpotCheckSample.objects.create(

@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import fromstring
+from django.utils.translation import gettext_lazy as _
 from pyxform.errors import PyXFormError
 from pyxform.validators.odk_validate import ODKValidateError
 from pyxform.xls2xform import convert
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 
 XFORMS_NS = "{http://www.w3.org/2002/xforms}"
 XHTML_NS = "{http://www.w3.org/1999/xhtml}"
@@ -57,17 +58,33 @@ def xlsform_build(data: bytes, filename: str = "form.xlsx") -> BuiltForm:
     try:
         result = convert(xlsform=data, validate=True, warnings=warnings, pretty_print=True, file_type=file_type)
     except ODKValidateError as exc:
-        raise BmaError(codes.FORM_INVALID, f"{filename}: ODK Validate refused the form: {_plain(exc)}") from exc
+        raise BmaError(
+            codes.FORM_INVALID,
+            message_lazy(_("%(file)s: ODK Validate refused the form: %(reason)s"), file=filename, reason=_plain(exc)),
+        ) from exc
     except (PyXFormError, ValueError, KeyError) as exc:
-        raise BmaError(codes.FORM_INVALID, f"{filename}: {_plain(exc)}") from exc
+        # pyxform's own words (English) follow the file's name.
+        raise BmaError(
+            codes.FORM_INVALID, message_lazy(_("%(file)s: %(reason)s"), file=filename, reason=_plain(exc))
+        ) from exc
     except Exception as exc:  # a file that is not a workbook at all
         raise BmaError(
-            codes.FORM_INVALID, f"{filename} could not be read as an XLSForm ({exc.__class__.__name__}: {_plain(exc)})."
+            codes.FORM_INVALID,
+            message_lazy(
+                _("%(file)s could not be read as an XLSForm (%(reason)s)."),
+                file=filename,
+                reason=f"{exc.__class__.__name__}: {_plain(exc)}",
+            ),
         ) from exc
     warnings = [*warnings, *(result.warnings or [])]
     if warnings:
         listed = "; ".join(_plain(w) for w in dict.fromkeys(warnings))
-        raise BmaError(codes.FORM_INVALID, f"{filename}: fix these warnings before publishing: {listed}")
+        raise BmaError(
+            codes.FORM_INVALID,
+            message_lazy(
+                _("%(file)s: fix these warnings before publishing: %(warnings)s"), file=filename, warnings=listed
+            ),
+        )
     xml = result.xform
     root = fromstring(xml.encode("utf-8"))
     model = root.find(f"{XHTML_NS}head/{XFORMS_NS}model")

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.xforms import codelists as cl
 from bma.xforms.build import BuiltForm, xlsform_build
@@ -37,8 +38,11 @@ def form_publish(built: BuiltForm, xlsform: bytes, user=None) -> tuple[FormVersi
     A published version never changes: devices that downloaded it must keep being able to submit it.
     """
     if not built.version:
-        raise BmaError(codes.FORM_INVALID, f"{built.form_id}: set a version in the settings sheet before publishing.")
-    form, _ = Form.objects.select_for_update().get_or_create(
+        raise BmaError(
+            codes.FORM_INVALID,
+            message_lazy(_("%(form)s: set a version in the settings sheet before publishing."), form=built.form_id),
+        )
+    form, _created = Form.objects.select_for_update().get_or_create(
         xml_form_id=built.form_id,
         defaults={"title": built.title, "kind": KIND_BY_FORM_ID.get(built.form_id, FormKind.OTHER)},
     )
@@ -48,8 +52,14 @@ def form_publish(built: BuiltForm, xlsform: bytes, user=None) -> tuple[FormVersi
             return existing, False
         raise BmaError(
             codes.FORM_VERSION_CONFLICT,
-            f"{built.form_id} version {built.version} is already published with different content. "
-            "Raise the version in the settings sheet (for example to today's date and a number) and publish again.",
+            message_lazy(
+                _(
+                    "%(form)s version %(version)s is already published with different content. Raise the version "
+                    "in the settings sheet (for example to today's date and a number) and publish again."
+                ),
+                form=built.form_id,
+                version=built.version,
+            ),
         )
     if form.title != built.title:
         form.title = built.title

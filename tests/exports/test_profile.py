@@ -148,3 +148,32 @@ def test_a_tajik_reader_sees_the_profiles_places_in_tajik_and_the_json_keeps_eng
     }
     assert [v["village"] for v in profile["communities"]["waiting"]] == ["Buston"]
     assert profile["reference_figures"][0]["area"] == "Asht"
+
+
+def test_a_russian_reader_sees_the_profiles_labels_in_russian_and_the_json_keeps_english(
+    client, asht_with_reference, personas
+):
+    """Population names, reasons, countries, why a village is planned and the figures' basis come from
+    the code lists (as in the report), in the reader's language; the JSON stays English for everyone."""
+    from bma.core.languages import user_language_set
+    from bma.xforms import codelists as cl
+
+    user_language_set(personas.supervisor, "ru")
+    client.force_login(personas.supervisor)
+    profile = client.get(profile_url(asht_with_reference)).json()
+    page = client.get(reverse("district-profile", args=[asht_with_reference.number, "TJ-SU-ASH"])).content.decode()
+    imw = next(p for p in profile["populations"] if p["code"] == "imw")
+    assert imw["label"] == "International migrant workers"  # the JSON: English, whoever asks
+    assert "<h2>Иностранные трудовые мигранты: 12</h2>" in page
+    for pop in profile["populations"]:
+        english, russian, _ = cl.POPULATIONS[pop["code"]]
+        assert f"<h2>{russian}: " in page and f"<h2>{english}: " not in page
+    assert imw["reasons"] and imw["top_countries"]
+    for row in imw["reasons"]:
+        assert f"<td>{cl.REASONS[row['code']][1]}</td>" in page and f"<td>{row['reason']}</td>" not in page
+    for row in imw["top_countries"]:
+        assert f"<td>{cl.COUNTRIES[row['code']][1]}</td>" in page and f"<td>{row['country']}</td>" not in page
+    assert "<td>Бустон</td><td>V-ASH-0003</td><td>Перенесено из предыдущего раунда</td>" in page
+    assert "<tr><td>Иностранные трудовые мигранты</td><td>Migration Service</td>" in page  # reference figure
+    assert "Цифры по: утверждённые оценки." in page
+    assert "approved assessments" not in page and "carried_over" not in page

@@ -30,6 +30,25 @@ def test_a_planned_round_cannot_be_closed():
     assert round.state == RoundState.PLANNED
 
 
+def test_the_refusal_is_worded_when_shown_in_the_readers_language():
+    """Raised in English, read in Russian or Tajik: the message (and the states in it) is put into words
+    when it is shown."""
+    from django.utils import translation
+
+    round = factories.make_round(number=3, state=RoundState.PLANNED)
+    with pytest.raises(BmaError) as refused:
+        round_close(round=round)
+    with translation.override("ru"):
+        assert str(refused.value.message) == (
+            "Раунд 3 сейчас в состоянии «запланирован»; перевести его в состояние «закрыт» нельзя."
+        )
+    with translation.override("tg"):
+        assert str(refused.value.message) == (
+            "Даври 3 дар ҳолати «ба нақша гирифта шуд» аст ва ба ҳолати «пӯшида» гузаронида намешавад."
+        )
+    assert str(refused.value.message) == "Round 3 is planned and cannot become closed."
+
+
 def test_coordinator_closes_a_round_from_the_admin_and_sees_refusals(client, personas):
     client.force_login(personas.coordinator)
     planned = factories.make_round(number=3, state=RoundState.PLANNED)

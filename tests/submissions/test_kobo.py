@@ -84,6 +84,38 @@ def test_unknown_kobo_version_is_kept_and_reported_by_processing(
     assert stored.state == "failed" and "not on this server" in stored.last_error
 
 
+def test_a_refusal_is_answered_in_russian_and_logged_in_english(client, kobo_source):
+    """The answer is read by whoever sent the record (here in Russian); the rejection log is the team's
+    record, kept in the server's language."""
+    from bma.submissions.models import RejectedAttempt
+
+    response = client.post(
+        f"/kobo/{kobo_source.token}/", b"[1, 2]", content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Данные от Kobo должны быть JSON-объектом (одна анкета)."
+    assert RejectedAttempt.objects.get().message == "The Kobo payload must be a JSON object (one submission)."
+
+
+def test_a_processing_failure_is_recorded_in_english_when_processed_in_a_russian_request(
+    client, kobo_source, django_capture_on_commit_callbacks, tasks_in_process
+):
+    """A submission's failure is a record on the row: English, whoever's language ran the processing."""
+    from django.utils import translation
+
+    with translation.override("ru"), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/kobo/{kobo_source.token}/",
+            record(__version__="vKoboOnly"),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="ru",
+        )
+        assert response.status_code == 201
+    assert Submission.objects.get().last_error == (
+        "The form version of this submission is not on this server; publish it, then reprocess."
+    )
+
+
 def test_database_outage_answers_503_so_kobo_retries(client, kobo_source, monkeypatch):
     from django.db import OperationalError
 
