@@ -52,7 +52,7 @@ def published_page(request, number: int):
 def publish(request, number: int):
     round_ = report_round_for(request, number)
     if not request.user.has_perm("exports.add_publishedreport"):
-        raise PermissionDenied("Publishing the round report needs the permission to publish reports.")
+        raise PermissionDenied(_("Publishing the round report needs the permission to publish reports."))
     try:
         report = report_publish(round_, request.user, note=request.POST.get("note", "").strip()[:2000])
     except BmaError as exc:
@@ -70,7 +70,7 @@ def publish(request, number: int):
 def published_file(request, number: int, version: int, kind: str):
     round_ = report_round_for(request, number)
     if kind not in FILE_KINDS:
-        raise Http404("No such file of a published report.")
+        raise Http404(_("No such file of a published report."))
     report = get_object_or_404(PublishedReport, round=round_, version=version)
     return _frozen_file(getattr(report, f"{kind}_file"), FILE_KINDS[kind], getattr(report, f"{kind}_sha256"))
 

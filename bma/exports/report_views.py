@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from bma.core.roles import user_sees_everything
 from bma.exports.report import community_points, include_unapproved_param, previous_round_of, round_figures
@@ -31,7 +31,7 @@ class RequestedReport:
 def report_round_for(request, number: int) -> Round:
     """The round whose report (live or published) is asked for; the report is for coordinators."""
     if not user_sees_everything(request.user):
-        raise PermissionDenied("The round report is for coordinators.")
+        raise PermissionDenied(gettext("The round report is for coordinators."))
     return get_object_or_404(Round, number=number)
 
 
@@ -83,14 +83,16 @@ def export_download(request, job_id: int):
     job = get_object_or_404(ExportJob, pk=job_id)
     if not export_job_visible_to(job, request.user):
         raise PermissionDenied(
-            "This export holds informants' personal data: only the person who asked for it, with the "
-            "personal-data permission, can download it."
+            gettext(
+                "This export holds informants' personal data: only the person who asked for it, with the "
+                "personal-data permission, can download it."
+            )
             if job.include_personal
-            else "This export is not yours to download."
+            else gettext("This export is not yours to download.")
         )
     if job.state == ExportState.EXPIRED:
-        return HttpResponse(job.error or "This export has expired.", status=410, content_type="text/plain")
+        return HttpResponse(job.error or gettext("This export has expired."), status=410, content_type="text/plain")
     if job.state != ExportState.DONE or not job.file:
-        raise Http404("This export is not ready yet.")
+        raise Http404(gettext("This export is not ready yet."))
     export_download_record(job, request.user, request.META.get("REMOTE_ADDR"))
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])

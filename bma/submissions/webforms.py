@@ -13,6 +13,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from bma.core.errors import BmaError
 from bma.rounds.services import round_for_collection
@@ -52,7 +53,7 @@ def webform_page(request, form_id: str):
         round_ = None
     version = current_version(form_id, round_)
     if version is None or not version.form.listed_to_devices:
-        raise Http404(f"The form '{form_id}' is not open.")
+        raise Http404(gettext("The form '%(form)s' is not open.") % {"form": form_id})
     if not webforms_assets_installed():
         return render(
             request, "submissions/webform.html", {"form": version.form, "missing": ASSETS_MISSING}, status=503

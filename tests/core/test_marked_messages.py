@@ -31,8 +31,9 @@ MARKERS = {
 }
 FLASHES = {"error", "warning", "success", "info"}
 # Exceptions whose first argument is the message a reader gets: a HeaderError's becomes the BmaError's
-# the device is answered with (submissions.services.header_or_error).
-MESSAGE_FIRST = {"ValidationError", "HeaderError"}
+# the device is answered with (submissions.services.header_or_error); PermissionDenied's and Http404's
+# reach the error page.
+MESSAGE_FIRST = {"ValidationError", "HeaderError", "PermissionDenied", "Http404"}
 
 
 def _call_name(node: ast.Call) -> str:
@@ -169,6 +170,10 @@ def test_the_check_sees_plain_messages_and_lets_marked_ones_pass():
     assert unmarked('raise forms.ValidationError("Pick one.")') == ["line 1: ValidationError(...) with a plain string"]
     assert unmarked('raise HeaderError(f"Not JSON ({exc}).")') == ["line 1: HeaderError(...) with an f-string"]
     assert unmarked('messages.success(request, "Published.")') == ["line 1: success(...) with a plain string"]
+    assert unmarked('raise Http404("Not ready.")') == ["line 1: Http404(...) with a plain string"]
+    assert unmarked('raise PermissionDenied(f"{r} is not yours.")') == [
+        "line 1: PermissionDenied(...) with an f-string"
+    ]
     # A module-level constant is read where it is defined.
     assert unmarked('NOPE = "No round."\nraise BmaError(codes.X, NOPE)') == [
         "line 2: BmaError(...) with the constant NOPE, a plain string"
