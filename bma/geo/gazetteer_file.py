@@ -16,8 +16,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from bma.core.errors import lower_lazy, message_lazy
 from bma.geo.models import KIND_LEVEL, AreaKind
 
 AREA_COLUMNS = ("code", "parent_code", "kind", "name_en", "name_tg", "name_ru", "pcode", "aliases")
@@ -30,11 +32,9 @@ class GazetteerFileError(Exception):
     """The file as a whole cannot be read (wrong type, missing columns, empty)."""
 
 
-def english_label(choice) -> str:
-    """A choice's label in English, lower case: the import's row errors are English sentences, whatever
-    language the person uploading reads (the labels themselves are translated)."""
-    with translation.override("en"):
-        return str(choice.label).lower()
+def kind_in_words(kind: AreaKind):
+    """An area kind's label in lower case for the middle of a row error, worded when the error is shown."""
+    return lower_lazy(kind.label)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.message}"
+        return gettext("row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,18 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise GazetteerFileError(
-                f"{filename} is not UTF-8 text (byte {exc.start}). Save it as 'CSV UTF-8' and upload it again."
+                message_lazy(
+                    _("%(file)s is not UTF-8 text (byte %(byte)s). Save it as 'CSV UTF-8' and upload it again."),
+                    file=filename,
+                    byte=exc.start,
+                )
             ) from exc
         raw_rows = list(csv.reader(io.StringIO(text)))
     else:
-        raise GazetteerFileError(f"{filename}: upload a .csv or .xlsx file.")
+        raise GazetteerFileError(message_lazy(_("%(file)s: upload a .csv or .xlsx file."), file=filename))
     raw_rows = [r for r in raw_rows if any(clean_text(c) for c in r)]
     if not raw_rows:
-        raise GazetteerFileError(f"{filename} is empty.")
+        raise GazetteerFileError(message_lazy(_("%(file)s is empty."), file=filename))
     header = [clean_text(h).lower() for h in raw_rows[0]]
     table = []
     for cells in raw_rows[1:]:
@@ -123,7 +127,9 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise GazetteerFileError(f"The file is not a readable Excel workbook ({exc.__class__.__name__}).") from exc
+        raise GazetteerFileError(
+            message_lazy(_("The file is not a readable Excel workbook (%(error)s)."), error=exc.__class__.__name__)
+        ) from exc
     sheet = workbook.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
@@ -136,7 +142,13 @@ def detect_layout(table_header: set[str]) -> str:
     areas = ", ".join(AREA_COLUMNS)
     villages = ", ".join(VILLAGE_COLUMNS)
     raise GazetteerFileError(
-        f"The header matches neither layout. An areas file has the columns {areas}; a villages file has {villages}."
+        message_lazy(
+            _(
+                "The header matches neither layout. An areas file has the columns %(areas)s; a villages file has %(villages)s."
+            ),
+            areas=areas,
+            villages=villages,
+        )
     )
 
 
@@ -149,10 +161,14 @@ def _aliases(value: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _code_used(code: str, first_row: int):
+    return message_lazy(_("code %(code)s is already used on row %(row)s"), code=code, row=first_row)
+
+
 def _required(values: dict[str, str], names, row: int, errors: list[RowError]) -> bool:
     missing = [n for n in names if not values.get(n)]
     if missing:
-        errors.append(RowError(row, "missing " + ", ".join(missing)))
+        errors.append(RowError(row, message_lazy(_("missing %(columns)s"), columns=", ".join(missing))))
     return not missing
 
 
@@ -165,20 +181,26 @@ def parse_areas(table: list[dict[str, str]]) -> Parsed:
             continue
         code = values["code"]
         if code in seen:
-            parsed.errors.append(RowError(index, f"code {code} is already used on row {seen[code]}"))
+            parsed.errors.append(RowError(index, _code_used(code, seen[code])))
             continue
         seen[code] = index
         try:
             kind = AreaKind(values["kind"].lower())
         except ValueError:
-            parsed.errors.append(RowError(index, f"kind '{values['kind']}' is not one of: {kinds}"))
+            parsed.errors.append(
+                RowError(
+                    index, message_lazy(_("kind '%(kind)s' is not one of: %(kinds)s"), kind=values["kind"], kinds=kinds)
+                )
+            )
             continue
         parent_code = values.get("parent_code", "")
         if kind == AreaKind.COUNTRY and parent_code:
-            parsed.errors.append(RowError(index, "a country has no parent_code"))
+            parsed.errors.append(RowError(index, _("a country has no parent_code")))
             continue
         if kind != AreaKind.COUNTRY and not parent_code:
-            parsed.errors.append(RowError(index, f"a {english_label(kind)} needs a parent_code"))
+            parsed.errors.append(
+                RowError(index, message_lazy(_("a %(kind)s needs a parent_code"), kind=kind_in_words(kind)))
+            )
             continue
         parsed.rows.append(
             AreaRow(
@@ -202,10 +224,23 @@ def _coordinate(value: str, low: int, high: int, label: str, row: int, errors: l
     try:
         number = Decimal(value.replace(",", "."))
     except InvalidOperation:
-        errors.append(RowError(row, f"{label} '{value}' is not a number"))
+        errors.append(
+            RowError(row, message_lazy(_("%(column)s '%(value)s' is not a number"), column=label, value=value))
+        )
         return None
     if not low <= number <= high:
-        errors.append(RowError(row, f"{label} {value} is outside {low}..{high}"))
+        errors.append(
+            RowError(
+                row,
+                message_lazy(
+                    _("%(column)s %(value)s is outside %(low)s..%(high)s"),
+                    column=label,
+                    value=value,
+                    low=low,
+                    high=high,
+                ),
+            )
+        )
         return None
     return number.quantize(Decimal("0.000001"))
 
@@ -218,7 +253,7 @@ def parse_villages(table: list[dict[str, str]]) -> Parsed:
             continue
         code = values["code"]
         if code in seen:
-            parsed.errors.append(RowError(index, f"code {code} is already used on row {seen[code]}"))
+            parsed.errors.append(RowError(index, _code_used(code, seen[code])))
             continue
         seen[code] = index
         before = len(parsed.errors)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
@@ -14,7 +16,7 @@ from bma.geo.gazetteer_file import (
     Parsed,
     RowError,
     detect_layout,
-    english_label,
+    kind_in_words,
     parse_areas,
     parse_villages,
     read_table,
@@ -157,16 +159,35 @@ class ImportReport:
             self.unchanged += 1
 
     def __str__(self) -> str:
-        kept = f", {self.kept} already stored and kept as they are" if self.kept else ""
-        return (
-            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.aliases_added} aliases added{kept}"
-        )
+        counts = {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "aliases": self.aliases_added,
+            "kept": self.kept,
+        }
+        if self.kept:
+            template = gettext(
+                "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(aliases)s aliases added, "
+                "%(kept)s already stored and kept as they are"
+            )
+        else:
+            template = gettext(
+                "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(aliases)s aliases added"
+            )
+        return template % counts
+
+
+def _rows_in_words(errors: list[RowError]) -> str:
+    return "; ".join(str(e) for e in errors)
+
+
+# Lazy, like the message around it: the rows are worded in the language of whoever reads the refusal.
+_rows_in_words_lazy = lazy(_rows_in_words, str)
 
 
 def _refuse(filename: str, errors: list[RowError]) -> BmaError:
-    # The rows' own errors are English sentences from the file reader (gazetteer_file.english_label).
-    listed = "; ".join(str(e) for e in errors[:MAX_LISTED_ERRORS])
+    listed = _rows_in_words_lazy(errors[:MAX_LISTED_ERRORS])
     if len(errors) > MAX_LISTED_ERRORS:
         template = _(
             "%(file)s was not imported; nothing was changed. Fix these rows and upload it again: "
@@ -198,7 +219,7 @@ def gazetteer_import(
         table = read_table(filename, data)
         layout = detect_layout(set(table[0]) if table else set())
     except GazetteerFileError as exc:
-        raise BmaError(codes.GAZETTEER_INVALID_FILE, str(exc)) from exc
+        raise BmaError(codes.GAZETTEER_INVALID_FILE, exc.args[0]) from exc
     if layout == "areas":
         return _import_areas(filename, parse_areas(table), missing_only)
     return _import_villages(filename, parse_villages(table), source, missing_only)
@@ -216,11 +237,22 @@ def _import_areas(filename: str, parsed: Parsed, missing_only: bool = False) -> 
         if parent_level is None and row.parent_code in existing:
             parent_level = existing[row.parent_code].level
         if parent_level is None:
-            errors.append(RowError(row.row, f"parent_code {row.parent_code} is neither in the file nor stored"))
+            errors.append(
+                RowError(
+                    row.row,
+                    message_lazy(_("parent_code %(parent)s is neither in the file nor stored"), parent=row.parent_code),
+                )
+            )
         elif parent_level != row.level - 1:
             errors.append(
                 RowError(
-                    row.row, f"a {english_label(row.kind)} cannot sit under {row.parent_code} (level {parent_level})"
+                    row.row,
+                    message_lazy(
+                        _("a %(kind)s cannot sit under %(parent)s (level %(level)s)"),
+                        kind=kind_in_words(row.kind),
+                        parent=row.parent_code,
+                        level=parent_level,
+                    ),
                 )
             )
     if errors:
@@ -246,7 +278,9 @@ def _import_areas(filename: str, parsed: Parsed, missing_only: bool = False) -> 
             areas[row.code] = area
             report.count(created=not before, changed=changed)
             for alias in row.aliases:
-                _, added = AreaAlias.objects.get_or_create(area=area, name=alias, defaults={"kind": AliasKind.OTHER})
+                _alias, added = AreaAlias.objects.get_or_create(
+                    area=area, name=alias, defaults={"kind": AliasKind.OTHER}
+                )
                 report.aliases_added += added
     return report
 
@@ -257,9 +291,13 @@ def _import_villages(filename: str, parsed: Parsed, source: str, missing_only: b
     for row in parsed.rows:
         area = areas.get(row.area_code)
         if area is None:
-            errors.append(RowError(row.row, f"area_code {row.area_code} is not in the gazetteer"))
+            errors.append(
+                RowError(row.row, message_lazy(_("area_code %(area)s is not in the gazetteer"), area=row.area_code))
+            )
         elif area.level < AreaLevel.DISTRICT:
-            errors.append(RowError(row.row, f"area_code {row.area_code} is above district level"))
+            errors.append(
+                RowError(row.row, message_lazy(_("area_code %(area)s is above district level"), area=row.area_code))
+            )
     if errors:
         raise _refuse(filename, sorted(errors, key=lambda e: e.row))
     report = ImportReport()
@@ -284,7 +322,7 @@ def _import_villages(filename: str, parsed: Parsed, source: str, missing_only: b
             )
             report.count(created=not before, changed=changed)
             for alias in row.aliases:
-                _, added = SettlementAlias.objects.get_or_create(
+                _alias, added = SettlementAlias.objects.get_or_create(
                     settlement=settlement, name=alias, defaults={"kind": AliasKind.OTHER}
                 )
                 report.aliases_added += added

@@ -33,7 +33,9 @@ FLASHES = {"error", "warning", "success", "info"}
 # Exceptions whose first argument is the message a reader gets: a HeaderError's becomes the BmaError's
 # the device is answered with (submissions.services.header_or_error); PermissionDenied's and Http404's
 # reach the error page.
-MESSAGE_FIRST = {"ValidationError", "HeaderError", "PermissionDenied", "Http404"}
+MESSAGE_FIRST = {"ValidationError", "HeaderError", "PermissionDenied", "Http404", "GazetteerFileError"}
+# BmaError(code, message); a gazetteer file's RowError(row, message) is listed in the refusal.
+MESSAGE_SECOND = {"BmaError", "RowError"}
 
 
 def _call_name(node: ast.Call) -> str:
@@ -114,7 +116,7 @@ def _messages(call: ast.Call, in_admin: bool) -> list[ast.expr]:
     """The argument(s) of this call that are shown to a reader as its message."""
     name = _call_name(call)
     keyword = [k.value for k in call.keywords if k.arg == "message"]
-    if name == "BmaError":
+    if name in MESSAGE_SECOND:
         return call.args[1:2] or keyword
     if name in MESSAGE_FIRST:
         return call.args[:1] or keyword
@@ -171,6 +173,7 @@ def test_the_check_sees_plain_messages_and_lets_marked_ones_pass():
     assert unmarked('raise HeaderError(f"Not JSON ({exc}).")') == ["line 1: HeaderError(...) with an f-string"]
     assert unmarked('messages.success(request, "Published.")') == ["line 1: success(...) with a plain string"]
     assert unmarked('raise Http404("Not ready.")') == ["line 1: Http404(...) with a plain string"]
+    assert unmarked('errors.append(RowError(7, f"code {c} is used"))') == ["line 1: RowError(...) with an f-string"]
     assert unmarked('raise PermissionDenied(f"{r} is not yours.")') == [
         "line 1: PermissionDenied(...) with an f-string"
     ]

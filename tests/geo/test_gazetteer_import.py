@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from openpyxl import Workbook
 
 from bma.core.errors import BmaError
@@ -204,3 +205,16 @@ def test_village_list_round_trips_through_django_import_export():
     assert not result.has_errors()
     village = Settlement.objects.get(code="V-ASH-0500")
     assert (village.district.code, village.area.code) == ("TJ-SU-ASH", "TJ-SU-ASH-PUN")
+
+
+def test_a_russian_coordinator_reads_the_refused_rows_in_russian():
+    gazetteer_import_path(DEFAULT_AREAS_FILE)
+    data = csv_bytes(AREAS_HEADER, "TJ-SU-ASH-J1,TJ-SU,jamoat,Jamoat under a province,,,,", ",TJ-SU,district,,,,,")
+    with pytest.raises(BmaError) as caught:
+        gazetteer_import("areas.csv", data)
+    with translation.override("ru"):
+        message = str(caught.value.message)
+    assert message.startswith("Файл areas.csv не импортирован; ничего не изменено.")
+    assert "строка 2: тип «джамоат» не может входить в TJ-SU (уровень 1)" in message
+    assert "строка 3: не заполнено: code, name_en" in message
+    assert "row 2: a jamoat cannot sit under TJ-SU (level 1)" in str(caught.value.message)  # English by default
