@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browsers are never installed
+ARTIFACTS = Path(__file__).resolve().parents[1] / ".test-artifacts"  # screenshots and page texts kept by CI
 
 
 def require(condition: bool, reason: str) -> None:
@@ -87,3 +92,33 @@ def desk_log_in(page, url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", TEST_PASSWORD)
     page.click("input[type=submit]")
+
+
+@contextmanager
+def chromium():
+    """Debian's chromium driven by Playwright, closed afterwards (a skip on a laptop without it)."""
+    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def console_of(page) -> list[str]:
+    """The console lines ``page`` logs from now on (csp_refusals reads them)."""
+    console: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    return console
+
+
+@contextmanager
+def chromium_page(**options):
+    """One page (Playwright's ``new_page`` options: viewport, locale...) and the console lines it logs."""
+    with chromium() as browser:
+        page = browser.new_page(**options)
+        yield page, console_of(page)

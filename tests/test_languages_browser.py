@@ -7,18 +7,14 @@ names in the gazetteer's English, form titles) and codes or units that stay as t
 """
 
 import re
-import shutil
-from pathlib import Path
 
 import polib
 import pytest
 
 from bma.core.languages import user_language_set
 from bma.core.translations import LOCALE_DIR
-from tests.support import csp_refusals, desk_log_in, require
+from tests.support import ARTIFACTS, chromium, csp_refusals, desk_log_in
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / ".test-artifacts"
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 # Stay as they are in every language: product names, codes, units, formats.
 ALLOWED = {
@@ -64,7 +60,6 @@ def english_left(text: str, own: set[str], data: set[str]) -> list[str]:
 
 def visit(page, url: str, name: str) -> str:
     page.goto(url)
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"language-{name}.png"), full_page=True)
     text = page.inner_text("body")
     (ARTIFACTS / f"language-{name}.txt").write_text(text)
@@ -74,9 +69,6 @@ def visit(page, url: str, name: str) -> str:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_tajik_supervisor_and_a_russian_coordinator_see_no_english_of_ours(live_server, unclear, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     from bma.assessments.models import VillageAssessment
     from bma.validation.models import QualityIssue
 
@@ -102,8 +94,7 @@ def test_a_tajik_supervisor_and_a_russian_coordinator_see_no_english_of_ours(liv
         },
     }
     found, console = {}, []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with chromium() as browser:
         for username, urls in pages.items():
             context = browser.new_context(viewport={"width": 1024, "height": 768})
             page = context.new_page()
@@ -112,7 +103,6 @@ def test_a_tajik_supervisor_and_a_russian_coordinator_see_no_english_of_ours(liv
             for name, url in urls.items():
                 found[name] = english_left(visit(page, base + url, name), own, data)
             context.close()
-        browser.close()
     assert csp_refusals(console) == []
     left = {name: words for name, words in found.items() if words}
     assert left == {}, "\n".join(f"{name}: {' '.join(words)}" for name, words in left.items())

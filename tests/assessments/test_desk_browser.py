@@ -1,30 +1,18 @@
 """A supervisor's morning in a real browser: log in, filter, approve with a comment, read the history."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from bma.assessments import models as m
-from tests.support import csp_refusals, desk_log_in, require
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.support import ARTIFACTS, chromium_page, csp_refusals, desk_log_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_server, receive, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     receive("b2_2026112202.xml")
     assessment = m.VillageAssessment.objects.get()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page() as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/assessments/villageassessment/", "supervisor")
         page.get_by_role("link", name="With open issues").click()
         page.check("input.action-select")
@@ -33,13 +21,11 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
         page.click("button[name=index]")
         page.wait_for_selector("#approve-count")  # asked first: how many, and where
         assert "Sughd" in page.inner_text("#approve-areas")
-        ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "bulk-approve-confirmation.png"))
         page.click("#approve-confirm")
         page.wait_for_selector("text=1 assessment approved.")
         page.goto(f"{live_server.url}/admin/assessments/villageassessment/{assessment.pk}/change/")
         history = page.inner_text("#history")
-        browser.close()
 
     assert csp_refusals(console) == []  # the admin runs under the site's Content-Security-Policy
     assert "Received → Approved" in history and "Checked by phone with the jamoat." in history
@@ -47,26 +33,16 @@ def test_supervisor_filters_approves_with_a_comment_and_sees_the_history(live_se
     assert assessment.review_state == m.ReviewState.APPROVED
 
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_decision_columns_are_on_screen_at_1024_by_768(live_server, receive, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     receive("b2_2026112202.xml")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
+    with chromium_page(viewport={"width": 1024, "height": 768}) as (page, _console):
         desk_log_in(page, f"{live_server.url}/admin/assessments/villageassessment/", "supervisor")
         boxes = {
             column: page.locator(f"th.column-{column}").bounding_box() for column in ("review_state", "open_issues")
         }
         page.screenshot(path=str(ARTIFACTS / "village-assessments-1024x768.png"))
-        browser.close()
     for column, box in boxes.items():
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024, column
         assert box["y"] + box["height"] <= 768, column
@@ -77,15 +53,12 @@ def test_decision_columns_are_on_screen_at_1024_by_768(live_server, receive, per
 def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_server, receive, personas):
     """From the assessment page: approve (1 click), flag with a comment (2: the box, the button), resolve
     an issue (1). Each decision opens the next assessment of the list, filtered as it was."""
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     oshoba = "uuid:342071ed-911c-4e50-9659-3f73b09c383c"
     receive("b2_2026112202.xml")
     for uuid, code in (("uuid:shaydon", "V-ASH-0002"), ("uuid:buston", "V-ASH-0003")):
         receive("b2_2026112202.xml", {oshoba: uuid, "<village>V-ASH-0001</village>": f"<village>{code}</village>"})
     first, second, third = m.VillageAssessment.objects.order_by("-pk")  # the list's order
-    ARTIFACTS.mkdir(exist_ok=True)
     clicks = {"approve": 0, "flag": 0, "resolve": 0}
 
     def click(page, task, selector):
@@ -96,11 +69,7 @@ def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_ser
         box = page.locator(selector).first.bounding_box()
         return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 768
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}) as (page, console):
         desk_log_in(
             page, f"{live_server.url}/admin/assessments/villageassessment/?review_state__exact=received", "supervisor"
         )
@@ -124,7 +93,6 @@ def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_ser
         page.wait_for_selector("text=Issue resolved")
         issues_text = page.inner_text("#section-issues")
         page.screenshot(path=str(ARTIFACTS / "desk-after-resolve-1024x768.png"))
-        browser.close()
 
     assert csp_refusals(console) == []
     assert columns_in_view == {"review_state": True, "open_issues": True}
@@ -144,8 +112,6 @@ def test_approve_flag_and_resolve_each_within_two_clicks_at_1024_by_768(live_ser
 def test_spot_check_visit_approved_and_b1_flagged_each_within_two_clicks_at_1024_by_768(live_server, receive, personas):
     """The visit page shows the comparison with the B2 under decision buttons that are on screen:
     approving is one click. Flagging a B1 is two: the comment box, the button."""
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     from bma.validation.services import spot_check_sample_draw
 
@@ -154,7 +120,6 @@ def test_spot_check_visit_approved_and_b1_flagged_each_within_two_clicks_at_1024
     receive("spot_check_2026112202.xml", {"<sc_ret_count>150</sc_ret_count>": "<sc_ret_count>600</sc_ret_count>"})
     receive("b1_2026112202.xml")
     visit, b1 = m.SpotCheckVisit.objects.get(), m.DistrictAssessment.objects.get()
-    ARTIFACTS.mkdir(exist_ok=True)
     clicks = {"approve visit": 0, "flag b1": 0}
 
     def click(page, task, selector):
@@ -165,11 +130,7 @@ def test_spot_check_visit_approved_and_b1_flagged_each_within_two_clicks_at_1024
         box = page.locator(selector).first.bounding_box()
         return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1024 and box["y"] + box["height"] <= 768
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}) as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/assessments/spotcheckvisit/{visit.pk}/change/", "supervisor")
         page.wait_for_selector("#decide-approve")
         visit_buttons_in_view = all(in_view(page, f"#decide-{d}") for d in ("approve", "flag", "reject"))
@@ -187,7 +148,6 @@ def test_spot_check_visit_approved_and_b1_flagged_each_within_two_clicks_at_1024
         page.keyboard.type("Emigrant estimate far above the villages' sum; call the hukumat.")
         click(page, "flag b1", "#decide-flag")
         page.wait_for_url("**/districtassessment/")
-        browser.close()
 
     assert csp_refusals(console) == []
     assert visit_buttons_in_view and b1_buttons_in_view

@@ -1,23 +1,16 @@
 """The site's Content-Security-Policy in a real browser: a coordinator goes through the admin, the round
 report, a district profile and the API docs, and Chromium refuses nothing on any of them."""
 
-import shutil
-
 import pytest
 
 from bma.assessments.models import VillageAssessment
 from bma.submissions.models import Submission
-from tests.support import csp_refusals, desk_log_in, require
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.support import chromium_page, csp_refusals, desk_log_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_admin_report_and_docs_run_under_the_policy(live_server, two_villages, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     assessment = VillageAssessment.objects.first()
     submission = Submission.objects.first()
     pages = [
@@ -31,11 +24,7 @@ def test_admin_report_and_docs_run_under_the_policy(live_server, two_villages, p
         ("/reports/rounds/2/districts/TJ-SU-ASH/", "svg"),
         ("/api/docs/", ".swagger-ui .info"),  # Swagger UI drew the schema: its scripts ran
     ]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page() as (page, console):
         page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
         desk_log_in(page, f"{live_server.url}/admin/login/", "administrator")
         page.wait_for_selector("#content")
@@ -49,7 +38,6 @@ def test_admin_report_and_docs_run_under_the_policy(live_server, two_villages, p
         # The report's printable look comes from its nonced style block: the heading is IOM blue.
         page.goto(f"{live_server.url}/reports/rounds/2/")
         colour = page.eval_on_selector("h1", "el => getComputedStyle(el).color")
-        browser.close()
 
     assert {url: lines for url, lines in seen.items() if lines} == {}
     assert colour == "rgb(0, 51, 160)"

@@ -1,17 +1,12 @@
 """A coordinator's export in a real browser at 1024x768: start it in the admin, see it finish, download it."""
 
-import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
 from bma.exports.models import ExportDownload, ExportJob, ExportState
-from tests.support import csp_refusals, desk_log_in, require
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
+from tests.support import ARTIFACTS, chromium_page, csp_refusals, desk_log_in
 
 
 @pytest.mark.browser
@@ -19,16 +14,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
 def test_coordinator_starts_an_xlsx_export_sees_it_done_and_downloads_it(
     live_server, two_villages, personas, tasks_in_process
 ):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
     saved = ARTIFACTS / "export-from-admin.xlsx"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, accept_downloads=True, locale="en-GB")
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}, accept_downloads=True, locale="en-GB") as (
+        page,
+        console,
+    ):
         desk_log_in(page, f"{live_server.url}/admin/exports/exportjob/", "coordinator")
         page.get_by_role("link", name="Add export job").click()
         page.select_option("#id_round", str(two_villages.pk))
@@ -45,7 +35,6 @@ def test_coordinator_starts_an_xlsx_export_sees_it_done_and_downloads_it(
         with page.expect_download() as download:
             link.click()
         download.value.save_as(saved)
-        browser.close()
 
     assert csp_refusals(console) == []
     assert (state, bar) == ("Ready to download", "100")
@@ -72,19 +61,12 @@ def run_and_close(service, *args):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_list_follows_a_running_export_and_shows_its_link_without_a_reload(live_server, two_villages, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     from bma.exports.services import export_job_run
 
     job = ExportJob.objects.create(
         round=two_villages, requested_by=personas.coordinator, state=ExportState.RUNNING, progress=40
     )
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-GB")
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}, locale="en-GB") as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/exports/exportjob/", "coordinator")
         before = (page.inner_text("#result_list .export-state"), page.inner_text("#result_list .export-percent"))
         page.evaluate("window.notReloaded = true")  # gone if the page reloaded instead of updating itself
@@ -95,7 +77,6 @@ def test_the_list_follows_a_running_export_and_shows_its_link_without_a_reload(l
         page.locator("#result_list .export-file a", has_text="Download").wait_for()
         after = (page.inner_text("#result_list .export-state"), page.inner_text("#result_list .export-percent"))
         same_page = page.evaluate("window.notReloaded === true")
-        browser.close()
 
     assert csp_refusals(console) == []
     assert before == ("Running", "40%")

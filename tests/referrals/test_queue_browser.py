@@ -1,15 +1,9 @@
 """A supervisor clears unclear referrals from the queue page in a real browser at 1024x768."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from bma.referrals.models import MatchState, PlanReason, ReferralMatch
-from tests.support import csp_refusals, desk_log_in, require
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".test-artifacts"
+from tests.support import ARTIFACTS, chromium_page, csp_refusals, desk_log_in
 
 
 def on_screen(box) -> bool:
@@ -21,18 +15,10 @@ def on_screen(box) -> bool:
 def test_supervisor_links_a_referral_in_one_click_and_another_by_searching(
     live_server, receive, unclear, khatlon_supervisor
 ):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     # A second informant group refers the same unclear name.
     receive("b2_2026112202.xml", {"uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:second-referral"})
     second = ReferralMatch.objects.exclude(pk=unclear.pk).get(reason=PlanReason.REFERRAL)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768}, locale="en-GB")
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}, locale="en-GB") as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/referrals/referralmatch/", "supervisor-kt")
         # The queue page: every candidate a button with its name, district, score and distance.
         candidate = page.get_by_role("button", name="Link: Yangiobod · Panj · score 100 · 11.1 km away").first
@@ -50,7 +36,6 @@ def test_supervisor_links_a_referral_in_one_click_and_another_by_searching(
         found.click()
         page.wait_for_selector("text=“Yangiobod” is linked to Navobod (V-PAN-0103).")
         rows_at_end = page.locator("#result_list tbody tr").count()
-        browser.close()
 
     assert csp_refusals(console) == []  # script and styles are our own files, under the site's CSP
     assert on_screen(candidate_box)

@@ -4,36 +4,24 @@ admin's chrome, a QR code that a decoder reads off the screenshot, and revoking 
 from __future__ import annotations
 
 import io
-import shutil
-from pathlib import Path
 
 import pytest
 
 from bma.submissions.collect_setup import collect_settings_decode
 from bma.submissions.models import CollectToken
-from tests.support import csp_refusals, desk_log_in, require
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parent.parent.parent / ".test-media"
+from tests.support import ARTIFACTS, chromium_page, csp_refusals, desk_log_in
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_printed_sheet_scans_and_revokes_in_one_click(live_server, personas):
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
     import zxingcpp
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
     enumerator = personas.enumerator
     enumerator.first_name, enumerator.last_name = "Farrukh", "Rahimov"
     enumerator.save()
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1024, "height": 768})
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page(viewport={"width": 1024, "height": 768}) as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/login/", "coordinator")
         page.wait_for_selector("#content")
 
@@ -42,12 +30,12 @@ def test_the_printed_sheet_scans_and_revokes_in_one_click(live_server, personas)
         assert page.is_visible("#print-sheet")  # the nonced script ran
         box = page.locator("#setup-sheet .qr svg").bounding_box()
         assert box["x"] + box["width"] <= 1024 and box["width"] >= 200  # whole, and big enough to scan
-        page.screenshot(path=str(SHOTS / "collect_setup_screen.png"))
+        page.screenshot(path=str(ARTIFACTS / "collect_setup_screen.png"))
 
         page.emulate_media(media="print")
         assert not page.is_visible("#header") and not page.is_visible("#revoke-device")
         printed = page.screenshot(full_page=True)
-        (SHOTS / "collect_setup_print.png").write_bytes(printed)
+        (ARTIFACTS / "collect_setup_print.png").write_bytes(printed)
         page.emulate_media(media="screen")
 
         # No ORM in here: Playwright's sync API runs an event loop, where Django refuses database calls.
@@ -64,7 +52,6 @@ def test_the_printed_sheet_scans_and_revokes_in_one_click(live_server, personas)
         page.wait_for_selector(".messagelist .success")
         after_row_button = page.locator("#result_list").inner_text()
         refusals = csp_refusals(console)
-        browser.close()
 
     assert len(found) == 1
     settings = collect_settings_decode(found[0].text)

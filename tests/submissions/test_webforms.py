@@ -13,9 +13,7 @@ from bma.submissions.models import Submission
 from bma.xforms import codelists as cl
 from bma.xforms.services import list_files_refresh, xlsform_publish
 from tests.conftest import REPO_ROOT
-from tests.support import csp_refusals, require
-
-CHROMIUM = "/usr/bin/chromium"
+from tests.support import chromium, chromium_page, console_of, csp_refusals, require
 
 
 def small_form() -> bytes:
@@ -38,18 +36,12 @@ def small_form() -> bytes:
 @pytest.mark.django_db(transaction=True)
 def test_enumerator_fills_and_sends_a_form_in_odk_web_forms(live_server, personas):
     require(shutil.which("java") is not None, "ODK Validate needs Java")
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
     require((REPO_ROOT / "node_modules" / "@getodk" / "web-forms").exists(), "run `make node` (npm ci)")
-    from playwright.sync_api import sync_playwright
 
     xlsform_publish(small_form(), "webforms_check.xlsx")
     list_files_refresh(personas.round)
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        console = []
-        page.on("console", lambda msg: console.append(msg.text))
+    with chromium_page() as (page, console):
         page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
         page.goto(f"{live_server.url}/collect/webforms/webforms_check/")
         page.fill("input[name=username]", "enumerator")
@@ -70,7 +62,6 @@ def test_enumerator_fills_and_sends_a_form_in_odk_web_forms(live_server, persona
             status = page.inner_text("#submission-status")
             raise AssertionError(f"no 201: status={status!r} browser console={console[-10:]}") from exc
         message = page.inner_text("#submission-status")
-        browser.close()
 
     assert "Submission received" in message
     # The page runs under its Content-Security-Policy: nothing was refused on the way.
@@ -102,23 +93,21 @@ def test_without_the_npm_assets_the_page_says_what_to_run_instead_of_staying_whi
     assert "importmap" not in page
 
 
-def _enumerator_opens(p, live_server, form_id: str, password: str = "pass-for-tests-1"):
-    """Chromium at 1024x768 with a GPS fix, logged in as the enumerator on the form's Web Forms page."""
-    browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+def _enumerator_opens(browser, live_server, form_id: str, password: str = "pass-for-tests-1"):
+    """A page at 1024x768 with a GPS fix, logged in as the enumerator on the form's Web Forms page."""
     context = browser.new_context(
         viewport={"width": 1024, "height": 768},
         geolocation={"latitude": 40.78, "longitude": 70.79, "accuracy": 5},
         permissions=["geolocation"],
     )
     page = context.new_page()
-    console = []
-    page.on("console", lambda msg: console.append(msg.text))
+    console = console_of(page)
     page.on("pageerror", lambda exc: console.append(f"page error: {exc}"))
     page.goto(f"{live_server.url}/collect/webforms/{form_id}/")
     page.fill("input[name=username]", "enumerator")
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    return browser, page, console
+    return page, console
 
 
 def _question(page, label: str):
@@ -142,16 +131,13 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
     """After the demo data, the demo enumerator (Asht) opens the round's own B2: offered only Asht,
     dates shown unambiguously, sent, stored and processed into an assessment."""
     require(shutil.which("java") is not None, "ODK Validate needs Java")
-    require(shutil.which(CHROMIUM) is not None, "Debian's chromium is needed (apt-get install chromium)")
     require((REPO_ROOT / "node_modules" / "@getodk" / "web-forms").exists(), "run `make node` (npm ci)")
-    from playwright.sync_api import sync_playwright
-
     from bma.assessments.models import VillageAssessment
     from bma.rounds.management.commands.demo_users import DEMO_PASSWORD
     from bma.submissions.models import ProcessingState
 
-    with sync_playwright() as p:
-        browser, page, console = _enumerator_opens(p, live_server, "bma_b2", DEMO_PASSWORD)
+    with chromium() as browser:
+        page, console = _enumerator_opens(browser, live_server, "bma_b2", DEMO_PASSWORD)
         try:
             _question(page, "Province").wait_for(timeout=30_000)
             assert "Round number" not in page.inner_text("body")  # the round's own B2
@@ -183,8 +169,6 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
             status = page.inner_text("#submission-status") if page.locator("#submission-status").count() else ""
             text = page.inner_text("body")[-1500:]
             raise AssertionError(f"status={status!r} console={console[-10:]} page={text}") from exc
-        finally:
-            browser.close()
 
     assert csp_refusals(console) == []
     stored = Submission.objects.get(form__xml_form_id="bma_b2", submitted_by__username="enumerator")
