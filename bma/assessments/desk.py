@@ -85,19 +85,22 @@ def changelist_neighbours(model_admin, request, obj, list_query: str) -> tuple[i
     listing = copy.copy(request)
     listing.GET = QueryDict(list_query)
     listing.method = "GET"
+    setattr(listing, LIST_QUERY_ONLY, True)
     try:
         changelist = model_admin.get_changelist_instance(listing)
     except IncorrectLookupParameters:
         return None, None
-    queryset = changelist.queryset
-    keys = ordering_keys(queryset.model, queryset.query.order_by)
+    keys = ordering_keys(changelist.queryset.model, changelist.queryset.query.order_by)
     if keys is None:  # an ordering keyset cannot follow (random, across a many-valued relation)
-        return _neighbours_by_ids(queryset, obj)
+        return _neighbours_by_ids(changelist.queryset, obj)
+    # Without DISTINCT (the admin's area scoping always asks for it, so PostgreSQL would de-duplicate
+    # the whole round for each look-up): a row repeated by a join to many rows (a search across
+    # aliases) repeats its keys too, and the strict comparison below never stops on a repeat.
+    queryset = _without_distinct(changelist.queryset)
     nulls_largest = connections[queryset.db].features.nulls_order_largest
     names = [f"_desk_key{i}" for i in range(len(keys))]
-    # Sorted by the keys as selected columns, the same order as the list's: PostgreSQL refuses a
-    # DISTINCT list (the admin makes one when a filter or a search across aliases may repeat rows)
-    # ordered by expressions it does not select, such as the open-issues annotation's subquery.
+    # Sorted by the keys as selected columns, in the list's own directions and null placement: the
+    # list's order, with each expression (the open-issues subquery) written once.
     keyed = queryset.annotate(**dict(zip(names, (key.expression for key in keys), strict=True))).order_by(
         *(
             OrderBy(
@@ -118,6 +121,28 @@ def changelist_neighbours(model_admin, request, obj, list_query: str) -> tuple[i
     following = _first(keyed.filter(after).values_list("pk", *names)) if after is not None else None
     preceding = _first(keyed.filter(before).reverse().values_list("pk", *names)) if before is not None else None
     return (preceding[0] if preceding else None), (following[0] if following else None)
+
+
+# Set on the request the neighbours rebuild the list from: the admin's get_changelist then gives a
+# ChangeList that builds the list's queryset but does not count or page it (QueryOnlyChangeList).
+LIST_QUERY_ONLY = "bma_list_query_only"
+
+
+def query_only_changelist(changelist_class):
+    """``changelist_class`` without get_results: its two COUNTs over the whole list (a round's hundred
+    thousand rows) are of no use to the neighbours, which need only the queryset."""
+
+    class QueryOnlyChangeList(changelist_class):
+        def get_results(self, request):
+            pass
+
+    return QueryOnlyChangeList
+
+
+def _without_distinct(queryset):
+    queryset = queryset.all()
+    queryset.query.distinct = False
+    return queryset
 
 
 def _first(rows):

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from bma.assessments import models as m
 from bma.assessments.desk import changelist_neighbours
+from bma.geo.models import SettlementAlias
 from bma.submissions.models import Submission
 from bma.xforms.models import Form
 
@@ -29,8 +30,10 @@ ORDERINGS = ["", "o=5", "o=-5", "o=3", "o=-3.5", "o=4.-5", "o=2", "o=-2.3", "o=1
 @pytest.fixture
 def desk_list(personas):
     """Nine B2 assessments: visit dates with ties and blanks, villages listed and typed, three districts,
-    two review states."""
+    two review states. Buston has two aliases a search for "buston" also finds (a row per alias)."""
     geo = personas.geo
+    for alias in ("Buston-1", "Bustoni Kalon"):
+        SettlementAlias.objects.create(settlement=geo.buston_asht, name=alias)
     form = Form.objects.create(xml_form_id="bma_b2", title="B2")
     nov = datetime.date(2026, 11, 1)
     rows = [
