@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from bma.assessments import models as m
-from bma.assessments.desk import changelist_neighbours
+from bma.assessments.desk import changelist_neighbours, ordering_keys
 from bma.geo.models import SettlementAlias
 from bma.submissions.models import Submission
 from bma.xforms.models import Form
@@ -124,3 +124,23 @@ def test_an_assessment_no_longer_in_the_filter_has_no_neighbours(personas, desk_
     # Outside the reader's areas is outside the list too: a Sughd supervisor's list holds no Panj.
     panj = next(a for a in desk_list if a.district == personas.geo.panj)
     assert neighbours(personas.supervisor, panj, "") == (None, None)
+
+
+def test_the_keys_are_the_databases_own_sort_keys():
+    """A foreign key sorts by its model's own ordering (a district by its path, a village by its
+    district's path then its name), as Django's SQL does; what a keyset cannot follow is left to the
+    id list (random order, a key across a relation to many rows)."""
+
+    def names(ordering):
+        keys = ordering_keys(m.VillageAssessment, ordering)
+        return keys and [("-" if k.descending else "") + k.expression.name for k in keys]
+
+    assert names(["-district", "pk"]) == ["-district__path", "pk"]
+    assert names(["village", "-pk"]) == ["village__district__path", "village__name_en", "-pk"]
+    assert names(["-village"]) == ["-village__district__path", "-village__name_en"]
+    assert names(["open_issue_count", "visit_date__year", "district_id"]) == [
+        "open_issue_count",
+        "visit_date__year",
+        "district_id",
+    ]
+    assert names(["?"]) is None and names(["village__aliases__name"]) is None

@@ -38,6 +38,13 @@ def test_a_coordinator_adds_an_enumerator_and_lands_on_the_set_up_sheet(client, 
     page = client.get(ADD_URL)
     assert page.status_code == 200
     assert 'name="areas"' in page.content.decode() and 'name="login_password"' in page.content.decode()
+    # The areas are picked by typing (a gazetteer holds thousands of jamoats), as on the assignments.
+    assert 'data-model-name="assignment" data-field-name="area"' in page.content.decode()
+    found = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "rounds", "model_name": "assignment", "field_name": "area", "term": "Asht"},
+    )
+    assert [r["id"] for r in found.json()["results"]] == [str(personas.geo.asht.pk)]
 
     response = client.post(ADD_URL, _form(personas), follow=True)
 
