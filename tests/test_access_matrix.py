@@ -293,10 +293,11 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
         "302 302 302 200 200 200 200",
         "302 302 302 403 403 200 200",
     ),
-    # Added by the bulk import only and never deleted (their submissions point at them).
+    # Added by the bulk import or one at a time (Add enumerator), never deleted (their submissions
+    # point at them).
     "rounds.enumerator": (
         "302 302 302 403 403 200 200",
-        "302 302 302 403 403 403 403",
+        "302 302 302 403 403 200 200",
         "302 302 302 403 403 200 200",
         "302 302 302 403 403 403 403",
     ),

@@ -23,7 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bma.assessments import models as m
-from bma.assessments.desk import changelist_neighbours, list_extensions, page_sections
+from bma.assessments.desk import (
+    LIST_QUERY_ONLY,
+    changelist_neighbours,
+    list_extensions,
+    page_sections,
+    query_only_changelist,
+)
 from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
 from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_review, review_selection_summary
 from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
@@ -152,6 +158,11 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             m.ReviewState.REJECTED,
             ngettext_lazy("%(count)d assessment rejected.", "%(count)d assessments rejected.", "count"),
         )
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        # The assessment page's previous/next rebuild the list for its queryset only (desk.py).
+        return query_only_changelist(changelist) if getattr(request, LIST_QUERY_ONLY, False) else changelist
 
     def changelist_view(self, request, extra_context=None):
         queryset = self.get_queryset(request)

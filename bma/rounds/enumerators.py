@@ -4,7 +4,8 @@ its assignments for a round.
 ``enumerator_row_check`` reads and checks a row (every problem at once, keyed by column, so the
 import preview can show them beside the values); ``enumerator_row_save`` stores a checked row. The
 django-import-export resource (resources.py) only calls these two, inside the transaction that makes
-the whole file all or nothing.
+the whole file all or nothing; the admin's single "Add enumerator" form calls the same two with one row,
+as a new account only and with the areas checked against the person adding it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bma.core.languages import LANGUAGE_CODES, user_language_set
-from bma.core.roles import Role, role_assign, user_roles
+from bma.core.roles import Role, role_assign, user_roles, user_sees_everything
+from bma.core.scoping import user_may_act_in
 from bma.geo.models import AdminArea
 from bma.rounds.models import Assignment, AssignmentRole, Round
 
@@ -51,8 +53,13 @@ def _cell(row, column: str) -> str:
     return str(value).strip()
 
 
-def enumerator_row_check(row) -> EnumeratorRow:
-    """Read one row of the sheet; raise a ValidationError naming each bad column and why."""
+def enumerator_row_check(row, *, actor=None, new_only: bool = False) -> EnumeratorRow:
+    """Read one row of the sheet; raise a ValidationError naming each bad column and why.
+
+    ``new_only``: the username must not exist at all (the add form makes a person; the import may add
+    assignments to an enumerator already there). ``actor``: the person entering the row; unless they
+    see every area (coordinators, administrators), each area must lie within their own assignments.
+    """
     errors: dict[str, list[str]] = {}
     username = _cell(row, "username")
     if not username:
@@ -67,7 +74,11 @@ def enumerator_row_check(row) -> EnumeratorRow:
             ]
         else:
             existing = get_user_model().objects.filter(username=username).first()
-            if existing is not None and (
+            if existing is not None and new_only:
+                errors["username"] = [
+                    _("The username '%(username)s' is already taken; choose another username.") % {"username": username}
+                ]
+            elif existing is not None and (
                 existing.is_staff or existing.is_superuser or user_roles(existing) - {Role.ENUMERATOR}
             ):
                 errors["username"] = [
@@ -100,6 +111,13 @@ def enumerator_row_check(row) -> EnumeratorRow:
         errors["area_codes"] = [
             _("Unknown area code(s): %(codes)s. Use the codes of the gazetteer.") % {"codes": ", ".join(unknown)}
         ]
+    elif actor is not None and not user_sees_everything(actor):
+        outside = sorted(area.code for area in areas if not user_may_act_in(actor, area))
+        if outside:
+            errors["area_codes"] = [
+                _("You may assign only areas within your own assignments; not: %(codes)s.")
+                % {"codes": ", ".join(outside)}
+            ]
 
     full_name = " ".join(_cell(row, "full_name").split())
     if len(full_name) > 150:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import User, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
@@ -102,7 +102,11 @@ class Assignment(TimeStampedModel):
         return f"{self.user} {self.role} in {self.area.display_name} ({self.round})"
 
 
-class EnumeratorManager(models.Manager):
+class EnumeratorManager(UserManager):
+    # UserManager's helpers: User.clean() (run by the admin's add form) normalises the e-mail through
+    # the model's default manager. Left out of migrations, as a plain manager is.
+    use_in_migrations = False
+
     def get_queryset(self):
         from bma.core.roles import GROUP_NAMES, Role
 
