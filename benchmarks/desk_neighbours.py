@@ -32,6 +32,8 @@ django.setup()
 
 from django.db import DatabaseError, connection  # noqa: E402
 
+from benchmarks.throwaway import benchmark_database  # noqa: E402
+
 # The list's ``o=`` columns (0 is the selection box): 1 review state, 2 open issues, 3 village, 4 district,
 # 5 visit date.
 QUERIES = [
@@ -51,12 +53,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--queries", action="store_true", help="also print each SQL query of one look-up")
     args = parser.parse_args()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bma_benchmark_{os.getpid()}"
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True, serialize=False)
-    try:
+    with benchmark_database():
         run(args.n, args.repeat, args.queries)
-    finally:
-        connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
 def run(n: int, repeat: int, queries: bool) -> None:

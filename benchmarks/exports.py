@@ -28,6 +28,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.throwaway import benchmark_database  # noqa: E402
+
 
 def populate(n: int):
     from django.utils import timezone
@@ -168,11 +170,8 @@ def main(n: int, keep: bool) -> None:
     from bma.exports.report import round_figures
     from bma.rounds.models import Round
 
-    # Its own database name, so a benchmark never collides with a test run's test_<name> database.
-    name = f"bma_benchmark_exports_{n}" if keep else f"bma_benchmark_{os.getpid()}"
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=keep, autoclobber=True, serialize=False)
-    try:
+    name = f"bma_benchmark_exports_{n}" if keep else None
+    with benchmark_database(keep_as=name):
         round_ = Round.objects.first() if keep else None
         if round_ is None:
             started = time.perf_counter()
@@ -212,9 +211,6 @@ def main(n: int, keep: bool) -> None:
         started = time.perf_counter()
         pdf = report_pdf(figures, community_points(round_))
         print(f"report PDF (with the map): {time.perf_counter() - started:.1f} s, {len(pdf) / 1e6:.1f} MB")
-    finally:
-        if not keep:
-            connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -26,15 +26,12 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.throwaway import benchmark_database  # noqa: E402
+
 
 def main(n: int) -> None:
-    # Its own database name, so a benchmark never collides with a test run's test_<name> database.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bma_benchmark_{os.getpid()}"
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True, serialize=False)
-    try:
+    with benchmark_database():
         run(n)
-    finally:
-        connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
 def run(n: int) -> None:

@@ -29,6 +29,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
+from benchmarks.throwaway import benchmark_database  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "assessments" / "fixtures" / "b2_2026112202.xml"
 FIXTURE_ID = "uuid:342071ed-911c-4e50-9659-3f73b09c383c"
 
@@ -41,12 +43,8 @@ def main() -> None:
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL server: the preload uses COPY.")
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bma_benchmark_{os.getpid()}"
-    test_db = connection.creation.create_test_db(verbosity=0, keepdb=False, autoclobber=True, serialize=False)
-    try:
+    with benchmark_database():
         run(args.n, args.submissions, args.assessments)
-    finally:
-        connection.creation.destroy_test_db(test_db, verbosity=0)
 
 
 def run(n: int, stored: int, assessments: int) -> None:

@@ -1,0 +1,24 @@
+"""The benchmarks' own database: created for one run and dropped after it (or kept, by name, for the next)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+
+@contextmanager
+def benchmark_database(keep_as: str | None = None):
+    """Django's test database machinery under a name of the benchmark's own, so a benchmark never
+    collides with a test run's test_<name> database. ``keep_as``: keep it under that name and reuse
+    it on the next run (the caller sees whether it already holds data)."""
+    from django.db import connection
+
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = keep_as or f"bma_benchmark_{os.getpid()}"
+    test_db = connection.creation.create_test_db(
+        verbosity=0, keepdb=keep_as is not None, autoclobber=True, serialize=False
+    )
+    try:
+        yield
+    finally:
+        if keep_as is None:
+            connection.creation.destroy_test_db(test_db, verbosity=0)
