@@ -93,9 +93,9 @@ def changelist_neighbours(model_admin, request, obj, list_query: str) -> tuple[i
     keys = ordering_keys(changelist.queryset.model, changelist.queryset.query.order_by)
     if keys is None:  # an ordering keyset cannot follow (random, across a many-valued relation)
         return _neighbours_by_ids(changelist.queryset, obj)
-    # Without DISTINCT (the admin's area scoping always asks for it, so PostgreSQL would de-duplicate
-    # the whole round for each look-up): a row repeated by a join to many rows (a search across
-    # aliases) repeats its keys too, and the strict comparison below never stops on a repeat.
+    # Without DISTINCT, should a list ask for it (a scope across a many-valued relation; PostgreSQL
+    # would de-duplicate the whole round for each look-up): a row repeated by a join to many rows
+    # repeats its keys too, and the strict comparison below never stops on a repeat.
     queryset = _without_distinct(changelist.queryset)
     nulls_largest = connections[queryset.db].features.nulls_order_largest
     names = [f"_desk_key{i}" for i in range(len(keys))]
