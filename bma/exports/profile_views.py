@@ -20,7 +20,7 @@ from bma.core.roles import Role, user_has_role, user_sees_everything
 from bma.core.scoping import user_may_act_in
 from bma.exports.profile import district_profile
 from bma.exports.report import include_unapproved_param
-from bma.exports.report_language import LABEL_INDEX, population_labels_in_language
+from bma.exports.report_language import LABEL_INDEX, code_label, population_labels_in_language
 from bma.exports.svg import bar_chart
 from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.geo.names import place_name, reader_language
@@ -55,7 +55,7 @@ def _labels_for_reader(profile: dict) -> dict:
         for v in communities["waiting"]
     ]
     references = [
-        {**r, "label": cl.POPULATIONS[r["population"]][index] if r["population"] in cl.POPULATIONS else r["label"]}
+        {**r, "label": code_label(cl.POPULATIONS, r["population"], r["label"], index)}
         for r in profile["reference_figures"]
     ]
     return {

@@ -8,6 +8,7 @@ lists) or by the gazetteer's names (provinces, districts). So the three reports 
 from __future__ import annotations
 
 import copy
+from functools import partial
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,14 +25,16 @@ def _area_names(language: str) -> dict[str, str]:
     return {en: other or en for en, other in AdminArea.objects.filter(level__lte=2).values_list("name_en", field) if en}
 
 
+def code_label(codes: dict, code: str, current: str, index: int) -> str:
+    """A code list's label for ``code`` in the language at ``index`` of LABEL_INDEX; ``current`` (the
+    row's English label) for a code the list does not hold."""
+    return codes[code][index] if code in codes else current
+
+
 def population_labels_in_language(pop: dict, language: str) -> None:
     """Swap, in place, one population's labels (its name, reasons, migration types, countries) for
     those of ``language``, by the code each row carries; the report and the district profile share it."""
-    index = LABEL_INDEX.get(language, 0)
-
-    def label(codes: dict, code: str, current: str) -> str:
-        return codes[code][index] if code in codes else current
-
+    label = partial(code_label, index=LABEL_INDEX.get(language, 0))
     pop["label"] = label(cl.POPULATIONS, pop["code"], pop["label"])
     for row in pop.get("reasons", []):
         row["reason"] = label(cl.REASONS, row["code"], row["reason"])
@@ -51,8 +54,7 @@ def figures_in_language(figures: dict, language: str) -> dict:
     def place(name: str) -> str:
         return names.get(name, name)
 
-    def label(codes: dict, code: str, current: str) -> str:
-        return codes[code][index] if code in codes else current
+    label = partial(code_label, index=index)
 
     with translation.override(language):
         out["basis"] = _(figures["basis"])
