@@ -32,11 +32,6 @@ class GazetteerFileError(Exception):
     """The file as a whole cannot be read (wrong type, missing columns, empty)."""
 
 
-def kind_in_words(kind: AreaKind):
-    """An area kind's label in lower case for the middle of a row error, worded when the error is shown."""
-    return lower_lazy(kind.label)
-
-
 @dataclass(frozen=True)
 class RowError:
     row: int
@@ -199,7 +194,7 @@ def parse_areas(table: list[dict[str, str]]) -> Parsed:
             continue
         if kind != AreaKind.COUNTRY and not parent_code:
             parsed.errors.append(
-                RowError(index, message_lazy(_("a %(kind)s needs a parent_code"), kind=kind_in_words(kind)))
+                RowError(index, message_lazy(_("a %(kind)s needs a parent_code"), kind=lower_lazy(kind.label)))
             )
             continue
         parsed.rows.append(

@@ -16,7 +16,6 @@ from bma.geo.gazetteer_file import (
     Parsed,
     RowError,
     detect_layout,
-    kind_in_words,
     parse_areas,
     parse_villages,
     read_table,
@@ -249,7 +248,7 @@ def _import_areas(filename: str, parsed: Parsed, missing_only: bool = False) -> 
                     row.row,
                     message_lazy(
                         _("a %(kind)s cannot sit under %(parent)s (level %(level)s)"),
-                        kind=kind_in_words(row.kind),
+                        kind=lower_lazy(row.kind.label),
                         parent=row.parent_code,
                         level=parent_level,
                     ),
