@@ -89,9 +89,9 @@ def _recorded(message) -> str:
 
 
 def _failure_message(exc: Exception) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        if isinstance(exc, BmaError):
-            return _recorded(exc.message)
+    if isinstance(exc, BmaError):
+        return _recorded(exc.message)
+    with translation.override(settings.LANGUAGE_CODE):  # the mapper's own words are a record too
         return f"The submission could not be mapped: {exc}"
 
 
