@@ -8,8 +8,9 @@ kept only for accounts that collect: active enumerators that are neither staff n
 written when such an account's password is set or used, and dropped when the account stops qualifying.
 
 Nonces are signed (any web process can check them), bound to the URI they were issued for, and live
-BMA_DIGEST_NONCE_SECONDS; each use must carry a higher nonce count than the last (DigestNonceUse), so
-a captured header works neither on another URL nor twice. A client that proved the password but holds
+BMA_DIGEST_NONCE_SECONDS; each use must carry a nonce count not used before with it, at most
+DIGEST_NC_WINDOW from the highest (DigestNonceUse), so a captured header works neither on another URL
+nor twice, while requests sent in parallel on one nonce may arrive in any order. A client that proved the password but holds
 a nonce that is old, issued for another URI, or already used at that count gets ``stale=true``: Collect
 (okhttp-digest) then signs again with the fresh nonce without asking the user, whereas a plain second
 401 after it sent credentials makes it give up and ask for the password. Collect caches the nonce per
@@ -107,22 +108,62 @@ def nonce_fresh(nonce: str, uri: str) -> bool:
     return 0 <= time.time() - int(timestamp) <= settings.BMA_DIGEST_NONCE_SECONDS
 
 
-def _nonce_count_advance(nonce: str, count: int) -> bool:
-    """Record ``count`` as the nonce's highest; False if it is not higher than one already seen."""
-    if DigestNonceUse.objects.filter(nonce=nonce, last_nc__lt=count).update(last_nc=count):
-        return True
-    expires_at = dt.datetime.fromtimestamp(int(nonce.split(".")[0]), tz=dt.UTC) + dt.timedelta(
-        seconds=settings.BMA_DIGEST_NONCE_SECONDS
-    )
-    try:
-        with transaction.atomic():
-            DigestNonceUse.objects.create(nonce=nonce, last_nc=count, expires_at=expires_at)
-    except IntegrityError:
-        # Used already (a replay), or a parallel request with this nonce inserted first: its count
-        # may be lower than ours, so try the conditional update once more.
-        return bool(DigestNonceUse.objects.filter(nonce=nonce, last_nc__lt=count).update(last_nc=count))
-    DigestNonceUse.objects.filter(expires_at__lt=timezone.now()).delete()
-    return True
+# How far apart the counts of one nonce may arrive: Collect (and any client) that sends requests in
+# parallel on one cached nonce numbers them in order but they reach us in any order, so an unseen count
+# up to this far below the highest is accepted, as nginx's digest module does with a window of
+# counts; a count used once is refused (a replay), and one further off either way is stale.
+DIGEST_NC_WINDOW = 32
+_NC_ATTEMPTS = 2 * DIGEST_NC_WINDOW  # a lost race means another request advanced the row: bounded
+
+
+def _nonce_counts_add(last: int | None, seen: int, count: int) -> tuple[int, int] | None:
+    """The new (highest count, used bits) once ``count`` is used, or None if it may not be."""
+    if count < 1:  # counts start at 1 (RFC 2617); 0 would slip under a window's lowest bit
+        return None
+    if last is None:  # the nonce's first use, whichever of the parallel requests came first
+        return (count, 1) if 1 <= count <= DIGEST_NC_WINDOW else None
+    if count > last:
+        if count - last > DIGEST_NC_WINDOW:
+            return None
+        return count, ((seen << (count - last)) | 1) & ((1 << DIGEST_NC_WINDOW) - 1)
+    offset = last - count
+    if offset >= DIGEST_NC_WINDOW or seen & (1 << offset):
+        return None
+    return last, seen | (1 << offset)
+
+
+def _nonce_count_use(nonce: str, count: int) -> bool:
+    """Record ``count`` as used with ``nonce``; False if it was used already or is outside the window.
+
+    A compare-and-set on (last_nc, seen_nc): two requests reading the same row cannot both write,
+    the loser reads again, so the check holds on SQLite and PostgreSQL alike without a lock.
+    """
+    for _attempt in range(_NC_ATTEMPTS):
+        row = DigestNonceUse.objects.filter(nonce=nonce).values_list("last_nc", "seen_nc").first()
+        if row is None:
+            added = _nonce_counts_add(None, 0, count)
+            if added is None:
+                return False
+            expires_at = dt.datetime.fromtimestamp(int(nonce.split(".")[0]), tz=dt.UTC) + dt.timedelta(
+                seconds=settings.BMA_DIGEST_NONCE_SECONDS
+            )
+            try:
+                with transaction.atomic():
+                    DigestNonceUse.objects.create(
+                        nonce=nonce, last_nc=added[0], seen_nc=added[1], expires_at=expires_at
+                    )
+            except IntegrityError:
+                continue  # a parallel request on this nonce inserted first: add to its row
+            DigestNonceUse.objects.filter(expires_at__lt=timezone.now()).delete()
+            return True
+        added = _nonce_counts_add(row[0], row[1], count)
+        if added is None:
+            return False
+        if DigestNonceUse.objects.filter(nonce=nonce, last_nc=row[0], seen_nc=row[1]).update(
+            last_nc=added[0], seen_nc=added[1]
+        ):
+            return True
+    return False
 
 
 def challenge_headers(request, *, stale: bool = False) -> list[str]:
@@ -198,7 +239,7 @@ def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
         count = int(params.get("nc", ""), 16) if qop else 1
     except ValueError:
         return AuthOutcome()
-    if not _nonce_count_advance(nonce, count):
+    if not _nonce_count_use(nonce, count):
         return AuthOutcome(stale=True)
     lockout_forget(request, user)
     return AuthOutcome(user=user)

@@ -266,14 +266,17 @@ class KoboSource(TimeStampedModel):
 
 
 class DigestNonceUse(models.Model):
-    """The highest nonce count seen for a Digest nonce, so a captured Authorization header works once.
+    """The nonce counts used with a Digest nonce, so a captured Authorization header works once.
 
     Nonces are stateless (signed, bound to one URI, short-lived); a row is written only after a
     request proved the password, and rows past their nonce's lifetime are deleted as new ones come.
+    ``last_nc`` is the highest count used; bit i of ``seen_nc`` says ``last_nc - i`` was used, so
+    requests sent in parallel on one nonce may arrive out of order (auth.DIGEST_NC_WINDOW).
     """
 
     nonce = models.CharField(max_length=128, unique=True, verbose_name=_("nonce"))
     last_nc = models.BigIntegerField(verbose_name=_("last nonce count"))
+    seen_nc = models.BigIntegerField(default=1, verbose_name=_("nonce counts used below the last"))
     expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
 
     class Meta:

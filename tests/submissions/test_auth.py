@@ -190,3 +190,37 @@ def test_a_real_digest_client_heads_then_posts_on_one_challenge(live_server, per
     posted = session.post(url, files=files)
     assert posted.status_code == 201 and posted.history == []  # sent ahead on the HEAD's nonce
     assert Submission.objects.filter(instance_id="uuid:real-digest").exists()
+
+
+def test_parallel_requests_on_one_nonce_may_arrive_out_of_order_but_none_twice(client, personas, b2_form):
+    # Collect sends several requests ahead on its cached nonce; they reach the server in any order.
+    device = DigestClient(client, "enumerator", PASSWORD)
+    device.take_challenge(client.get("/collect/formList"))
+
+    def sent(nc: int):
+        return client.get("/collect/formList", HTTP_AUTHORIZATION=device.header("GET", "/collect/formList", nc=nc))
+
+    assert [sent(nc).status_code for nc in (1, 3, 2)] == [200, 200, 200]
+    replayed = sent(2)
+    assert replayed.status_code == 401 and b"<xform>" not in replayed.content
+    assert sent(auth.DIGEST_NC_WINDOW + 2).status_code == 200  # ahead within the window: fine
+    assert sent(4).status_code == 200  # arrived late, still within the window and unseen
+    for count in (1, 3, auth.DIGEST_NC_WINDOW + 2, 0):
+        assert sent(count).status_code == 401
+
+    # Far ahead of the highest count, or so far behind that it left the window: refused as stale,
+    # so a real client just signs again with a fresh nonce.
+    far_ahead = sent(3 * auth.DIGEST_NC_WINDOW)
+    assert far_ahead.status_code == 401 and "stale=true" in far_ahead["WWW-Authenticate"]
+    assert sent(2 * auth.DIGEST_NC_WINDOW).status_code == 200
+    far_behind = sent(5)
+    assert far_behind.status_code == 401 and "stale=true" in far_behind["WWW-Authenticate"]
+
+
+def test_a_first_use_far_beyond_the_window_is_stale(client, personas, b2_form):
+    device = DigestClient(client, "enumerator", PASSWORD)
+    device.take_challenge(client.get("/collect/formList"))
+    header = device.header("GET", "/collect/formList", nc=1000)
+    far = client.get("/collect/formList", HTTP_AUTHORIZATION=header)
+    assert far.status_code == 401 and "stale=true" in far["WWW-Authenticate"]
+    assert device.request("GET", "/collect/formList").status_code == 200

@@ -9,6 +9,7 @@ import requests
 from bma.submissions.auth import collect_token_issue
 from bma.submissions.models import ProcessingState, Submission
 from tests.submissions.conftest import submission_xml
+from tests.support import TEST_PASSWORD, DigestClient
 
 
 def post_via_token(url: str, xml: bytes) -> int:
@@ -108,3 +109,26 @@ def test_a_worker_run_leaves_nothing_waiting_when_more_arrive_than_a_batch(
         assert post_via_token(url, submission_xml(f"uuid:more{number}")) == 201
     _wait_for(lambda: not Submission.objects.exclude(state=ProcessingState.PROCESSED).exists())
     assert Submission.objects.filter(state=ProcessingState.PROCESSED).count() == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twelve_concurrent_requests_on_one_digest_nonce_each_pass_once(real_services, live_server, personas, b2_form):
+    # Parallel uploads: one cached nonce, counts 1..12 sent at once, so PostgreSQL sees them in any
+    # order and concurrently; every one passes, and each replayed afterwards is refused.
+    url = f"{live_server.url}/collect/formList"
+    device = DigestClient(None, "enumerator", TEST_PASSWORD)
+    device.challenge = device.parse(requests.get(url, timeout=30).headers["WWW-Authenticate"])
+    headers = [device.header("GET", "/collect/formList", nc=nc) for nc in range(12, 0, -1)]
+    statuses, barrier = [], threading.Barrier(len(headers))
+
+    def send(header):
+        barrier.wait()
+        statuses.append(requests.get(url, headers={"Authorization": header}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=send, args=[header]) for header in headers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * len(headers)
+    assert {requests.get(url, headers={"Authorization": h}, timeout=30).status_code for h in headers} == {401}
