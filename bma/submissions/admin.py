@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import ReadOnlyAdmin
 from bma.core.languages import user_language
+from bma.rounds.admin import EnumeratorAdmin
 from bma.rounds.models import Enumerator
 from bma.submissions.auth import collect_token_for_setup, collect_tokens_revoke
+from bma.submissions.collect_login import collect_login_annotate, collect_login_check
 from bma.submissions.collect_setup import collect_qr_svg, collect_settings, collect_settings_encode
 from bma.submissions.models import (
     CollectToken,
@@ -222,6 +224,7 @@ class CollectTokenAdmin(admin.ModelAdmin):
             language=dict(settings.LANGUAGES).get(language, ""),
             assignments=assignments,
             token=token,
+            collect_login=collect_login_html(enumerator),
             qr_text=payload,  # for the tests' decoder; the page shows only the code
             qr_svg=mark_safe(collect_qr_svg(payload)),  # noqa: S308 - segno's own SVG of our payload
             back_url=reverse("admin:rounds_enumerator_changelist"),
@@ -253,6 +256,35 @@ class CollectTokenAdmin(admin.ModelAdmin):
         if not url_has_allowed_host_and_scheme(after, allowed_hosts={request.get_host()}):
             after = reverse("admin:submissions_collecttoken_changelist")
         return redirect(after)
+
+
+def collect_login_html(user):
+    """Whether ODK Collect can log in as ``user`` and, if something needs doing, why and what."""
+    status = collect_login_check(user)
+    return format_html(
+        '<span class="collect-login" data-can-log-in="{}"><strong>{}</strong>{}</span>',
+        "yes" if status.can_log_in else "no",
+        status.summary,
+        format_html_join("", " {}", ((note,) for note in status.notes)),
+    )
+
+
+class EnumeratorCollectAdmin(EnumeratorAdmin):
+    """The enumerator list, with whether ODK Collect can log in as each one. Device codes and Digest
+    credentials live in this app, above rounds, so this app's admin extends the rounds app's list."""
+
+    list_display = (*EnumeratorAdmin.list_display, "collect_login")
+
+    def get_queryset(self, request):
+        return collect_login_annotate(super().get_queryset(request))
+
+    @admin.display(description=_("can ODK Collect log in"))
+    def collect_login(self, obj):
+        return collect_login_html(obj)
+
+
+admin.site.unregister(Enumerator)
+admin.site.register(Enumerator, EnumeratorCollectAdmin)
 
 
 @admin.register(PullSource)

@@ -179,11 +179,13 @@ def challenge_headers(request, *, stale: bool = False) -> list[str]:
 
 
 class AuthOutcome:
-    def __init__(self, user=None, stale=False, by_session=False, locked=False):
+    def __init__(self, user=None, stale=False, by_session=False, locked=False, uncredentialed=None):
         self.user = user
         self.stale = stale
         self.by_session = by_session
         self.locked = locked
+        # An active account that sent Digest but has no Digest credential (the view logs why).
+        self.uncredentialed = uncredentialed
 
 
 @contextlib.contextmanager
@@ -230,7 +232,9 @@ def _digest_user(request, params: dict[str, str]) -> AuthOutcome:
         expected_input = f"{credential.ha1 if credential else ''}:{nonce}:{ha2}"
     expected = hashlib.md5(expected_input.encode()).hexdigest()  # noqa: S324
     if credential is None or not hmac.compare_digest(expected, response):
-        return AuthOutcome(locked=lockout_failure(request, username))
+        return AuthOutcome(
+            locked=lockout_failure(request, username), uncredentialed=user if credential is None else None
+        )
     # The password is proven; whatever is wrong with the nonce now, the client only needs a fresh one.
     if not nonce_fresh(nonce, _request_uri(request)):
         return AuthOutcome(stale=True)

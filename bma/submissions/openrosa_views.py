@@ -28,6 +28,7 @@ from bma.core.lockout import lockout_message
 from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
+from bma.submissions.collect_login import collect_login_refusal_log
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import SubmissionSource
 from bma.submissions.services import (
@@ -132,6 +133,8 @@ def openrosa_endpoint(view):
                 return _message(
                     _("This device link is not valid any more. Ask your supervisor for a new QR code."), 403
                 )
+            if outcome.uncredentialed is not None:
+                collect_login_refusal_log(outcome.uncredentialed)
             return _challenge(request, stale=outcome.stale)
         if outcome.by_session and request.method == "POST":
             # A browser session would let any site post as the user: ask for the CSRF token too.
