@@ -29,4 +29,5 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput && py
 RUN useradd --system --create-home bma && mkdir -p /data/media /app/staticfiles && chown -R bma /data /app/staticfiles
 USER bma
 EXPOSE 8000
-CMD ["gunicorn", "bma.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# bma/gunicorn_conf.py keeps device tokens out of gunicorn's logs.
+CMD ["gunicorn", "--config", "python:bma.gunicorn_conf", "bma.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -85,6 +85,8 @@ def main(n: int, threads: int) -> None:
             PYTHON,
             "-m",
             "gunicorn",
+            "--config",
+            "python:bma.gunicorn_conf",
             "bma.wsgi:application",
             "--bind",
             f"127.0.0.1:{PORT}",

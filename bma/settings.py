@@ -316,14 +316,29 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Device tokens travel in URL paths, which Django logs on every error answer: blanked out here.
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    # Device tokens travel in URL paths, which Django logs on every error answer and runserver on every
+    # request: blanked out by every handler here (bma/core/log_redaction.py). Django's own default
+    # handlers (its "console" while DEBUG, runserver's "django.server") carry no such filter, so the
+    # two loggers that use them are given these instead.
     "filters": {"no_tokens": {"()": "bma.core.log_redaction.TokenRedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_tokens"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["no_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # In-process (demo) tasks would log every run at INFO; axes greets every command at INFO. Lockouts
     # are logged by axes at WARNING, so they still show.
     "loggers": {
+        "django": {"handlers": [], "level": "INFO"},  # on to the root's console, as every other logger
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},

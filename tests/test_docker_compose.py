@@ -29,7 +29,8 @@ def test_it_runs_postgres_redis_web_worker_and_beat_with_health_checks():
 
 def test_gunicorn_serves_an_importable_wsgi_application():
     command = COMPOSE["services"]["web"]["command"]
-    module, attr = command[command.index("gunicorn") + 1].split(":")
+    # The application is the argument that is a module:attribute (python:bma.gunicorn_conf is the config).
+    module, attr = next(arg for arg in command[1:] if re.fullmatch(r"[\w.]+:\w+", arg)).split(":")
     assert hasattr(importlib.import_module(module), attr)
 
 

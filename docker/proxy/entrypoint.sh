@@ -10,11 +10,34 @@ server_name="${BMA_SERVER_NAME:-localhost}"
 https_port="${BMA_HTTPS_PORT:-443}"
 upstream="${BMA_UPSTREAM:-web:8000}"
 max_body="${BMA_PROXY_MAX_BODY:-60m}"
-tls_dir=/etc/bma-tls
-conf=/etc/nginx/conf.d/bma.conf
+# Both paths can be moved (the tests write the site into a temporary folder).
+tls_dir="${BMA_PROXY_TLS_DIR:-/etc/bma-tls}"
+conf="${BMA_PROXY_CONF:-/etc/nginx/conf.d/bma.conf}"
+
+# Device tokens travel in URL paths (/collect/key/<token>/..., /kobo/<token>/) and must not reach the
+# access log. This is bma/core/log_redaction.py's pattern again, in nginx's syntax (nginx cannot call
+# Python; tests/core/test_log_redaction.py checks they agree): the request line and the Referer are
+# logged with the token replaced by [token]. Every server block below logs in this format, which
+# replaces the http-level access_log of Debian's nginx.conf. (nginx's error log, for an upstream that
+# does not answer, still quotes the request line; it has no format to change.)
+log_block() {
+  cat <<'CONF'
+map $request_uri $bma_masked_uri {
+    default $request_uri;
+    "~^(.*?/(?:collect/key|kobo)/)[^/?\s\"']+(.*)$" "$1[token]$2";
+}
+map $http_referer $bma_masked_referer {
+    default $http_referer;
+    "~^(.*?/(?:collect/key|kobo)/)[^/?\s\"']+(.*)$" "$1[token]$2";
+}
+log_format bma_masked '$remote_addr - $remote_user [$time_local] "$request_method $bma_masked_uri $server_protocol" '
+                      '$status $body_bytes_sent "$bma_masked_referer" "$http_user_agent"';
+CONF
+}
 
 proxy_block() {
   cat <<CONF
+    access_log /var/log/nginx/access.log bma_masked;
     client_max_body_size $max_body;
     location / {
         proxy_pass http://bma_web;
@@ -27,7 +50,8 @@ proxy_block() {
 CONF
 }
 
-echo "upstream bma_web { server $upstream; }" > "$conf"
+log_block > "$conf"
+echo "upstream bma_web { server $upstream; }" >> "$conf"
 case "${BMA_PLAIN_HTTP:-0}" in
   1|true|yes|on)
     echo "bma-proxy: plain HTTP on port 80 (BMA_PLAIN_HTTP=1): for a closed network only"
@@ -47,6 +71,7 @@ case "${BMA_PLAIN_HTTP:-0}" in
     cat >> "$conf" <<CONF
 server {
     listen 80 default_server;
+    access_log /var/log/nginx/access.log bma_masked;
     # The proxy's own health check, answered over plain HTTP inside the container.
     location = /healthz { proxy_pass http://bma_web; proxy_set_header Host \$http_host; }
     location / { return 301 https://\$host$port_suffix\$request_uri; }
