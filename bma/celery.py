@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.schedules import crontab  # noqa: F401  (kept at hand for schedule entries)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bma.settings")
 
 app = Celery("bma")
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _no_tokens_in_worker_logs(logger=None, **kwargs):
+    """A worker replaces the root logger's handlers with its own (worker_hijack_root_logger), dropping
+    settings.LOGGING's token filter: each handler it sets up gets that filter too."""
+    from bma.core.log_redaction import TokenRedactingFilter
+
+    for handler in logger.handlers if logger else ():
+        if not any(isinstance(f, TokenRedactingFilter) for f in handler.filters):
+            handler.addFilter(TokenRedactingFilter())
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -224,3 +224,28 @@ def test_the_proxy_logs_requests_with_the_token_masked_as_the_python_pattern_doe
             "    access_log /var/log/nginx/access.log bma_masked;"
         ]
     assert "access_log" not in site.split("server {", 1)[0]
+
+
+def test_a_celery_worker_logs_no_token(tmp_path):
+    # The worker's own logging set-up, as `celery worker` runs it: it replaces the root's handlers.
+    from bma.celery import app
+
+    root, task_logger = logging.getLogger(), logging.getLogger("celery.task")
+    loggers = (root, task_logger, logging.getLogger("celery.redirected"))
+    kept = [(log, log.handlers[:], log.level, log.propagate) for log in loggers]
+    app.log.already_setup = False
+    try:
+        app.log.setup_logging_subsystem(loglevel="INFO", logfile=str(tmp_path / "worker.log"), colorize=False)
+        logging.getLogger("bma.submissions.pulling").warning("could not reach %s", f"/kobo/{TOKEN}/")
+        for handler in root.handlers:
+            handler.flush()
+    finally:
+        for log, handlers, level, propagate in kept:
+            for handler in log.handlers:
+                if handler not in handlers:
+                    handler.close()
+            log.handlers[:], log.propagate = handlers, propagate
+            log.setLevel(level)
+        app.log.already_setup = False
+    written = (tmp_path / "worker.log").read_text()
+    assert "could not reach /kobo/[token]/" in written and TOKEN not in written
