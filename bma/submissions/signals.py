@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from bma.core.reference_cache import intake_cache
 from bma.rounds.models import Assignment, Round
 from bma.submissions.auth import digest_credential_store, digest_credentials_prune
-from bma.submissions.models import CollectToken
+from bma.submissions.models import CollectToken, DigestCredential
 from bma.xforms.models import Form, FormVersion
 
 
@@ -23,6 +23,9 @@ def store_digest_credential(sender, instance, **kwargs):
     raw = getattr(instance, "_password", None)
     if raw:
         digest_credential_store(instance, raw)
+    elif not instance.has_usable_password():
+        # The password was taken away (set_unusable_password keeps no raw one): so is its Digest login.
+        DigestCredential.objects.filter(user_id=instance.pk).delete()
     else:
         digest_credentials_prune([instance.pk])
 

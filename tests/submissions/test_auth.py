@@ -224,3 +224,12 @@ def test_a_first_use_far_beyond_the_window_is_stale(client, personas, b2_form):
     far = client.get("/collect/formList", HTTP_AUTHORIZATION=header)
     assert far.status_code == 401 and "stale=true" in far["WWW-Authenticate"]
     assert device.request("GET", "/collect/formList").status_code == 200
+
+
+def test_a_password_taken_away_takes_the_digest_login_with_it(client, personas, b2_form):
+    # The admin's "password-based authentication: disabled", or an import row without a password.
+    enumerator = personas.enumerator
+    enumerator.set_unusable_password()
+    enumerator.save()
+    assert holders() == set()
+    assert DigestClient(client, "enumerator", PASSWORD).request("GET", "/collect/formList").status_code == 401
