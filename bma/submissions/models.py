@@ -313,11 +313,17 @@ class PullSource(TimeStampedModel):
         verbose_name=_("remote form ID"),
     )
     username = models.CharField(
-        max_length=200, blank=True, help_text=_("Central: the web user's email."), verbose_name=_("username")
+        max_length=200,
+        blank=True,
+        help_text=_("Central: the web user's email; empty when the secret is a Central app user's token."),
+        verbose_name=_("username"),
     )
     secret_env = models.CharField(
         max_length=100,
-        help_text=_("The environment variable holding the password (Central) or the API token (Kobo)."),
+        help_text=_(
+            "The environment variable holding the web user's password or the app user's token (Central), "
+            "or the API token (Kobo)."
+        ),
         verbose_name=_("secret environment variable"),
     )
     form = models.ForeignKey(

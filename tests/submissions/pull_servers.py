@@ -237,7 +237,12 @@ class CentralServer(FakeServer):
         token = f"SessionToken{len(self.sessions) + len(self.logged_out):052d}"
         self.sessions.add(token)
         login = json.loads(_LOGIN["body"].replace("<SESSION_TOKEN>", token).replace("<CSRF_TOKEN>", "csrf" + token))
-        cookies = [v.replace("<SESSION_TOKEN>", token) for k, v in _LOGIN["headers"] if k == "Set-Cookie"]
+        # The recorded cookies, valid for a day from the recording: here for as long as the tests run.
+        cookies = [
+            re.sub(r"Expires=[^;]+", "Expires=Fri, 01 Jan 2100 00:00:00 GMT", v.replace("<SESSION_TOKEN>", token))
+            for k, v in _LOGIN["headers"]
+            if k == "Set-Cookie"
+        ]
         handler._send(200, login, JSON_TYPE, extra_headers=[("Set-Cookie", c) for c in cookies])
 
     def delete(self, handler):
@@ -268,7 +273,7 @@ class CentralServer(FakeServer):
             if "$orderby" in query and "$skiptoken" in query:
                 return handler._send(501, _ORDERBY_PAGING, JSON_TYPE)
             return handler._send(
-                200, self._odata_page(query, key_prefix=handler.path[: len(handler.path) - len(full)]), JSON_TYPE
+                200, self._odata_page(query, key_prefix=handler.path[3 : len(handler.path) - len(full) + 3]), JSON_TYPE
             )
         match = re.fullmatch(
             rf"{re.escape(self.prefix)}/submissions/([^/]+?)(\.xml|/versions|/versions/([^/]+)\.xml|/attachments(?:/(.+))?)",
@@ -309,6 +314,8 @@ class CentralServer(FakeServer):
         ]
 
     def _odata_page(self, query, key_prefix: str = "") -> dict:
+        # key_prefix: "/key/<token>" for an app user. Not recorded: its nextLink is taken to keep the path
+        # it was asked on, as Central builds the link from the request's own URL.
         top = int(query.get("$top", ["250"])[0])
         # Central: ORDER BY createdAt DESC, id DESC (the order the records were added here).
         rows = list(reversed(self.records))
@@ -328,7 +335,7 @@ class CentralServer(FakeServer):
         value = [{"__id": r.remote_id, "__system": copy.deepcopy(r.system)} for r in page]
         body = {
             "value": value,
-            "@odata.context": f"{CENTRAL_OWN_ADDRESS}{key_prefix}{self.prefix}.svc/$metadata#Submissions",
+            "@odata.context": f"{CENTRAL_OWN_ADDRESS}/v1{key_prefix}{self.prefix[3:]}.svc/$metadata#Submissions",
         }
         if rest:
             token = (
@@ -340,7 +347,7 @@ class CentralServer(FakeServer):
             kept = [(k, v[0]) for k, v in query.items() if k != "$skiptoken"] + [("$skiptoken", token)]
             # As recorded: absolute, at Central's own idea of its address, every key re-encoded.
             body["@odata.nextLink"] = (
-                f"{CENTRAL_OWN_ADDRESS}{key_prefix}{self.prefix}.svc/Submissions?{urlencode(kept)}"
+                f"{CENTRAL_OWN_ADDRESS}/v1{key_prefix}{self.prefix[3:]}.svc/Submissions?{urlencode(kept)}"
             )
         if "$count" in query:
             body["@odata.count"] = count

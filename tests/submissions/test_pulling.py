@@ -292,6 +292,39 @@ def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, ce
         sync(central_source)
 
 
+def test_an_unknown_form_is_named_in_plain_words(central, central_source, sync):
+    PullSource.objects.filter(pk=central_source.pk).update(remote_form_id="no_such_form")
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert failed.value.message == (
+        "ODK Central could not find the form's list of submissions (HTTP 404): "
+        "check the project and form of this source."
+    )
+
+
+def test_a_web_user_session_is_logged_out_and_its_cookies_never_sent(central, central_source, sync):
+    fill(central, 2)
+    sync(central_source)
+    fill(central, 1, start=2)
+    sync(central_source)
+    # Each sync logs in (the recorded login sets session and __csrf cookies) and logs out again.
+    assert len(central.logged_out) == 2 and not central.sessions
+    assert central.cookies_seen == []
+
+
+def test_an_app_user_token_pulls_through_key_paths(central, central_source, sync, monkeypatch):
+    ids = fill(central, 3)
+    monkeypatch.setenv("BMA_TEST_CENTRAL_TOKEN", central.app_user_token)
+    PullSource.objects.filter(pk=central_source.pk).update(username="", secret_env="BMA_TEST_CENTRAL_TOKEN")
+    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 2)
+    assert sync(central_source) == {"created": 3}
+    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    assert central.requests and all(p.startswith(f"/v1/key/{central.app_user_token}/") for p in central.requests)
+    monkeypatch.delenv("BMA_TEST_CENTRAL_TOKEN")
+    with pytest.raises(PullError, match="BMA_TEST_CENTRAL_TOKEN that holds this source's app user token"):
+        sync(central_source)
+
+
 def typed(assessment) -> dict:
     """An assessment's typed answers and every row under it, without ids that differ between two copies."""
     skip = {"id", "submission", "root_instance_id", "created_at", "updated_at", "assessment", "figure"}
