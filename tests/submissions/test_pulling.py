@@ -503,3 +503,46 @@ def test_a_real_worker_pulls_a_central_form_and_processes_what_it_stored(
     assert Submission.objects.filter(instance_id__in=ids, state="processed").count() == 3
     central_source.refresh_from_db()
     assert central_source.last_counts == {"created": 3} and central_source.syncing_since is None
+
+
+def test_a_pull_and_a_push_of_the_same_records_end_the_same(
+    central, central_source, sync, recorded_pages, personas, django_capture_on_commit_callbacks
+):
+    # Recorded: twelve submissions of one village, F1 edited once before the first pull, F2 sent before
+    # the first pull and edited twice before the second.
+    central.add_recorded_submissions()
+    central.add_recorded_chain(F1)
+    f2 = central.add_recorded_chain(F2, only_first=True)
+    sync(central_source)
+    central.apply_recorded_edits(f2)
+    sync(central_source)
+
+    def outcome() -> dict:
+        rows = {}
+        for a in am.VillageAssessment.objects.all():
+            rows[a.root_instance_id] = typed(a)
+            rows[a.root_instance_id]["assessment"].pop("enumerator")  # the source stores as nobody
+            # The review history tells how often the worker saw a new version, which depends on timing
+            # (a pull stores a chain at once; a device's edits may come before or after the worker).
+            rows[a.root_instance_id].pop("review_events")
+        return rows
+
+    pulled = outcome()
+    assert len(pulled) == 14 and not RejectedAttempt.objects.exists()
+    am.VillageAssessment.objects.all().delete()
+    Submission.objects.all().delete()
+
+    # The same versions pushed by a device in the order Central received them, edits naming the version
+    # they replace.
+    from bma.submissions.services import submission_receive
+
+    versions = sorted((v.created, v.payload) for r in central.records for v in r.versions)
+    for _, payload in versions:
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_receive(payload=payload, files=[], user=personas.enumerator)
+    pushed = outcome()
+    assert pushed == pulled
+    states = dict(am.VillageAssessment.objects.values_list("root_instance_id", "review_state"))
+    assert states[F1_ROOT] == states[F2_ROOT] == am.ReviewState.EDITED
+    current = am.VillageAssessment.objects.get(is_current=True, village__isnull=False)
+    assert (current.root_instance_id, current.households) == (F2_ROOT, 303)
