@@ -362,6 +362,14 @@ class PullSource(TimeStampedModel):
     last_error = models.TextField(blank=True, verbose_name=_("last error"))
     last_counts = models.JSONField(default=dict, blank=True, verbose_name=_("last counts"))
     stored_total = models.PositiveIntegerField(default=0, verbose_name=_("stored total"))
+    # Central does not bring a record back when a file comes in a later request (updatedAt and the
+    # feed's ETag stay): the records still missing files are read again on each sync until complete.
+    media_waiting = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Central submissions whose files have not all arrived; each sync reads them again."),
+        verbose_name=_("waiting for media"),
+    )
 
     class Meta:
         verbose_name = _("pull source")

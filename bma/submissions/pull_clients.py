@@ -83,6 +83,17 @@ class FeedRow:
         return max(self.submitted, self.updated)
 
 
+def _feed_row(row: dict) -> FeedRow:
+    system = row.get("__system") or {}
+    return FeedRow(
+        remote_id=row["__id"],
+        submitted=system.get("submissionDate") or "",
+        updated=system.get("updatedAt") or "",
+        attachments_present=system.get("attachmentsPresent") or 0,
+        attachments_expected=system.get("attachmentsExpected") or 0,
+    )
+
+
 class CentralClient:
     """A form's submissions on ODK Central: the OData feed ($skiptoken pages of __id and __system), then
     each submission's current XML as sent, its attachments and, when asked, its versions.
@@ -140,6 +151,12 @@ class CentralClient:
             query += "&$filter=" + quote(condition, safe="/:")
         return f"{self.form_path}.svc/Submissions?{query}"
 
+    def entity(self, remote_id: str) -> FeedRow:
+        """One submission's feed row, read again (Submissions('<__id>'))."""
+        path = f"{self.form_path}.svc/Submissions('{quote(remote_id, safe=':')}')?$select=__id,__system"
+        (row,) = self._get(path, f"the submission {remote_id}").json()["value"]
+        return _feed_row(row)
+
     def window(self, cursor: str) -> list[FeedRow]:
         """Every row newer than the cursor, oldest first.
 
@@ -150,17 +167,7 @@ class CentralClient:
         url = self.first_url(cursor)
         while url:
             data = self._get(url, "the form's list of submissions").json()
-            for row in data.get("value", []):
-                system = row.get("__system") or {}
-                rows.append(
-                    FeedRow(
-                        remote_id=row["__id"],
-                        submitted=system.get("submissionDate") or "",
-                        updated=system.get("updatedAt") or "",
-                        attachments_present=system.get("attachmentsPresent") or 0,
-                        attachments_expected=system.get("attachmentsExpected") or 0,
-                    )
-                )
+            rows.extend(_feed_row(row) for row in data.get("value", []))
             next_link = data.get("@odata.nextLink") or ""
             # The link is absolute, at the address Central believes it has; keep the part after /v1/
             # (and after an app user's /key/<token>/, which root adds again).

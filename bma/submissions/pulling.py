@@ -26,9 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.submissions.header import SubmissionHeader
-from bma.submissions.models import PullKind, PullSource, Submission, SubmissionSource
+from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
 from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
 from bma.submissions.services import (
+    Outcome,
     header_as_edit_of_current,
     header_or_error,
     kobo_record_store,
@@ -106,6 +107,8 @@ def _store(source: PullSource, record: PulledRecord, header: SubmissionHeader | 
             )
     except BmaError as exc:
         return _refused(source, exc, record.remote_id)
+    if result.outcome == Outcome.DUPLICATE and result.attachments_added:
+        return "media"  # files that came after the record
     return str(result.outcome)
 
 
@@ -226,17 +229,51 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
     safe = source.pending_cursor or source.cursor
     window = client.window(safe)
     newest = safe
+    waiting = dict.fromkeys(source.media_waiting)
     try:
         for n, row in enumerate(window):
             for outcome in _central_store(source, client, row):
                 counts[outcome] += 1
+            _note_media(waiting, row)
             newest = max(newest, row.newest)
             if n + 1 == len(window) or window[n + 1].submitted > row.submitted:
                 safe = max(safe, row.submitted)
+        in_window = {row.remote_id for row in window}
+        for remote_id in [w for w in waiting if w not in in_window]:
+            _central_media_reread(source, client, remote_id, waiting, counts)
     finally:
         if safe != (source.pending_cursor or source.cursor):
             _save(source, pending_cursor=safe)
+        if list(waiting) != source.media_waiting:
+            _save(source, media_waiting=list(waiting))
     return newest
+
+
+def _note_media(waiting: dict, row: FeedRow) -> None:
+    if row.attachments_present < row.attachments_expected:
+        waiting[row.remote_id] = None
+    else:
+        waiting.pop(row.remote_id, None)
+
+
+def _central_media_reread(source: PullSource, client: CentralClient, remote_id: str, waiting: dict, counts) -> None:
+    """A record still missing files: Central's feed will not bring it back when they come, so it is
+    read again; its files are added to the stored version (an identical resend with new files)."""
+    try:
+        row = client.entity(remote_id)
+    except PullError as exc:
+        if exc.transient:
+            raise
+        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc.message)
+        waiting.pop(remote_id, None)
+        return
+    have = SubmissionAttachment.objects.filter(
+        submission__form=source.form, submission__root_instance_id=remote_id, submission__is_current=True
+    ).count()
+    if row.attachments_present > have:
+        for outcome in _central_store(source, client, row):
+            counts[outcome] += 1
+    _note_media(waiting, row)
 
 
 def pull_sources_due() -> list[int]:

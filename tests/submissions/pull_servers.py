@@ -208,6 +208,18 @@ class CentralServer(FakeServer):
         record.versions.extend(versions)
         record.system, record.later = system, ()
 
+    def add_recorded_photo_submission(self) -> tuple[CentralRecord, bytes]:
+        """Scenario 06: the photo form's XML sent alone (it names fixture.jpg), and the recorded photo,
+        which comes in a later request (send_attachment)."""
+        exchanges = recorded("06_F4_F5_media_later.json")
+        payload = exchanges[0]["request"]["multipart_parts"][0]["body"].encode()
+        row = next(e for e in exchanges if e["label"] == "after XML only: OData feed ($select)")
+        system = row["response"]["body_json"]["value"][0]["__system"]
+        record = self.add(payload, system["submissionDate"], **{"fixture.jpg": None})
+        record.system = copy.deepcopy(system)
+        photo = next(e for e in exchanges if e["label"] == "download the photo")["response"]["body_base64"]
+        return record, base64.b64decode(photo)
+
     def edit(self, remote_id: str, payload: bytes, updated: str) -> None:
         """An edit made in Central (PUT): a new current version; __id and submissionDate stay."""
         record = self.record(remote_id)
@@ -275,6 +287,14 @@ class CentralServer(FakeServer):
             return handler._send(
                 200, self._odata_page(query, key_prefix=handler.path[3 : len(handler.path) - len(full) + 3]), JSON_TYPE
             )
+        entity = re.fullmatch(rf"{re.escape(self.prefix)}\.svc/Submissions\('([^']+)'\)", path)
+        if entity:
+            found = [r for r in self.records if r.remote_id == entity.group(1)]
+            if not found:
+                return handler._send(404, _NOT_FOUND, JSON_TYPE)
+            row = {"__id": found[0].remote_id, "__system": copy.deepcopy(found[0].system)}
+            context = f"{CENTRAL_OWN_ADDRESS}{self.prefix}.svc/$metadata#Submissions"
+            return handler._send(200, {"value": [row], "@odata.context": context}, JSON_TYPE)
         match = re.fullmatch(
             rf"{re.escape(self.prefix)}/submissions/([^/]+?)(\.xml|/versions|/versions/([^/]+)\.xml|/attachments(?:/(.+))?)",
             path,

@@ -292,6 +292,32 @@ def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, ce
         sync(central_source)
 
 
+def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_change(central, central_source, sync):
+    import hashlib
+
+    record, photo = central.add_recorded_photo_submission()  # attachmentsPresent 0 of 1
+    assert sync(central_source) == {"created": 1}
+    stored = Submission.objects.get(instance_id=record.remote_id)
+    assert not stored.attachments.exists()
+    central_source.refresh_from_db()
+    assert central_source.media_waiting == [record.remote_id]
+
+    # Recorded: the same XML posted again with the photo; updatedAt stays null, the feed is unchanged.
+    central.send_attachment(record.remote_id, "fixture.jpg", photo)
+    assert central.record(record.remote_id).system["updatedAt"] is None
+    assert sync(central_source) == {"media": 1}
+    (attachment,) = stored.attachments.all()
+    assert attachment.filename == "fixture.jpg"
+    assert hashlib.sha256(bytes(attachment.content)).hexdigest() == (
+        "daf080d2d3ccc0ab1f5848f8506837c404ef2376062dc409d34e5b8185c9d096"
+    )
+    central_source.refresh_from_db()
+    assert central_source.media_waiting == []
+    before = len(central.requests)
+    assert sync(central_source) == {}
+    assert not any("Submissions('" in p for p in central.requests[before:])  # complete: not read again
+
+
 def test_an_unknown_form_is_named_in_plain_words(central, central_source, sync):
     PullSource.objects.filter(pk=central_source.pk).update(remote_form_id="no_such_form")
     with pytest.raises(PullError) as failed:
