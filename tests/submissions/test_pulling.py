@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from django.urls import reverse
 
 from bma.assessments import models as am
 from bma.rounds.models import RoundState
@@ -292,7 +293,9 @@ def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, ce
         sync(central_source)
 
 
-def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_change(central, central_source, sync):
+def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_change(
+    central, central_source, sync, client, personas
+):
     import hashlib
 
     record, photo = central.add_recorded_photo_submission()  # attachmentsPresent 0 of 1
@@ -301,6 +304,9 @@ def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_cha
     assert not stored.attachments.exists()
     central_source.refresh_from_db()
     assert central_source.media_waiting == [record.remote_id]
+    client.force_login(personas.coordinator)
+    page = reverse("admin:assessments_villageassessment_change", args=[am.VillageAssessment.objects.get().pk])
+    assert 'id="waiting-for-media"' in client.get(page).content.decode()
 
     # Recorded: the same XML posted again with the photo; updatedAt stays null, the feed is unchanged.
     central.send_attachment(record.remote_id, "fixture.jpg", photo)
@@ -313,6 +319,7 @@ def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_cha
     )
     central_source.refresh_from_db()
     assert central_source.media_waiting == []
+    assert 'id="waiting-for-media"' not in client.get(page).content.decode()
     before = len(central.requests)
     assert sync(central_source) == {}
     assert not any("Submissions('" in p for p in central.requests[before:])  # complete: not read again
