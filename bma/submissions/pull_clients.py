@@ -2,8 +2,9 @@
 and KoboToolbox's API v2. Pure transport: what is read is handed to intake by ``pulling``.
 
 Kobo pages oldest first and names the next page by URL, so a pull that stops half-way starts again at
-the page that failed; Central's feed is read whole (ids only) and turned round, see CentralClient.window. The next-page links a server returns carry its own idea of its
-address (Central behind a proxy reports its internal one); only their path and query are kept.
+the page that failed; Central's feed is read whole (ids only) and turned round, see CentralClient.window.
+The next-page links a server returns carry its own idea of its address (Central behind a proxy reports
+its internal one); only their path and query are kept.
 """
 
 from __future__ import annotations
