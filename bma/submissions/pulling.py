@@ -232,9 +232,9 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
     waiting = dict.fromkeys(source.media_waiting)
     try:
         for n, row in enumerate(window):
-            for outcome in _central_store(source, client, row):
-                counts[outcome] += 1
-            _note_media(waiting, row)
+            outcomes = _central_store(source, client, row)
+            counts.update(outcomes)
+            _note_media(waiting, row, refused="refused" in outcomes)
             newest = max(newest, row.newest)
             if n + 1 == len(window) or window[n + 1].submitted > row.submitted:
                 safe = max(safe, row.submitted)
@@ -249,8 +249,9 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
     return newest
 
 
-def _note_media(waiting: dict, row: FeedRow) -> None:
-    if row.attachments_present < row.attachments_expected:
+def _note_media(waiting: dict, row: FeedRow, *, refused: bool) -> None:
+    # A refused record is not waited for: reading it again would log the same refusal on every sync.
+    if row.attachments_present < row.attachments_expected and not refused:
         waiting[row.remote_id] = None
     else:
         waiting.pop(row.remote_id, None)
@@ -270,10 +271,9 @@ def _central_media_reread(source: PullSource, client: CentralClient, remote_id: 
     have = SubmissionAttachment.objects.filter(
         submission__form=source.form, submission__root_instance_id=remote_id, submission__is_current=True
     ).count()
-    if row.attachments_present > have:
-        for outcome in _central_store(source, client, row):
-            counts[outcome] += 1
-    _note_media(waiting, row)
+    outcomes = _central_store(source, client, row) if row.attachments_present > have else []
+    counts.update(outcomes)
+    _note_media(waiting, row, refused="refused" in outcomes)
 
 
 def pull_sources_due() -> list[int]:
