@@ -39,7 +39,7 @@ from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
 from bma.submissions.attachment_serving import attachment_response
-from bma.submissions.models import SubmissionAttachment
+from bma.submissions.models import PullSource, SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
 from bma.xforms import codelists as cl
 
@@ -446,9 +446,16 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     }
 
 
+def _waiting_for_media(submission) -> bool:
+    """A pull source still waits for files this submission names (Central has not received them all)."""
+    lists = PullSource.objects.filter(form_id=submission.form_id).values_list("media_waiting", flat=True)
+    return any(submission.root_instance_id in (waiting or []) for waiting in lists)
+
+
 def _submission_parts(a, reader) -> dict:
     """What every assessment page shows of its submission: review history, photos, the raw answers."""
     return {
+        "waiting_for_media": _waiting_for_media(a.submission),
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [

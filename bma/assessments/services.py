@@ -101,11 +101,25 @@ def _base_fields(submission: Submission, values, gazetteer: Gazetteer) -> dict:
     )
 
 
+def _first_seen_edited(assessment):
+    """An assessment first made from an edit: its earlier versions were never mapped here (a pull stored
+    the chain at once, or the worker came after the edit). It is edited, as it would be had each version
+    been mapped in turn; the event is returned for the caller to save with the assessment."""
+    event = review_event(assessment, assessment.review_state, m.ReviewState.EDITED)
+    assessment.review_state = m.ReviewState.EDITED
+    return event
+
+
 def _upsert(model, submission: Submission, fields: dict, create_only: dict | None = None):
     """Create or replace the assessment of this submission chain; children are rebuilt by the caller."""
     existing = model.objects.select_for_update().filter(root_instance_id=submission.root_instance_id).first()
     if existing is None:
-        return model.objects.create(root_instance_id=submission.root_instance_id, **fields, **(create_only or {})), True
+        created = model(root_instance_id=submission.root_instance_id, **fields, **(create_only or {}))
+        event = _first_seen_edited(created) if submission.deprecated_id else None
+        created.save(force_insert=True)
+        if event is not None:
+            event.save()
+        return created, True
     edited = existing.submission_id != submission.pk
     for name, value in fields.items():
         setattr(existing, name, value)
@@ -218,6 +232,8 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             assessment = m.VillageAssessment(
                 root_instance_id=submission.root_instance_id, is_current=fields["village"] is None, **fields
             )
+            if submission.deprecated_id:
+                events.append(_first_seen_edited(assessment))
             new.append(assessment)
         else:
             if assessment.submission_id != submission.pk:

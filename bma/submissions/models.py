@@ -316,11 +316,17 @@ class PullSource(TimeStampedModel):
         verbose_name=_("remote form ID"),
     )
     username = models.CharField(
-        max_length=200, blank=True, help_text=_("Central: the web user's email."), verbose_name=_("username")
+        max_length=200,
+        blank=True,
+        help_text=_("Central: the web user's email; empty when the secret is a Central app user's token."),
+        verbose_name=_("username"),
     )
     secret_env = models.CharField(
         max_length=100,
-        help_text=_("The environment variable holding the password (Central) or the API token (Kobo)."),
+        help_text=_(
+            "The environment variable holding the web user's password or the app user's token (Central), "
+            "or the API token (Kobo)."
+        ),
         verbose_name=_("secret environment variable"),
     )
     form = models.ForeignKey(
@@ -359,6 +365,14 @@ class PullSource(TimeStampedModel):
     last_error = models.TextField(blank=True, verbose_name=_("last error"))
     last_counts = models.JSONField(default=dict, blank=True, verbose_name=_("last counts"))
     stored_total = models.PositiveIntegerField(default=0, verbose_name=_("stored total"))
+    # Central does not bring a record back when a file comes in a later request (updatedAt and the
+    # feed's ETag stay): the records still missing files are read again on each sync until complete.
+    media_waiting = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Central submissions whose files have not all arrived; each sync reads them again."),
+        verbose_name=_("waiting for media"),
+    )
 
     class Meta:
         verbose_name = _("pull source")

@@ -1,14 +1,16 @@
 """Reading submissions from another server, page by page: ODK Central (with pyodk, the official client)
 and KoboToolbox's API v2. Pure transport: what is read is handed to intake by ``pulling``.
 
-Both clients page in a stable order and name the next page by URL, so a pull that stops half-way
-starts again at the page that failed. The next-page links a server returns carry its own idea of its
-address (Central behind a proxy reports its internal one); only their path and query are kept.
+Kobo pages oldest first and names the next page by URL, so a pull that stops half-way starts again at
+the page that failed; Central's feed is read whole (ids only) and turned round, see CentralClient.window.
+The next-page links a server returns carry its own idea of its address (Central behind a proxy reports
+its internal one); only their path and query are kept.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -58,7 +60,8 @@ def _refusal(response, server: str, what: str) -> PullError:
         )
     if status == 404:
         return PullError(
-            f"{server} has no {what} (HTTP 404): check the project and form of this source.", transient=False
+            f"{server} could not find {what} (HTTP 404): check the project and form of this source.",
+            transient=False,
         )
     return PullError(
         f"{server} answered HTTP {status} while reading {what}; the pull will try again.",
@@ -66,22 +69,62 @@ def _refusal(response, server: str, what: str) -> PullError:
     )
 
 
+@dataclass(frozen=True)
+class FeedRow:
+    """One row of Central's OData feed ($select=__id,__system)."""
+
+    remote_id: str  # __id: the chain's first instanceID
+    submitted: str  # __system/submissionDate: the first version's arrival (an edit keeps it)
+    updated: str  # __system/updatedAt: the last edit or review ("" until something changes)
+    attachments_present: int
+    attachments_expected: int
+
+    @property
+    def newest(self) -> str:
+        return max(self.submitted, self.updated)
+
+
+def _feed_row(row: dict) -> FeedRow:
+    system = row.get("__system") or {}
+    return FeedRow(
+        remote_id=row["__id"],
+        submitted=system.get("submissionDate") or "",
+        updated=system.get("updatedAt") or "",
+        attachments_present=system.get("attachmentsPresent") or 0,
+        attachments_expected=system.get("attachmentsExpected") or 0,
+    )
+
+
 class CentralClient:
-    """A form's submissions on ODK Central: OData pages ($skiptoken) of ids, then each raw XML as sent."""
+    """A form's submissions on ODK Central: the OData feed ($skiptoken pages of __id and __system), then
+    each submission's current XML as sent, its attachments and, when asked, its versions.
+
+    A web user (``username`` set) logs in with pyodk, which keeps the session token in memory only (no
+    pyodk cache file on the server's disk); Central's session cookies are refused, so nothing of one sync
+    is kept for the next, and ``close`` logs the session out. An app user (no ``username``) has no
+    session: its token is part of every path (/v1/key/<token>/...)."""
 
     def __init__(self, *, base_url: str, username: str, password: str, project_id: int, form_id: str):
+        from http.cookiejar import DefaultCookiePolicy
+
         from pyodk._utils.session import Session
 
-        # The token lives in memory only (no pyodk cache file on the server's disk).
-        self.session = Session(base_url=base_url, api_version="v1", username=username, password=password)
-        self.root = self.session.base_url  # ".../v1/"
+        if username:
+            self.session = Session(base_url=base_url, api_version="v1", username=username, password=password)
+            self.root = self.session.base_url  # ".../v1/"
+        else:
+            self.session = requests.Session()
+            self.root = f"{base_url.rstrip('/')}/v1/key/{quote(password, safe='')}/"
+        # Central sets session and __csrf cookies at login; the bearer token is what authenticates.
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.web_user = bool(username)
         self.form_path = f"projects/{project_id}/forms/{quote(form_id, safe='')}"
 
-    def _get(self, url: str, what: str):
+    def _get(self, path: str, what: str):
         from pyodk.errors import PyODKError
 
         try:
-            response = self.session.get(url, timeout=TIMEOUT_SECONDS)
+            response = self.session.get(self.root + path, timeout=TIMEOUT_SECONDS)
         except PyODKError as exc:  # the login itself failed
             response = exc.args[1] if len(exc.args) > 1 else None
             if response is not None:
@@ -93,6 +136,14 @@ class CentralClient:
             raise _refusal(response, "ODK Central", what)
         return response
 
+    def close(self) -> None:
+        """Log the web user's session out: each sync opens one, and Central keeps it for 24 hours."""
+        authorization = self.session.headers.get("Authorization", "") if self.web_user else ""
+        if authorization.startswith("Bearer "):
+            with suppress(requests.RequestException):  # it expires by itself
+                self.session.delete(f"{self.root}sessions/{quote(authorization[7:], safe='')}", timeout=TIMEOUT_SECONDS)
+        self.session.close()
+
     def first_url(self, cursor: str) -> str:
         query = f"$top={PAGE_SIZE}&$select=__id,__system"
         if cursor:
@@ -101,27 +152,57 @@ class CentralClient:
             query += "&$filter=" + quote(condition, safe="/:")
         return f"{self.form_path}.svc/Submissions?{query}"
 
-    def page(self, url: str) -> PulledPage:
-        data = self._get(url, "the list of submissions").json()
-        records, newest = [], ""
-        for row in data.get("value", []):
-            remote_id = row["__id"]
-            system = row.get("__system") or {}
-            newest = max(newest, system.get("submissionDate") or "", system.get("updatedAt") or "")
-            base = f"{self.form_path}/submissions/{quote(remote_id, safe='')}"
-            payload = self._get(f"{base}.xml", f"the submission {remote_id}").content
-            files = []
-            if system.get("attachmentsPresent"):
-                for attachment in self._get(f"{base}/attachments", f"the attachments of {remote_id}").json():
-                    if attachment.get("exists"):
-                        name = attachment["name"]
-                        got = self._get(f"{base}/attachments/{quote(name, safe='')}", f"the attachment {name}")
-                        files.append(IncomingFile(name, got.headers.get("Content-Type", ""), got.content))
-            records.append(PulledRecord(remote_id, payload, files))
-        next_link = data.get("@odata.nextLink") or ""
-        # The link is absolute, at the address Central believes it has; keep the part after /v1/.
-        next_url = _path_and_query(next_link).split("/v1/", 1)[-1] if next_link else ""
-        return PulledPage(records, next_url, newest)
+    def entity(self, remote_id: str) -> FeedRow:
+        """One submission's feed row, read again (Submissions('<__id>'))."""
+        path = f"{self.form_path}.svc/Submissions('{quote(remote_id, safe=':')}')?$select=__id,__system"
+        (row,) = self._get(path, f"the submission {remote_id}").json()["value"]
+        return _feed_row(row)
+
+    def window(self, cursor: str) -> list[FeedRow]:
+        """Every row newer than the cursor, oldest first.
+
+        Central's feed is newest first (createdAt DESC, id DESC) and cannot be ordered otherwise while
+        paged ($orderby with $skiptoken answers 501): the whole window is read (ids only, cheap), then
+        turned round, so records are stored in the order they were sent, as a push stores them."""
+        rows: list[FeedRow] = []
+        url = self.first_url(cursor)
+        while url:
+            data = self._get(url, "the form's list of submissions").json()
+            rows.extend(_feed_row(row) for row in data.get("value", []))
+            next_link = data.get("@odata.nextLink") or ""
+            # The link is absolute, at the address Central believes it has; keep the part after /v1/
+            # (and after an app user's /key/<token>/, which root adds again).
+            tail = _path_and_query(next_link).split("/v1/", 1)[-1] if next_link else ""
+            url = tail.split("/", 2)[-1] if tail.startswith("key/") else tail
+        # Reversed, then a stable sort: ties in submissionDate keep Central's own (id) order.
+        return sorted(reversed(rows), key=lambda r: r.submitted)
+
+    def record(self, row: FeedRow) -> PulledRecord:
+        """The submission's current version as sent, with the attachments Central holds for it."""
+        remote_id = row.remote_id
+        base = f"{self.form_path}/submissions/{quote(remote_id, safe='')}"
+        payload = self._get(f"{base}.xml", f"the submission {remote_id}").content
+        files = []
+        listing = (
+            self._get(f"{base}/attachments", f"the attachments of {remote_id}").json()
+            if row.attachments_present
+            else []
+        )
+        for attachment in listing:
+            if attachment.get("exists"):
+                name = attachment["name"]
+                got = self._get(f"{base}/attachments/{quote(name, safe='')}", f"the attachment {name}")
+                files.append(IncomingFile(name, got.headers.get("Content-Type", ""), got.content))
+        return PulledRecord(remote_id, payload, files)
+
+    def versions(self, remote_id: str) -> list[tuple[str, bytes]]:
+        """Every version of a submission edited in Central, oldest first: (instanceID, XML as sent)."""
+        base = f"{self.form_path}/submissions/{quote(remote_id, safe='')}/versions"
+        listing = self._get(base, f"the versions of {remote_id}").json()  # newest first
+        return [
+            (v["instanceId"], self._get(f"{base}/{quote(v['instanceId'], safe='')}.xml", "a version").content)
+            for v in reversed(listing)
+        ]
 
 
 class KoboClient:

@@ -4,9 +4,12 @@ Every pulled record goes through the decisions a pushed one does (form open, rou
 edits, conflicts): a record that a device or Kobo's REST service already pushed is an identical resend
 and is stored once; an edit made in Central comes back with its deprecatedID and is stored as an edit.
 
-Progress is saved after each page: ``resume_url`` is the next page, ``pending_cursor`` the newest time
-seen so far. A page that fails (Central down, a 5xx) leaves both, and the next try starts at that page;
-only a pull that reached the last page moves ``cursor`` on, so nothing between is skipped.
+Central's feed is newest first: the window since the cursor is read whole and stored oldest first, so
+a pull stores records in the order a push would have. ``pending_cursor`` moves only past stored records,
+and a pull that stops (Central down, a 5xx) starts again there. Kobo pages oldest first: progress is
+saved after each page (``resume_url`` the next page, ``pending_cursor`` the newest time seen). Only a
+pull that reached the end moves ``cursor`` on, so nothing between is skipped; a re-read of a stored
+record is an identical resend, not a refusal.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.submissions.header import SubmissionHeader
-from bma.submissions.models import PullKind, PullSource, Submission, SubmissionSource
-from bma.submissions.pull_clients import CentralClient, KoboClient, PulledRecord, PullError
+from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
+from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
 from bma.submissions.services import (
+    Outcome,
     header_as_edit_of_current,
     header_or_error,
     kobo_record_store,
@@ -63,17 +67,25 @@ def _central_header(source: PullSource, record: PulledRecord) -> SubmissionHeade
                 expected=source.form.xml_form_id,
             ),
         )
-    if (
-        header.deprecated_id
-        and not Submission.objects.filter(form=source.form, instance_id=header.deprecated_id).exists()
-    ):
-        # Edited more than once in Central between two pulls: the version it replaces never came here.
-        # Central's __id names the chain (its first instanceID): the edit replaces our current version.
-        header = header_as_edit_of_current(source.form, header, record.remote_id)
     return header
 
 
-def _store(source: PullSource, record: PulledRecord) -> str:
+def _stored(source: PullSource, instance_id: str) -> bool:
+    return Submission.objects.filter(form=source.form, instance_id=instance_id).exists()
+
+
+def _refused(source: PullSource, exc: BmaError, instance_id: str) -> str:
+    rejection_record(
+        source=SubmissionSource.KOBO if source.kind == PullKind.KOBO else SubmissionSource.CENTRAL,
+        error=exc,
+        user=source.submitted_as,
+        form_id=source.form.xml_form_id,
+        instance_id=exc.extra.get("instance_id", instance_id),
+    )
+    return "refused"
+
+
+def _store(source: PullSource, record: PulledRecord, header: SubmissionHeader | None = None) -> str:
     """Store one pulled record; the outcome's name, or "refused" (listed under Rejected attempts)."""
     round_options = {"into_round": source.round, "closed_round_ok": source.past_round_import}
     kobo_options = {**round_options, "version_otherwise": source.form_version}
@@ -83,7 +95,7 @@ def _store(source: PullSource, record: PulledRecord) -> str:
                 payload=record.payload, form=source.form, user=source.submitted_as, files=record.files, **kobo_options
             )
         else:
-            header = _central_header(source, record)
+            header = header or _central_header(source, record)
             admission = submission_admit(header=header, user=source.submitted_as, form=source.form, **round_options)
             result = submission_receive(
                 payload=record.payload,
@@ -94,15 +106,40 @@ def _store(source: PullSource, record: PulledRecord) -> str:
                 admission=admission,
             )
     except BmaError as exc:
-        rejection_record(
-            source=SubmissionSource.KOBO if source.kind == PullKind.KOBO else SubmissionSource.CENTRAL,
-            error=exc,
-            user=source.submitted_as,
-            form_id=source.form.xml_form_id,
-            instance_id=exc.extra.get("instance_id", record.remote_id),
-        )
-        return "refused"
+        return _refused(source, exc, record.remote_id)
+    if result.outcome == Outcome.DUPLICATE and result.attachments_added:
+        return "media"  # files that came after the record
     return str(result.outcome)
+
+
+def _central_store(source: PullSource, client: CentralClient, row: FeedRow) -> list[str]:
+    """Store a Central submission and, when it was edited in Central, the versions this server lacks.
+
+    Central serves only the current version; its deprecatedID names the version before it, which this
+    server may never have seen (edited before the first pull, or twice between two pulls). The missing
+    versions are read from /versions and stored oldest first, each an edit of the one before, as the
+    device's edits would have been: the chain is whole and nothing Central holds is dropped."""
+    record = client.record(row)
+    try:
+        header = _central_header(source, record)
+    except BmaError as exc:
+        return [_refused(source, exc, record.remote_id)]
+    if not header.deprecated_id or _stored(source, header.instance_id) or _stored(source, header.deprecated_id):
+        return [_store(source, record, header)]
+    try:
+        history = client.versions(row.remote_id)
+    except PullError as exc:
+        if exc.transient:
+            raise
+        # The history cannot be read (a role without it): the current version begins its chain here,
+        # named by Central's __id, or follows what of the chain is here; its payload keeps the deprecatedID.
+        log.warning("pull source %s: no versions of %s: %s", source.pk, row.remote_id, exc.message)
+        return [_store(source, record, header_as_edit_of_current(source.form, header, row.remote_id, or_first=True))]
+    outcomes = []
+    for instance_id, payload in history[:-1]:
+        if not _stored(source, instance_id):
+            outcomes.append(_store(source, PulledRecord(row.remote_id, payload)))
+    return [*outcomes, _store(source, record, header)]
 
 
 def _save(source: PullSource, **fields) -> None:
@@ -131,44 +168,112 @@ def pull_source_sync(source: PullSource) -> Counter:
 
 def _pull(source: PullSource) -> Counter:
     secret = os.environ.get(source.secret_env, "")
-    counts: Counter = Counter()
+    # A pull that stopped half-way goes on where it stopped: its counts are one run's.
+    resumed = bool(source.resume_url or source.pending_cursor)
+    counts: Counter = Counter(source.last_counts if resumed else {})
     _save(source, last_started_at=timezone.now(), last_error="")
     if not secret:
+        what = "API token" if source.kind == PullKind.KOBO else "password" if source.username else "app user token"
         message = (
-            f"The environment variable {source.secret_env} that holds this source's "
-            f"{'API token' if source.kind == PullKind.KOBO else 'password'} is not set on this server."
+            f"The environment variable {source.secret_env} that holds this source's {what} is not set on this server."
         )
         _save(source, last_error=message)
         raise PullError(message, transient=False)
     client = _client(source, secret)
-    url = source.resume_url or client.first_url(source.cursor)
-    pending = source.pending_cursor or source.cursor
+    stored_before = counts["created"] + counts["edit"]
     try:
-        while url:
-            page = client.page(url)
-            for record in page.records:
-                counts[_store(source, record)] += 1
-            pending = max(pending, page.newest)
-            url = page.next_url
-            _save(source, resume_url=url, pending_cursor=pending)
+        if source.kind == PullKind.CENTRAL:
+            cursor = _pull_central(source, client, counts)
+        else:
+            cursor = _pull_pages(source, client, counts)
     except PullError as exc:
         log.warning("pull source %s stopped: %s", source.pk, exc.message)
         _save(source, last_error=exc.message, last_counts=dict(counts))
         raise
     finally:
-        stored = counts["created"] + counts["edit"]
+        stored = counts["created"] + counts["edit"] - stored_before
         if stored:
             PullSource.objects.filter(pk=source.pk).update(stored_total=F("stored_total") + stored)
             source.stored_total += stored
+        if source.kind == PullKind.CENTRAL:
+            client.close()
     _save(
         source,
-        cursor=pending,
+        cursor=cursor,
         resume_url="",
         pending_cursor="",
         last_finished_at=timezone.now(),
         last_counts=dict(counts),
     )
     return counts
+
+
+def _pull_pages(source: PullSource, client: KoboClient, counts: Counter) -> str:
+    """Kobo: pages oldest first, progress saved after each (``resume_url``, ``pending_cursor``)."""
+    url = source.resume_url or client.first_url(source.cursor)
+    pending = source.pending_cursor or source.cursor
+    while url:
+        page = client.page(url)
+        for record in page.records:
+            counts[_store(source, record)] += 1
+        pending = max(pending, page.newest)
+        url = page.next_url
+        _save(source, resume_url=url, pending_cursor=pending)
+    return pending
+
+
+def _pull_central(source: PullSource, client: CentralClient, counts: Counter) -> str:
+    """Central: the window since the cursor, stored oldest first. ``pending_cursor`` only moves past
+    records that are stored: to a submissionDate once every record of the window up to it is stored
+    (a later record with the same time would be skipped by the ``gt`` filter otherwise)."""
+    safe = source.pending_cursor or source.cursor
+    window = client.window(safe)
+    newest = safe
+    waiting = dict.fromkeys(source.media_waiting)
+    try:
+        for n, row in enumerate(window):
+            outcomes = _central_store(source, client, row)
+            counts.update(outcomes)
+            _note_media(waiting, row, refused="refused" in outcomes)
+            newest = max(newest, row.newest)
+            if n + 1 == len(window) or window[n + 1].submitted > row.submitted:
+                safe = max(safe, row.submitted)
+        in_window = {row.remote_id for row in window}
+        for remote_id in [w for w in waiting if w not in in_window]:
+            _central_media_reread(source, client, remote_id, waiting, counts)
+    finally:
+        if safe != (source.pending_cursor or source.cursor):
+            _save(source, pending_cursor=safe)
+        if list(waiting) != source.media_waiting:
+            _save(source, media_waiting=list(waiting))
+    return newest
+
+
+def _note_media(waiting: dict, row: FeedRow, *, refused: bool) -> None:
+    # A refused record is not waited for: reading it again would log the same refusal on every sync.
+    if row.attachments_present < row.attachments_expected and not refused:
+        waiting[row.remote_id] = None
+    else:
+        waiting.pop(row.remote_id, None)
+
+
+def _central_media_reread(source: PullSource, client: CentralClient, remote_id: str, waiting: dict, counts) -> None:
+    """A record still missing files: Central's feed will not bring it back when they come, so it is
+    read again; its files are added to the stored version (an identical resend with new files)."""
+    try:
+        row = client.entity(remote_id)
+    except PullError as exc:
+        if exc.transient:
+            raise
+        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc.message)
+        waiting.pop(remote_id, None)
+        return
+    have = SubmissionAttachment.objects.filter(
+        submission__form=source.form, submission__root_instance_id=remote_id, submission__is_current=True
+    ).count()
+    outcomes = _central_store(source, client, row) if row.attachments_present > have else []
+    counts.update(outcomes)
+    _note_media(waiting, row, refused="refused" in outcomes)
 
 
 def pull_sources_due() -> list[int]:

@@ -231,9 +231,13 @@ def _carry_over_attachments(parent: Submission, child: Submission, payload: byte
     )
 
 
-def _edit_parent(form: Form, header: SubmissionHeader) -> Submission:
+def _edit_parent(form: Form, header: SubmissionHeader) -> Submission | None:
     parent = Submission.objects.select_for_update().filter(form=form, instance_id=header.deprecated_id).first()
     if parent is None:
+        if Submission.objects.filter(form=form, instance_id=header.instance_id).exists():
+            # This version itself is stored (a re-read by a pull, whose chain came another way): a
+            # resend, compared with what is stored below, not a refusal.
+            return None
         raise BmaError(
             codes.SUBMISSION_EDIT_UNKNOWN,
             message_lazy(
@@ -415,11 +419,16 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     )
 
 
-def header_as_edit_of_current(form: Form, header: SubmissionHeader, chain_root: str) -> SubmissionHeader:
+def header_as_edit_of_current(
+    form: Form, header: SubmissionHeader, chain_root: str, *, or_first: bool = False
+) -> SubmissionHeader:
     """The header as an edit of the chain's current version here, when the sender named the chain but
-    not (or not a stored) version it replaces: Kobo's rootUuid, or a Central record edited several
-    times between two pulls. Unchanged when the chain has no current version other than this one."""
+    not (or not a stored) version it replaces: Kobo's rootUuid, or a Central record whose history cannot
+    be read. Unchanged when the chain has no current version other than this one; with ``or_first``, a
+    chain with nothing here begins with this version (its payload still names the version it replaced)."""
     current = Submission.objects.filter(form=form, root_instance_id=chain_root, is_current=True).first()
+    if current is None and or_first:
+        return SubmissionHeader(**{**header.__dict__, "deprecated_id": "", "root_instance_id": chain_root})
     if current is None or current.instance_id == header.instance_id:
         return header
     return SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})

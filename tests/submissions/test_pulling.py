@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from django.urls import reverse
 
 from bma.assessments import models as am
 from bma.rounds.models import RoundState
@@ -16,7 +18,7 @@ from bma.submissions.models import PullKind, PullSource, RejectedAttempt, Submis
 from bma.submissions.pull_clients import PullError
 from bma.submissions.pulling import pull_source_sync
 from bma.xforms.models import Form
-from tests.submissions.pull_servers import CENTRAL, CentralServer, KoboServer
+from tests.submissions.pull_servers import CENTRAL, CentralServer, KoboServer, recorded_response
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +54,7 @@ def central_source(central, personas, published_forms):
         name="Central B2",
         kind=PullKind.CENTRAL,
         base_url=central.url,
-        project_id=1,
+        project_id=11,
         remote_form_id="bma_b2",
         username=central.email,
         secret_env="BMA_TEST_CENTRAL_PASSWORD",
@@ -121,15 +123,70 @@ def test_an_edit_made_in_central_comes_across_as_an_edit(central, central_source
     assert edit.is_current and edit.deprecated_id == first and edit.root_instance_id == first
     assert am.VillageAssessment.objects.get(is_current=True).households == 500
 
-    # Edited twice in Central before the next pull: the version in between never came here.
-    central.edit(
-        first,
-        central_xml("uuid:edited-3", households=510, deprecated="uuid:edited-2"),
-        updated="2026-12-03T09:00:00.000Z",
-    )
-    assert sync(central_source) == {"edit": 1}
-    assert Submission.objects.get(instance_id="uuid:edited-3").deprecated_id == "uuid:edited-1"
-    assert am.VillageAssessment.objects.get(is_current=True).households == 510
+
+def chain(root: str) -> list[tuple[str, str, bool, int]]:
+    """A stored chain, oldest first: (instanceID, deprecatedID, current, households)."""
+    rows = Submission.objects.filter(root_instance_id=root).order_by("pk")
+    households = dict(am.VillageAssessment.objects.values_list("root_instance_id", "households"))
+    assert households.get(root) is not None
+    found = [(s.instance_id, s.deprecated_id, s.is_current, s.payload_bytes) for s in rows]
+    return [(i, d, c, int(re.search(rb"<households>(\d+)<", p).group(1))) for i, d, c, p in found]
+
+
+F1 = "04_F1_edited_before_first_pull.json"
+F2 = "05_F2_edited_twice.json"
+F1_ROOT, F1_NOW = "uuid:ccebf16c-3534-40f2-adfe-47e3c3e10868", "uuid:d7466e02-f7a9-46de-976a-33dbd4d6ffce"
+F2_ROOT, F2_MID = "uuid:0d3c9c04-c299-4539-b794-8bae1065221d", "uuid:2802bc96-9d3c-4997-a19e-59d3a4d9b91a"
+F2_NOW = "uuid:0248a700-264a-418a-8817-930986c63ce0"
+
+
+def test_submissions_edited_in_central_before_the_first_pull_are_stored_with_their_history(
+    central, central_source, sync
+):
+    # Recorded: F1 sent and edited once, F2 edited twice, before anything read them. Central serves the
+    # current version, whose deprecatedID names a version this server never saw.
+    central.add_recorded_chain(F1)
+    central.add_recorded_chain(F2)
+    assert sync(central_source) == {"created": 2, "edit": 3}
+    assert chain(F1_ROOT) == [(F1_ROOT, "", False, 201), (F1_NOW, F1_ROOT, True, 202)]
+    assert chain(F2_ROOT) == [
+        (F2_ROOT, "", False, 301),
+        (F2_MID, F2_ROOT, False, 302),
+        (F2_NOW, F2_MID, True, 303),
+    ]
+    current = dict(am.VillageAssessment.objects.values_list("root_instance_id", "households"))
+    assert current == {F1_ROOT: 202, F2_ROOT: 303}
+    assert not RejectedAttempt.objects.exists()
+    # Pulled again from the start: the same records, stored once, nothing refused.
+    PullSource.objects.filter(pk=central_source.pk).update(cursor="")
+    assert sync(central_source) == {"duplicate": 2}
+    assert Submission.objects.count() == 5 and not RejectedAttempt.objects.exists()
+
+
+def test_a_submission_edited_twice_between_pulls_gets_the_version_in_between(central, central_source, sync):
+    record = central.add_recorded_chain(F2, only_first=True)
+    assert sync(central_source) == {"created": 1}
+    central.apply_recorded_edits(record)  # the two recorded PUTs
+    assert sync(central_source) == {"edit": 2}
+    assert chain(F2_ROOT) == [
+        (F2_ROOT, "", False, 301),
+        (F2_MID, F2_ROOT, False, 302),
+        (F2_NOW, F2_MID, True, 303),
+    ]
+
+
+def test_a_stored_record_read_again_is_not_logged_as_a_refusal(central, central_source, sync):
+    record = central.add_recorded_chain(F2, only_first=True)
+    sync(central_source)
+    central.apply_recorded_edits(record)
+    sync(central_source)
+    # A review in Central moves updatedAt (07_review_state.json): the feed brings the record back.
+    patched = recorded_response("07_review_state.json", "PATCH reviewState=approved")["body_json"]
+    central.review(F2_ROOT, patched["reviewState"], patched["updatedAt"])
+    assert sync(central_source) == {"duplicate": 1}
+    PullSource.objects.filter(pk=central_source.pk).update(cursor="")
+    assert sync(central_source) == {"duplicate": 1}
+    assert not RejectedAttempt.objects.exists()
 
 
 def test_a_submission_a_device_already_sent_is_stored_once(central, central_source, sync, personas):
@@ -141,34 +198,85 @@ def test_a_submission_a_device_already_sent_is_stored_once(central, central_sour
     assert Submission.objects.filter(instance_id=instance_id).count() == 1
 
 
-def test_a_5xx_in_the_middle_is_resumed_at_that_page_without_loss_or_repeats(
-    central, central_source, sync, small_pages
-):
-    ids = fill(central, 6)
-    central.fail_next = []
-    original_get = central.get
-    pages_served = []
+@pytest.fixture
+def recorded_pages(monkeypatch):
+    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 5)  # as recorded: 12 submissions in pages of 5
 
-    def get_then_fail(handler):  # the second list page answers 502 once
-        if ".svc/Submissions" in handler.path:
-            pages_served.append(handler.path)
-            if len(pages_served) == 2:
-                return handler._send(502, {"message": "Bad Gateway"})
+
+def households_in_storage_order() -> list[int]:
+    rows = Submission.objects.order_by("pk").values_list("payload", flat=True)
+    return [int(re.search(rb"<households>(\d+)<", bytes(p)).group(1)) for p in rows]
+
+
+def test_records_are_stored_in_the_order_they_were_sent_as_a_push_stores_them(
+    central, central_source, sync, recorded_pages, personas, django_capture_on_commit_callbacks
+):
+    # Recorded: 12 submissions of one village (households 101..112, sent in that order); Central's feed
+    # gives them newest first, in pages of 5.
+    sent = central.add_recorded_submissions()
+    assert sync(central_source) == {"created": 12}
+    assert households_in_storage_order() == list(range(101, 113))
+    assert not any("$orderby" in path for path in central.requests)  # 501 with $skiptoken
+    pulled = am.VillageAssessment.objects.get(is_current=True)
+
+    # The same records pushed by a device, in the order they were sent: the same visit counts.
+    am.VillageAssessment.objects.all().delete()
+    Submission.objects.all().delete()
+    from bma.submissions.services import submission_receive
+
+    for record in sent:
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_receive(payload=record.payload, files=[], user=personas.enumerator)
+    pushed = am.VillageAssessment.objects.get(is_current=True)
+    assert (pulled.root_instance_id, pulled.households) == (pushed.root_instance_id, pushed.households)
+    assert pushed.households == 112
+
+
+def fail_once(central, failing) -> None:
+    """The first request whose path ``failing`` accepts answers 502 (Central's proxy, once)."""
+    original_get, failed = central.get, []
+
+    def get(handler):
+        if not failed and failing(unquote(handler.path)):
+            failed.append(handler.path)
+            return handler._send(502, {"message": "Bad Gateway"})
         original_get(handler)
 
-    central.get = get_then_fail
+    central.get = get
+
+
+def test_a_5xx_while_storing_moves_the_cursor_only_past_stored_records_and_counts_the_whole_run(
+    central, central_source, sync, recorded_pages
+):
+    sent = central.add_recorded_submissions()
+    fail_once(central, lambda path: path.endswith(f"{sent[7].remote_id}.xml"))
     with pytest.raises(PullError) as failed:
         sync(central_source)
     assert failed.value.transient and "502" in failed.value.message
     central_source.refresh_from_db()
-    assert central_source.cursor == "" and "skiptoken" in central_source.resume_url
-    assert "502" in central_source.last_error and Submission.objects.count() == 2
+    assert households_in_storage_order() == list(range(101, 108))  # the seven sent before it
+    assert central_source.cursor == "" and central_source.pending_cursor == sent[6].system["submissionDate"]
+    assert central_source.last_counts == {"created": 7} and "502" in central_source.last_error
+
     fetched_before = xml_fetches(central)
-    assert sync(central_source) == {"created": 4}  # the four not yet stored; none fetched twice
-    assert xml_fetches(central) - fetched_before == 4
-    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    assert sync(central_source) == {"created": 12}  # the run's counts, both tries
+    assert xml_fetches(central) - fetched_before == 5  # none stored is fetched again
+    assert households_in_storage_order() == list(range(101, 113))
     central_source.refresh_from_db()
-    assert central_source.cursor == "2026-12-02T03:00:05.000Z" and central_source.resume_url == ""
+    assert central_source.cursor == sent[-1].system["submissionDate"] and central_source.pending_cursor == ""
+    assert central_source.last_counts == {"created": 12} and central_source.stored_total == 12
+
+
+def test_a_5xx_on_a_list_page_stores_nothing_and_the_next_try_reads_the_list_again(
+    central, central_source, sync, recorded_pages
+):
+    central.add_recorded_submissions()
+    fail_once(central, lambda path: "skiptoken" in path)
+    with pytest.raises(PullError):
+        sync(central_source)
+    central_source.refresh_from_db()
+    assert Submission.objects.count() == 0 and central_source.cursor == central_source.pending_cursor == ""
+    assert sync(central_source) == {"created": 12} and xml_fetches(central) == 12
 
 
 def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, central_source, sync, monkeypatch):
@@ -182,6 +290,71 @@ def test_bad_credentials_stop_with_a_clear_message_and_store_nothing(central, ce
     assert central_source.last_error == failed.value.message and Submission.objects.count() == 0
     monkeypatch.delenv("BMA_TEST_CENTRAL_PASSWORD")
     with pytest.raises(PullError, match="BMA_TEST_CENTRAL_PASSWORD .* is not set"):
+        sync(central_source)
+
+
+def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_change(
+    central, central_source, sync, client, personas
+):
+    import hashlib
+
+    record, photo = central.add_recorded_photo_submission()  # attachmentsPresent 0 of 1
+    assert sync(central_source) == {"created": 1}
+    stored = Submission.objects.get(instance_id=record.remote_id)
+    assert not stored.attachments.exists()
+    central_source.refresh_from_db()
+    assert central_source.media_waiting == [record.remote_id]
+    client.force_login(personas.coordinator)
+    page = reverse("admin:assessments_villageassessment_change", args=[am.VillageAssessment.objects.get().pk])
+    assert 'id="waiting-for-media"' in client.get(page).content.decode()
+
+    # Recorded: the same XML posted again with the photo; updatedAt stays null, the feed is unchanged.
+    central.send_attachment(record.remote_id, "fixture.jpg", photo)
+    assert central.record(record.remote_id).system["updatedAt"] is None
+    assert sync(central_source) == {"media": 1}
+    (attachment,) = stored.attachments.all()
+    assert attachment.filename == "fixture.jpg"
+    assert hashlib.sha256(bytes(attachment.content)).hexdigest() == (
+        "daf080d2d3ccc0ab1f5848f8506837c404ef2376062dc409d34e5b8185c9d096"
+    )
+    central_source.refresh_from_db()
+    assert central_source.media_waiting == []
+    assert 'id="waiting-for-media"' not in client.get(page).content.decode()
+    before = len(central.requests)
+    assert sync(central_source) == {}
+    assert not any("Submissions('" in p for p in central.requests[before:])  # complete: not read again
+
+
+def test_an_unknown_form_is_named_in_plain_words(central, central_source, sync):
+    PullSource.objects.filter(pk=central_source.pk).update(remote_form_id="no_such_form")
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert failed.value.message == (
+        "ODK Central could not find the form's list of submissions (HTTP 404): "
+        "check the project and form of this source."
+    )
+
+
+def test_a_web_user_session_is_logged_out_and_its_cookies_never_sent(central, central_source, sync):
+    fill(central, 2)
+    sync(central_source)
+    fill(central, 1, start=2)
+    sync(central_source)
+    # Each sync logs in (the recorded login sets session and __csrf cookies) and logs out again.
+    assert len(central.logged_out) == 2 and not central.sessions
+    assert central.cookies_seen == []
+
+
+def test_an_app_user_token_pulls_through_key_paths(central, central_source, sync, monkeypatch):
+    ids = fill(central, 3)
+    monkeypatch.setenv("BMA_TEST_CENTRAL_TOKEN", central.app_user_token)
+    PullSource.objects.filter(pk=central_source.pk).update(username="", secret_env="BMA_TEST_CENTRAL_TOKEN")
+    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 2)
+    assert sync(central_source) == {"created": 3}
+    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    assert central.requests and all(p.startswith(f"/v1/key/{central.app_user_token}/") for p in central.requests)
+    monkeypatch.delenv("BMA_TEST_CENTRAL_TOKEN")
+    with pytest.raises(PullError, match="BMA_TEST_CENTRAL_TOKEN that holds this source's app user token"):
         sync(central_source)
 
 
@@ -363,3 +536,46 @@ def test_a_real_worker_pulls_a_central_form_and_processes_what_it_stored(
     assert Submission.objects.filter(instance_id__in=ids, state="processed").count() == 3
     central_source.refresh_from_db()
     assert central_source.last_counts == {"created": 3} and central_source.syncing_since is None
+
+
+def test_a_pull_and_a_push_of_the_same_records_end_the_same(
+    central, central_source, sync, recorded_pages, personas, django_capture_on_commit_callbacks
+):
+    # Recorded: twelve submissions of one village, F1 edited once before the first pull, F2 sent before
+    # the first pull and edited twice before the second.
+    central.add_recorded_submissions()
+    central.add_recorded_chain(F1)
+    f2 = central.add_recorded_chain(F2, only_first=True)
+    sync(central_source)
+    central.apply_recorded_edits(f2)
+    sync(central_source)
+
+    def outcome() -> dict:
+        rows = {}
+        for a in am.VillageAssessment.objects.all():
+            rows[a.root_instance_id] = typed(a)
+            rows[a.root_instance_id]["assessment"].pop("enumerator")  # the source stores as nobody
+            # The review history tells how often the worker saw a new version, which depends on timing
+            # (a pull stores a chain at once; a device's edits may come before or after the worker).
+            rows[a.root_instance_id].pop("review_events")
+        return rows
+
+    pulled = outcome()
+    assert len(pulled) == 14 and not RejectedAttempt.objects.exists()
+    am.VillageAssessment.objects.all().delete()
+    Submission.objects.all().delete()
+
+    # The same versions pushed by a device in the order Central received them, edits naming the version
+    # they replace.
+    from bma.submissions.services import submission_receive
+
+    versions = sorted((v.created, v.payload) for r in central.records for v in r.versions)
+    for _, payload in versions:
+        with django_capture_on_commit_callbacks(execute=True):
+            submission_receive(payload=payload, files=[], user=personas.enumerator)
+    pushed = outcome()
+    assert pushed == pulled
+    states = dict(am.VillageAssessment.objects.values_list("root_instance_id", "review_state"))
+    assert states[F1_ROOT] == states[F2_ROOT] == am.ReviewState.EDITED
+    current = am.VillageAssessment.objects.get(is_current=True, village__isnull=False)
+    assert (current.root_instance_id, current.households) == (F2_ROOT, 303)
