@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('submissions', '0007_translatable_names'),
+        ('submissions', '0008_digest_nc_window'),
     ]
 
     operations = [
