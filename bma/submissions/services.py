@@ -128,8 +128,8 @@ def submission_admit(
     OpenRosa names its form in the XML (``form`` is None); a Kobo source is bound to one form, and
     Kobo's ``__version__`` strings are its own, so a version this server does not hold is kept and
     reported by processing rather than refused (Kobo keeps no copy we could ask for again). Everything
-    else is decided here, once: a closed form, no open round, a user not assigned to the round, or a
-    district outside the assignment is refused alike. Duplicates are decided by ``_receive``'s insert.
+    else is decided here, once: a closed form, a B1, B2 or spot check naming no district, no open round,
+    a user not assigned to the round, or a district outside the assignment is refused alike. Duplicates are decided by ``_receive``'s insert.
     """
     if form is None:
         form, version = _resolve_form(header)

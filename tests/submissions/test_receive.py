@@ -346,6 +346,9 @@ def test_an_enumerator_cannot_replace_another_enumerators_submission(client, per
         colleague,
         "uuid:hijack",
     )
+    client.force_login(personas.outsider)  # no role, no assignment: refused before the edit is looked at
+    assert post(client, submission_xml("uuid:outsider", deprecated="uuid:theirs")).status_code == 403
+    assert Submission.objects.get(is_current=True).instance_id == "uuid:theirs"
 
 
 def test_the_submitter_a_supervisor_of_the_district_and_a_coordinator_may_edit(client, personas, b2_form):
