@@ -6,12 +6,11 @@ always lists (a repeat answered once is still a list of one), known from the for
 
 from __future__ import annotations
 
-import json
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
 from bma.core.safe_xml import XmlRefused, expat_parser, local_name
-from bma.submissions.header import KOBO_MAX_DEPTH
+from bma.submissions.header import KOBO_MAX_DEPTH, HeaderError, kobo_json_load
 
 Tree = dict
 
@@ -51,6 +50,10 @@ class _TreeBuilder:
         parent = self._stack[-1][1] if self._stack else self.result
         if local in self.repeats:
             parent.setdefault(local, []).append(value if isinstance(value, dict) else {})
+        elif local in parent:
+            # Keeping the last (or the first) of two answers to one question drops the other silently;
+            # for <district> it stored another district than the one intake checked.
+            raise ParseError(f"<{local}> is given more than once where the form has one answer")
         else:
             parent[local] = value
 
@@ -68,11 +71,10 @@ def kobo_tree(payload: bytes, repeats: frozenset[str]) -> Tree:
     Raises ParseError for a payload that is not a JSON object or nests deeper than any record.
     """
     try:
-        record = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ParseError(f"the Kobo record is not JSON ({exc})") from exc
-    except RecursionError as exc:
-        raise ParseError(f"the Kobo record nests deeper than {KOBO_MAX_DEPTH} levels") from exc
+        # Intake's loader: a key given twice is refused here as there, not read as its last value.
+        record = kobo_json_load(payload)
+    except HeaderError as exc:
+        raise ParseError(str(exc.args[0])) from exc
     if not isinstance(record, dict):
         raise ParseError("the Kobo record is not a JSON object")
     return _kobo_object(record, repeats, prefix="", depth=1)

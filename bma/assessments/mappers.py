@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from bma.assessments.instance_tree import Tree
+from bma.submissions.header import DISTRICT_FIELD, HeaderError, submission_district
 from bma.xforms import codelists as cl
 from bma.xforms.bounds import COUNT, ROUND, Bounds
 from bma.xforms.workbooks import B2_ROUND_VERSION_PREFIXES
@@ -226,7 +227,7 @@ def read_location(r: Reader, *, village: bool, other_field: str = "village_other
     return Location(
         round_number=r.integer("round", ROUND),
         province_code=r.text("province"),
-        district_code=r.text("district"),
+        district_code=read_district(r),
         village_code=code,
         village_name_typed=typed,
         visit_date=_date(r.text("visit_date")),
@@ -236,6 +237,15 @@ def read_location(r: Reader, *, village: bool, other_field: str = "village_other
         longitude=longitude,
         accuracy_m=accuracy,
     )
+
+
+def read_district(r: Reader) -> str:
+    """The district intake admitted: submissions.header.submission_district owns the reading, so an
+    assignment check and the stored assessment cannot name two districts."""
+    try:
+        return submission_district([r.text(DISTRICT_FIELD)])
+    except HeaderError as exc:
+        raise MappingError(str(exc.args[0])) from exc
 
 
 def read_informants(r: Reader) -> list[InformantValues]:

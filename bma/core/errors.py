@@ -42,6 +42,7 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     SUBMISSION_DUPLICATE_CONFLICT = ErrorCode("submission.duplicate_conflict", 409)
     SUBMISSION_EDIT_UNKNOWN = ErrorCode("submission.edit_unknown", 404)
     SUBMISSION_EDIT_STALE = ErrorCode("submission.edit_stale", 409)
+    SUBMISSION_EDIT_FORBIDDEN = ErrorCode("submission.edit_forbidden", 403)
     SUBMISSION_NOT_ASSIGNED = ErrorCode("submission.not_assigned", 403)
     SUBMISSION_OUTSIDE_ASSIGNMENT = ErrorCode("submission.outside_assignment", 403)
     KOBO_TOKEN_UNKNOWN = ErrorCode("kobo.token_unknown", 403)

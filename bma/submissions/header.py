@@ -33,11 +33,43 @@ class SubmissionHeader:
     deprecated_id: str = ""
     root_instance_id: str = ""  # Kobo's meta/rootUuid; for XML the chain is found through deprecatedID
     instance_name: str = ""
-    district: str = ""  # top-level <district>: intake may refuse districts outside the assignment
+    district: str = ""  # submission_district(): admission checks it, the mapper stores the same reading
 
 
 OPENROSA_NS = "http://openrosa.org/xforms"
 META_FIELDS = frozenset({"instanceID", "deprecatedID", "instanceName"})
+DISTRICT_FIELD = "district"  # a top-level question of B1, B2 and the spot check (xforms/workbooks.py)
+DISTRICT_MAX_LENGTH = 64  # Submission.district_code, AdminArea.code
+
+
+def submission_district(values: list[str]) -> str:
+    """The district a submission is for: the text of its one top-level ``district`` field ("" if none).
+
+    The one reading of it: intake checks this value against the enumerator's assignment and the mapper
+    (assessments/mappers.py read_location) stores this value. Before, intake took the first of two
+    <district> elements and the tree the last, so a district the round refuses could pass as another.
+    A field given more than once is refused rather than read either way.
+    """
+    if len(values) > 1:
+        raise HeaderError(
+            message_lazy(
+                _(
+                    "The submission gives the district %(count)s times (%(values)s); a submission is for one "
+                    "district. Nothing was stored; correct the form and send it again."
+                ),
+                count=len(values),
+                values=", ".join(v.strip() for v in values),
+            )
+        )
+    district = values[0].strip() if values else ""
+    if len(district) > DISTRICT_MAX_LENGTH:
+        raise HeaderError(
+            message_lazy(
+                _("The submission's district is longer than %(limit)s characters; it is no district code."),
+                limit=DISTRICT_MAX_LENGTH,
+            )
+        )
+    return district
 
 
 class _HeaderReader:
@@ -51,9 +83,9 @@ class _HeaderReader:
         self.depth = 0
         self.root_attributes: dict[str, str] = {}
         self.in_meta = False
-        self.meta: dict[str, str] = {}
-        self.top: dict[str, str] = {}
-        self._capture: tuple[dict[str, str], str, int] | None = None
+        self.meta: dict[str, list[str]] = {}
+        self.top: dict[str, list[str]] = {}  # every occurrence: a district given twice is refused
+        self._capture: tuple[dict[str, list[str]], str, int] | None = None
         self._text: list[str] = []
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
@@ -63,18 +95,18 @@ class _HeaderReader:
             self.root_attributes = attributes
         elif self.depth == 2:
             self.in_meta = local == "meta"
-            if local in META_FIELDS or local == "district":
+            if local in META_FIELDS or local == DISTRICT_FIELD:
                 self._begin(self.top, local)
         elif self.depth == 3 and self.in_meta and local in META_FIELDS:
             self._begin(self.meta, local)
 
-    def _begin(self, into: dict[str, str], field: str) -> None:
+    def _begin(self, into: dict[str, list[str]], field: str) -> None:
         self._capture, self._text = (into, field, self.depth), []
 
     def end(self, name: str) -> None:
         if self._capture is not None and self._capture[2] == self.depth:
             into, field, _ = self._capture
-            into.setdefault(field, "".join(self._text).strip())
+            into.setdefault(field, []).append("".join(self._text).strip())
             self._capture = None
         self.depth -= 1
 
@@ -83,7 +115,8 @@ class _HeaderReader:
             self._text.append(text)  # only the element's own text, before any child, as ElementTree's .text
 
     def value(self, field: str) -> str:
-        return self.meta.get(field) or self.top.get(field, "")
+        """A meta field's first text, from meta/ or else the root (only the district is read strictly)."""
+        return (self.meta.get(field) or [""])[0] or (self.top.get(field) or [""])[0]
 
 
 def _read_header(payload: bytes) -> _HeaderReader:
@@ -126,7 +159,7 @@ def parse_xml_header(payload: bytes) -> SubmissionHeader:
         instance_id=instance_id,
         deprecated_id=reader.value("deprecatedID"),
         instance_name=reader.value("instanceName")[:255],
-        district=reader.top.get("district", "")[:64],
+        district=submission_district(reader.top.get(DISTRICT_FIELD, [])),
     )
 
 
@@ -160,10 +193,26 @@ def json_depth(value) -> int:
     return deepest
 
 
+def _object_once_per_key(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; json.loads would keep the last of a repeated key, silently: refused instead."""
+    record = dict(pairs)
+    if len(record) < len(pairs):
+        keys = [key for key, _value in pairs]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        raise HeaderError(
+            message_lazy(
+                _("The Kobo payload gives %(keys)s more than once; a field has one value. Nothing was stored."),
+                keys=", ".join(repeated),
+            )
+        )
+    return record
+
+
 def kobo_json_load(payload: bytes):
-    """json.loads, refusing what json.loads itself cannot bear (RecursionError) or nests too deep."""
+    """json.loads, refusing what json.loads itself cannot bear (RecursionError) or nests too deep, and
+    an object that repeats a key (the header and the tree must not each pick their own value)."""
     try:
-        record = json.loads(payload.decode("utf-8"))
+        record = json.loads(payload.decode("utf-8"), object_pairs_hook=_object_once_per_key)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise HeaderError(message_lazy(_("The Kobo payload is not JSON (%(reason)s)."), reason=str(exc))) from exc
     except RecursionError as exc:
@@ -203,5 +252,16 @@ def parse_kobo_json(payload: bytes) -> tuple[dict, SubmissionHeader]:
         deprecated_id=_kobo_id(record, "meta/deprecatedID"),
         root_instance_id=_kobo_id(record, "meta/rootUuid"),
         instance_name=str(record.get("meta/instanceName") or "")[:255],
-        district=str(record.get("district") or "").strip()[:64],
+        district=submission_district(_kobo_values(record, DISTRICT_FIELD)),
     )
+
+
+def _kobo_values(record: dict, key: str) -> list[str]:
+    """The root field ``key`` as kobo_tree reads it (Kobo's root keys are full paths: a top-level
+    question's key is its name); a JSON null is no answer, as in the tree."""
+    if key not in record or record[key] is None:
+        return []
+    value = record[key]
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    return [value if isinstance(value, str) else str(value)]

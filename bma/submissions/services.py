@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
 from bma.core.reference_cache import intake_cache
 from bma.rounds.services import NO_OPEN_ROUND, assignment_refuse_outside, round_for_collection
+from bma.submissions.answers import same_answers
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
 from bma.submissions.models import (
     KoboSource,
@@ -34,7 +35,7 @@ from bma.submissions.models import (
     SubmissionSource,
 )
 from bma.submissions.processing_requests import processing_request
-from bma.xforms.models import Form, FormVersion
+from bma.xforms.models import Form, FormKind, FormVersion
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ def submission_admit(
     OpenRosa names its form in the XML (``form`` is None); a Kobo source is bound to one form, and
     Kobo's ``__version__`` strings are its own, so a version this server does not hold is kept and
     reported by processing rather than refused (Kobo keeps no copy we could ask for again). Everything
-    else is decided here, once: a closed form, no open round, a user not assigned to the round, or a
-    district outside the assignment is refused alike. Duplicates are decided by ``_receive``'s insert.
+    else is decided here, once: a closed form, a B1, B2 or spot check naming no district, no open round,
+    a user not assigned to the round, or a district outside the assignment is refused alike. Duplicates are decided by ``_receive``'s insert.
     """
     if form is None:
         form, version = _resolve_form(header)
@@ -141,6 +142,7 @@ def submission_admit(
         # Kobo names versions with its own ids (__version__ "vGqX..."): a source says which of ours
         # its records were filled with. The payload keeps Kobo's id; the row points at our version.
         version = version or version_otherwise
+    _refuse_without_district(form, header)
     if into_round is not None:
         # A pull source feeds the round it names; only an import of a past round may fill a closed one.
         _refuse_round_not_open(into_round, closed_round_ok)
@@ -163,6 +165,26 @@ def submission_admit(
     round = into_round or intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
     assignment_refuse_outside(round, user, header.district)
     return Admission(form, version, round)
+
+
+# B1, B2 and the spot check ask the district as a required top-level question (xforms/workbooks.py):
+# one without it could pass no assignment check and map to no district. An uploaded form of another
+# kind asks what it likes.
+FORMS_WITH_DISTRICT = frozenset({FormKind.B1, FormKind.B2, FormKind.SPOT_CHECK})
+
+
+def _refuse_without_district(form: Form, header: SubmissionHeader) -> None:
+    if form.kind in FORMS_WITH_DISTRICT and not header.district:
+        raise BmaError(
+            codes.SUBMISSION_INVALID,
+            message_lazy(
+                _(
+                    "This submission of '%(form)s' names no district. Nothing was stored; "
+                    "choose the district in the form and send it again."
+                ),
+                form=form.title,
+            ),
+        )
 
 
 def _refuse_round_not_open(round, closed_round_ok: bool) -> None:
@@ -248,6 +270,45 @@ def _edit_parent(form: Form, header: SubmissionHeader) -> Submission | None:
     return parent
 
 
+def _refuse_edit_by_another(parent: Submission, user) -> None:
+    """A device edit replaces the version it names: only from the one who sent that submission, or from
+    someone who may edit in its district (a supervisor assigned over it in its round, a coordinator).
+    Without this, any enumerator could replace another's submission by naming it in deprecatedID."""
+    if user is None:
+        return  # a Kobo source stored as nobody collects as a coordinator does (submission_admit)
+    if user.pk == parent.submitted_by_id:
+        return
+    if parent.root_instance_id != parent.instance_id:
+        # The chain's first version: its enumerator may edit again after a supervisor's edit.
+        first = Submission.objects.filter(form_id=parent.form_id, instance_id=parent.root_instance_id)
+        if user.pk in first.values_list("submitted_by_id", flat=True):
+            return
+    if _may_edit_in(user, parent):
+        return
+    raise BmaError(
+        codes.SUBMISSION_EDIT_FORBIDDEN,
+        message_lazy(
+            _(
+                "This is an edit of %(id)s, which another user sent. Only they, a supervisor of its district "
+                "or a coordinator may replace it. Nothing was stored."
+            ),
+            id=parent.instance_id,
+        ),
+    )
+
+
+def _may_edit_in(user, parent: Submission) -> bool:
+    from bma.core.roles import Role, user_sees_everything
+    from bma.core.scoping import user_may_act_in
+    from bma.geo.models import AdminArea
+
+    if user_sees_everything(user):
+        return True
+    district = AdminArea.objects.filter(code=parent.district_code).only("path").first()
+    # An enumerator's assignment covers their district too: supervising it is what allows an edit.
+    return district is not None and user_may_act_in(user, district, round=parent.round_id, role=Role.SUPERVISOR)
+
+
 def _insert(values: dict) -> Submission | None:
     """Insert, or return None when the unique constraint says this instance is already stored."""
     submission = Submission(**values)
@@ -300,9 +361,22 @@ def _request_processing(submission_id: int) -> None:
     transaction.on_commit(lambda: processing_request(submission_id))
 
 
+def _same_instance(existing: Submission, payload: bytes, payload_format: str) -> bool:
+    """An instanceID already stored for this form: is this the same instance sent again?
+
+    Through the same protocol the bytes are the instance; through the other (Collect's XML and then
+    Kobo's JSON record of it, or the reverse) the bytes always differ, so the answers are compared.
+    """
+    if existing.payload_format == payload_format:
+        return existing.payload_sha256 == sha256(payload)
+    return same_answers(existing.payload_bytes, existing.payload_format, payload, payload_format)
+
+
 def _receive(*, form, version, header, payload, payload_format, source, user, round, device_id, files):
     with transaction.atomic():
         parent = _edit_parent(form, header) if header.deprecated_id else None
+        if parent is not None:
+            _refuse_edit_by_another(parent, user)
         root = parent.root_instance_id if parent else (header.root_instance_id or header.instance_id)
         values = dict(
             form=form,
@@ -325,7 +399,7 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
         submission = _insert({**values, "is_current": parent is None})
         if submission is None:
             existing = Submission.objects.get(form=form, instance_id=header.instance_id)
-            if existing.payload_sha256 != values["payload_sha256"]:
+            if not _same_instance(existing, payload, payload_format):
                 raise BmaError(
                     codes.SUBMISSION_DUPLICATE_CONFLICT,
                     message_lazy(
@@ -336,6 +410,9 @@ def _receive(*, form, version, header, payload, payload_format, source, user, ro
                         id=header.instance_id,
                     ),
                 )
+            if existing.payload_format != payload_format:
+                # Stored already through the other protocol: nothing new is stored (its files came with it).
+                return ReceiveResult(existing, Outcome.DUPLICATE)
             added = _store_attachments(existing, files)
             return ReceiveResult(existing, Outcome.DUPLICATE, added)
         if parent is not None:

@@ -205,3 +205,38 @@ def test_departures_and_empty_houses_are_bounded_like_every_count():
     tree["departures"] = {"hh_left_y2022": "-1"}
     with pytest.raises(MappingError, match=r"hh_left_y2022: -1 is out of range"):
         map_b2(tree, years=(2022,))
+
+
+def test_intake_and_the_mapper_read_one_district_and_refuse_a_second():
+    """Intake took the first <district>, the tree kept the last: Khujand was checked, Asht stored."""
+    from xml.etree.ElementTree import ParseError
+
+    from bma.submissions.header import HeaderError, parse_kobo_json, parse_xml_header
+
+    for form_id, prefix in FIXTURE_PREFIX.items():
+        xml = (FIXTURES / f"{prefix}_2026112202.xml").read_bytes()
+        mapper = MAPPERS[form_id]
+        assert parse_xml_header(xml).district == mapper.map(xml_tree(xml, mapper.repeats)).location.district_code
+        twice = xml.replace(b"<district>", b"<district>TJ-SU-KHU</district><district>", 1)
+        with pytest.raises(HeaderError, match="gives the district 2 times"):
+            parse_xml_header(twice)
+        # A row stored before intake refused it fails processing with words instead of naming either.
+        with pytest.raises(ParseError, match="<district> is given more than once"):
+            xml_tree(twice, mapper.repeats)
+    kobo = (FIXTURES / "kobo" / "b2_2026112202.json").read_bytes()
+    mapped = MAPPERS["bma_b2"].map(kobo_tree(kobo, MAPPERS["bma_b2"].repeats)).location.district_code
+    assert parse_kobo_json(kobo)[1].district == mapped == "TJ-SU-ASH"
+    twice = kobo.replace(b'"district": "TJ-SU-ASH"', b'"district": "TJ-SU-KHU", "district": "TJ-SU-ASH"', 1)
+    assert twice != kobo
+    with pytest.raises(ParseError, match="gives district more than once"):
+        kobo_tree(twice, MAPPERS["bma_b2"].repeats)
+
+
+def test_a_single_valued_answer_given_twice_fails_mapping_instead_of_keeping_the_last():
+    from xml.etree.ElementTree import ParseError
+
+    xml = (FIXTURES / "b2_2026112202.xml").read_bytes()
+    twice = re.sub(rb"(<households>[^<]*</households>)", rb"<households>9999</households>\1", xml, count=1)
+    assert twice != xml
+    with pytest.raises(ParseError, match="<households> is given more than once"):
+        xml_tree(twice, MAPPERS["bma_b2"].repeats)

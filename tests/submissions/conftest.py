@@ -16,7 +16,7 @@ FORM_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
         xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms">
   <h:head><h:title>B2 village assessment</h:title>
     <model odk:xforms-version="1.0.0" xmlns:odk="http://www.opendatakit.org/xforms">
-      <instance><data id="{FORM_ID}" version="{VERSION}"><village/><photo/>
+      <instance><data id="{FORM_ID}" version="{VERSION}"><district/><village/><photo/>
         <meta><instanceID/></meta></data></instance>
       <instance id="villages" src="jr://file-csv/villages.csv"/>
       <bind nodeset="/data/village" type="string"/>
@@ -54,12 +54,21 @@ def b2_form(db, personas):
 
 
 def submission_xml(
-    instance_id=None, *, village="V-ASH-0001", deprecated="", form_id=FORM_ID, version=VERSION, photo=""
+    instance_id=None,
+    *,
+    village="V-ASH-0001",
+    deprecated="",
+    form_id=FORM_ID,
+    version=VERSION,
+    photo="",
+    district="TJ-SU-ASH",
 ) -> bytes:
+    """A B2-like submission; ``district=None`` leaves the district out (a B2 always has one)."""
     instance_id = instance_id or f"uuid:{uuid.uuid4()}"
     deprecated_el = f"<deprecatedID>{deprecated}</deprecatedID>" if deprecated else ""
+    district_el = f"<district>{district}</district>" if district is not None else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><data xmlns:orx="http://openrosa.org/xforms" id="{form_id}" '
-        f'version="{version}"><village>{village}</village><photo>{photo}</photo>'
+        f'version="{version}">{district_el}<village>{village}</village><photo>{photo}</photo>'
         f"<orx:meta><orx:instanceID>{instance_id}</orx:instanceID>{deprecated_el}</orx:meta></data>"
     ).encode()

@@ -13,7 +13,7 @@ LIST = "/admin/submissions/submission/"
 
 
 def _stored(personas, instance_id: str, district: str) -> Submission:
-    xml = submission_xml(instance_id).replace(b"<village>", f"<district>{district}</district><village>".encode(), 1)
+    xml = submission_xml(instance_id, district=district)
     return submission_receive(payload=xml, files=[], user=personas.enumerator).submission
 
 

@@ -76,3 +76,20 @@ def test_kobo_json_deeper_than_any_record_is_refused_however_deep():
             parse_kobo_json(b'{"_uuid": "d", "a": ' + b"[" * depth + b"]" * depth + b"}")
     ok = b'{"_uuid": "d", "a": ' + b"[" * 31 + b"]" * 31 + b"}"  # 32 levels with the record itself
     assert parse_kobo_json(ok)[1].instance_id == "uuid:d"
+
+
+def test_a_district_given_twice_or_too_long_is_refused_in_xml_and_in_kobo_json():
+    """One reading of the district (submission_district) for intake and the mapper: a second one is
+    refused, not read as the first (intake did) or the last (the tree did)."""
+    xml = b"<data id='bma_b2' version='1'><district>TJ-SU-KHU</district><district>TJ-SU-ASH</district>"
+    xml += b"<meta><instanceID>uuid:d</instanceID></meta></data>"
+    with pytest.raises(HeaderError, match=r"gives the district 2 times \(TJ-SU-KHU, TJ-SU-ASH\)"):
+        parse_xml_header(xml)
+    with pytest.raises(HeaderError, match="gives district more than once"):
+        parse_kobo_json(b'{"_uuid": "d", "district": "TJ-SU-KHU", "district": "TJ-SU-ASH"}')
+    with pytest.raises(HeaderError, match="gives a, b more than once"):  # any key, at any depth
+        parse_kobo_json(b'{"_uuid": "d", "g": [{"b": 1, "a": 1, "b": 2, "a": 2}]}')
+    long = "TJ-" + "X" * 62
+    with pytest.raises(HeaderError, match="longer than 64"):
+        parse_xml_header(xml.replace(b"<district>TJ-SU-KHU</district>", b"").replace(b"TJ-SU-ASH", long.encode()))
+    assert parse_xml_header(xml.replace(b"<district>TJ-SU-KHU</district>", b"")).district == "TJ-SU-ASH"

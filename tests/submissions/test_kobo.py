@@ -21,6 +21,7 @@ def record(uuid="0b7a7c0e-1111-4a4a-9a9a-000000000001", **extra):
         "_uuid": uuid,
         "__version__": VERSION,
         "formhub/uuid": "f00",
+        "district": "TJ-SU-ASH",
         "village_group/village": "V-ASH-0001",
         "informants": [{"informants/sex": "female"}],
         "meta/instanceID": f"uuid:{uuid}",
@@ -230,3 +231,87 @@ def test_kobo_source_without_a_user_collects_in_the_open_round(client, kobo_sour
     personas.round.save()
     response = send(client, kobo_source, record("another"))
     assert response.status_code == 409 and response.json()["error"] == "round.not_open"
+
+
+# --- One district per record, as over OpenRosa (issue 28, item 3) --------------------------------------
+
+
+def test_a_record_giving_the_district_twice_or_not_at_all_is_a_400_listed_under_rejected_attempts(
+    client, kobo_source, personas
+):
+    from bma.rounds.models import OutsideAssignment
+    from bma.submissions.models import RejectedAttempt
+
+    personas.round.outside_assignment = OutsideAssignment.REFUSE
+    personas.round.save()
+    # JSON allows a repeated key; json.loads keeps the last one (Panj), the header read the same.
+    twice = record().replace(b'"district": "TJ-SU-ASH"', b'"district": "TJ-SU-ASH", "district": "TJ-KT-PAN"')
+    response = send(client, kobo_source, twice)
+    assert response.status_code == 400 and "gives district more than once" in response.json()["message"]
+    without = json.loads(record("no-district"))
+    del without["district"]
+    response = send(client, kobo_source, json.dumps(without).encode())
+    assert response.status_code == 400 and "names no district" in response.json()["message"]
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.filter(code="submission.invalid").count() == 2
+
+
+# --- Edits only by the submitter, a supervisor of the district or a coordinator (issue 28, item 4) -------
+
+
+def test_a_kobo_edit_of_another_users_submission_is_refused(client, kobo_source, personas):
+    from bma.submissions.models import RejectedAttempt
+    from bma.submissions.services import submission_receive
+    from tests import factories
+    from tests.submissions.conftest import submission_xml
+
+    colleague = factories.make_user("colleague", "enumerator")
+    factories.assign(colleague, personas.geo.asht, personas.round, "enumerator")
+    submission_receive(payload=submission_xml("uuid:by-colleague"), files=[], user=colleague)
+    edit = record("kobo-edit", **{"meta/deprecatedID": "uuid:by-colleague"})
+    response = send(client, kobo_source, edit)  # stored as personas.enumerator
+    assert response.status_code == 403 and response.json()["error"] == "submission.edit_forbidden"
+    assert Submission.objects.get().instance_id == "uuid:by-colleague"
+    assert RejectedAttempt.objects.get().instance_id == "uuid:kobo-edit"
+    # The same edit through a source stored as the colleague is theirs to make.
+    kobo_source.submitted_as = colleague
+    kobo_source.save()
+    assert send(client, kobo_source, edit).status_code == 201
+    assert Submission.objects.get(is_current=True).instance_id == "uuid:kobo-edit"
+
+
+# --- An instance already stored through the other protocol is a resend (issue 28, item 10) -------------
+
+SAME_ANSWERS_XML = (
+    b'<?xml version="1.0" encoding="UTF-8"?><data xmlns:orx="http://openrosa.org/xforms" id="intake_test" '
+    b'version="2023080101"><district>TJ-SU-ASH</district><village_group><village>V-ASH-0001</village>'
+    b"</village_group><informants><sex>female</sex></informants><photo/>"
+    b"<orx:meta><orx:instanceID>uuid:0b7a7c0e-1111-4a4a-9a9a-000000000001</orx:instanceID></orx:meta></data>"
+)
+
+
+def _collect(client, user, xml):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(user)
+    data = {"xml_submission_file": SimpleUploadedFile("submission.xml", xml, content_type="text/xml")}
+    return client.post("/collect/submission?deviceID=collect:t1", data)
+
+
+def test_openrosa_then_kobo_with_the_same_answers_is_already_received(client, kobo_source, personas):
+    assert _collect(client, personas.enumerator, SAME_ANSWERS_XML).status_code == 201
+    response = send(client, kobo_source, record())  # the same instance, as Kobo's REST service posts it
+    assert response.status_code == 200 and response.json()["outcome"] == "duplicate"
+    assert Submission.objects.get().payload_bytes == SAME_ANSWERS_XML
+    changed = send(client, kobo_source, record(**{"village_group/village": "V-ASH-0002"}))
+    assert changed.status_code == 409 and changed.json()["error"] == "submission.duplicate_conflict"
+
+
+def test_kobo_then_openrosa_with_the_same_answers_is_already_received(client, kobo_source, personas):
+    assert send(client, kobo_source, record()).status_code == 201
+    response = _collect(client, personas.enumerator, SAME_ANSWERS_XML)
+    assert response.status_code == 201 and b"already received" in response.content
+    stored = Submission.objects.get()
+    assert stored.payload_bytes == record() and not stored.attachments.exists()
+    changed = _collect(client, personas.enumerator, SAME_ANSWERS_XML.replace(b"female", b"male"))
+    assert changed.status_code == 409

@@ -60,7 +60,9 @@ def test_database_lost_mid_submission_answers_503_stores_nothing_and_the_resend_
 @pytest.mark.django_db
 def test_kobo_gets_a_json_503_with_retry_after_and_its_resend_is_stored_once(client, personas, b2_form, monkeypatch):
     source = KoboSource.objects.create(name="Kobo B2", form=b2_form.form, submitted_as=personas.enumerator)
-    record = json.dumps({"_uuid": "k-outage", "__version__": VERSION, "meta/instanceID": "uuid:k-outage"})
+    record = json.dumps(
+        {"_uuid": "k-outage", "__version__": VERSION, "district": "TJ-SU-ASH", "meta/instanceID": "uuid:k-outage"}
+    )
     monkeypatch.setattr(services, "_insert", _database_gone)
     response = client.post(f"/kobo/{source.token}/", record, content_type="application/json")
     assert response.status_code == 503 and int(response["Retry-After"]) > 0
@@ -84,7 +86,7 @@ def test_a_fault_that_a_resend_would_meet_again_is_not_a_503(client, personas, b
         raise DataError("value too long for type character varying(255)")
 
     monkeypatch.setattr(services, "_insert", value_too_long)
-    record = json.dumps({"_uuid": "k-long", "__version__": VERSION})
+    record = json.dumps({"_uuid": "k-long", "__version__": VERSION, "district": "TJ-SU-ASH"})
     response = client.post(f"/kobo/{source.token}/", record, content_type="application/json")
     assert response.status_code == 500 and "could not be stored" in response.json()["message"]
 

@@ -201,7 +201,7 @@ def test_broker_down_still_accepts_and_the_sweeper_processes_later(
 
 
 def _for_district(district: str) -> bytes:
-    return submission_xml().replace(b"<village>", f"<district>{district}</district><village>".encode(), 1)
+    return submission_xml(district=district)
 
 
 def test_a_round_that_refuses_outside_districts_answers_403_stores_nothing_and_logs_it(enumerator_client, personas):
@@ -279,3 +279,118 @@ def test_a_device_in_an_unknown_language_reads_english(client, personas, b2_form
     assert response.status_code == 401
     assert _message_text(response) == "Log in with your enumerator user name and password."
     assert client.post("/collect/submission", {}, HTTP_ACCEPT_LANGUAGE="ru").content.decode().count("Войдите") == 1
+
+
+# --- The district admission checks is the district stored (issue 28, item 3) ---------------------------
+
+
+def test_a_district_given_twice_is_refused_not_checked_as_one_and_stored_as_the_other(enumerator_client, personas):
+    """Intake read the first <district>, the mapper the last: Asht then Panj passed a refusing round
+    as Asht (the enumerator's district) and would have been stored as Panj."""
+    from bma.rounds.models import OutsideAssignment
+
+    personas.round.outside_assignment = OutsideAssignment.REFUSE
+    personas.round.save()
+    twice = submission_xml("uuid:two-districts").replace(
+        b"<district>TJ-SU-ASH</district>", b"<district>TJ-SU-ASH</district><district>TJ-KT-PAN</district>"
+    )
+    response = post(enumerator_client, twice)
+    assert response.status_code == 400
+    assert "gives the district 2 times (TJ-SU-ASH, TJ-KT-PAN)" in _message_text(response)
+    assert not Submission.objects.exists()
+    attempt = RejectedAttempt.objects.get()
+    assert (attempt.code, attempt.instance_id) == ("submission.invalid", "")
+
+
+def test_a_submission_of_our_forms_without_a_district_is_refused_one_of_another_form_is_not(
+    enumerator_client, personas
+):
+    for missing in (submission_xml("uuid:no-district", district=None), submission_xml("uuid:no-district", district="")):
+        response = post(enumerator_client, missing)
+        assert response.status_code == 400
+        assert "names no district. Nothing was stored" in _message_text(response)
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.filter(code="submission.invalid", instance_id="uuid:no-district").count() == 2
+    # An uploaded form of another kind asks no district: it is stored without one.
+    form = Form.objects.get(xml_form_id=FORM_ID)
+    form.kind = "other"
+    form.save()
+    assert post(enumerator_client, submission_xml("uuid:other-form", district=None)).status_code == 201
+
+
+# --- Only the submitter, a supervisor of the district or a coordinator may edit (issue 28, item 4) -------
+
+
+@pytest.fixture
+def colleague(personas):
+    """A second enumerator of the same district: assigned where the submission is, but not its author."""
+    from tests import factories
+
+    user = factories.make_user("colleague", "enumerator")
+    factories.assign(user, personas.geo.asht, personas.round, "enumerator")
+    return user
+
+
+def test_an_enumerator_cannot_replace_another_enumerators_submission(client, personas, b2_form, colleague):
+    client.force_login(personas.enumerator)
+    assert post(client, submission_xml("uuid:theirs")).status_code == 201
+    client.force_login(colleague)
+    response = post(client, submission_xml("uuid:hijack", village="V-ASH-0002", deprecated="uuid:theirs"))
+    assert response.status_code == 403
+    assert "edit of uuid:theirs, which another user sent" in _message_text(response)
+    assert not Submission.objects.filter(instance_id="uuid:hijack").exists()
+    assert Submission.objects.get(instance_id="uuid:theirs").is_current
+    attempt = RejectedAttempt.objects.get()
+    assert (attempt.code, attempt.user, attempt.instance_id) == (
+        "submission.edit_forbidden",
+        colleague,
+        "uuid:hijack",
+    )
+    client.force_login(personas.outsider)  # no role, no assignment: refused before the edit is looked at
+    assert post(client, submission_xml("uuid:outsider", deprecated="uuid:theirs")).status_code == 403
+    assert Submission.objects.get(is_current=True).instance_id == "uuid:theirs"
+
+
+def test_the_submitter_a_supervisor_of_the_district_and_a_coordinator_may_edit(client, personas, b2_form):
+    client.force_login(personas.enumerator)
+    assert post(client, submission_xml("uuid:v1")).status_code == 201
+    client.force_login(personas.supervisor)  # supervises Sughd, where Asht lies
+    assert post(client, submission_xml("uuid:v2", village="V-ASH-0002", deprecated="uuid:v1")).status_code == 201
+    client.force_login(personas.enumerator)  # the author may edit again after the supervisor's edit
+    assert post(client, submission_xml("uuid:v3", deprecated="uuid:v2")).status_code == 201
+    client.force_login(personas.coordinator)
+    assert post(client, submission_xml("uuid:v4", deprecated="uuid:v3")).status_code == 201
+    assert Submission.objects.get(is_current=True).instance_id == "uuid:v4"
+    assert not RejectedAttempt.objects.exists()
+
+
+def test_a_supervisor_of_another_province_cannot_edit(client, personas, b2_form):
+    from tests import factories
+
+    elsewhere = factories.make_user("khatlon_supervisor", "supervisor")
+    factories.assign(elsewhere, personas.geo.khatlon, personas.round, "supervisor")
+    client.force_login(personas.enumerator)
+    assert post(client, submission_xml("uuid:w1")).status_code == 201
+    client.force_login(elsewhere)
+    assert post(client, submission_xml("uuid:w2", deprecated="uuid:w1")).status_code == 403
+    assert Submission.objects.get(is_current=True).instance_id == "uuid:w1"
+
+
+def test_each_form_kind_intake_asks_a_district_of_has_a_required_top_level_district(published_forms):
+    """FORMS_WITH_DISTRICT refuses a submission without one: our workbooks must all ask it, at the top."""
+    from defusedxml.ElementTree import fromstring
+
+    from bma.submissions.services import FORMS_WITH_DISTRICT
+
+    xf = "{http://www.w3.org/2002/xforms}"
+    kinds = set()
+    for version in published_forms.values():
+        if version.form.kind not in FORMS_WITH_DISTRICT:
+            continue
+        kinds.add(version.form.kind)
+        model = fromstring(version.xml.encode()).find(f".//{xf}model")
+        root = model.find(f"{xf}instance")[0]
+        assert root.find(f"{xf}district") is not None, version.form.xml_form_id
+        binds = {b.get("nodeset"): b.get("required") for b in model.iter(f"{xf}bind")}
+        assert binds[f"/{root.tag.removeprefix(xf)}/district"] == "true()", version.form.xml_form_id
+    assert kinds == FORMS_WITH_DISTRICT
