@@ -28,6 +28,7 @@ from bma.submissions.models import (
     KoboSource,
     PayloadFormat,
     ProcessingState,
+    PullSource,
     RejectedAttempt,
     Submission,
     SubmissionAttachment,
@@ -413,6 +414,56 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     return kobo_record_store(
         payload=payload, form=source.form, user=source.submitted_as, version_otherwise=source.form_version
     )
+
+
+def submission_version_resolve(submission: Submission) -> FormVersion | None:
+    """The version of ours a stored record was filled with, looked up again when it is processed.
+
+    A Kobo record naming a version we do not hold is stored without one (Kobo keeps no copy we could
+    ask for again). The remedy the README gives, publishing that version or setting a Kobo source's
+    *Form version*, must work on the records already stored: so processing asks again, first for the
+    version the record names, then for the one the form's Kobo sources (REST or pull) say their
+    records are read as. Sources that name different versions leave the choice to a person.
+    """
+    if submission.form_version_id is not None:
+        return submission.form_version
+    if submission.payload_format == PayloadFormat.KOBO_JSON:
+        header = parse_kobo_json(submission.payload_bytes)[1]
+    else:
+        header = parse_xml_header(submission.payload_bytes)
+    version = (
+        FormVersion.objects.defer("xml", "xlsform").filter(form_id=submission.form_id, version=header.version).first()
+    )
+    if version is None:
+        named = {
+            *KoboSource.objects.filter(form_id=submission.form_id, form_version__isnull=False).values_list(
+                "form_version", flat=True
+            ),
+            *PullSource.objects.filter(form_id=submission.form_id, form_version__isnull=False).values_list(
+                "form_version", flat=True
+            ),
+        }
+        if len(named) > 1:
+            raise BmaError(
+                codes.FORM_VERSION_UNKNOWN,
+                message_lazy(
+                    _(
+                        "Version '%(version)s' of this form is not on this server, and the form's Kobo sources "
+                        "name different versions to read it as (%(versions)s). Publish the version, or leave "
+                        "one source's form version set, then reprocess."
+                    ),
+                    version=header.version,
+                    versions=", ".join(
+                        sorted(FormVersion.objects.filter(pk__in=named).values_list("version", flat=True))
+                    ),
+                ),
+            )
+        if named:
+            version = FormVersion.objects.defer("xml", "xlsform").get(pk=named.pop())
+    if version is not None:
+        Submission.objects.filter(pk=submission.pk).update(form_version=version)
+        submission.form_version = version
+    return version
 
 
 def header_as_edit_of_current(form: Form, header: SubmissionHeader, chain_root: str) -> SubmissionHeader:
