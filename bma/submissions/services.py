@@ -404,6 +404,30 @@ def kobo_source_for_token(token: str) -> KoboSource:
     return source
 
 
+def kobo_body_limit() -> int:
+    """The largest Kobo record taken: a JSON body is read whole into memory, so Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE bounds it as well as BMA_SUBMISSION_MAX_BYTES (None: no Django bound)."""
+    django_bound = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return min(settings.BMA_SUBMISSION_MAX_BYTES, django_bound if django_bound is not None else float("inf"))
+
+
+def kobo_body_too_large(size: int | None) -> BmaError:
+    """A 413 in Kobo's JSON, with the limit (Kobo does not retry a 4xx: the record must be made smaller)."""
+    limit = kobo_body_limit()
+    if size is None:
+        message = message_lazy(
+            _("The Kobo record is larger than this server takes (at most %(limit)s bytes); nothing was stored."),
+            limit=f"{limit:,}",
+        )
+    else:
+        message = message_lazy(
+            _("The Kobo record is %(size)s bytes; this server takes at most %(limit)s bytes. Nothing was stored."),
+            size=f"{size:,}",
+            limit=f"{limit:,}",
+        )
+    return BmaError(codes.SUBMISSION_TOO_LARGE, message)
+
+
 def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     """Store one record sent by a KoboToolbox REST service into the same lossless store.
 
