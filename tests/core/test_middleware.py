@@ -76,6 +76,7 @@ def test_a_nul_in_a_page_path_is_a_400_page(client, personas, url):
     assert response.status_code == 400 and response["Content-Type"].startswith("text/html")
     page = response.content.decode()
     assert "NUL character" in page and "a\\x00b" in page and "\x00" not in page
+    assert 'href="/"' in page  # the page's own address is no way back
 
 
 def test_a_nul_in_a_query_parameter_of_any_endpoint_is_a_400_naming_it(client, personas):
