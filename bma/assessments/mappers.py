@@ -6,7 +6,8 @@ prove that every field of every supported form version is mapped (nothing silent
 Values are not judged here: an implausible figure is the quality rules' business, not a mapping error.
 Only what the form itself forbids is refused: every integer is read with the same bounds as its XLSForm
 constraint (xforms/bounds.py), so a figure that Collect would have stopped fails the submission with a
-clear message instead of being stored (or wrapped, or truncated).
+clear message instead of being stored (or wrapped, or truncated). Every text value names the column it
+is stored in, and is checked against that column's length the same way (see ``column`` below).
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ class Reader:
 
 
 # --- Values -------------------------------------------------------------------------------------------
+# A text answer is stored in a column of bma.assessments.models that holds so many characters. Each
+# value names its column ("Model.field") here; its length is checked against that column's own
+# max_length (assessments/text_bounds.py) before anything is stored, so an answer too long for it fails
+# the submission with a clear message instead of a database error. ``item``: the position of the text
+# in a tuple of a list (countries, figures).
+
+
+def column(target: str, *, item: int | None = None, **kwargs):
+    return field(metadata={"column": target, "item": item}, **kwargs)
 
 
 @dataclass
@@ -80,7 +90,7 @@ class Location:
     province_code: str
     district_code: str
     village_code: str = ""
-    village_name_typed: str = ""
+    village_name_typed: str = column("VillageAssessment.village_name_typed", default="")
     visit_date: dt.date | None = None
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
@@ -91,11 +101,11 @@ class Location:
 
 @dataclass
 class InformantValues:
-    sex: str
-    informant_type: str
-    informant_type_other: str = ""
-    name: str = ""
-    phone: str = ""
+    sex: str = column("Informant.sex")
+    informant_type: str = column("Informant.informant_type")
+    informant_type_other: str = column("Informant.informant_type_other", default="")
+    name: str = column("InformantContact.name", default="")
+    phone: str = column("InformantContact.phone", default="")
 
 
 @dataclass
@@ -104,25 +114,25 @@ class PopulationValues:
     present: bool | None
     total: int | None = None
     yearly: dict[int, int] = field(default_factory=dict)
-    countries: list[tuple[str, int | None]] = field(default_factory=list)
-    areas: list[tuple[str, int | None]] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-    migration_type: str = ""
+    countries: list[tuple[str, int | None]] = column("CountryFigure.country", item=0, default_factory=list)
+    areas: list[tuple[str, int | None]] = column("AreaFlow.area_code", item=0, default_factory=list)
+    reasons: list[str] = column("PopulationReason.reason", default_factory=list)
+    migration_type: str = column("PopulationFigure.migration_type", default="")
 
 
 @dataclass
 class ServiceValues:
     service: str
     available: bool | None
-    distance_band: str = ""
+    distance_band: str = column("ServiceAccess.distance_band", default="")
     households_affected: int | None = None
 
 
 @dataclass
 class ReferralValues:
-    district_code: str
-    village_code: str
-    name_typed: str
+    district_code: str = column("ReferredVillage.district_code")
+    village_code: str = column("ReferredVillage.village_code")
+    name_typed: str = column("ReferredVillage.name_typed")
     populations: list[str]
     estimate: int | None
 
@@ -133,7 +143,7 @@ class DepartureValues:
 
     year: int
     households: int
-    destination: str = ""
+    destination: str = column("HouseholdDeparture.destination", default="")
 
 
 @dataclass
@@ -143,7 +153,7 @@ class HousingValues:
     departures: list[DepartureValues] = field(default_factory=list)
     houses_empty: int | None = None
     houses_looked_after: int | None = None
-    elderly_alone: str = ""
+    elderly_alone: str = column("VillageAssessment.elderly_alone", default="")
 
 
 @dataclass
@@ -159,9 +169,9 @@ class B2Values:
 
 @dataclass
 class NominationValues:
-    flow: str
-    village_code: str
-    name_typed: str
+    flow: str = column("NominatedVillage.flow")
+    village_code: str = column("NominatedVillage.village_code")
+    name_typed: str = column("NominatedVillage.name_typed")
     estimates: dict[str, int]
 
 
@@ -176,11 +186,11 @@ class B1Values:
 @dataclass
 class SpotCheckValues:
     location: Location
-    method: str
-    figures: list[tuple[str, str, int | None]]
-    services: list[tuple[str, str]]
-    notes: str
-    photo: str
+    method: str = column("SpotCheckVisit.method")
+    figures: list[tuple[str, str, int | None]] = column("SpotCheckFigure.present", item=1)
+    services: list[tuple[str, str]] = column("SpotCheckService.observed", item=1)
+    notes: str  # a TextField: no length to exceed
+    photo: str = column("SpotCheckVisit.photo")
 
 
 # --- Shared pieces ------------------------------------------------------------------------------------

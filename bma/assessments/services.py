@@ -11,6 +11,7 @@ from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
 from bma.assessments.source_keys import said_alike
+from bma.assessments.text_bounds import text_bounds_check
 from bma.core.bulk import rows_insert
 from bma.core.db import advisory_locks
 from bma.geo.models import AdminArea, Settlement
@@ -43,10 +44,11 @@ def submission_values(submission: Submission):
     if mapper is None:
         return None
     tree = submission_tree(submission, mapper.repeats)
-    if mapper.reads_years:
-        # Each version maps the years it asked, read from its own XForm (old versions: 2020–2023).
-        return mapper.map(tree, years=version_years(submission.form_version))
-    return mapper.map(tree)
+    # Each version maps the years it asked, read from its own XForm (old versions: 2020–2023).
+    years = {"years": version_years(submission.form_version)} if mapper.reads_years else {}
+    values = mapper.map(tree, **years)
+    text_bounds_check(values)  # before anything is stored: an answer too long for its column fails here
+    return values
 
 
 class Gazetteer:

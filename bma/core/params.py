@@ -25,12 +25,29 @@ def shown(value: str, limit: int = 40) -> str:
     return visible if len(visible) <= limit else visible[:limit] + "…"
 
 
+def _lists(params: Mapping):
+    return params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
+
+
 def has_nul(params: Mapping) -> bool:
-    lists = params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in lists)
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in _lists(params))
 
 
-NUL_MESSAGE = "A search or filter value contains a NUL character (\\x00), which cannot be searched. Remove it."
+NUL_IN_PARAM = _("?%(name)s= contains a NUL character (\\x00); remove it.")
+NUL_IN_FIELD = _("The form field '%(name)s' contains a NUL character (\\x00); remove it.")
+NUL_IN_PATH = _("The address %(path)s contains a NUL character (\\x00); no page here has such an address.")
+
+
+def nul_refuse(params: Mapping, message=NUL_IN_PARAM) -> None:
+    """input.invalid naming the first parameter (or form field) whose name or value holds a NUL."""
+    for key, values in _lists(params):
+        if "\x00" in key or any("\x00" in v for v in values):
+            raise BmaError(codes.INVALID_INPUT, message_lazy(message, name=shown(key)))
+
+
+def nul_refuse_in_path(path: str) -> None:
+    if "\x00" in path:
+        raise BmaError(codes.INVALID_INPUT, message_lazy(NUL_IN_PATH, path=shown(path, 80)))
 
 
 def integer_param(params: Mapping, name: str, low: int = 1, high: int = INT4_MAX) -> int | None:
@@ -60,9 +77,7 @@ def text_param(params: Mapping, name: str, max_length: int = TEXT_MAX) -> str | 
     if not value:
         return None
     if "\x00" in value:
-        raise BmaError(
-            codes.INVALID_INPUT, message_lazy(_("?%(name)s= contains a NUL character (\\x00); remove it."), name=name)
-        )
+        raise BmaError(codes.INVALID_INPUT, message_lazy(NUL_IN_PARAM, name=name))
     if len(value) > max_length:
         raise BmaError(
             codes.INVALID_INPUT,

@@ -34,6 +34,7 @@ from bma.submissions.processing_requests import processing_request, processing_r
 from bma.submissions.services import (
     header_or_error,
     submission_release_stuck,
+    submission_version_resolve,
     submissions_requeue,
     submissions_waiting,
 )
@@ -66,8 +67,12 @@ AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check, compare_spot_c
 
 
 def check_payload(submission: Submission) -> None:
-    """The submission names a form version we hold (the payload itself is read by the mapper)."""
-    if submission.form_version_id is None:
+    """The submission names a form version we hold (the payload itself is read by the mapper).
+
+    Looked up again each time: a version published, or set on its Kobo source, since the record was
+    stored is found here, so "Process again" is the remedy for an unknown version.
+    """
+    if submission_version_resolve(submission) is None:
         raise BmaError(
             codes.FORM_VERSION_UNKNOWN,
             _("The form version of this submission is not on this server; publish it, then reprocess."),

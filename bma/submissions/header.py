@@ -222,9 +222,29 @@ def kobo_json_load(payload: bytes):
     return record
 
 
+# What a JSON value that is not a string was, in words (looked up by its exact type).
+JSON_KINDS = {
+    list: _("a list"),
+    dict: _("an object"),
+    int: _("a number"),
+    float: _("a number"),
+    bool: _("true or false"),
+}
+
+
 def _kobo_id(record: dict, *keys: str) -> str:
-    raw = next((record.get(key) for key in keys if record.get(key)), "")
-    value = _with_uuid_prefix(str(raw))
+    key = next((key for key in keys if record.get(key)), None)
+    raw = record[key] if key is not None else ""
+    if not isinstance(raw, str):
+        # str() of a list or a number would be stored as an id ("uuid:['not', 'an', 'id']"): refuse it.
+        raise HeaderError(
+            message_lazy(
+                _("The Kobo record's %(key)s must be text, not %(kind)s."),
+                key=key,
+                kind=JSON_KINDS.get(type(raw), _("a JSON value of another kind")),
+            )
+        )
+    value = _with_uuid_prefix(raw)
     if len(value) > ID_MAX_LENGTH:
         # Too long for the store's key columns: a 400 Kobo does not retry, not a database error it would.
         raise HeaderError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,16 +18,39 @@ from django.views.decorators.http import require_POST
 from bma.core.db import transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.submissions.models import SubmissionSource
-from bma.submissions.services import Outcome, kobo_record_receive, rejection_record
+from bma.submissions.services import (
+    Outcome,
+    kobo_body_limit,
+    kobo_body_too_large,
+    kobo_record_receive,
+    rejection_record,
+)
 
 log = logging.getLogger(__name__)
+
+
+def _body(request) -> bytes:
+    """The body, refused with Kobo's JSON (not Django's HTML 400 and a logged traceback) when too large."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > kobo_body_limit():
+        raise kobo_body_too_large(declared)
+    try:
+        body = request.body
+    except RequestDataTooBig as exc:
+        raise kobo_body_too_large(None) from exc
+    if len(body) > kobo_body_limit():  # a body sent without a length
+        raise kobo_body_too_large(len(body))
+    return body
 
 
 @csrf_exempt
 @require_POST
 def kobo_record(request, token: str):
     try:
-        result = kobo_record_receive(token=token, payload=request.body)
+        result = kobo_record_receive(token=token, payload=_body(request))
     except BmaError as exc:
         rejection_record(
             source=SubmissionSource.KOBO,

@@ -17,7 +17,6 @@ from django.http.multipartparser import MultiPartParserError
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.utils import translation
-from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -25,6 +24,7 @@ from bma.core.db import transient_db_error
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.languages import device_language
 from bma.core.lockout import lockout_message
+from bma.core.openrosa_messages import openrosa_headers, openrosa_message, openrosa_xml
 from bma.core.params import text_param
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
@@ -39,7 +39,7 @@ from bma.submissions.services import (
     submission_receive,
 )
 from bma.xforms.distribution import current_version, forms_for_devices, list_file_content_for
-from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, manifest_xml, md5_hash, response_xml
+from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, manifest_xml, md5_hash
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +52,8 @@ SUCCESS_MESSAGES = {
 }
 
 
-def _openrosa_headers(response: HttpResponse) -> HttpResponse:
-    response["X-OpenRosa-Version"] = "1.0"
-    response["X-OpenRosa-Accept-Content-Length"] = str(settings.BMA_SUBMISSION_MAX_BYTES)
-    response["Date"] = http_date()
-    # The <message> texts are in the enumerator's language (see openrosa_endpoint).
-    response["Content-Language"] = translation.get_language() or settings.LANGUAGE_CODE
-    return response
-
-
-def _xml(body: bytes, status: int = 200) -> HttpResponse:
-    # text/xml, not application/xml: Collect treats anything else as a captive portal.
-    return _openrosa_headers(HttpResponse(body, status=status, content_type="text/xml; charset=utf-8"))
-
-
-def _message(message: str, status: int, nature: str = "") -> HttpResponse:
-    # str(): a lazy message is worded now, in the language the endpoint activated.
-    return _xml(response_xml(str(message), nature), status)
-
-
 def _challenge(request, stale: bool = False) -> HttpResponse:
-    response = _message(_("Log in with your enumerator user name and password."), 401)
+    response = openrosa_message(_("Log in with your enumerator user name and password."), 401)
     # Several challenges share one header, comma-separated, as RFC 7235 allows.
     response["WWW-Authenticate"] = ", ".join(challenge_headers(request, stale=stale))
     return response
@@ -93,7 +74,7 @@ DATABASE_DOWN = _(
 
 def service_unavailable(message: str = DATABASE_DOWN) -> HttpResponse:
     """503 with Retry-After: Collect keeps the submission and sends it again later."""
-    response = _message(message, 503, nature="error")
+    response = openrosa_message(message, 503, nature="error")
     response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
     return response
 
@@ -125,12 +106,12 @@ def openrosa_endpoint(view):
     def _authenticated(request, *args, token: str | None = None, **kwargs):
         outcome = openrosa_authenticate(request, token)
         if outcome.locked:
-            response = _message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")
+            response = openrosa_message(lockout_message(), codes.AUTH_LOCKED_OUT.http_status, nature="error")
             response.bma_lockout = True  # the Axes middleware keeps this answer instead of its own page
             return response
         if outcome.user is None:
             if token is not None:
-                return _message(
+                return openrosa_message(
                     _("This device link is not valid any more. Ask your supervisor for a new QR code."), 403
                 )
             if outcome.uncredentialed is not None:
@@ -140,11 +121,11 @@ def openrosa_endpoint(view):
             # A browser session would let any site post as the user: ask for the CSRF token too.
             refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
             if refused is not None:
-                return _message(_("The page's security token is missing or old. Reload the form page."), 403)
+                return openrosa_message(_("The page's security token is missing or old. Reload the form page."), 403)
         try:
             _check_query(request.GET)
         except BmaError as exc:
-            return _message(exc.message, exc.http_status, nature="error")
+            return openrosa_message(exc.message, exc.http_status, nature="error")
         request.openrosa_user = outcome.user
         request.openrosa_language = device_language(request, outcome.user)
         request.openrosa_prefix = (
@@ -182,7 +163,7 @@ def form_list(request):
                 description=form.get_kind_display(),
             )
         )
-    return _xml(form_list_xml(entries, verbose=request.GET.get("verbose") == "true"))
+    return openrosa_xml(form_list_xml(entries, verbose=request.GET.get("verbose") == "true"))
 
 
 def _version_or_404(form_id: str, user):
@@ -206,8 +187,8 @@ def form_download(request, form_id: str):
     try:
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
-        return _message(exc.message, exc.http_status)
-    return _xml(version.xml.encode("utf-8"))
+        return openrosa_message(exc.message, exc.http_status)
+    return openrosa_xml(version.xml.encode("utf-8"))
 
 
 @openrosa_endpoint
@@ -215,7 +196,7 @@ def form_manifest(request, form_id: str):
     try:
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
-        return _message(exc.message, exc.http_status)
+        return openrosa_message(exc.message, exc.http_status)
     round = _round_or_none(request.openrosa_user)
     entries = []
     for filename in version.media_filenames:
@@ -229,7 +210,7 @@ def form_manifest(request, form_id: str):
                     download_url=_url(request, f"forms/{form_id}/media/{filename}"),
                 )
             )
-    return _xml(manifest_xml(entries))
+    return openrosa_xml(manifest_xml(entries))
 
 
 @openrosa_endpoint
@@ -237,16 +218,16 @@ def form_media(request, form_id: str, filename: str):
     try:
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
-        return _message(exc.message, exc.http_status)
+        return openrosa_message(exc.message, exc.http_status)
     content = list_file_content_for(
         _round_or_none(request.openrosa_user), filename, request.openrosa_user, request.openrosa_language
     )
     if filename not in version.media_filenames or content is None:
-        return _message(
+        return openrosa_message(
             message_lazy(_("The file %(file)s is not part of the form '%(form)s'."), file=filename, form=form_id), 404
         )
     content_type = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/octet-stream"
-    response = _openrosa_headers(HttpResponse(content, content_type=content_type))
+    response = openrosa_headers(HttpResponse(content, content_type=content_type))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -261,7 +242,7 @@ def _refuse(request, error: BmaError, header: SubmissionHeader | None = None) ->
         device_id=request.GET.get("deviceID", ""),
         request=request,
     )
-    return _message(error.message, error.http_status, nature="error")
+    return openrosa_message(error.message, error.http_status, nature="error")
 
 
 def _too_large(size: int) -> BmaError:
@@ -281,9 +262,9 @@ def _too_large(size: int) -> BmaError:
 @openrosa_endpoint
 def submission(request):
     if request.method in ("HEAD", "GET"):
-        return _openrosa_headers(HttpResponse(status=204))  # Collect requires exactly 204 here
+        return openrosa_headers(HttpResponse(status=204))  # Collect requires exactly 204 here
     if request.method != "POST":
-        return _message(_("Use POST to send a submission."), 405)
+        return openrosa_message(_("Use POST to send a submission."), 405)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > settings.BMA_SUBMISSION_MAX_BYTES:
         return _refuse(request, _too_large(declared))
@@ -326,4 +307,4 @@ def submission(request):
     except BmaError as exc:
         return _refuse(request, exc, header)
     # *isIncomplete*=yes needs nothing special: each chunk repeats the XML and its files are merged.
-    return _message(SUCCESS_MESSAGES[result.outcome], 201)
+    return openrosa_message(SUCCESS_MESSAGES[result.outcome], 201)

@@ -29,6 +29,7 @@ from bma.submissions.models import (
     KoboSource,
     PayloadFormat,
     ProcessingState,
+    PullSource,
     RejectedAttempt,
     Submission,
     SubmissionAttachment,
@@ -484,6 +485,30 @@ def kobo_source_for_token(token: str) -> KoboSource:
     return source
 
 
+def kobo_body_limit() -> int:
+    """The largest Kobo record taken: a JSON body is read whole into memory, so Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE bounds it as well as BMA_SUBMISSION_MAX_BYTES (None: no Django bound)."""
+    django_bound = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return min(settings.BMA_SUBMISSION_MAX_BYTES, django_bound if django_bound is not None else float("inf"))
+
+
+def kobo_body_too_large(size: int | None) -> BmaError:
+    """A 413 in Kobo's JSON, with the limit (Kobo does not retry a 4xx: the record must be made smaller)."""
+    limit = kobo_body_limit()
+    if size is None:
+        message = message_lazy(
+            _("The Kobo record is larger than this server takes (at most %(limit)s bytes); nothing was stored."),
+            limit=f"{limit:,}",
+        )
+    else:
+        message = message_lazy(
+            _("The Kobo record is %(size)s bytes; this server takes at most %(limit)s bytes. Nothing was stored."),
+            size=f"{size:,}",
+            limit=f"{limit:,}",
+        )
+    return BmaError(codes.SUBMISSION_TOO_LARGE, message)
+
+
 def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     """Store one record sent by a KoboToolbox REST service into the same lossless store.
 
@@ -494,6 +519,56 @@ def kobo_record_receive(*, token: str, payload: bytes) -> ReceiveResult:
     return kobo_record_store(
         payload=payload, form=source.form, user=source.submitted_as, version_otherwise=source.form_version
     )
+
+
+def submission_version_resolve(submission: Submission) -> FormVersion | None:
+    """The version of ours a stored record was filled with, looked up again when it is processed.
+
+    A Kobo record naming a version we do not hold is stored without one (Kobo keeps no copy we could
+    ask for again). The remedy the README gives, publishing that version or setting a Kobo source's
+    *Form version*, must work on the records already stored: so processing asks again, first for the
+    version the record names, then for the one the form's Kobo sources (REST or pull) say their
+    records are read as. Sources that name different versions leave the choice to a person.
+    """
+    if submission.form_version_id is not None:
+        return submission.form_version
+    if submission.payload_format == PayloadFormat.KOBO_JSON:
+        header = parse_kobo_json(submission.payload_bytes)[1]
+    else:
+        header = parse_xml_header(submission.payload_bytes)
+    version = (
+        FormVersion.objects.defer("xml", "xlsform").filter(form_id=submission.form_id, version=header.version).first()
+    )
+    if version is None:
+        named = {
+            *KoboSource.objects.filter(form_id=submission.form_id, form_version__isnull=False).values_list(
+                "form_version", flat=True
+            ),
+            *PullSource.objects.filter(form_id=submission.form_id, form_version__isnull=False).values_list(
+                "form_version", flat=True
+            ),
+        }
+        if len(named) > 1:
+            raise BmaError(
+                codes.FORM_VERSION_UNKNOWN,
+                message_lazy(
+                    _(
+                        "Version '%(version)s' of this form is not on this server, and the form's Kobo sources "
+                        "name different versions to read it as (%(versions)s). Publish the version, or leave "
+                        "one source's form version set, then reprocess."
+                    ),
+                    version=header.version,
+                    versions=", ".join(
+                        sorted(FormVersion.objects.filter(pk__in=named).values_list("version", flat=True))
+                    ),
+                ),
+            )
+        if named:
+            version = FormVersion.objects.defer("xml", "xlsform").get(pk=named.pop())
+    if version is not None:
+        Submission.objects.filter(pk=submission.pk).update(form_version=version)
+        submission.form_version = version
+    return version
 
 
 def header_as_edit_of_current(

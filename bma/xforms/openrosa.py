@@ -12,7 +12,6 @@ from xml.sax.saxutils import escape
 
 FORM_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
-RESPONSE_NS = "http://openrosa.org/http/response"
 
 
 def md5_hash(data: bytes) -> str:
@@ -68,10 +67,3 @@ def manifest_xml(entries: list[MediaEntry]) -> bytes:
         )
     parts.append("</manifest>")
     return "".join(parts).encode("utf-8")
-
-
-def response_xml(message: str, nature: str = "") -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<OpenRosaResponse xmlns="{RESPONSE_NS}" items="0">'
-        f'<message nature="{escape(nature)}">{escape(message)}</message></OpenRosaResponse>'
-    ).encode()

@@ -210,3 +210,103 @@ def test_process_again_counts_attempts_afresh(receive, deadlock_once, settings, 
         assert submissions_requeue(Submission.objects.filter(pk=submission.pk)) == 1
     submission.refresh_from_db()
     assert submission.state == ProcessingState.PROCESSED and submission.attempts == 1
+
+
+# --- A Kobo record stored before its source named our form version recovers on "Process again" -----
+
+
+def _kobo_record_with_kobos_own_version(client, personas, published_forms, django_capture_on_commit_callbacks):
+    import json
+    from pathlib import Path
+
+    from bma.submissions.models import KoboSource
+
+    source = KoboSource.objects.create(name="Kobo B2", form=published_forms["bma_b2"].form)
+    path = Path(__file__).parents[1] / "assessments" / "fixtures" / "kobo" / "b2_2026112202.json"
+    record = json.loads(path.read_text())
+    record["__version__"] = "vGqXKoboOwnId"  # Kobo's id for the version, not ours
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/kobo/{source.token}/", json.dumps(record), content_type="application/json")
+    assert response.status_code == 201
+    submission = Submission.objects.get()
+    assert submission.state == ProcessingState.FAILED and "not on this server" in submission.last_error
+    return source, submission
+
+
+def _process_again_in_the_admin(client, personas, submission, django_capture_on_commit_callbacks):
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/submissions/submission/",
+            {"action": "process_again", "_selected_action": [submission.pk]},
+        )
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    return submission
+
+
+def test_a_kobo_record_stored_before_its_source_named_our_version_is_processed_once_it_does(
+    client, personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    source, submission = _kobo_record_with_kobos_own_version(
+        client, personas, published_forms, django_capture_on_commit_callbacks
+    )
+    source.form_version = published_forms["bma_b2"]
+    source.save()
+    submission = _process_again_in_the_admin(client, personas, submission, django_capture_on_commit_callbacks)
+    assert submission.state == ProcessingState.PROCESSED, submission.last_error
+    assert submission.form_version == published_forms["bma_b2"]
+    assert m.VillageAssessment.objects.get(submission=submission).households == 420
+
+
+def test_a_kobo_record_is_processed_once_the_version_it_names_is_published(
+    client, personas, published_forms, built_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    """A Kobo project built from a version of ours not yet published here: publishing it is the remedy."""
+    import json
+    from pathlib import Path
+
+    from bma.submissions.models import KoboSource
+    from bma.xforms.services import form_publish
+
+    ours = published_forms["bma_b2"]
+    source = KoboSource.objects.create(name="Kobo B2", form=ours.form)
+    ours.delete()  # not published yet when the record comes
+    record = (Path(__file__).parents[1] / "assessments" / "fixtures" / "kobo" / "b2_2026112202.json").read_text()
+    assert json.loads(record)["__version__"] == "2026112202"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/kobo/{source.token}/", record, content_type="application/json").status_code == 201
+    submission = Submission.objects.get()
+    assert submission.state == ProcessingState.FAILED and "not on this server" in submission.last_error
+    form_publish(next(b for b in built_forms.values() if b.form_id == "bma_b2"), b"")
+    submission = _process_again_in_the_admin(client, personas, submission, django_capture_on_commit_callbacks)
+    assert submission.state == ProcessingState.PROCESSED, submission.last_error
+    assert submission.form_version.version == "2026112202"
+    assert m.VillageAssessment.objects.filter(submission=submission).exists()
+
+
+def test_kobo_sources_naming_different_versions_leave_the_record_failed_with_the_reason(
+    client, personas, published_forms, django_capture_on_commit_callbacks, tasks_in_process
+):
+    from bma.submissions.models import KoboSource
+    from bma.xforms.models import FormVersion
+
+    source, submission = _kobo_record_with_kobos_own_version(
+        client, personas, published_forms, django_capture_on_commit_callbacks
+    )
+    ours = published_forms["bma_b2"]
+    other = FormVersion.objects.create(
+        form=ours.form,
+        version="2026112299",
+        xlsform=b"",
+        xlsform_sha256="",
+        xml=ours.xml,
+        xml_md5="",
+        published_at=ours.published_at,
+    )
+    source.form_version = ours
+    source.save()
+    KoboSource.objects.create(name="Kobo B2, second project", form=ours.form, form_version=other)
+    submission = _process_again_in_the_admin(client, personas, submission, django_capture_on_commit_callbacks)
+    assert submission.state == ProcessingState.FAILED and submission.form_version is None
+    assert "name different versions to read it as (2026112202, 2026112299)" in submission.last_error

@@ -315,3 +315,57 @@ def test_kobo_then_openrosa_with_the_same_answers_is_already_received(client, ko
     assert stored.payload_bytes == record() and not stored.attachments.exists()
     changed = _collect(client, personas.enumerator, SAME_ANSWERS_XML.replace(b"female", b"male"))
     assert changed.status_code == 409
+
+
+# --- A body too large, or an id that is not text: a 4xx in Kobo's JSON, listed under Rejected attempts
+
+
+@pytest.mark.parametrize(
+    ("ours", "djangos", "limit"),
+    [(2_000, 10_000_000, "2,000"), (50_000_000, 2_000, "2,000")],
+    ids=["BMA_SUBMISSION_MAX_BYTES", "DATA_UPLOAD_MAX_MEMORY_SIZE"],
+)
+def test_a_record_over_the_size_limit_is_refused_in_json_with_the_limit(
+    client, kobo_source, settings, caplog, ours, djangos, limit
+):
+    from bma.submissions.models import RejectedAttempt
+
+    settings.BMA_SUBMISSION_MAX_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE = ours, djangos
+    big = record(notes="x" * 3_000)
+    with caplog.at_level("INFO"):
+        response = send(client, kobo_source, big)
+    assert response.status_code == 413 and response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"] == "submission.too_large"
+    assert f"this server takes at most {limit} bytes" in body["message"]
+    assert not Submission.objects.exists()
+    attempt = RejectedAttempt.objects.get()
+    assert (attempt.source, attempt.status, attempt.code) == ("kobo", 413, "submission.too_large")
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") or r.exc_info]
+    assert send(client, kobo_source, record()).status_code == 201  # a record within the limit still goes in
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "kind"),
+    [
+        ("meta/instanceID", ["not", "an", "id"], "a list"),
+        ("meta/instanceID", 12345, "a number"),
+        ("_uuid", {"id": "x"}, "an object"),
+        ("meta/rootUuid", ["uuid:a"], "a list"),
+    ],
+)
+def test_an_id_that_is_not_text_is_refused_with_a_clear_400(client, kobo_source, key, value, kind):
+    from bma.submissions.models import RejectedAttempt
+
+    payload = json.loads(record())
+    if key == "_uuid":
+        del payload["meta/instanceID"]
+    payload[key] = value
+    response = send(client, kobo_source, json.dumps(payload).encode())
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "submission.invalid",
+        "message": f"The Kobo record's {key} must be text, not {kind}.",
+    }
+    assert not Submission.objects.exists()
+    assert RejectedAttempt.objects.get().code == "submission.invalid"
