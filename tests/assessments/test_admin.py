@@ -52,7 +52,7 @@ def test_bulk_approve_and_reject_needs_a_comment_and_history_is_kept(client, ass
     asked = client.post(reverse(LIST), approve)
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.HAS_ISSUES  # asked first, not done
-    assert asked.context["summary"] == {"count": 1, "areas": [("Sughd", ["Asht"])]}
+    assert asked.context["summary"] == {"count": 1, "changing": 1, "unchanged": 0, "areas": [("Sughd", ["Asht"])]}
     client.post(reverse(LIST), {**approve, "post": "yes"})
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.APPROVED
