@@ -5,6 +5,36 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def settle_by_the_new_rule(apps, schema_editor):
+    """Which visit counts, by the rule of bma.assessments.counting (no supervisor has chosen yet): never a
+    rejected one; else the newest by the time the server first received it (not the device's date)."""
+    from django.db.models import Min
+
+    Assessment = apps.get_model("assessments", "VillageAssessment")
+    Submission = apps.get_model("submissions", "Submission")
+    rows = list(
+        Assessment.objects.order_by("pk").values_list("pk", "round_id", "village_id", "review_state", "root_instance_id", "is_current")
+    )
+    first = dict(
+        Submission.objects.values("root_instance_id").annotate(first=Min("created_at")).values_list("root_instance_id", "first")
+    )
+    best, keep = {}, set()
+    for pk, round_id, village_id, state, root, _ in rows:
+        if state == "rejected":
+            continue
+        if village_id is None:
+            keep.add(pk)
+            continue
+        rank = (first.get(root) is not None, first.get(root) or 0, pk)
+        key = (round_id, village_id)
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, pk)
+    keep |= {pk for _, pk in best.values()}
+    current = {row[0] for row in rows if row[5]}
+    Assessment.objects.filter(pk__in=current - keep).update(is_current=False)
+    Assessment.objects.filter(pk__in=keep - current).update(is_current=True)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,4 +58,5 @@ class Migration(migrations.Migration):
             name='is_current',
             field=models.BooleanField(default=False, verbose_name='is current'),
         ),
+        migrations.RunPython(settle_by_the_new_rule, migrations.RunPython.noop),
     ]
