@@ -92,7 +92,7 @@ def test_a_supervisor_chooses_the_visit_that_counts_on_the_assessment_page(clien
     assert counting() == ["uuid:third"] and visit("uuid:second").counted_by is None
 
 
-def test_a_rejected_or_typed_in_visit_cannot_be_chosen(two_visits, personas, receive):
+def test_a_rejected_visit_cannot_be_chosen(two_visits, personas):
     from bma.core.errors import BmaError
 
     older, _newer = two_visits
