@@ -95,24 +95,31 @@ def assessments_review_many(queryset, to_state: str, user, comment: str = "") ->
     _check_comment(to_state, comment)
     model = queryset.model
     selected = model.objects.filter(pk__in=queryset.order_by().values("pk"))
+    village = model is VillageAssessment
     # Locked in id order, as every writer does; the rows' states are read under the lock.
-    rows = list(selected.select_for_update().order_by("pk").values_list("pk", "review_state"))
-    changing = [(pk, state) for pk, state in rows if state != to_state]
+    rows = list(
+        selected.select_for_update()
+        .order_by("pk")
+        .values_list("pk", "review_state", *(("round_id", "village_id") if village else ()))
+    )
+    changing = [row for row in rows if row[1] != to_state]
     if changing:
         owner = f"{OWNER_FIELD[model]}_id"
         ReviewEvent.objects.bulk_create(
-            ReviewEvent(**{owner: pk}, from_state=state, to_state=to_state, actor=user, comment=comment)
-            for pk, state in changing
+            (
+                ReviewEvent(**{owner: row[0]}, from_state=row[1], to_state=to_state, actor=user, comment=comment)
+                for row in changing
+            ),
+            batch_size=1000,
         )
-        ids = [pk for pk, _ in changing]
         update = {"review_state": to_state, "updated_at": timezone.now()}
-        if model is VillageAssessment and to_state == ReviewState.REJECTED:
+        if village and to_state == ReviewState.REJECTED:
             update.update(counted_by=None, counted_at=None)
-        model.objects.filter(pk__in=ids).update(**update)
-        if model is VillageAssessment:
-            villages = VillageAssessment.objects.filter(pk__in=ids).values_list("pk", "round_id", "village_id")
+        # The same rows as ``changing`` (they are locked), without a list of ids a whole round long.
+        selected.exclude(review_state=to_state).update(**update)
+        if village:
             assessments_settle_current(
-                {(r, v) for _, r, v in villages if v is not None}, {pk for pk, _, v in villages if v is None}
+                {(r, v) for _, _, r, v in changing if v is not None}, {pk for pk, _, _, v in changing if v is None}
             )
     return BulkReview(changed=len(changing), unchanged=len(rows) - len(changing))
 
