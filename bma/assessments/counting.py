@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from bma.assessments import models as m
+from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes
 from bma.submissions.models import Submission
 
@@ -87,6 +88,14 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
         m.VillageAssessment.objects.filter(pk__in=keep - current).update(is_current=True)
 
 
+def lock_districts(assessments) -> None:
+    """The districts' locks of these village assessments, taken as processing batches take them (first,
+    sorted): a supervisor's decision and a worker storing a visit to the same village queue, instead of
+    locking the village's visits in opposite orders and deadlocking."""
+    district_codes = assessments.order_by().values_list("district__code", flat=True).distinct()
+    advisory_locks({f"district:{code}" for code in district_codes if code})
+
+
 def assessments_settle(assessment_ids: Iterable[int]) -> None:
     """Settle the villages these assessments are visits of (and the typed-in ones themselves)."""
     rows = m.VillageAssessment.objects.filter(pk__in=set(assessment_ids)).values_list("pk", "round_id", "village_id")
@@ -103,6 +112,7 @@ def assessments_settle(assessment_ids: Iterable[int]) -> None:
 def assessment_count(assessment: m.VillageAssessment, user) -> m.VillageAssessment:
     """A supervisor's "count this visit": this visit counts for its village in the round, whichever is
     newer, until a supervisor chooses another visit of the village or rejects this one."""
+    lock_districts(m.VillageAssessment.objects.filter(pk=assessment.pk))
     locked = m.VillageAssessment.objects.select_for_update().get(pk=assessment.pk)
     if locked.village_id is None:
         raise BmaError(

@@ -8,7 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from bma.assessments.counting import assessment_count, assessments_settle, assessments_settle_current
+from bma.assessments.counting import (
+    assessment_count,
+    assessments_settle,
+    assessments_settle_current,
+    lock_districts,
+)
 from bma.assessments.models import (
     DistrictAssessment,
     ReviewEvent,
@@ -44,6 +49,8 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     to_state = ReviewState(to_state)
     comment = (comment or "").strip()
     _check_comment(to_state, comment)
+    if isinstance(assessment, VillageAssessment):
+        lock_districts(VillageAssessment.objects.filter(pk=assessment.pk))
     locked = type(assessment).objects.select_for_update().get(pk=assessment.pk)
     if locked.review_state == to_state:
         return locked
@@ -96,6 +103,8 @@ def assessments_review_many(queryset, to_state: str, user, comment: str = "") ->
     model = queryset.model
     selected = model.objects.filter(pk__in=queryset.order_by().values("pk"))
     village = model is VillageAssessment
+    if village:
+        lock_districts(selected)
     # Locked in id order, as every writer does; the rows' states are read under the lock.
     rows = list(
         selected.select_for_update()
