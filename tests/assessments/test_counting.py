@@ -82,7 +82,7 @@ def test_a_supervisor_chooses_the_visit_that_counts_on_the_assessment_page(clien
     assert older.counted_by == personas.supervisor and older.counted_at is not None
     page = client.get(reverse("admin:assessments_villageassessment_change", args=[older.pk])).content.decode()
     assert "This visit counts for its village" in page and 'id="decide-count"' not in page
-    # A third visit arriving later, or the chosen one being edited, does not undo the choice.
+    # A third visit arriving later does not undo the choice.
     receive("b2_2026112202.xml", {OSHOBA_ID: "uuid:third"})
     assert counting() == [OSHOBA_ID]
     # Choosing another visit moves the choice; rejecting the chosen one ends it.
