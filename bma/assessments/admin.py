@@ -8,7 +8,7 @@ import copy
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
@@ -18,7 +18,9 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import get_language, gettext_lazy, ngettext_lazy
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy, ngettext, ngettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,9 +32,15 @@ from bma.assessments.desk import (
     page_sections,
     query_only_changelist,
 )
+from bma.assessments.review import (
+    COUNT,
+    NEEDS_COMMENT,
+    assessment_decide,
+    assessments_review_many,
+    review_selection_summary,
+)
 from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
-from bma.assessments.review import NEEDS_COMMENT, assessment_decide, assessment_review, review_selection_summary
-from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin, run_service_action
+from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.core.scoping import area_scope_q
@@ -104,8 +112,24 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         return place_name(obj.village, getattr(obj, "village_name_typed", ""))
 
     def _review(self, request, queryset, state, done):
-        comment = request.POST.get("comment", "")
-        run_service_action(self, request, queryset, lambda a: assessment_review(a, state, request.user, comment), done)
+        """A decision on the selected assessments: only those it changes are changed, recorded and
+        counted in the message; those already in the state are said apart, not counted as done."""
+        try:
+            result = assessments_review_many(queryset, state, request.user, request.POST.get("comment", ""))
+        except BmaError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        if result.changed or not result.unchanged:
+            self.message_user(request, done % {"count": result.changed}, messages.SUCCESS)
+        if result.unchanged:
+            already = ngettext(
+                "%(count)d selected assessment was already '%(state)s': left as it was.",
+                "%(count)d selected assessments were already '%(state)s': left as they were.",
+                result.unchanged,
+            )
+            self.message_user(
+                request, already % {"count": result.unchanged, "state": m.ReviewState(state).label}, messages.INFO
+            )
 
     @admin.action(description=gettext_lazy("Approve the selected assessments"), permissions=["change"])
     def approve(self, request, queryset):
@@ -118,7 +142,7 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
                     **self.admin_site.each_context(request),
                     "title": _("Approve these assessments?"),
                     "opts": self.model._meta,
-                    "summary": review_selection_summary(queryset),
+                    "summary": review_selection_summary(queryset, m.ReviewState.APPROVED),
                     "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
                     "select_across": request.POST.get("select_across", "0"),
                     "comment": request.POST.get("comment", ""),
@@ -258,6 +282,12 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             )
             response.status_code = 400
             return response
+        if request.POST.get("decision") == COUNT:
+            # The supervisor stays on the page, to see the visit now counting for its village.
+            self.message_user(
+                request, _("%(assessment)s: this visit now counts for its village.") % {"assessment": obj}
+            )
+            return redirect(self._with_list_filters(reverse(self._desk_url_name("change"), args=[obj.pk]), list_query))
         self.message_user(
             request, _("%(assessment)s: %(state)s.") % {"assessment": obj, "state": decided.get_review_state_display()}
         )
@@ -337,7 +367,14 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         ]
 
     def desk_page(self, obj, reader) -> dict:
-        return assessment_page(obj, reader)
+        return {
+            **assessment_page(obj, reader),
+            # "Count this visit": for a listed village's visit that is not rejected and not already chosen.
+            "may_count": obj.village_id is not None
+            and obj.review_state != m.ReviewState.REJECTED
+            and obj.counted_at is None,
+            "counts_line": counts_line(obj),
+        }
 
     def desk_heading(self, obj) -> str:
         return assessment_heading(obj)
@@ -356,6 +393,22 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         if not visible or not request.user.has_perm("assessments.view_villageassessment"):
             raise PermissionDenied
         return attachment_response(bytes(attachment.content), attachment.filename, attachment.content_type)
+
+
+def counts_line(a: m.VillageAssessment) -> str:
+    """Whether this visit is the one of its village that counts in the round, and who chose it."""
+    if a.is_current:
+        line = _("This visit counts for its village in this round.")
+    elif a.review_state == m.ReviewState.REJECTED:
+        line = _("This visit is rejected: it does not count.")
+    else:
+        line = _("Another visit of this village counts in this round.")
+    if a.counted_at is not None:
+        line += " " + _("Chosen to count by %(user)s on %(date)s.") % {
+            "user": a.counted_by.get_username() if a.counted_by else "?",
+            "date": date_format(timezone.localtime(a.counted_at), "SHORT_DATETIME_FORMAT"),
+        }
+    return line
 
 
 # The assessment page's buttons: (decision posted, label, access key, whether a comment is needed).

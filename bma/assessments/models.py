@@ -113,9 +113,21 @@ class VillageAssessment(AssessmentBase):
         help_text=_("Whether elderly people stay behind alone."),
         verbose_name=_("elderly people alone"),
     )
-    # The newest assessment of a village in a round is the current one; older ones stay for the
-    # duplicate-assessment quality rule and for review, but are not counted.
-    is_current = models.BooleanField(default=True, verbose_name=_("is current"))
+    # Whether this is the visit of its village that counts in the round: written only by
+    # bma.assessments.counting.assessments_settle_current (the rule is in its docstring). The other
+    # visits stay for the duplicate-assessment quality rule and for review, but are not counted.
+    is_current = models.BooleanField(default=False, verbose_name=_("is current"))
+    # A supervisor's "count this visit": it counts (unless rejected) until a supervisor picks another
+    # visit of the village or rejects this one.
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("chosen to count by"),
+    )
+    counted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("chosen to count at"))
 
     class Meta:
         ordering = ["-visit_date", "-pk"]

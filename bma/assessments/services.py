@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db import transaction
 
 from bma.assessments import models as m
+from bma.assessments.counting import assessments_settle_current
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
@@ -229,11 +228,8 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     for submission, values, fields in prepared:
         assessment = existing.get(submission.root_instance_id)
         if assessment is None:
-            # A listed village's visit is created as not current: assessments_settle_current then picks
-            # the newest visit of the village. A typed-in village has no other visit to weigh: it counts.
-            assessment = m.VillageAssessment(
-                root_instance_id=submission.root_instance_id, is_current=fields["village"] is None, **fields
-            )
+            # Created as not counting: assessments_settle_current (below) decides which visit counts.
+            assessment = m.VillageAssessment(root_instance_id=submission.root_instance_id, is_current=False, **fields)
             if submission.deprecated_id:
                 events.append(_first_seen_edited(assessment))
             new.append(assessment)
@@ -248,18 +244,22 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             previous_village = assessment.village_id
             for name, value in fields.items():
                 setattr(assessment, name, value)
-            if assessment.village_id is None:
-                assessment.is_current = True
-            elif assessment.village_id != previous_village:
-                assessment.is_current = False  # settled below against the village's other visits
-            if previous_village is not None and previous_village != assessment.village_id:
-                left_villages.add((assessment.round_id, previous_village))
+            if assessment.village_id != previous_village:
+                # A visit moved to another village: it no longer counts for the one it left, a choice
+                # made there no longer applies, and it is weighed below against its new village's
+                # visits (not counting until then keeps the one-current constraint).
+                assessment.is_current = False
+                assessment.counted_by, assessment.counted_at = None, None
+                if previous_village is not None:
+                    left_villages.add((assessment.round_id, previous_village))
             updated.append(assessment)
         stored.append((assessment, values))
     m.VillageAssessment.objects.bulk_create(new)
     m.ReviewEvent.objects.bulk_create(events)
     if updated:
-        m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state", "is_current"])
+        m.VillageAssessment.objects.bulk_update(
+            updated, [*B2_FIELDS, "review_state", "is_current", "counted_by", "counted_at"]
+        )
         for assessment in updated:
             _clear(assessment)
     _store_informants((values, {"village_assessment": a}) for a, values in stored)
@@ -326,7 +326,10 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             for position, ref in enumerate(values.referrals, start=1)
         ),
     )
-    assessments_settle_current({(a.round_id, a.village_id) for a, _ in stored if a.village_id} | left_villages)
+    assessments_settle_current(
+        {(a.round_id, a.village_id) for a, _ in stored if a.village_id} | left_villages,
+        typed_ids={a.pk for a, _ in stored if a.village_id is None},
+    )
     return [a for a, _ in stored], errors
 
 
@@ -338,37 +341,11 @@ def _pk(instance) -> int | None:
     return instance.pk if instance is not None else None
 
 
-def assessments_settle_current(pairs: set[tuple[int, int]]) -> None:
-    """For each (round id, village id): the newest visit to the village is its current assessment; older
-    ones stay, flagged, for review and the duplicate-visit rule, but are not counted.
-
-    Assessments of a typed-in village not yet linked to one are always current: each is a community
-    of its own until it is linked, and then it is weighed against the village's other visits here.
-    """
-    if not pairs:
-        return
-    candidates = m.VillageAssessment.objects.filter(
-        round_id__in={r for r, _ in pairs}, village_id__in={v for _, v in pairs}
-    ).values_list("pk", "round_id", "village_id", "visit_date", "submission__created_at", "is_current")
-    newest: dict[tuple, tuple] = {}
-    for pk, round_id, village_id, visit_date, received, _ in candidates:
-        key = (round_id, village_id)
-        if key in pairs:
-            rank = (visit_date or dt.date.min, received, pk)
-            if key not in newest or rank > newest[key][0]:
-                newest[key] = (rank, pk)
-    keep = {pk for _, pk in newest.values()}
-    demote = [pk for pk, r, v, _, _, current in candidates if (r, v) in pairs and current and pk not in keep]
-    if demote:
-        m.VillageAssessment.objects.filter(pk__in=demote).update(is_current=False)
-    m.VillageAssessment.objects.filter(pk__in=keep, is_current=False).update(is_current=True)
-
-
 def assessment_link_village(assessment_id: int, village: Settlement) -> None:
     """Point an assessment of a typed-in village at the village it was matched to, and count it once.
 
-    Set not current first: the village may already have a current visit (the one-current constraint),
-    then the newest of its visits becomes the current one.
+    Not counting first (the village may already have a visit that counts: the one-current constraint),
+    then assessments_settle_current decides which of the village's visits counts.
     """
     # The district's lock first, as processing batches take it: a supervisor linking a village while a
     # worker stores visits to it queues behind the worker instead of deadlocking with it.

@@ -38,7 +38,6 @@ from bma.submissions.services import (
     submissions_requeue,
     submissions_waiting,
 )
-from bma.validation.models import CheckOutcome
 from bma.validation.services import quality_check, spot_check_compare
 
 log = logging.getLogger(__name__)
@@ -51,11 +50,12 @@ def batch_size() -> int:
 # Steps that run on the assessments a batch stored (quality rules, referral matching). Each takes the
 # list of stored assessments and must be idempotent.
 def compare_spot_checks(assessments: list) -> None:
-    """A major discrepancy puts the village back in the visit plan for re-assessment."""
+    """A major discrepancy found by a visit puts the village back in the visit plan for re-assessment,
+    once: a replay of the same visit does not put a village assessed again since back in the plan."""
     for visit in assessments:
         if isinstance(visit, SpotCheckVisit):
-            assignment = spot_check_compare(visit)
-            if assignment is not None and assignment.outcome == CheckOutcome.MAJOR:
+            assignment, newly_major = spot_check_compare(visit)
+            if newly_major:
                 plan_add(visit.round_id, assignment.village, PlanReason.REASSESSMENT)
 
 

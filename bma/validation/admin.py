@@ -26,6 +26,7 @@ from bma.validation.services import (
     issue_resolve,
     issue_waive,
     round_quality_settings_save,
+    spot_check_sample_create,
     spot_check_summary,
 )
 
@@ -147,7 +148,7 @@ class SampleForm(forms.ModelForm):
 class SpotCheckSampleAdmin(admin.ModelAdmin):
     """Adding a sample draws it: villages per district, weighted towards open issues, from the seed."""
 
-    list_display = ("round", "seed", "share", "min_per_district", "drawn_by", "created_at")
+    list_display = ("round", "seed", "share", "min_per_district", "drawn_by", "created_at", "drawn_at")
     form = SampleForm
     change_list_template = "admin/validation/spotchecksample/change_list.html"
     fields = ("round", "share", "min_per_district", "seed")
@@ -169,13 +170,15 @@ class SpotCheckSampleAdmin(admin.ModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        """The draw runs in the worker; the list shows the sample when it is done."""
+        """The sample's row is made here, with its seed; the worker draws its villages, once."""
         if change:
             return
-        draw = import_string("bma.validation.tasks.spot_check_sample_draw")
-        transaction.on_commit(
-            lambda: draw.delay(obj.round_id, obj.share, obj.min_per_district, obj.seed, request.user.pk)
+        sample = spot_check_sample_create(
+            obj.round, share=obj.share, min_per_district=obj.min_per_district, seed=obj.seed, user=request.user
         )
+        obj.pk, obj.seed = sample.pk, sample.seed
+        fill = import_string("bma.validation.tasks.spot_check_sample_fill")
+        transaction.on_commit(lambda: fill.delay(sample.pk))
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []  # the villages are drawn after adding

@@ -131,6 +131,9 @@ class SpotCheckSample(TimeStampedModel):
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("drawn by")
     )
+    # Set once, when the villages are drawn: the row exists before the worker draws them, and a
+    # redelivered draw task finds it set and leaves the sample (and the devices' list) as it is.
+    drawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("drawn at"))
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from bma.assessments import models as am
+from bma.assessments.counting import village_counted_assessment
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.numbers import grouped
@@ -394,13 +395,29 @@ def issue_decide(issue: QualityIssue, decision: str, user, note: str = "") -> Qu
 # --- Spot checks ------------------------------------------------------------------------------------
 
 
+def spot_check_sample_create(round, *, share=0.10, min_per_district=2, seed=None, user=None) -> SpotCheckSample:
+    """The sample's row, with its parameters and seed, before any village is drawn (spot_check_sample_fill
+    draws them, in the worker). The seed is chosen here, so every draw of this row is the same draw."""
+    SamplingPlan(share=share, min_per_district=min_per_district)  # refuses a wrong share or minimum
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    return SpotCheckSample.objects.create(
+        round=round, seed=seed, share=share, min_per_district=min_per_district, drawn_by=user
+    )
+
+
 @transaction.atomic
-def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, user=None) -> SpotCheckSample:
-    """Draw the villages to check, stratified by district and weighted towards open issues."""
+def spot_check_sample_fill(sample_id: int) -> SpotCheckSample:
+    """Draw the villages of a sample row, stratified by district and weighted towards open issues, and
+    write the devices' list of villages to check. Once: a redelivered task (acks_late), or a second
+    worker, finds the sample drawn and changes nothing, so enumerators keep the list they hold."""
     from bma.xforms.services import list_file_store, spot_check_villages_csv
 
-    plan = SamplingPlan(share=share, min_per_district=min_per_district)
-    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    sample = SpotCheckSample.objects.select_for_update().select_related("round").get(pk=sample_id)
+    if sample.drawn_at is not None:
+        return sample
+    round = sample.round
+    plan = SamplingPlan(share=sample.share, min_per_district=sample.min_per_district)
+    # The visits that count (bma.assessments.counting decides which): never a rejected one.
     assessments = list(
         am.VillageAssessment.objects.filter(round=round, is_current=True, village__isnull=False)
         .annotate(open_issues=Count("issues", filter=Q(issues__state=IssueState.OPEN)))
@@ -412,10 +429,7 @@ def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, 
             message_lazy(gettext_lazy("%(round)s has no assessed villages to sample yet."), round=round),
         )
     by_village = {a.village_id: a for a in assessments}
-    drawn = draw_sample([Candidate(a.village_id, a.district_id, a.open_issues) for a in assessments], plan, seed)
-    sample = SpotCheckSample.objects.create(
-        round=round, seed=seed, share=share, min_per_district=min_per_district, drawn_by=user
-    )
+    drawn = draw_sample([Candidate(a.village_id, a.district_id, a.open_issues) for a in assessments], plan, sample.seed)
     SpotCheckAssignment.objects.bulk_create(
         SpotCheckAssignment(
             sample=sample,
@@ -429,21 +443,41 @@ def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, 
     villages = Settlement.objects.filter(pk__in=[c.village_id for c in drawn]).select_related("district")
     content, count = spot_check_villages_csv(villages.order_by("district__code", "name_en"))
     list_file_store(round, "spot_check_villages.csv", content, count)
+    sample.drawn_at = timezone.now()
+    sample.save(update_fields=["drawn_at", "updated_at"])
     return sample
 
 
-def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
-    """Compare a spot-check visit with the village's assessment; returns the updated assignment."""
+@transaction.atomic
+def spot_check_sample_draw(round, *, share=0.10, min_per_district=2, seed=None, user=None) -> SpotCheckSample:
+    """Create a sample and draw it at once (scripts, the demo round); the admin creates the row and
+    leaves the draw to the worker."""
+    sample = spot_check_sample_create(round, share=share, min_per_district=min_per_district, seed=seed, user=user)
+    return spot_check_sample_fill(sample.pk)
+
+
+def spot_check_compare(visit: am.SpotCheckVisit) -> tuple[SpotCheckAssignment | None, bool]:
+    """Compare a spot-check visit with the village's assessment that counts now (bma.assessments.counting
+    decides which: a village assessed again since the sample is compared with its new visit).
+
+    Returns the updated assignment (None: the village is not in a sample, or none of its visits counts)
+    and whether this comparison newly found a major discrepancy: a replayed or reprocessed visit whose
+    outcome was already major says False, so it does not put the village back in the plan again.
+    """
     assignment = (
-        SpotCheckAssignment.objects.filter(sample__round=visit.round, village=visit.village)
-        .select_related("assessment")
-        .order_by("-sample__created_at")
+        SpotCheckAssignment.objects.select_for_update()
+        .filter(sample__round=visit.round, village=visit.village)
+        .order_by("-sample__created_at", "-pk")
         .first()
     )
     if assignment is None:
-        return None
+        return None, False
+    assessment = village_counted_assessment(visit.round_id, visit.village_id)
+    if assessment is None:
+        return None, False
+    already_major = assignment.outcome == CheckOutcome.MAJOR and assignment.visit_id == visit.pk
     tolerances = round_tolerances(visit.round)
-    figures = {p.population: p for p in assignment.assessment.populations.all()}
+    figures = {p.population: p for p in assessment.populations.all()}
     comparisons = []
     for observed in visit.figures.all():
         assessed = figures.get(observed.population)
@@ -455,7 +489,7 @@ def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
             comparisons.append(
                 compare_count(f"{observed.population}_total", assessed.total, observed.count, tolerances["total"])
             )
-    available = dict(assignment.assessment.services.values_list("service", "available"))
+    available = dict(assessment.services.values_list("service", "available"))
     for observed in visit.services.all():
         seen = {"yes": True, "no": False}.get(observed.observed)
         comparisons.append(compare_service(f"svc_{observed.service}", available.get(observed.service), seen))
@@ -465,10 +499,11 @@ def spot_check_compare(visit: am.SpotCheckVisit) -> SpotCheckAssignment | None:
     outcome = overall_outcome(comparisons)
     assignment.outcome = outcome
     assignment.visit = visit
+    assignment.assessment = assessment  # the visit the comparison was made with
     assignment.comparisons = [asdict(c) for c in comparisons]
     assignment.endorsed_at = timezone.now() if outcome == CheckOutcome.CONFIRMED else None
-    assignment.save(update_fields=["outcome", "visit", "comparisons", "endorsed_at", "updated_at"])
-    return assignment
+    assignment.save(update_fields=["outcome", "visit", "assessment", "comparisons", "endorsed_at", "updated_at"])
+    return assignment, outcome == CheckOutcome.MAJOR and not already_major
 
 
 def spot_check_summary(round_, districts: Q | None = None) -> list[dict]:

@@ -52,7 +52,7 @@ def test_bulk_approve_and_reject_needs_a_comment_and_history_is_kept(client, ass
     asked = client.post(reverse(LIST), approve)
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.HAS_ISSUES  # asked first, not done
-    assert asked.context["summary"] == {"count": 1, "areas": [("Sughd", ["Asht"])]}
+    assert asked.context["summary"] == {"count": 1, "changing": 1, "unchanged": 0, "areas": [("Sughd", ["Asht"])]}
     client.post(reverse(LIST), {**approve, "post": "yes"})
     assessed.refresh_from_db()
     assert assessed.review_state == m.ReviewState.APPROVED
@@ -162,3 +162,41 @@ def test_decision_columns_come_first_and_a_received_on_filter_is_offered(client,
     assert "received on" in response.content.decode()
     future = client.get(reverse(LIST) + "?submission__created_at__gte=2999-01-01+00:00:00%2B00:00")
     assert future.context["cl"].result_count == 0
+
+
+def test_select_all_approve_counts_records_and_reports_only_what_changed(client, receive, personas):
+    """929 selected, 10 pending: the message, the confirmation and the review log say 10, not 929."""
+    receive("b2_2026112202.xml")
+    for uuid, code in (("uuid:shaydon", "V-ASH-0002"), ("uuid:buston", "V-ASH-0003")):
+        receive(
+            "b2_2026112202.xml",
+            {
+                "uuid:342071ed-911c-4e50-9659-3f73b09c383c": uuid,
+                "<village>V-ASH-0001</village>": f"<village>{code}</village>",
+            },
+        )
+    pending, *approved = m.VillageAssessment.objects.order_by("pk")
+    client.force_login(personas.supervisor)
+    for a in approved:
+        client.post(reverse(LIST), {"action": "approve", "_selected_action": [a.pk], "post": "yes"})
+    assert m.ReviewEvent.objects.count() == 2
+    select_all = {"action": "approve", "_selected_action": [pending.pk], "select_across": "1", "comment": ""}
+    asked = client.post(reverse(LIST), select_all)
+    summary = asked.context["summary"]
+    assert (summary["count"], summary["changing"], summary["unchanged"]) == (3, 1, 2)
+    assert "2 of them are approved already" in asked.content.decode()
+    done = client.post(reverse(LIST), {**select_all, "post": "yes"}, follow=True)
+    said = [str(message) for message in done.context["messages"]]
+    assert said == [
+        "1 assessment approved.",
+        "2 selected assessments were already 'Approved': left as they were.",
+    ]
+    assert m.ReviewEvent.objects.count() == 3
+    assert list(pending.review_events.values_list("from_state", "to_state")) == [("received", "approved")]
+    assert not m.VillageAssessment.objects.exclude(review_state=m.ReviewState.APPROVED).exists()
+    # Again: nothing changes, nothing is recorded, and the message says so.
+    again = client.post(reverse(LIST), {**select_all, "post": "yes"}, follow=True)
+    assert [str(message) for message in again.context["messages"]] == [
+        "3 selected assessments were already 'Approved': left as they were."
+    ]
+    assert m.ReviewEvent.objects.count() == 3

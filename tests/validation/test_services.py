@@ -270,3 +270,88 @@ def test_a_submission_outside_the_enumerators_assignment_is_kept_flagged_and_res
 def test_a_submission_inside_the_assignment_raises_no_outside_issue(receive, personas):
     receive("b2_2026112202.xml")
     assert not am.VillageAssessment.objects.get().issues.filter(code="outside_assignment").exists()
+
+
+def test_a_redelivered_draw_task_leaves_the_sample_and_the_devices_list_as_drawn(
+    client, receive, personas, tasks_in_process, django_capture_on_commit_callbacks
+):
+    """acks_late: a worker that dies after drawing gets the task again. The enumerators hold the list
+    of the first draw; a second draw (a new random seed) must not replace it."""
+    from bma.validation.models import SpotCheckSample
+    from bma.validation.tasks import spot_check_sample_fill
+
+    _assess_many(receive, ["V-ASH-0001", "V-ASH-0002", "V-ASH-0003"])
+    client.force_login(personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:validation_spotchecksample_add"),
+            {"round": personas.round.pk, "share": "0.1", "min_per_district": "1"},  # no seed: a random one
+        )
+    sample = SpotCheckSample.objects.get()
+    assert sample.drawn_at is not None and sample.drawn_by == personas.coordinator
+    drawn = list(sample.assignments.order_by("pk").values_list("pk", "village__code"))
+    held = ListFile.objects.get(round=personas.round, filename="spot_check_villages.csv")
+    for _ in range(3):  # the same message, delivered again
+        spot_check_sample_fill.apply(args=[sample.pk]).get()
+    assert SpotCheckSample.objects.count() == 1
+    assert list(sample.assignments.order_by("pk").values_list("pk", "village__code")) == drawn
+    now = ListFile.objects.get(round=personas.round, filename="spot_check_villages.csv")
+    assert (bytes(now.content), now.updated_at) == (bytes(held.content), held.updated_at)
+
+
+def test_a_replayed_spot_check_visit_compares_with_the_new_visit_and_does_not_replan(receive, personas):
+    from bma.referrals.models import PlanReason, PlanStatus, VisitPlanEntry
+    from bma.submissions.models import ProcessingState, Submission
+
+    receive("b2_2026112202.xml")  # returnees: 140
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    spot = receive(
+        "spot_check_2026112202.xml", {"<sc_ret_count>150</sc_ret_count>": "<sc_ret_count>600</sc_ret_count>"}
+    )
+    entry = VisitPlanEntry.objects.get(round=personas.round, village__code="V-ASH-0001")
+    assert (entry.reason, entry.status) == (PlanReason.REASSESSMENT, PlanStatus.PLANNED)
+    # The village is assessed again: 600 returnees, as the spot check saw.
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:reassessed",
+            "<ret_total>140</ret_total>": "<ret_total>600</ret_total>",
+            "<ret_country_count>140</ret_country_count>": "<ret_country_count>600</ret_country_count>",
+        },
+    )
+    entry.refresh_from_db()
+    assert entry.status == PlanStatus.ASSESSED
+    # The spot-check visit is processed again (a replay, "Process again"): the village stays assessed,
+    # and the visit is compared with the assessment that counts now.
+    Submission.objects.filter(pk=spot.pk).update(state=ProcessingState.RECEIVED)
+    from bma.pipeline.services import submission_process
+
+    assert submission_process(spot.pk)
+    entry.refresh_from_db()
+    assert entry.status == PlanStatus.ASSESSED
+    assignment = SpotCheckAssignment.objects.get()
+    ret = next(c for c in assignment.comparisons if c["field"] == "ret_total")
+    assert (ret["assessed"], ret["observed"]) == (600, 600)
+    assert assignment.assessment.root_instance_id == "uuid:reassessed"
+
+
+def test_a_replay_of_a_major_discrepancy_does_not_put_the_village_back_in_the_plan(receive, personas):
+    from bma.pipeline.services import submission_process
+    from bma.referrals.models import PlanStatus, VisitPlanEntry
+    from bma.referrals.services import plan_mark_assessed
+    from bma.submissions.models import ProcessingState, Submission
+
+    receive("b2_2026112202.xml")
+    spot_check_sample_draw(personas.round, share=1.0, min_per_district=1, seed=1)
+    spot = receive(
+        "spot_check_2026112202.xml", {"<sc_ret_count>150</sc_ret_count>": "<sc_ret_count>600</sc_ret_count>"}
+    )
+    entry = VisitPlanEntry.objects.get(round=personas.round, village__code="V-ASH-0001")
+    assert entry.status == PlanStatus.PLANNED
+    # Visited again (the coordinator marks it assessed), then the same spot check replayed.
+    plan_mark_assessed(personas.round.pk, entry.village)
+    Submission.objects.filter(pk=spot.pk).update(state=ProcessingState.RECEIVED)
+    assert submission_process(spot.pk)
+    entry.refresh_from_db()
+    assert entry.status == PlanStatus.ASSESSED
+    assert SpotCheckAssignment.objects.get().outcome == CheckOutcome.MAJOR
