@@ -21,7 +21,8 @@ from bma.exports.report_document import report_pdf
 from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
 
-# A list item is named in a change by the first of these keys it has: "populations[ret].by_province[Sughd]".
+# A list item is named in a change by the first of these keys it has: "populations[ret].by_province[TJ-SU]"
+# (area rows by code, so a rename is not a row gone and a row added).
 ITEM_KEYS = ("code", "province", "district", "year", "more_than_km", "figure", "label")
 
 
