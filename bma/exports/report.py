@@ -85,15 +85,16 @@ def counted_assessments(round_, include_unapproved: bool = False) -> QuerySet:
 
 
 def community_points(round_, include_unapproved: bool = False) -> list[tuple[float, float, str]]:
-    """(latitude, longitude, province) of each counted community, for the report's map: the tablet's GPS
-    point, or the gazetteer's where the tablet recorded none."""
+    """(latitude, longitude, province code) of each counted community, for the report's map: the tablet's
+    GPS point, or the gazetteer's where the tablet recorded none. By code: the legend's names are the
+    figures' own, in the reader's language (report_document.report_charts)."""
     rows = (
         counted_assessments(round_, include_unapproved)
         .annotate(lat=Coalesce("latitude", "village__latitude"), lon=Coalesce("longitude", "village__longitude"))
         .filter(lat__isnull=False, lon__isnull=False)
-        .values_list("lat", "lon", "province__name_en")
+        .values_list("lat", "lon", "province__code")
     )
-    return [(float(lat), float(lon), _name(province)) for lat, lon, province in rows.iterator()]
+    return [(float(lat), float(lon), province or "") for lat, lon, province in rows.iterator()]
 
 
 def round_years(round_, assessments=None) -> list[int]:

@@ -53,10 +53,13 @@ MAP_CELL_DEGREES = 0.05
 MAP_CELLS_PER_SIDE = 100
 
 
-def points_map(points: list[tuple[float, float, str]], *, width: int = 640, height: int = 400) -> str:
+def points_map(
+    points: list[tuple[float, float, str]], *, labels: dict | None = None, width: int = 640, height: int = 400
+) -> str:
     """The assessed communities as dots on a plain latitude/longitude frame, coloured by province.
 
-    ``points``: (latitude, longitude, province name). No tiles, no boundaries file: the frame is the
+    ``points``: (latitude, longitude, province code); ``labels``: the legend's name for each code, in the
+    reader's language (the code itself where none is given). No tiles, no boundaries file: the frame is the
     points' own extent with a degree grid, so it draws offline and the same everywhere.
     """
     if not points:
@@ -115,7 +118,7 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
         y = margin + 14 * index
         parts.append(
             f'<circle cx="{legend_x}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
-            f'<text x="{legend_x + 8}" y="{y + 10}">{escape(province)}</text>'
+            f'<text x="{legend_x + 8}" y="{y + 10}">{escape((labels or {}).get(province, province))}</text>'
         )
     counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": grouped(len(points))}
     parts.append(f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{escape(counted)}</text>')
