@@ -23,6 +23,9 @@ class RoundReportApi(APIView):
     `?include=unapproved` counts every assessment that is not rejected, not only approved ones.
     `?lang=ru` or `tg`: the same figures with their labels (populations, places, reasons...) in Russian
     or Tajik; English by default.
+    `comparison` sets the previous round's figures beside this round's, as the previous round's latest
+    published version (`before_published`, `before_version`); where it has none, its live figures, with
+    `before_published` false. Breakdown rows carry their area `code`.
     """
 
     permission_classes = [IsCoordinator]

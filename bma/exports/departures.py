@@ -47,6 +47,7 @@ class AreaHousing:
     looked_after: int = 0
     elderly_alone: int = 0
     elderly_answered: int = 0
+    name: str = ""  # the area's English name; the area is keyed by its code
 
     def add(self, other: AreaHousing) -> None:
         for year, by_destination in other.left.items():
@@ -69,26 +70,31 @@ HOUSING_SUMS = {
 }
 
 
-def housing_by_province(counted: Counted, assessment_rows=None) -> dict[str | None, AreaHousing]:
-    """{province name: its sums}, from one GROUP BY over the departures and one over the assessments.
+def housing_by_province(counted: Counted, assessment_rows=None) -> dict[str, AreaHousing]:
+    """{province code: its sums}, from one GROUP BY over the departures and one over the assessments.
+    By code, not name: two provinces of one name stay two, a renamed one stays one.
 
-    ``assessment_rows``: rows already grouped (each with ``province__name_en`` and HOUSING_SUMS), when the
-    caller has them; else they are queried here.
+    ``assessment_rows``: rows already grouped (each with ``province__code``, ``province__name_en`` and
+    HOUSING_SUMS), when the caller has them; else they are queried here.
     """
-    areas: dict[str | None, AreaHousing] = defaultdict(AreaHousing)
-    for province, year, destination, households in (
+    areas: dict[str, AreaHousing] = defaultdict(AreaHousing)
+    for province, name, year, destination, households in (
         am.HouseholdDeparture.objects.filter(counted.q("assessment__"))
-        .values("assessment__province__name_en", "year", "destination")
+        .values("assessment__province__code", "assessment__province__name_en", "year", "destination")
         .annotate(n=Sum("households"))
-        .values_list("assessment__province__name_en", "year", "destination", "n")
+        .values_list("assessment__province__code", "assessment__province__name_en", "year", "destination", "n")
     ):
-        areas[province].left[year][destination or UNSTATED_DESTINATION] += households or 0
+        areas[province or ""].left[year][destination or UNSTATED_DESTINATION] += households or 0
+        areas[province or ""].name = name or ""
     if assessment_rows is None:
         assessment_rows = (
-            am.VillageAssessment.objects.filter(counted.q()).values("province__name_en").annotate(**HOUSING_SUMS)
+            am.VillageAssessment.objects.filter(counted.q())
+            .values("province__code", "province__name_en")
+            .annotate(**HOUSING_SUMS)
         )
     for row in assessment_rows:
-        area = areas[row["province__name_en"]]
+        area = areas[row["province__code"] or ""]
+        area.name = row["province__name_en"] or ""
         for key in HOUSING_SUMS:
             name = key.removeprefix("housing_")
             setattr(area, name, getattr(area, name) + (row[key] or 0))
@@ -140,11 +146,11 @@ def departures_per_province(counted: Counted, years: list[int], assessment_rows=
         total.add(area)
     years = sorted(set(years) | set(total.left))  # every province shows the same years
     provinces = [
-        {"province": name or "Unknown", **housing_block(area, years)}
-        for name, area in areas.items()
+        {"code": code, "province": area.name or "Unknown", **housing_block(area, years)}
+        for code, area in areas.items()
         if area.asked or area.left
     ]
-    provinces.sort(key=lambda p: (-p["households_left"], p["province"]))
+    provinces.sort(key=lambda p: (-p["households_left"], p["province"], p["code"]))
     return {"provinces": provinces, "total": housing_block(total, years)}
 
 

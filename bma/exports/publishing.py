@@ -14,13 +14,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes
+from bma.exports.comparison import published_with_codes
 from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.report import community_points, previous_round_of, round_figures
 from bma.exports.report_document import report_pdf
 from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
 
-# A list item is named in a change by the first of these keys it has: "populations[ret].by_province[Sughd]".
+# A list item is named in a change by the first of these keys it has: "populations[ret].by_province[TJ-SU]"
+# (area rows by code, so a rename is not a row gone and a row added).
 ITEM_KEYS = ("code", "province", "district", "year", "more_than_km", "figure", "label")
 
 
@@ -102,7 +104,7 @@ def _named_leaves(value, path: str = ""):
 
 def report_changes(published: dict, live: dict) -> list[dict]:
     """Every figure that differs between a published version and the live figures (or is in only one)."""
-    before, now = dict(_named_leaves(published)), dict(_named_leaves(live))
+    before, now = dict(_named_leaves(published_with_codes(published, live))), dict(_named_leaves(live))
     return [
         {"figure": path, "published": before.get(path), "live": now.get(path)}
         for path in sorted(set(before) | set(now))

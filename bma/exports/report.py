@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from bma.assessments import models as am
 from bma.core.params import choice_param
+from bma.exports.comparison import latest_published, round_comparison
 from bma.exports.departures import HOUSING_SUMS, departures_per_province
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
 from bma.xforms import codelists as cl
@@ -84,15 +85,16 @@ def counted_assessments(round_, include_unapproved: bool = False) -> QuerySet:
 
 
 def community_points(round_, include_unapproved: bool = False) -> list[tuple[float, float, str]]:
-    """(latitude, longitude, province) of each counted community, for the report's map: the tablet's GPS
-    point, or the gazetteer's where the tablet recorded none."""
+    """(latitude, longitude, province code) of each counted community, for the report's map: the tablet's
+    GPS point, or the gazetteer's where the tablet recorded none. By code: the legend's names are the
+    figures' own, in the reader's language (report_document.report_charts)."""
     rows = (
         counted_assessments(round_, include_unapproved)
         .annotate(lat=Coalesce("latitude", "village__latitude"), lon=Coalesce("longitude", "village__longitude"))
         .filter(lat__isnull=False, lon__isnull=False)
-        .values_list("lat", "lon", "province__name_en")
+        .values_list("lat", "lon", "province__code")
     )
-    return [(float(lat), float(lon), _name(province)) for lat, lon, province in rows.iterator()]
+    return [(float(lat), float(lon), province or "") for lat, lon, province in rows.iterator()]
 
 
 def round_years(round_, assessments=None) -> list[int]:
@@ -142,6 +144,9 @@ class PopulationAggregates:
     moved: dict
     within: dict
     area_provinces: dict
+    # Breakdowns are keyed by area code: two areas with one English name stay two rows, a renamed area
+    # stays one. {code: English name}, attached to each row once the figures are computed.
+    area_names: dict = field(default_factory=dict)
 
     @classmethod
     def compute(cls, counted: Counted) -> PopulationAggregates:
@@ -154,15 +159,21 @@ class PopulationAggregates:
         # GROUP BY population, province, district: three scans of the figures became one.
         totals, reporting = defaultdict(int), defaultdict(int)
         by_province, by_district = defaultdict(lambda: defaultdict(int)), defaultdict(lambda: defaultdict(int))
-        for population, province, district, summed, count in (
-            present.values("population", "assessment__province__name_en", "assessment__district__name_en")
+        names: dict = {}
+        # Grouped by code; the name rides along (a code has one name, so it splits nothing).
+        area_fields = [
+            f"assessment__{level}__{attr}" for level in ("province", "district") for attr in ("code", "name_en")
+        ]
+        for population, province, province_name, district, district_name, summed, count in (
+            present.values("population", *area_fields)
             .annotate(summed=Sum("total"), n=Count("pk"))
-            .values_list("population", "assessment__province__name_en", "assessment__district__name_en", "summed", "n")
+            .values_list("population", *area_fields, "summed", "n")
         ):
             totals[population] += summed or 0
             reporting[population] += count
-            by_province[population][province] += summed or 0
-            by_district[population][district] += summed or 0
+            by_province[population][province or ""] += summed or 0
+            by_district[population][district or ""] += summed or 0
+            names[province or ""], names[district or ""] = _name(province_name), _name(district_name)
         flows = am.AreaFlow.objects.filter(below)
         flow_rows = {
             row["figure__population"]: row
@@ -171,6 +182,14 @@ class PopulationAggregates:
                 within=Sum("count", filter=Q(area_id=F("figure__assessment__district_id"))),
             )
         }
+        area_provinces: dict = defaultdict(lambda: defaultdict(int))
+        for population, code, name, count in (
+            flows.values("figure__population", "area__parent__code", "area__parent__name_en")
+            .annotate(n=Sum("count"))
+            .values_list("figure__population", "area__parent__code", "area__parent__name_en", "n")
+        ):
+            area_provinces[population][code or ""] += count or 0
+            names[code or ""] = _name(name)
         return cls(
             totals=dict(totals),
             reporting=dict(reporting),
@@ -182,7 +201,8 @@ class PopulationAggregates:
             countries=_grouped(am.CountryFigure.objects.filter(details), "population", "country", Sum("count")),
             moved={p: r["moved"] or 0 for p, r in flow_rows.items()},
             within={p: r["within"] or 0 for p, r in flow_rows.items()},
-            area_provinces=_grouped(flows, "figure__population", "area__parent__name_en", Sum("count")),
+            area_provinces={p: dict(v) for p, v in area_provinces.items()},
+            area_names=names,
         )
 
 
@@ -193,6 +213,10 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
     by_district = agg.by_district.get(pop, {})
     by_year = agg.by_year.get(pop, {})
     top_districts = top_n(by_district, TOP_DISTRICTS)
+
+    def named(code) -> str:
+        return agg.area_names.get(code) or _name(code)
+
     block = {
         "code": pop,
         "label": cl.POPULATIONS[pop][0],
@@ -200,14 +224,12 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
         "communities_reporting": reporting,
         "share_of_communities": share_of(reporting, communities),
         "by_province": [
-            {"province": _name(k), "total": v or 0, "share": s}
-            for (k, v), s in zip(
-                sorted(by_province.items(), key=lambda kv: (-(kv[1] or 0), str(kv[0]))),
-                _ordered_shares(by_province),
-                strict=True,
-            )
+            {"code": k, "province": named(k), "total": v, "share": s}
+            for (k, v), s in zip(_largest_first(by_province), _ordered_shares(by_province), strict=True)
         ],
-        "top_districts": [{"district": _name(k), "total": v, "share": share_of(v, total)} for k, v in top_districts],
+        "top_districts": [
+            {"code": k, "district": named(k), "total": v, "share": share_of(v, total)} for k, v in top_districts
+        ],
         # Of the total, the share the top districts hold together (one rounding, not a sum of rounded shares).
         "top_districts_share": share_of(sum(v for _, v in top_districts), total),
         "yearly": [
@@ -236,9 +258,9 @@ def population_figures(agg: PopulationAggregates, pop: str, communities: int, ye
     else:
         block["within_same_district_share"] = share_of(agg.within.get(pop, 0), agg.moved.get(pop, 0))
         block["other_area_by_province"] = [
-            {"province": _name(k), "share": s}
+            {"code": k, "province": named(k), "share": s}
             for k, s in sorted(
-                shares({_name(k): v or 0 for k, v in agg.area_provinces.get(pop, {}).items()}).items(),
+                shares({k: v or 0 for k, v in agg.area_provinces.get(pop, {}).items()}).items(),
                 key=lambda kv: (-kv[1], str(kv[0])),
             )
         ]
@@ -254,10 +276,14 @@ def informant_types(counts: dict) -> list[dict]:
     ]
 
 
+def _largest_first(counts: dict) -> list[tuple[str, int]]:
+    """Largest first, ties by code (stable through a rename)."""
+    return sorted(((k, v or 0) for k, v in counts.items()), key=lambda kv: (-kv[1], str(kv[0])))
+
+
 def _ordered_shares(counts: dict) -> list[float]:
-    clean = {_name(k): v or 0 for k, v in counts.items()}
-    computed = shares(clean)
-    return [computed[_name(k)] for k, _ in sorted(counts.items(), key=lambda kv: (-(kv[1] or 0), str(kv[0])))]
+    computed = shares({k: v or 0 for k, v in counts.items()})
+    return [computed[k] for k, _ in _largest_first(counts)]
 
 
 def services_figures(counted: Counted) -> dict:
@@ -331,7 +357,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     by_sex = dict(informants.values("sex").annotate(n=Count("pk")).values_list("sex", "n"))
     by_type = dict(informants.values("informant_type").annotate(n=Count("pk")).values_list("informant_type", "n"))
     districts = list(
-        assessments.values("district__name_en", "district__code", "province__name_en")
+        assessments.values("district__name_en", "district__code", "province__name_en", "province__code")
         # The housing answers' sums ride on this scan of the assessments (the departures section).
         .annotate(n=Count("pk"), **HOUSING_SUMS)
         .order_by("province__name_en", "district__name_en")
@@ -352,6 +378,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
                 "province": _name(d["province__name_en"]),
                 "district": _name(d["district__name_en"]),
                 "code": d["district__code"] or "",
+                "province_code": d["province__code"] or "",
                 "communities": d["n"],
             }
             for d in districts
@@ -367,34 +394,11 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
         "notes": report_notes(),
     }
     if previous_round is not None:
-        before = round_figures(previous_round, include_unapproved)
-        figures["comparison"] = {
-            "previous_round": previous_round.number,
-            "communities": {"before": before["communities"], "now": communities},
-            "populations": [
-                {
-                    "code": now["code"],
-                    "label": now["label"],
-                    **_change(prev["total"], now["total"]),
-                    "by_province": _province_changes(prev["by_province"], now["by_province"]),
-                }
-                for now, prev in zip(figures["populations"], before["populations"], strict=True)
-            ],
-        }
+        # Round N-1 as it was sent out (its latest published version), not recomputed: see comparison.py.
+        published = latest_published(previous_round)
+        before = published.figures if published else round_figures(previous_round, include_unapproved)
+        figures["comparison"] = round_comparison(previous_round.number, before, figures, published)
     return figures
-
-
-def _change(before: int, now: int) -> dict:
-    return {"before": before, "now": now, "change": share_of(now - before, before) if before else None}
-
-
-def _province_changes(before_rows: list[dict], now_rows: list[dict]) -> list[dict]:
-    """Round-over-round per province: every province of either round, by name."""
-    before = {r["province"]: r["total"] for r in before_rows}
-    now = {r["province"]: r["total"] for r in now_rows}
-    return [
-        {"province": name, **_change(before.get(name, 0), now.get(name, 0))} for name in sorted(set(before) | set(now))
-    ]
 
 
 def previous_round_of(round_):

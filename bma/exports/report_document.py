@@ -48,7 +48,9 @@ def report_charts(figures: dict, points: list | None = None) -> dict:
     # "Availability of services": the share of communities where each service is available.
     charts["services"] = bar_chart([(s["service"], s["yes"]) for s in services["availability"]], unit="%")
     charts["informants_sex"] = bar_chart(list(figures["informants"]["share_by_sex"].items()), unit="%")
-    charts["map"] = points_map(points or [])
+    # The legend names each province as the figures do (their labels are in the reader's language).
+    labels = {d.get("province_code", ""): d["province"] for d in figures["districts"]}
+    charts["map"] = points_map(points or [], labels=labels)
     return charts
 
 

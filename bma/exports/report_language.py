@@ -2,7 +2,8 @@
 
 Figures are computed once, in English (their order, ties included, never depends on the language);
 this module then swaps each label for its Russian or Tajik one, by the code every row carries (code
-lists) or by the gazetteer's names (provinces, districts). So the three reports hold identical figures.
+lists, and the gazetteer's area codes for provinces and districts). So the three reports hold identical
+figures.
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ from bma.xforms import codelists as cl
 LABEL_INDEX = {"en": 0, "ru": 1, "tg": 2}
 
 
-def _area_names(language: str) -> dict[str, str]:
-    """English gazetteer name -> the name in ``language`` (falling back to English where none is given)."""
-    field = f"name_{language}"
-    return {en: other or en for en, other in AdminArea.objects.filter(level__lte=2).values_list("name_en", field) if en}
+class _AreaNames:
+    """An area's name in ``language`` by its code (English where the gazetteer has none)."""
+
+    def __init__(self, language: str):
+        rows = AdminArea.objects.filter(level__lte=2).values_list("code", "name_en", f"name_{language}")
+        self.by_code = {code: other or en for code, en, other in rows}
+        # Figures published before breakdowns carried area codes name their rows only: those are
+        # labelled by English name (two areas of one name take the first's; a renamed one keeps it).
+        self.by_name = {en: other or en for _code, en, other in rows if en}
+
+    def __call__(self, code: str | None, name: str) -> str:
+        if code:
+            return self.by_code.get(code, name)
+        return self.by_name.get(name, name)
 
 
 def code_label(codes: dict, code: str, current: str, index: int) -> str:
@@ -49,17 +60,15 @@ def figures_in_language(figures: dict, language: str) -> dict:
     if index == 0:
         return figures
     out = copy.deepcopy(figures)
-    names = _area_names(language)
-
-    def place(name: str) -> str:
-        return names.get(name, name)
+    place = _AreaNames(language)
 
     label = partial(code_label, index=index)
 
     with translation.override(language):
         out["basis"] = _(figures["basis"])
         for district in out["districts"]:
-            district["province"], district["district"] = place(district["province"]), place(district["district"])
+            district["province"] = place(district.get("province_code"), district["province"])
+            district["district"] = place(district.get("code"), district["district"])
         informants = out["informants"]
         by_sex_label = {labels[0]: labels[index] for labels in cl.SEXES.values()}
         informants["share_by_sex"] = {by_sex_label.get(k, k): v for k, v in informants["share_by_sex"].items()}
@@ -68,11 +77,11 @@ def figures_in_language(figures: dict, language: str) -> dict:
         for pop in out["populations"]:
             population_labels_in_language(pop, language)
             for row in pop["by_province"]:
-                row["province"] = place(row["province"])
+                row["province"] = place(row.get("code"), row["province"])
             for row in pop["top_districts"]:
-                row["district"] = place(row["district"])
+                row["district"] = place(row.get("code"), row["district"])
             for row in pop.get("other_area_by_province", []):
-                row["province"] = place(row["province"])
+                row["province"] = place(row.get("code"), row["province"])
         services = out["services"]
         for row in services["availability"]:
             row["service"] = label(cl.SERVICES, row["code"], row["service"])
@@ -81,7 +90,7 @@ def figures_in_language(figures: dict, language: str) -> dict:
         departures = out["departures"]
         for area in [*departures["provinces"], departures["total"]]:
             if "province" in area:
-                area["province"] = place(area["province"])
+                area["province"] = place(area.get("code"), area["province"])
             for row in area.get("destinations", []):
                 row["label"] = label(cl.DEPARTURE_DESTINATIONS, row["code"], row["label"])
         for note in out["notes"]:
@@ -91,5 +100,5 @@ def figures_in_language(figures: dict, language: str) -> dict:
             for row in out["comparison"]["populations"]:
                 row["label"] = label(cl.POPULATIONS, row["code"], row["label"])
                 for province in row["by_province"]:
-                    province["province"] = place(province["province"])
+                    province["province"] = place(province.get("code"), province["province"])
     return out

@@ -6,6 +6,21 @@ import io
 
 import xlsxwriter
 
+# Shares and changes as report_math.share_shown prints them, as Excel number formats: the cell keeps the
+# number, the reader sees "<1" for a share above 0 and below 1 and "+12" for a change. Excel allows two
+# conditions in a format, so a change between -1 and +1 reads "+0" or "-0" here (the page says "+<1").
+SHARE_FORMAT = '[>=1]#,##0;[>0]"<1";0'
+CHANGE_FORMAT = "+#,##0;-#,##0;0"
+
+
+def _is_change(title: str) -> bool:
+    return "change" in title and title.endswith("%")
+
+
+def _is_share(title: str, row: list) -> bool:
+    """A share column ("share %"), or a summary row whose figure is one ("... communities reporting %")."""
+    return title.endswith("%") or (title == "value" and str(row[0]).endswith("%"))
+
 
 def figures_workbook(figures: dict) -> bytes:
     """The report's tables, one sheet each, for coordinators who lay out the published report."""
@@ -15,15 +30,24 @@ def figures_workbook(figures: dict) -> bytes:
     # Whole numbers with a thousands separator (the spreadsheet shows it in the reader's locale: 2,581 or
     # 2 581); a year column stays as it is (2023, not 2,023).
     counts = book.add_format({"num_format": "#,##0"})
+    share_cells = book.add_format({"num_format": SHARE_FORMAT})
+    change_cells = book.add_format({"num_format": CHANGE_FORMAT})
+
+    def cell_format(title: str, row: list, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if _is_change(title):
+            return change_cells
+        if _is_share(title, row):
+            return share_cells
+        return counts if isinstance(value, int) and "year" not in title else None
 
     def sheet(name, header, rows):
         ws = book.add_worksheet(name[:31])
         ws.write_row(0, 0, header, bold)
-        plain = {column for column, title in enumerate(header) if "year" in str(title)}
         for index, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
-                is_count = isinstance(value, int) and not isinstance(value, bool) and column not in plain
-                ws.write(index, column, value, counts if is_count else None)
+                ws.write(index, column, value, cell_format(str(header[column]), row, value))
 
     sheet(
         "summary",
@@ -157,6 +181,14 @@ def figures_workbook(figures: dict) -> bytes:
             "comparison",
             ["figure", f"round {comparison['previous_round']}", f"round {figures['round']['number']}", "change %"],
             [
+                # Where the "before" column comes from: round N-1's published version, or its live data.
+                [
+                    f"round {comparison['previous_round']} published version",
+                    comparison["before_version"],
+                    comparison["before_published_at"],
+                ]
+                if comparison["before_published"]
+                else [f"round {comparison['previous_round']} is not published: its live figures, which may change"],
                 ["communities", comparison["communities"]["before"], comparison["communities"]["now"], None],
                 *[[c["label"], c["before"], c["now"], c["change"]] for c in comparison["populations"]],
             ],

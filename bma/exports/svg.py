@@ -7,6 +7,9 @@ from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext, ngettext
 
+from bma.core.numbers import grouped
+from bma.exports.report_math import share_shown
+
 BAR_COLOUR = "#0033a0"  # IOM blue
 # Average advance of a 12 px sans-serif glyph, generous so that wide Cyrillic labels are not clipped
 # either: the label column is sized from the longest label instead of a fixed width.
@@ -14,7 +17,8 @@ CHAR_WIDTH = 7.2
 
 
 def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 520, bar_height: int = 18) -> str:
-    """Horizontal bars, one per (label, value), labelled with the value."""
+    """Horizontal bars, one per (label, value), labelled with the value as the tables print it: a share
+    (``unit="%"``) by share_shown ("<1%"), a count grouped in the reader's locale."""
     if not items:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
     label_width = max(60, round(max(len(str(label)) for label, _ in items) * CHAR_WIDTH) + 10)
@@ -30,7 +34,7 @@ def bar_chart(items: list[tuple[str, float]], *, unit: str = "", width: int = 52
     for index, (label, value) in enumerate(items):
         y = 2 + index * (bar_height + 6)
         length = max(1, round(scale_width * (value or 0) / largest))
-        shown = f"{value:,.0f}{unit}" if float(value).is_integer() else f"{value:,.1f}{unit}"
+        shown = f"{share_shown(value)}%" if unit == "%" else f"{grouped(value)}{unit}"
         parts.append(
             f'<text x="{label_width - 6}" y="{y + bar_height - 5}" text-anchor="end">{escape(str(label))}</text>'
             f'<rect x="{label_width}" y="{y}" width="{length}" height="{bar_height}" fill="{BAR_COLOUR}"/>'
@@ -49,10 +53,13 @@ MAP_CELL_DEGREES = 0.05
 MAP_CELLS_PER_SIDE = 100
 
 
-def points_map(points: list[tuple[float, float, str]], *, width: int = 640, height: int = 400) -> str:
+def points_map(
+    points: list[tuple[float, float, str]], *, labels: dict | None = None, width: int = 640, height: int = 400
+) -> str:
     """The assessed communities as dots on a plain latitude/longitude frame, coloured by province.
 
-    ``points``: (latitude, longitude, province name). No tiles, no boundaries file: the frame is the
+    ``points``: (latitude, longitude, province code); ``labels``: the legend's name for each code, in the
+    reader's language (the code itself where none is given). No tiles, no boundaries file: the frame is the
     points' own extent with a degree grid, so it draws offline and the same everywhere.
     """
     if not points:
@@ -111,9 +118,9 @@ def points_map(points: list[tuple[float, float, str]], *, width: int = 640, heig
         y = margin + 14 * index
         parts.append(
             f'<circle cx="{legend_x}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
-            f'<text x="{legend_x + 8}" y="{y + 10}">{escape(province)}</text>'
+            f'<text x="{legend_x + 8}" y="{y + 10}">{escape((labels or {}).get(province, province))}</text>'
         )
-    counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": f"{len(points):,}"}
+    counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": grouped(len(points))}
     parts.append(f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{escape(counted)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -94,3 +94,16 @@ def test_changes_name_each_figure_by_its_row():
         {"figure": "populations[ret].by_province[Khatlon].total", "published": None, "live": 2},
         {"figure": "populations[ret].total", "published": 10, "live": 12},
     ]
+
+
+def test_a_rename_after_publishing_changes_a_label_not_the_rows(departures, personas):
+    """Asht and Sughd renamed after publishing: the live figures have the same rows (by code) as the
+    published version, none gone and none added."""
+    from bma.exports.report import round_figures
+    from bma.geo.models import AreaKind
+    from tests import factories
+
+    report = report_publish(departures, personas.coordinator)
+    factories.make_area("TJ-SU", AreaKind.PROVINCE, "Sughd Region", personas.geo.tj)
+    factories.make_area("TJ-SU-ASH", AreaKind.DISTRICT, "Ashtsky", personas.geo.sughd)
+    assert report_changes(report.figures, round_figures(departures)) == []

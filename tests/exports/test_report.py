@@ -44,10 +44,12 @@ def test_figures_match_the_report_tables(two_villages):
         {"year": 2023, "total": 12, "change": 50.0},
     ]
     ret = population(f, "ret")
-    assert ret["total"] == 280 and ret["by_province"] == [{"province": "Sughd", "total": 280, "share": 100.0}]
+    assert ret["total"] == 280 and ret["by_province"] == [
+        {"code": "TJ-SU", "province": "Sughd", "total": 280, "share": 100.0}
+    ]
     ioi = population(f, "ioi")
     assert ioi["within_same_district_share"] == 0.0 and ioi["other_area_by_province"] == [
-        {"province": "Sughd", "share": 100.0}
+        {"code": "TJ-SU", "province": "Sughd", "share": 100.0}
     ]
     services = {s["code"]: s for s in f["services"]["availability"]}
     assert (services["clinic"]["yes"], services["clinic"]["no"]) == (50.0, 50.0)
@@ -87,9 +89,10 @@ def test_round_over_round_comparison(two_villages, personas):
     later = factories.make_round(number=3)
     figures = round_figures(later, previous_round=two_villages)
     assert figures["comparison"]["previous_round"] == 2
+    assert figures["comparison"]["before_published"] is False  # round 2 was never published: live figures
     assert figures["comparison"]["communities"] == {"before": 2, "now": 0}
     ret = next(p for p in figures["comparison"]["populations"] if p["code"] == "ret")
-    assert ret["by_province"] == [{"province": "Sughd", "before": 280, "now": 0, "change": -100.0}]
+    assert ret["by_province"] == [{"code": "TJ-SU", "province": "Sughd", "before": 280, "now": 0, "change": -100.0}]
 
 
 def test_yearly_trends_follow_the_rounds_reference_period(two_villages):
@@ -175,3 +178,66 @@ def test_the_workbooks_summary_holds_numbers_not_text(client, two_villages, pers
     communities = summary["communities"]
     assert (communities.value, communities.data_type, communities.number_format) == (2, "n", "#,##0")
     assert summary["key informants"].data_type == "n" and summary["key informants"].number_format == "#,##0"
+
+
+def test_a_share_below_one_per_cent_reads_less_than_one_and_changes_their_sign_in_every_output(
+    client, two_villages, receive, personas
+):
+    """One return migrant in Panj (Khatlon) beside Asht's 280: Khatlon's share, 0.36%, reads "<1%" in the
+    page, its chart, the PDF and the workbook (whose cell keeps the number); imw's +50% carries its sign."""
+    import html
+
+    from pypdf import PdfReader
+
+    from bma.exports.report_document import report_pdf
+    from bma.exports.report_workbook import CHANGE_FORMAT, SHARE_FORMAT
+    from tests import factories
+
+    factories.assign(personas.enumerator, personas.geo.panj, two_villages, "enumerator")
+    receive(
+        "b2_2026112202.xml",
+        {
+            "uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:panj",
+            "<province>TJ-SU</province><district>TJ-SU-ASH</district>": "<province>TJ-KT</province>"
+            "<district>TJ-KT-PAN</district>",
+            "<village>V-ASH-0001</village>": "<village>V-PAN-0001</village>",
+            "<ret_total>140": "<ret_total>1",
+            "<ret_country_count>140": "<ret_country_count>1",
+        },
+    )
+    am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
+    figures = round_figures(two_villages)
+    khatlon = next(r for r in population(figures, "ret")["by_province"] if r["code"] == "TJ-KT")
+    assert 0 < khatlon["share"] < 1  # the stored figure stays the number
+
+    client.force_login(personas.coordinator)
+    page = html.unescape(client.get(f"/reports/rounds/{two_villages.number}/").content.decode())
+    ret = page[page.index('<section id="pop-ret">') :]
+    assert "<td>Khatlon</td><td>1</td><td><1%</td>" in ret and "<td>Khatlon</td><td>1</td><td>0%</td>" not in ret
+    assert ">Khatlon</text>" in ret and "><1%</text>" in ret  # the chart
+    imw = page[page.index('<section id="pop-imw">') :]
+    assert "<td>2023</td><td>24</td><td>+50%</td>" in imw
+    pdf = PdfReader(io.BytesIO(report_pdf(figures)))
+    assert "Khatlon 1 <1%" in " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+    book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
+    cells = {row[0].value: row[2] for row in book["ret provinces"].iter_rows(min_row=2)}
+    assert 0 < cells["Khatlon"].value < 1 and cells["Khatlon"].number_format == SHARE_FORMAT
+    change = book["imw yearly"]["C5"]
+    assert (change.value, change.number_format) == (50, CHANGE_FORMAT)
+
+
+def test_two_districts_of_one_english_name_stay_two_rows_labelled_in_the_readers_language(departures, personas):
+    from bma.exports.report_language import figures_in_language
+    from bma.geo.models import AreaKind
+    from tests import factories
+
+    # Panj renamed "Asht": two districts, in two provinces, of one English name.
+    factories.make_area("TJ-KT-PAN", AreaKind.DISTRICT, "Asht", personas.geo.khatlon, name_ru="Пянджский район")
+    figures = round_figures(departures)
+    imw = population(figures, "imw")
+    assert [(d["code"], d["district"], d["total"]) for d in imw["top_districts"]] == [
+        ("TJ-SU-ASH", "Asht", 24),
+        ("TJ-KT-PAN", "Asht", 12),
+    ]
+    russian = population(figures_in_language(figures, "ru"), "imw")
+    assert [d["district"] for d in russian["top_districts"]] == ["Аштский район", "Пянджский район"]

@@ -47,6 +47,7 @@ def test_a_coordinator_chooses_russian_once_and_the_report_speaks_it(client, dep
     text = html.unescape(client.get(page).content.decode())
     assert '<html lang="ru">' in text and "Основные выводы" in text and "Вернувшиеся мигранты" in text
     assert "Согдийская область" in text and "Summary of key findings" not in text
+    assert ">Согдийская область</text>" in text and ">Sughd</text>" not in text  # the map's legend too
     assert client.post("/language/", {"language": "xx", "next": page}).status_code == 400
     # Somewhere else is never a redirect target.
     assert client.post("/language/", {"language": "en", "next": "https://evil.example/"})["Location"] == "/"

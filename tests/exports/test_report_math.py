@@ -37,3 +37,18 @@ def test_year_on_year_change_like_the_report():
 def test_top_five_countries_in_order_with_stable_ties():
     counts = {"AFG": 1206, "CHN": 577, "UZB": 325, "RUS": 231, "USA": 83, "KAZ": 83, "TUR": 2}
     assert top_n(counts) == [("AFG", 1206), ("CHN", 577), ("UZB", 325), ("RUS", 231), ("KAZ", 83)]
+
+
+def test_a_share_above_zero_and_below_one_reads_less_than_one_and_a_change_carries_its_sign():
+    from django.utils import translation
+
+    from bma.exports.report_math import share_shown
+
+    assert 0 < share_of(1, 300) < 1  # kept as it is: rounded, it would read 0 (nobody)
+    assert share_of(2, 200) == 1.0 and share_of(0, 300) == 0.0
+    assert [share_shown(v) for v in (share_of(1, 300), 0.0, 12.5, 100.0)] == ["<1", "0", "13", "100"]
+    assert [share_shown(v, signed=True) for v in (12.0, -4.0, 0.0, -0.4, None)] == ["+12", "-4", "0", "-<1", "—"]
+    with translation.override("ru"):
+        assert share_shown(1250.0, signed=True) == "+1\xa0250"
+    with translation.override("en"):
+        assert share_shown(1250.0, signed=True) == "+1,250"

@@ -3,13 +3,15 @@
 import html
 import io
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from openpyxl import load_workbook
 
 pytestmark = pytest.mark.django_db
 
-NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
+# "<1" is how a share above 0 and below 1 is printed (report_math.share_shown); it is read as one token.
+NUMBER = re.compile(r"<1(?!\d)|(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.])-?\d+(?:\.\d+)?")
 
 
 def numeric_leaves(value, path=""):
@@ -27,12 +29,17 @@ def numeric_leaves(value, path=""):
 
 
 def as_shown(number) -> str:
-    """Shares and changes are printed as whole percentages; counts as they are."""
-    return str(round(number)) if isinstance(number, float) else str(number)
+    """Shares and changes are printed as whole percentages rounded half up, "<1" above 0 and below 1;
+    counts as they are."""
+    if not isinstance(number, float):
+        return str(number)
+    if 0 < abs(number) < 1:
+        return "<1"
+    return str(int(Decimal(str(number)).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
 
 def numbers_in_text(text: str) -> set[str]:
-    return {as_shown(float(n.replace(",", ""))) for n in NUMBER.findall(text)}
+    return {n if n == "<1" else as_shown(float(n.replace(",", ""))) for n in NUMBER.findall(text)}
 
 
 def html_sections(page: str) -> dict[str, str]:
