@@ -6,11 +6,15 @@ import io
 
 import xlsxwriter
 
+from bma.core.spreadsheet_text import spreadsheet_text
+
 
 def figures_workbook(figures: dict) -> bytes:
     """The report's tables, one sheet each, for coordinators who lay out the published report."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # No text becomes a formula: names are neutralised (spreadsheet_text) and, should one slip through,
+    # XlsxWriter writes a string starting with "=" as text rather than as a formula.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     # Whole numbers with a thousands separator (the spreadsheet shows it in the reader's locale: 2,581 or
     # 2 581); a year column stays as it is (2023, not 2,023).
@@ -18,12 +22,12 @@ def figures_workbook(figures: dict) -> bytes:
 
     def sheet(name, header, rows):
         ws = book.add_worksheet(name[:31])
-        ws.write_row(0, 0, header, bold)
+        ws.write_row(0, 0, [spreadsheet_text(title) for title in header], bold)
         plain = {column for column, title in enumerate(header) if "year" in str(title)}
         for index, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
                 is_count = isinstance(value, int) and not isinstance(value, bool) and column not in plain
-                ws.write(index, column, value, counts if is_count else None)
+                ws.write(index, column, spreadsheet_text(value), counts if is_count else None)
 
     sheet(
         "summary",
