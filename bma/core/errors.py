@@ -49,6 +49,8 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     SERVICE_UNAVAILABLE = ErrorCode("service.unavailable", 503)
     # Reports
     REPORT_PUBLISH_CONFLICT = ErrorCode("report.publish_conflict", 409)
+    REPORT_NOT_READY = ErrorCode("report.not_ready", 409)
+    REPORT_PUBLISH_UNCHANGED = ErrorCode("report.publish_unchanged", 409)
 
 
 def _rendered(template, params: dict) -> str:

@@ -27,6 +27,7 @@ from psycopg import pq
 
 from bma.assessments import models as am
 from bma.core.errors import message_lazy
+from bma.core.spreadsheet_text import spreadsheet_text, spreadsheet_text_sql
 from bma.exports.report import counted_assessments, roomy_read_transaction, round_years
 from bma.exports.report_language import LABEL_INDEX
 from bma.exports.xlsx_stream import StreamingWorkbook
@@ -631,7 +632,7 @@ def _write_csv_zip(out, round_, include_unapproved, include_personal, hxl, progr
 def _write_csv_rows(raw, rows) -> None:
     # A byte-order mark, so Excel opens the UTF-8 (Cyrillic names) correctly.
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    csv.writer(text).writerows(rows)
+    csv.writer(text).writerows([spreadsheet_text(value) for value in row] for row in rows)
     text.flush()
     text.detach()
 
@@ -644,8 +645,26 @@ def _write_csv(raw, header: list[list], query: SQL) -> None:
     # PostgreSQL writes the CSV itself (COPY), an order of magnitude faster than formatting rows here.
     sql, params = query
     with connection.cursor() as cursor:
-        statement = psycopg.ClientCursor(cursor.connection).mogrify(sql, params)
+        statement = _neutralised_text_sql(cursor, psycopg.ClientCursor(cursor.connection).mogrify(sql, params))
         _copy_out(cursor.connection.pgconn, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", raw.write)
+
+
+# PostgreSQL's text types (text, varchar, char, name): the columns COPY writes as typed text.
+TEXT_TYPE_OIDS = frozenset({25, 1043, 1042, 19})
+
+
+def _neutralised_text_sql(cursor, statement: str) -> str:
+    """The query with each text column passed through spreadsheet_text_sql, so COPY's CSV carries no
+    formula; number columns are left as the database writes them (a negative count stays a number).
+    The column types come from running the query with no rows (planning only, no table read)."""
+    cursor.execute(f"SELECT * FROM ({statement}) AS query LIMIT 0")
+    types = [column.type_code for column in cursor.description]
+    names = [f"c{index}" for index in range(len(types))]
+    columns = ", ".join(
+        spreadsheet_text_sql(name) if type_code in TEXT_TYPE_OIDS else name
+        for name, type_code in zip(names, types, strict=True)
+    )
+    return f"SELECT {columns} FROM ({statement}) AS query({', '.join(names)})"
 
 
 def _copy_out(pgconn, statement: str, write) -> None:

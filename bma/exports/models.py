@@ -177,6 +177,17 @@ class PublishedReport(models.Model):
     figures_sha256 = models.CharField(max_length=64, verbose_name=_("figures SHA-256"))
     xlsx_file = models.FileField(upload_to=published_report_path, verbose_name=_("workbook file"))
     xlsx_sha256 = models.CharField(max_length=64, verbose_name=_("workbook SHA-256"))
+    readiness = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name=_("readiness"),
+        help_text=_("What was still open in the round when it was published."),
+    )
+    override_note = models.TextField(
+        blank=True,
+        verbose_name=_("override note"),
+        help_text=_("Why this version was published while items that block publishing were open."),
+    )
 
     class Meta:
         ordering = ["round__number", "-version"]

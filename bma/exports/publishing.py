@@ -11,11 +11,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, codes, message_lazy
 from bma.exports.comparison import published_with_codes
 from bma.exports.models import PublishedDocument, PublishedReport
+from bma.exports.readiness import ReadinessItem, readiness_in_words, readiness_record, report_readiness
 from bma.exports.report import community_points, previous_round_of, round_figures
 from bma.exports.report_document import report_pdf
 from bma.exports.report_language import figures_in_language
@@ -40,17 +42,25 @@ def _document(figures: dict, points: list, cover: dict, language: str) -> bytes:
         return report_pdf(figures_in_language(figures, language), points, cover)
 
 
-def report_publish(round_, user, note: str = "") -> PublishedReport:
+def report_publish(round_, user, note: str = "", *, override_note: str = "", confirm: bool = False) -> PublishedReport:
     """Freeze the round's report from its approved assessments as the next version: the figures, the
-    workbook, and the PDF in each of the server's languages (the same figures in each)."""
+    workbook, and the PDF in each of the server's languages (the same figures in each).
+
+    Refused while an item that blocks publishing is open, unless ``override_note`` says why it goes out
+    anyway; refused when nothing changed since the latest version, unless ``confirm`` (see the gate below)."""
     figures = round_figures(round_, include_unapproved=False, previous_round=previous_round_of(round_))
+    override_note = override_note.strip()
+    readiness = report_readiness(round_)
+    publish_gate_check(round_, figures, readiness, override_note=override_note, confirm=confirm)
     points = community_points(round_)
     published_at = timezone.now()
+    readiness_kept = readiness_record(readiness, at=published_at)
     with transaction.atomic():
         # Two coordinators publishing at once: the unique (round, version) makes the second one fail
         # cleanly instead of both getting the same number.
         version = (PublishedReport.objects.filter(round=round_).aggregate(v=Max("version"))["v"] or 0) + 1
         cover = {"version": version, "published_at": f"{published_at:%Y-%m-%d %H:%M} UTC", "published_by": str(user)}
+        cover |= readiness_cover(readiness_kept, override_note)
         stem = f"bma-round-{round_.number}-v{version}"
         files = {
             "figures": (f"{stem}-figures.json", figures_bytes(figures)),
@@ -67,6 +77,8 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
             published_by=user,
             note=note,
             figures=figures,
+            readiness=readiness_kept,
+            override_note=override_note,
             **{f"{kind}_sha256": sha256(data) for kind, (_, data) in files.items()},
         )
         for kind, (name, data) in files.items():
@@ -88,6 +100,68 @@ def report_publish(round_, user, note: str = "") -> PublishedReport:
                 _("Another version of this round's report was published at the same moment; reload and try again."),
             ) from exc
     return report
+
+
+# --- The gate before publishing: nothing half-finished goes out unsaid, nothing unchanged goes out twice ---
+
+
+def _items_in_words(items: list[ReadinessItem]) -> str:
+    return "; ".join(f"{item.label}: {item.count}" for item in items)
+
+
+_items_in_words_lazy = lazy(_items_in_words, str)
+
+
+def publish_blockers_check(readiness: list[ReadinessItem], override_note: str) -> None:
+    """Refuse while an item that blocks publishing is open (bma.exports.readiness says which do),
+    naming each with its count, unless the coordinator wrote why this version goes out now."""
+    blocking = [item for item in readiness if item.blocks]
+    if blocking and not override_note.strip():
+        raise BmaError(
+            codes.REPORT_NOT_READY,
+            message_lazy(
+                _(
+                    "The round is not ready to publish: %(items)s. Finish these first, or write an override "
+                    "note saying why this version goes out now."
+                ),
+                items=_items_in_words_lazy(blocking),
+            ),
+        )
+
+
+def report_unchanged_since(round_, figures: dict) -> PublishedReport | None:
+    """The latest published version when ``figures`` are its figures (no figure differs), else None."""
+    latest = PublishedReport.objects.filter(round=round_).order_by("-version").first()
+    if latest is not None and not report_changes(latest.figures, figures):
+        return latest
+    return None
+
+
+def publish_unchanged_check(round_, figures: dict, confirm: bool) -> None:
+    """Publishing the same figures again makes a new version that says nothing new: only on purpose."""
+    if confirm:
+        return
+    if (latest := report_unchanged_since(round_, figures)) is not None:
+        raise BmaError(
+            codes.REPORT_PUBLISH_UNCHANGED,
+            message_lazy(
+                _(
+                    "Nothing changed since version %(version)s: its figures are the live ones. Confirm to "
+                    "publish them again as a new version."
+                ),
+                version=latest.version,
+            ),
+        )
+
+
+def publish_gate_check(round_, figures: dict, readiness: list[ReadinessItem], *, override_note: str, confirm: bool):
+    publish_blockers_check(readiness, override_note)
+    publish_unchanged_check(round_, figures, confirm)
+
+
+def readiness_cover(record: dict, override_note: str) -> dict:
+    """What the PDF prints of the round's readiness: "figures as of" with each count, and the note."""
+    return {"as_of": record["as_of"], "readiness": readiness_in_words(record), "override_note": override_note}
 
 
 def _named_leaves(value, path: str = ""):

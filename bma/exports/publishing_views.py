@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from bma.core.errors import BmaError
 from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.publishing import report_changes, report_publish
+from bma.exports.readiness import report_readiness
 from bma.exports.report import previous_round_of, round_figures
 from bma.exports.report_views import report_round_for
 
@@ -34,6 +35,7 @@ def published_page(request, number: int):
     if latest is not None:
         live = round_figures(round_, previous_round=previous_round_of(round_))
         changes = report_changes(latest.figures, live)
+    readiness = report_readiness(round_)
     return render(
         request,
         "exports/published.html",
@@ -42,6 +44,8 @@ def published_page(request, number: int):
             "versions": versions,
             "latest": latest,
             "changes": changes,
+            "readiness": readiness,
+            "blocked": any(item.blocks for item in readiness),
             "can_publish": request.user.has_perm("exports.add_publishedreport"),
         },
     )
@@ -54,7 +58,13 @@ def publish(request, number: int):
     if not request.user.has_perm("exports.add_publishedreport"):
         raise PermissionDenied(_("Publishing the round report needs the permission to publish reports."))
     try:
-        report = report_publish(round_, request.user, note=request.POST.get("note", "").strip()[:2000])
+        report = report_publish(
+            round_,
+            request.user,
+            note=request.POST.get("note", "").strip()[:2000],
+            override_note=request.POST.get("override_note", "").strip()[:2000],
+            confirm=request.POST.get("confirm") == "1",
+        )
     except BmaError as exc:
         messages.error(request, exc.message)
     else:

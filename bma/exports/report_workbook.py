@@ -6,6 +6,8 @@ import io
 
 import xlsxwriter
 
+from bma.core.spreadsheet_text import spreadsheet_text
+
 # Shares and changes as report_math.share_shown prints them, as Excel number formats: the cell keeps the
 # number, the reader sees "<1" for a share above 0 and below 1 and "+12" for a change. Excel allows two
 # conditions in a format, so a change between -1 and +1 reads "+0" or "-0" here (the page says "+<1").
@@ -25,7 +27,9 @@ def _is_share(title: str, row: list) -> bool:
 def figures_workbook(figures: dict) -> bytes:
     """The report's tables, one sheet each, for coordinators who lay out the published report."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    # No text becomes a formula: names are neutralised (spreadsheet_text) and, should one slip through,
+    # XlsxWriter writes a string starting with "=" as text rather than as a formula.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     # Whole numbers with a thousands separator (the spreadsheet shows it in the reader's locale: 2,581 or
     # 2 581); a year column stays as it is (2023, not 2,023).
@@ -44,10 +48,10 @@ def figures_workbook(figures: dict) -> bytes:
 
     def sheet(name, header, rows):
         ws = book.add_worksheet(name[:31])
-        ws.write_row(0, 0, header, bold)
+        ws.write_row(0, 0, [spreadsheet_text(title) for title in header], bold)
         for index, row in enumerate(rows, start=1):
             for column, value in enumerate(row):
-                ws.write(index, column, value, cell_format(str(header[column]), row, value))
+                ws.write(index, column, spreadsheet_text(value), cell_format(str(header[column]), row, value))
 
     sheet(
         "summary",

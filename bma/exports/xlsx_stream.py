@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
+from bma.core.spreadsheet_text import spreadsheet_text
+
 MAX_ROWS = 1_048_576  # Excel's limit per sheet
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -51,6 +53,11 @@ def _string_cell(ref: str, value: str, style: str = "") -> str:
 
 
 def _string_tail(value: str, style: str = "") -> str:
+    """A text cell, neutralised against formula injection (core.spreadsheet_text owns the rule)."""
+    return _literal_tail(spreadsheet_text(value), style)
+
+
+def _literal_tail(value: str, style: str = "") -> str:
     return f'"{style} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
 
 
@@ -80,12 +87,12 @@ def _tail(value, plain: bool = False) -> str:
         return f'"><v>{value}</v></c>' if plain else f'" s="{WHOLE}"><v>{value}</v></c>'
     if kind is Decimal:
         if not value.is_finite():
-            return _string_tail(str(value))
+            return _literal_tail(str(value))  # a number Excel cannot hold ("-Infinity"), not typed text
         style = "" if plain else f' s="{WHOLE if value == value.to_integral_value() else FRACTION}"'
         return f'"{style}><v>{value}</v></c>'
     if kind is float:
         if not math.isfinite(value):
-            return _string_tail(str(value))
+            return _literal_tail(str(value))
         style = "" if plain else f' s="{WHOLE if value.is_integer() else FRACTION}"'
         return f'"{style}><v>{value!r}</v></c>'
     if kind is bool:

@@ -7,11 +7,12 @@ so a file exported here imports back unchanged.
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
+from bma.core.spreadsheet_text import SpreadsheetSafeResource
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.services import district_of
 
 
-class SettlementResource(resources.ModelResource):
+class SettlementResource(SpreadsheetSafeResource, resources.ModelResource):
     area = fields.Field(attribute="area", column_name="area_code", widget=ForeignKeyWidget(AdminArea, field="code"))
 
     class Meta:

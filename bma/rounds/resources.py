@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 
 from bma.core.languages import user_language
+from bma.core.spreadsheet_text import SpreadsheetSafeResource
 from bma.rounds.enumerators import COLUMNS, enumerator_row_check, enumerator_row_save
 from bma.rounds.models import Enumerator
 
@@ -34,7 +35,7 @@ class _PreviewDiff(resources.Diff):
         return [resource.export_field(field, instance) for field in resource.get_import_fields()]
 
 
-class EnumeratorResource(resources.ModelResource):
+class EnumeratorResource(SpreadsheetSafeResource, resources.ModelResource):
     username = fields.Field(attribute="username", column_name="username")
     full_name = fields.Field(column_name="full_name")
     language = fields.Field(column_name="language")

@@ -53,7 +53,9 @@ def _csv_tables(round_) -> dict[str, list[dict]]:
     write_csv_zip(out, round_)
     archive = zipfile.ZipFile(io.BytesIO(out.getvalue()))
     return {
-        name.removesuffix(".csv"): list(csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8-sig")))
+        name.removesuffix(".csv"): list(
+            csv.DictReader(io.TextIOWrapper(archive.open(name), encoding="utf-8-sig", newline=""))
+        )
         for name in archive.namelist()
     }
 
@@ -116,7 +118,7 @@ def test_personal_data_needs_the_permission(two_villages, personas):
     write_xlsx(out, two_villages, include_personal=True)
     book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
     phones = [r[4] for r in book["informant_contacts"].iter_rows(min_row=2, values_only=True)]
-    assert "+992 92 555 1234" in phones
+    assert "'+992 92 555 1234" in phones  # text led by "+", so neutralised as any formula-like text
 
 
 def test_export_job_runs_in_the_worker_and_is_downloaded(
@@ -215,3 +217,48 @@ def test_dates_are_real_day_month_year_dates_and_counts_have_thousands_separator
     assert row["visit_date"].number_format == "dd mmm yyyy"
     assert (row["households"].value, row["households"].number_format) == (420, "#,##0")
     assert row["round"].number_format == "General"  # a round or a year is never "2,024"
+
+
+# Typed-in village names a spreadsheet would run as formulas, and how each must read in the file.
+FORMULAS = ["=1+1", "@SUM(A1)", "-2+3", "\tTabkent", "\rCrobod"]
+
+
+@pytest.fixture
+def formula_villages(receive, personas):
+    """Five B2s whose village was typed in with a formula-like name; one has a negative latitude."""
+    from bma.assessments import models as am
+
+    for n in range(len(FORMULAS)):
+        receive(
+            "b2_2026112202.xml",
+            {
+                "uuid:342071ed-911c-4e50-9659-3f73b09c383c": f"uuid:formula-{n}",
+                "<village>V-ASH-0001</village>": f"<village>other</village><village_other>Typed {n}</village_other>",
+            },
+        )
+    # Set after intake: the form's XML would fold a leading CR or tab, a person typing in Excel would not.
+    for n, name in enumerate(FORMULAS):
+        am.VillageAssessment.objects.filter(submission__instance_id=f"uuid:formula-{n}").update(
+            village_name_typed=name, review_state=am.ReviewState.APPROVED
+        )
+    am.VillageAssessment.objects.filter(village_name_typed="=1+1").update(latitude=-12.5)
+    return personas.round
+
+
+def test_typed_formulas_reach_the_csv_as_text_and_numbers_stay_numbers(formula_villages):
+    """On PostgreSQL the rows come from COPY, elsewhere from Python's csv writer: both neutralise."""
+    villages = _csv_tables(formula_villages)["villages"]
+    assert sorted(v["village_typed"] for v in villages) == sorted(f"'{name}" for name in FORMULAS)
+    by_name = {v["village_typed"]: v for v in villages}
+    assert by_name["'=1+1"]["latitude"] in ("-12.5", "-12.500000")  # a negative number is not neutralised
+
+
+def test_typed_formulas_reach_the_xlsx_as_text_and_numbers_stay_numbers(formula_villages):
+    out = io.BytesIO()
+    write_xlsx(out, formula_villages)
+    book = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
+    header, *rows = book["villages"].iter_rows(values_only=True)
+    villages = [dict(zip(header, row, strict=False)) for row in rows]
+    # XML reads a carriage return in a cell back as a line feed: the quote in front is what counts here.
+    assert sorted(v["village_typed"] for v in villages) == sorted(f"'{name}".replace("\r", "\n") for name in FORMULAS)
+    assert {v["village_typed"]: v["latitude"] for v in villages}["'=1+1"] == -12.5

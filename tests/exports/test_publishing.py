@@ -10,8 +10,16 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bma.assessments import models as am
+from bma.core.errors import BmaError, codes
 from bma.exports.models import PublishedReport
 from bma.exports.publishing import report_changes, report_publish
+from bma.exports.readiness import report_readiness
+from bma.referrals.models import MatchOutcome, MatchState, PlanReason, PlanStatus, ReferralMatch, VisitPlanEntry
+from bma.submissions.models import ProcessingState, Submission
+from bma.validation.models import QualityIssue, SpotCheckAssignment
+from bma.validation.rules import Severity
+from bma.validation.services import spot_check_sample_draw
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +115,119 @@ def test_a_rename_after_publishing_changes_a_label_not_the_rows(departures, pers
     factories.make_area("TJ-SU", AreaKind.PROVINCE, "Sughd Region", personas.geo.tj)
     factories.make_area("TJ-SU-ASH", AreaKind.DISTRICT, "Ashtsky", personas.geo.sughd)
     assert report_changes(report.figures, round_figures(departures)) == []
+
+
+# --- The gate before publishing ---------------------------------------------------------------------------
+
+
+def refusal(round_, user, **kwargs) -> str:
+    """The message of a refused publication (and that no version was made)."""
+    with pytest.raises(BmaError) as refused:
+        report_publish(round_, user, **kwargs)
+    assert not PublishedReport.objects.filter(round=round_).exists()
+    return str(refused.value.message)
+
+
+def test_publishing_is_refused_while_submissions_wait_process_or_failed(departures, personas):
+    Submission.objects.filter(round=departures, instance_id="uuid:panj").update(state=ProcessingState.FAILED)
+    Submission.objects.filter(round=departures, instance_id="uuid:shaydon").update(state=ProcessingState.RECEIVED)
+    message = refusal(departures, personas.coordinator)
+    assert "Submissions waiting, processing or failed: 2" in message and "override note" in message
+
+
+def test_publishing_is_refused_while_typed_in_villages_wait_for_a_supervisor(departures, personas):
+    for n in range(2):  # two visits to one unlisted village: two communities until linked
+        ReferralMatch.objects.create(
+            round=departures,
+            district=personas.geo.asht,
+            district_code="TJ-SU-ASH",
+            name="Qwertikent",
+            reason=PlanReason.ENUMERATOR,
+            source_key=f"uuid:typed-{n}/village",
+            outcome=MatchOutcome.AMBIGUOUS,
+            state=MatchState.PENDING,
+        )
+    assert "Typed-in villages waiting for a supervisor: 2" in refusal(departures, personas.coordinator)
+
+
+def test_publishing_is_refused_while_errors_are_open_on_approved_assessments(departures, personas):
+    for code in ("V-ASH-0001", "V-ASH-0003"):  # Oshoba is approved, Buston is not (and not counted)
+        assessment = am.VillageAssessment.objects.get(village__code=code)
+        QualityIssue.objects.create(
+            village_assessment=assessment,
+            round=departures,
+            district=assessment.district,
+            code="test.impossible",
+            severity=Severity.ERROR,
+            message="An impossible figure",
+        )
+    QualityIssue.objects.filter(village_assessment__village__code="V-ASH-0001").exclude(code="test.impossible").delete()
+    assert "Open errors on approved assessments: 1" in refusal(departures, personas.coordinator)
+
+
+def test_publishing_is_refused_while_spot_checks_are_not_compared(departures, personas):
+    spot_check_sample_draw(departures, share=1.0, min_per_district=1, seed=7)
+    drawn = SpotCheckAssignment.objects.filter(sample__round=departures).count()
+    assert drawn > 0
+    assert f"Spot checks drawn but not compared: {drawn}" in refusal(departures, personas.coordinator)
+
+
+def test_unvisited_planned_villages_are_shown_with_the_version_but_do_not_block(departures, personas):
+    village = factories.make_village("V-PAN-0900", personas.geo.panj, "Referred, not reached")
+    VisitPlanEntry.objects.create(
+        round=departures,
+        village=village,
+        district=village.district,
+        reason=PlanReason.REFERRAL,
+        status=PlanStatus.PLANNED,
+    )
+    report = report_publish(departures, personas.coordinator)
+    kept = {item["code"]: (item["count"], item["blocking"]) for item in report.readiness["items"]}
+    planned = VisitPlanEntry.objects.filter(round=departures, status=PlanStatus.PLANNED).count()
+    assert planned >= 1 and kept["unvisited_villages"] == (planned, False) and kept["submissions"] == (0, True)
+
+
+def test_an_override_note_publishes_with_blockers_open_and_is_kept_and_shown(client, departures, personas):
+    Submission.objects.filter(round=departures, instance_id="uuid:panj").update(state=ProcessingState.FAILED)
+    client.force_login(personas.coordinator)
+    base = f"/reports/rounds/{departures.number}/published/"
+    page = client.get(base).content.decode()
+    assert 'id="blocked"' in page and 'name="override_note"' in page
+    assert "Submissions waiting, processing or failed" in page
+
+    client.post(f"{base}publish/", {"note": "For the donors"})
+    assert not PublishedReport.objects.exists()
+    client.post(f"{base}publish/", {"note": "For the donors", "override_note": "Panj's form is broken; next week"})
+    report = PublishedReport.objects.get(round=departures)
+    assert report.override_note == "Panj's form is broken; next week"
+    assert {i["code"]: i["count"] for i in report.readiness["items"]}["submissions"] == 1
+    assert "Panj&#x27;s form is broken; next week" in client.get(base).content.decode()
+    pdf = PdfReader(report.documents.get(language="en").file.open("rb"))
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Figures as of" in text and "Submissions waiting, processing or failed: 1" in text
+    assert "Panj's form is broken; next week" in text
+
+
+def test_the_readiness_links_open_the_admin_lists_filtered_to_the_round(client, departures, personas):
+    client.force_login(personas.coordinator)
+    for item in report_readiness(departures):
+        response = client.get(item.link)
+        assert response.status_code == 200, (item.code, item.link, response.status_code)
+        assert f"round__id__exact={departures.pk}" in item.link
+
+
+def test_publishing_the_same_figures_again_needs_a_confirmation(client, departures, personas):
+    report_publish(departures, personas.coordinator)
+    with pytest.raises(BmaError) as refused:
+        report_publish(departures, personas.coordinator)
+    assert refused.value.code == codes.REPORT_PUBLISH_UNCHANGED
+    assert "Nothing changed since version 1" in str(refused.value.message)
+
+    client.force_login(personas.coordinator)
+    base = f"/reports/rounds/{departures.number}/published/"
+    page = client.get(base).content.decode()
+    assert 'id="unchanged"' in page and "Nothing changed since version 1" in page and 'name="confirm"' in page
+    client.post(f"{base}publish/", {"note": "again"})
+    assert list(PublishedReport.objects.values_list("version", flat=True)) == [1]
+    client.post(f"{base}publish/", {"note": "again", "confirm": "1"})
+    assert list(PublishedReport.objects.values_list("version", flat=True)) == [2, 1]
