@@ -84,12 +84,13 @@ ROUTES: dict[str, list[Case]] = {
         Case("/api/exports/{personal_export_pk}/", "401 403 403 403 403 404 404", headers=JSON),
     ],
     # OpenRosa: a browser session counts as a login (Web Forms' own requests). The blank form is no
-    # secret; the village list goes to those with an assignment (enumerator, supervisors) and to staff
-    # who see everything; a submission would still be refused outside an enumerator's assignment.
+    # secret, but it goes only with the village lists it reads (a form without them cannot be filled):
+    # to those with an assignment (enumerator, supervisors) and to staff who see everything; a user in
+    # no round gets neither. A submission would still be refused outside an enumerator's assignment.
     "openrosa-root": [Case("/collect/", "404 404 404 404 404 404 404")],
     "openrosa-form-list": [Case("/collect/formList", "401 200 200 200 200 200 200")],
-    "openrosa-form-download": [Case("/collect/forms/bma_b2/form.xml", "401 200 200 200 200 200 200")],
-    "openrosa-form-manifest": [Case("/collect/forms/bma_b2/manifest", "401 200 200 200 200 200 200")],
+    "openrosa-form-download": [Case("/collect/forms/bma_b2/form.xml", "401 200 404 200 200 200 200")],
+    "openrosa-form-manifest": [Case("/collect/forms/bma_b2/manifest", "401 200 404 200 200 200 200")],
     "openrosa-form-media": [Case("/collect/forms/bma_b2/media/villages.csv", "401 200 404 200 200 200 200")],
     "openrosa-submission": [
         Case("/collect/submission", "401 204 204 204 204 204 204", method="head"),
@@ -118,7 +119,7 @@ ROUTES: dict[str, list[Case]] = {
         Case("/kobo/{kobo_token}/", "400 400 400 400 400 400 400", method="post"),
         Case("/kobo/not-a-token/", "403 403 403 403 403 403 403", method="post"),
     ],
-    "webform": [Case("/collect/webforms/bma_b2/", "302 200 200 200 200 200 200")],
+    "webform": [Case("/collect/webforms/bma_b2/", "302 200 404 200 200 200 200")],
     "round-report": [Case("/reports/rounds/2/", "302 403 403 403 403 200 200")],
     "round-report-xlsx": [Case("/reports/rounds/2/xlsx/", "302 403 403 403 403 200 200")],
     "round-report-pdf": [Case("/reports/rounds/2/pdf/", "302 403 403 403 403 200 200")],

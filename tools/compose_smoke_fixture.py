@@ -20,7 +20,7 @@ from bma.geo.models import AdminArea, SettlementSource
 from bma.geo.services import settlement_upsert
 from bma.pipeline.demo import DemoVillage, b2_xml
 from bma.rounds.models import Assignment, AssignmentRole, Round, RoundState
-from bma.xforms.services import b2_publish_for_round, list_files_refresh
+from bma.xforms.services import round_forms_publish
 
 password = os.environ["SMOKE_PASSWORD"]
 today = dt.date.today()
@@ -60,8 +60,7 @@ coordinator.set_unusable_password()
 coordinator.save()
 token, _ = Token.objects.get_or_create(user=coordinator)
 
-version, _ = b2_publish_for_round(round_)
-list_files_refresh(round_)
+version, _ = round_forms_publish(round_)
 xml = b2_xml(
     random.Random(901),
     DemoVillage(village.code, district.code, district.parent.code, 40.7, 70.85),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
@@ -27,6 +28,7 @@ from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementSt
 from bma.geo.names import name_field, name_in_language
 from bma.geo.services import settlement_upsert
 from bma.referrals.models import MatchOutcome, MatchState, PlanReason, PlanStatus, ReferralMatch, VisitPlanEntry
+from bma.xforms.tasks import round_list_files_refresh
 
 SOURCE_FOR_REASON = {
     PlanReason.B1_NOMINATION: SettlementSource.B1_NOMINATION,
@@ -379,16 +381,21 @@ def referrals_match(assessments) -> MatchReport:
     rows_insert(ReferralMatch, MATCH_FIELDS, ([getattr(match, name) for name in MATCH_FIELDS] for match in matches))
     plan_add_many(additions)
     plan_recount(recount - {(a.round_id, a.village.pk) for a in additions})
-    for round_id in report.rounds_changed:
-        _refresh_lists(round_id)
+    _refresh_lists_after_commit(report.rounds_changed)
     return report
 
 
-def _refresh_lists(round_id: int) -> None:
-    from bma.rounds.models import Round
-    from bma.xforms.services import list_files_refresh
+def _refresh_lists_after_commit(round_ids) -> None:
+    """Rebuild the rounds' list files once this transaction commits, once per round.
 
-    list_files_refresh(Round.objects.get(pk=round_id))
+    Not here, inside it: this transaction cannot see the villages another batch is adding at the
+    same moment (each would write a file without the other's), and it holds its districts' locks,
+    which other batches wait for. The task takes the list files' lock and reads what has committed.
+    robust: a refresh that cannot be queued is logged and never undoes the batch; the next change,
+    or `publish_forms`, rebuilds the files.
+    """
+    for round_id in sorted(set(round_ids)):
+        transaction.on_commit(partial(round_list_files_refresh.delay, round_id), robust=True)
 
 
 # --- Supervisors' decisions on unclear matches ----------------------------------------------------------
@@ -434,7 +441,7 @@ def match_create_village(match: ReferralMatch, user) -> ReferralMatch:
     village = _provisional_village(item, match.district)
     _decided(match, user, village, MatchState.LINKED)
     _link_now(item, village)
-    _refresh_lists(match.round_id)
+    _refresh_lists_after_commit([match.round_id])
     return match
 
 

@@ -11,8 +11,9 @@ from bma.core.task_names import task_named
 from bma.rounds.models import Round, RoundState
 
 # Opening a round publishes its own B2 (asking its reference years), so no device gets another period's
-# questions. The form registry sits above rounds, so it is reached by the task's name, not an import.
-ROUND_OPENED_TASK = "bma.xforms.tasks.round_b2_publish"
+# questions, and the round's list files the B2 reads (villages.csv...), so Collect can fill it. The form
+# registry sits above rounds, so it is reached by the task's name, not an import.
+ROUND_OPENED_TASK = "bma.xforms.tasks.round_forms_publish"
 
 NO_OPEN_ROUND = _("No round is open for data collection. Ask your coordinator.")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from django.db.models import Q
+
 from bma.core.roles import user_sees_everything
 from bma.core.scoping import area_scope_q, assigned_area_paths, path_within
 from bma.geo.models import AdminArea, Settlement
@@ -19,9 +21,10 @@ def forms_for_devices(form_id: str | None = None, round=None) -> list[tuple[Form
     forms = Form.objects.filter(state=FormState.OPEN).order_by("xml_form_id")
     if form_id:
         forms = forms.filter(xml_form_id=form_id)
+    available = list_files_available(round)
     listed = []
     for form in forms:
-        version = _version_for_round(form.versions.order_by("-published_at", "-pk"), round)
+        version = _version_for_round(form.versions.order_by("-published_at", "-pk"), round, available)
         if version is not None:
             listed.append((form, version))
     return listed
@@ -29,14 +32,27 @@ def forms_for_devices(form_id: str | None = None, round=None) -> list[tuple[Form
 
 def current_version(form_id: str, round=None) -> FormVersion | None:
     versions = FormVersion.objects.filter(form__xml_form_id=form_id).order_by("-published_at", "-pk")
-    return _version_for_round(versions, round)
+    return _version_for_round(versions, round, list_files_available(round))
 
 
-def _version_for_round(versions, round) -> FormVersion | None:
+def list_files_available(round) -> set[str]:
+    """The list files a device collecting in ``round`` can be served (list_file_for finds each)."""
+    owners = Q(round__isnull=True) | Q(round=round) if round is not None else Q(round__isnull=True)
+    return set(ListFile.objects.filter(owners).values_list("filename", flat=True))
+
+
+def _version_for_round(versions, round, available: set[str]) -> FormVersion | None:
     """The version built for this round (a B2 asking the round's years), else the newest version that
-    was not built for another round: a device in Round 3 must never get Round 4's questions."""
+    was not built for another round: a device in Round 3 must never get Round 4's questions.
+
+    A version whose list files are not all there yet is passed over, for the last one that is: a form
+    and every file it reads reach a device together (opening a round publishes its B2 and builds its
+    files in the worker, and Collect cannot fill a form whose lists its manifest lacks).
+    """
     newest_shared = None
     for version in versions:
+        if not set(version.media_filenames) <= available:
+            continue
         built_for = version_round_number(version.version)
         if built_for is not None and round is not None and built_for == round.number:
             return version

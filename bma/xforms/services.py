@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.xforms import codelists as cl
@@ -95,6 +96,20 @@ def b2_publish_for_round(round, user=None) -> tuple[FormVersion, bool]:
     return xlsform_publish(b2_round_workbook_bytes(round.number, round.reference_years), "b2_village.xlsx", user)
 
 
+def round_forms_publish(round, user=None) -> tuple[FormVersion, bool]:
+    """Make a round's forms deliverable: its list files, then its own B2.
+
+    Every path that opens a round or publishes its B2 (the worker after *Open the selected rounds*,
+    `publish_forms --round`, the demo) calls this, so a device never gets the round's B2 without the
+    village lists it reads. The files come first, each in its own transaction: the B2 is built with
+    ODK Validate (seconds), which must not hold the list files' lock. Should the build fail, the
+    files are still fresh and the form list keeps offering the last complete version
+    (distribution.forms_for_devices).
+    """
+    list_files_refresh(round)
+    return b2_publish_for_round(round, user)
+
+
 # --- List files -----------------------------------------------------------------------------------------
 
 
@@ -120,8 +135,17 @@ def _names(place) -> list[str]:
 LABEL_HEADER = ["label", *LOCAL_LABEL_COLUMNS.values()]
 
 
+# One lock for every writer of list files. A writer reads (the gazetteer, the stored file) and then
+# writes: two at once would each write a file without the other's change (two batches each adding a
+# village), or both create the same file and one fail on the unique constraint. Held to the end of
+# the writer's transaction; taken again by the same transaction, it is already held.
+LIST_FILES_LOCK = "xforms:list_files"
+
+
+@transaction.atomic
 def list_file_store(round, filename: str, content: bytes, row_count: int) -> tuple[ListFile, bool]:
     """Store a list file; unchanged content keeps its MD5, so devices download only what changed."""
+    advisory_locks([LIST_FILES_LOCK])
     md5 = hashlib.md5(content).hexdigest()  # noqa: S324 - the manifest's change detector
     existing = ListFile.objects.filter(round=round, filename=filename).first()
     if existing is not None and existing.md5 == md5:
@@ -163,20 +187,29 @@ def spot_check_villages_csv(settlements) -> tuple[bytes, int]:
     return _csv(["name", *LABEL_HEADER, "district"], rows), len(rows)
 
 
+@transaction.atomic
 def list_files_refresh(round) -> dict[str, bool]:
-    """Regenerate the round's list files from the gazetteer. Returns {filename: changed}."""
+    """Regenerate the round's list files from the gazetteer. Returns {filename: changed}.
+
+    Call it after the change it publishes has committed (bma.xforms.tasks.round_list_files_refresh,
+    on commit), never inside the transaction that made it: the lock is taken before the gazetteer is
+    read, so the last writer reads everything committed before it, its own change and the others'.
+    Each file is built once; a file's content is decided here only.
+    """
+    advisory_locks([LIST_FILES_LOCK])
+    districts, villages = districts_csv(), villages_csv()
+    files = [
+        (None, "districts.csv", districts),
+        (round, "villages.csv", villages),
+        # The location questions' lists: stored whole, cut to each enumerator's areas when served.
+        (None, "assigned_provinces.csv", provinces_csv()),
+        (None, "assigned_districts.csv", districts),
+        (round, "assigned_villages.csv", villages),
+    ]
     changed = {}
-    content, count = districts_csv()
-    changed["districts.csv"] = list_file_store(None, "districts.csv", content, count)[1]
-    content, count = villages_csv()
-    changed["villages.csv"] = list_file_store(round, "villages.csv", content, count)[1]
-    # The location questions' lists: stored whole, cut to each enumerator's areas when served.
-    content, count = provinces_csv()
-    changed["assigned_provinces.csv"] = list_file_store(None, "assigned_provinces.csv", content, count)[1]
-    content, count = districts_csv()
-    changed["assigned_districts.csv"] = list_file_store(None, "assigned_districts.csv", content, count)[1]
-    content, count = villages_csv()
-    changed["assigned_villages.csv"] = list_file_store(round, "assigned_villages.csv", content, count)[1]
+    for owner, filename, (content, count) in files:
+        changed[filename] = list_file_store(owner, filename, content, count)[1]
+    # Drawn by the spot-check sample (validation); until then an empty list, so the form can be listed.
     if not ListFile.objects.filter(round=round, filename="spot_check_villages.csv").exists():
         content, count = spot_check_villages_csv([])
         changed["spot_check_villages.csv"] = list_file_store(round, "spot_check_villages.csv", content, count)[1]

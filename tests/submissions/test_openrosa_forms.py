@@ -138,9 +138,10 @@ def test_each_round_gets_its_own_b2_and_never_another_rounds(client, personas, p
     import base64
     import datetime as dt
 
-    from bma.xforms.services import b2_publish_for_round
+    from bma.xforms.services import b2_publish_for_round, list_files_refresh
     from tests import factories
 
+    list_files_refresh(personas.round)  # as publish_forms leaves it: a form is listed with its files
     auth = "Basic " + base64.b64encode(f"enumerator:{PASSWORD}".encode()).decode()
 
     def listed_b2():

@@ -31,7 +31,7 @@ from bma.rounds.models import Assignment, Round, RoundState
 from bma.submissions.auth import collect_token_issue
 from bma.submissions.models import ProcessingState, Submission
 from bma.xforms.models import FormVersion
-from bma.xforms.services import b2_publish_for_round, forms_publish_all, list_files_refresh
+from bma.xforms.services import forms_publish_all, round_forms_publish
 
 # Rough centres of the report's districts, so GPS points and village locations look right on a map.
 CENTRES = {
@@ -71,13 +71,13 @@ class Command(BaseCommand):
             raise CommandError("No open round: open one in the admin (or run `manage.py demo_users`).")
         if not FormVersion.objects.filter(form__xml_form_id="bma_b2").exists():
             forms_publish_all()
-        # Filled in the round's own B2: its reference years, every country, whole-family departures.
-        version, _ = b2_publish_for_round(round_)
         years = tuple(round_.reference_years)
         villages = self._villages(rng, work_rng, districts, communities)
         names = self._names_by_district()
         self.referrals = 0
-        list_files_refresh(round_)
+        # Filled in the round's own B2: its reference years, every country, whole-family departures;
+        # published with the list files that now hold the demo's villages.
+        version, _ = round_forms_publish(round_)
         collector = self._collector(round_)
         token = collect_token_issue(collector, "demo round").token
         client = Client(SERVER_NAME=(settings.ALLOWED_HOSTS or ["127.0.0.1"])[0].lstrip(".") or "127.0.0.1")

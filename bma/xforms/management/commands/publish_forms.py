@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bma.core.errors import BmaError
 from bma.rounds.models import Round, RoundState
-from bma.xforms.services import b2_publish_for_round, forms_publish_all, list_files_refresh
+from bma.xforms.services import forms_publish_all, list_files_refresh, round_forms_publish
 
 
 class Command(BaseCommand):
@@ -22,7 +22,8 @@ class Command(BaseCommand):
                 round_ = Round.objects.filter(number=options["round"]).first()
                 if round_ is None:
                     raise CommandError(f"There is no round {options['round']}.")
-                published.append(b2_publish_for_round(round_))
+                # Its list files too: a planned round's B2 must be deliverable the day it opens.
+                published.append(round_forms_publish(round_))
         except BmaError as exc:
             raise CommandError(exc.message) from exc
         for version, created in published:
