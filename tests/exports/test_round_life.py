@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from bma.assessments import models as am
+from bma.assessments.review import assessment_review
 from bma.core.reference_cache import intake_cache
 from bma.exports.publishing import report_changes, report_publish
 from bma.exports.report import round_figures
@@ -78,7 +79,16 @@ def test_a_round_published_then_changed_stays_as_published_and_is_the_next_round
     # Round 1: Oshoba and Panj approved, Shaydon still waiting for review when round 1 is published.
     receive(FIXTURE, village(1, "uuid:r1-oshoba", "V-ASH-0001"))
     receive(FIXTURE, village(1, "uuid:r1-shaydon", "V-ASH-0002"))
-    receive(FIXTURE, village(1, "uuid:r1-panj", "V-PAN-0001", "TJ-KT-PAN", **{"<ret_total>140": "<ret_total>40"}))
+    receive(
+        FIXTURE,
+        village(
+            1,
+            "uuid:r1-panj",
+            "V-PAN-0001",
+            "TJ-KT-PAN",
+            **{"<ret_total>140": "<ret_total>40", "<ret_country_count>140": "<ret_country_count>40"},
+        ),
+    )
     approve("V-ASH-0001", "V-PAN-0001", round_=round1)
     first = report_publish(round1, personas.coordinator)
     signed = stored_hashes(first)
@@ -121,8 +131,15 @@ def test_a_round_published_then_changed_stays_as_published_and_is_the_next_round
     intake_cache.clear()
     receive(FIXTURE, village(2, "uuid:r2-oshoba", "V-ASH-0001"))
     receive(FIXTURE, village(2, "uuid:r2-panj", "V-PAN-0001", "TJ-KT-PAN"))
-    # h5: newer visit rejected (a village visited twice in round 2, the newer visit rejected: the older counts)
     approve("V-ASH-0001", "V-PAN-0001", round_=round2)
+    # Oshoba visited again later in round 2 with other figures; the supervisor keeps the first visit by
+    # rejecting the newer one (the assessed_twice_in_round advice): the village still counts, once, as
+    # its first visit.
+    again = receive(FIXTURE, village(2, "uuid:r2-oshoba-again", "V-ASH-0001", **{"<ret_total>140": "<ret_total>9"}))
+    newer = am.VillageAssessment.objects.get(submission=again)
+    assessment_review(newer, am.ReviewState.REJECTED, personas.supervisor, "Visited twice; the first visit stands.")
+    counted = am.VillageAssessment.objects.get(round=round2, village__code="V-ASH-0001", is_current=True)
+    assert counted.root_instance_id == "uuid:r2-oshoba" and counted.review_state == am.ReviewState.APPROVED
     second = report_publish(round2, personas.coordinator)
 
     assert stored_hashes(first) == signed  # round 1's files keep their SHA-256
