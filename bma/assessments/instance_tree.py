@@ -10,7 +10,7 @@ from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
 from bma.core.safe_xml import XmlRefused, expat_parser, local_name
-from bma.submissions.header import KOBO_MAX_DEPTH, HeaderError, kobo_json_load
+from bma.submissions.header import KOBO_MAX_DEPTH, HeaderError, kobo_json_load, kobo_scalar_text
 
 Tree = dict
 
@@ -114,18 +114,10 @@ def _kobo_object(record: dict, repeats: frozenset[str], prefix: str, depth: int)
             ]
         elif isinstance(value, list):
             # A select_multiple sent as a list: XML's space-separated choices.
-            node[name] = " ".join(_scalar(item) for item in value)
+            node[name] = " ".join(kobo_scalar_text(item) for item in value)
         else:
-            node[name] = _scalar(value)
+            node[name] = kobo_scalar_text(value)
     return tree
-
-
-def _scalar(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
 
 
 def flatten(tree: Tree, prefix: str = "") -> dict[str, str]:

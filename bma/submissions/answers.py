@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from bma.core.safe_xml import expat_parser, local_name
-from bma.submissions.header import kobo_json_load
+from bma.submissions.header import kobo_json_load, kobo_scalar_text
 from bma.submissions.models import PayloadFormat
 
 Answers = Counter  # Counter[tuple[str, str]]
@@ -73,18 +73,10 @@ def _kobo_answers(payload: bytes) -> Answers:
             elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
                 stack.extend((item, full) for item in value if isinstance(item, dict))
             else:
-                text = " ".join(map(_scalar, value)) if isinstance(value, list) else _scalar(value)
+                text = " ".join(map(kobo_scalar_text, value)) if isinstance(value, list) else kobo_scalar_text(value)
                 if text.strip():
                     answers[full, text.strip()] += 1
     return answers
-
-
-def _scalar(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
 
 
 def same_answers(stored_payload: bytes, stored_format: str, payload: bytes, payload_format: str) -> bool:

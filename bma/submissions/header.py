@@ -285,3 +285,13 @@ def _kobo_values(record: dict, key: str) -> list[str]:
     if isinstance(value, bool):
         return ["true" if value else "false"]
     return [value if isinstance(value, str) else str(value)]
+
+
+def kobo_scalar_text(value) -> str:
+    """A Kobo JSON scalar as the text its XML element would hold (null empty, booleans in XPath's words):
+    the one conversion the Kobo tree and the cross-protocol answer comparison both use."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
