@@ -265,6 +265,10 @@ BMA_ASSESSMENT_PAGE_SECTIONS = [
 BMA_ASSESSMENT_LIST_EXTENSIONS = ["bma.validation.desk.LIST_EXTENSION"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Every file the storage writes (exports with informants' names, photo attachments) is readable by the
+# server's own user only, not by every account on the machine. collectstatic's files are chowned to that
+# user in the image (Dockerfile), so they stay servable.
+FILE_UPLOAD_PERMISSIONS = 0o600
 
 # --- Celery. Without a broker every task runs in-process, at once (the embedded default).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

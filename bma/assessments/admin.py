@@ -594,6 +594,16 @@ class SpotCheckVisitAdmin(ReviewDeskAdmin):
 class ContactPurgeAdmin(ReadOnlyAdmin):
     """The retention job's record: what was removed from which round, when, and by what. Read-only."""
 
-    list_display = ("created_at", "round", "informants", "payloads", "answers", "unreadable", "job", "requested_by")
+    list_display = (
+        "created_at",
+        "round",
+        "informants",
+        "payloads",
+        "answers",
+        "unreadable",
+        "exports",
+        "job",
+        "requested_by",
+    )
     list_filter = ("round", "job")
     list_select_related = ("round", "requested_by")

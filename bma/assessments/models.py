@@ -548,6 +548,11 @@ class ContactPurge(models.Model):
         help_text=_("Raw submissions that could not be read and so were left as they were (see the log)."),
         verbose_name=_("unreadable"),
     )
+    exports = models.PositiveIntegerField(
+        default=0,
+        help_text=_("Export files with personal data, made before the purge, that were deleted."),
+        verbose_name=_("export files"),
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("requested by")
     )

@@ -5,6 +5,9 @@ answers (the questions the form marks bma:personal, as the review desk hides the
 place. Raw rows are never deleted and nothing else in them changes, so the figures, the report and any
 replay (reprocess_submissions) come out the same; a replay of a blanked payload writes no contacts.
 Each run that removed something leaves a ContactPurge row. Running again finds nothing left: idempotent.
+
+A third place is every export file with personal data made before the purge: those files are deleted
+too (their jobs say why), by the exports layer's task, named here because exports sits above this layer.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bma.assessments import models as m
+from bma.core.task_names import task_named
 from bma.rounds.models import Round, RoundState
 from bma.submissions.models import PayloadFormat, Submission
 from bma.submissions.payload_blanking import BlankingError, blank_json, blank_xml
@@ -28,6 +32,7 @@ from bma.xforms.personal import personal_fields
 log = logging.getLogger(__name__)
 
 BATCH = 200
+EXPORTS_DELETE = "bma.exports.tasks.round_personal_exports_delete"
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,11 @@ class PurgeResult:
     unreadable: int
     dry_run: bool
     record: m.ContactPurge | None = None
+    exports: int = 0  # export files with personal data deleted (or, on a dry run, that would be)
 
     @property
     def removed_anything(self) -> bool:
-        return bool(self.informants or self.payloads)
+        return bool(self.informants or self.payloads or self.exports)
 
 
 def retention_days() -> int:
@@ -129,12 +135,16 @@ def round_contacts_purge(
                         Submission.objects.bulk_update(changed, ["payload"])
                         changed = []
         if dry_run:
-            return PurgeResult(locked.number, informants, payloads, answers, unreadable, True)
+            exports = task_named(EXPORTS_DELETE)(locked.pk, dry_run=True)
+            return PurgeResult(locked.number, informants, payloads, answers, unreadable, True, exports=exports)
         if changed:
             Submission.objects.bulk_update(changed, ["payload"])
         contacts.delete()
+        # Inside the round's lock, after the contacts: should deleting a file fail, the whole run is
+        # undone and the next one tries again (a file already gone stays gone, its job says so).
+        exports = task_named(EXPORTS_DELETE)(locked.pk)
         record = None
-        if informants or payloads:
+        if informants or payloads or exports:
             record = m.ContactPurge.objects.create(
                 round=locked,
                 round_closed_at=closed,
@@ -143,10 +153,11 @@ def round_contacts_purge(
                 payloads=payloads,
                 answers=answers,
                 unreadable=unreadable,
+                exports=exports,
                 requested_by=actor,
                 job=job[:100],
             )
-    return PurgeResult(locked.number, informants, payloads, answers, unreadable, False, record)
+    return PurgeResult(locked.number, informants, payloads, answers, unreadable, False, record, exports)
 
 
 def contacts_purge_due(*, job: str, actor=None, dry_run: bool = False, now=None) -> list[PurgeResult]:

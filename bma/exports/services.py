@@ -142,6 +142,26 @@ def exports_expire(now=None) -> int:
     return expired
 
 
+def round_personal_exports_delete(round_id: int, *, dry_run: bool = False, now=None) -> int:
+    """Delete the files of a round's exports with personal data, when the retention job has purged the
+    round's contacts (bma/assessments/retention.py): a file made before the purge still holds the
+    informants' names, which must not outlive the purge until the export's own expiry. The job and its
+    downloads stay, saying why the file went. Returns how many files went (or would go)."""
+    now = now or timezone.now()
+    jobs = ExportJob.objects.filter(round_id=round_id, include_personal=True, state=ExportState.DONE)
+    if dry_run:
+        return jobs.count()
+    deleted = 0
+    for job in jobs:
+        if job.file:
+            job.file.delete(save=False)
+        job.state = ExportState.EXPIRED
+        job.error = f"The file was deleted on {now:%Y-%m-%d}: the round's informant contacts were purged (retention)."
+        job.save(update_fields=["file", "state", "error", "updated_at"])
+        deleted += 1
+    return deleted
+
+
 FINISHED_STATES = {ExportState.DONE, ExportState.FAILED, ExportState.EXPIRED}
 
 

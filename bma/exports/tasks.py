@@ -11,3 +11,9 @@ def export_job_run(job_id: int) -> int:
 @shared_task(name="bma.exports.tasks.exports_expire")
 def exports_expire() -> int:
     return services.exports_expire()
+
+
+@shared_task(name="bma.exports.tasks.round_personal_exports_delete")
+def round_personal_exports_delete(round_id: int, dry_run: bool = False) -> int:
+    """Called by the contacts purge (a layer below, so by name): see services.round_personal_exports_delete."""
+    return services.round_personal_exports_delete(round_id, dry_run=dry_run)

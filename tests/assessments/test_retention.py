@@ -3,8 +3,11 @@ the typed rows and from inside the raw payloads, with a record of what went; the
 
 import datetime as dt
 import json
+import zipfile
+from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
@@ -13,7 +16,9 @@ from bma.assessments import models as am
 from bma.assessments.retention import round_contacts_purge
 from bma.assessments.tasks import contacts_purge
 from bma.celery import BEAT_SCHEDULE
+from bma.exports.models import ExportJob, ExportState
 from bma.exports.report import round_figures
+from bma.exports.services import export_job_start
 from bma.rounds.models import RoundState
 from bma.submissions.models import Submission
 from bma.submissions.payload_blanking import BlankingError, blank_json, blank_xml
@@ -139,6 +144,52 @@ def test_the_beat_job_runs_the_purge(collected, tasks_in_process):
     assert contacts_purge.delay().get() == 1
     assert am.ContactPurge.objects.get().job == "beat: contacts-purge"
     assert am.InformantContact.objects.count() == 0
+
+
+@pytest.fixture
+def personal_export(collected, personas, tasks_in_process, django_capture_on_commit_callbacks):
+    """A CSV export of round 2 with the informants' names, made before the purge."""
+    coordinator = personas.coordinator
+    coordinator.user_permissions.add(Permission.objects.get(codename="view_personal_data"))
+    coordinator = type(coordinator).objects.get(pk=coordinator.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = export_job_start(round=collected, user=coordinator, format="csv", include_personal=True)
+    job.refresh_from_db()
+    assert job.state == ExportState.DONE
+    with zipfile.ZipFile(job.file.path) as archive:
+        assert any(NAME.encode() in archive.read(name) for name in archive.namelist())
+    return job
+
+
+def test_the_purge_deletes_export_files_with_names_made_before_it(collected, personal_export, capsys):
+    without_names = ExportJob.objects.create(round=collected, state=ExportState.DONE, file="exports/plain.zip")
+    path = Path(personal_export.file.path)
+    close(collected, days_ago=91)
+
+    call_command("purge_contacts", "--dry-run")
+    assert "would delete 1 export files with personal data" in capsys.readouterr().out
+    assert path.exists()
+
+    call_command("purge_contacts")
+
+    assert not path.exists()
+    personal_export.refresh_from_db()
+    assert personal_export.state == ExportState.EXPIRED and not personal_export.file
+    assert "contacts were purged (retention)" in personal_export.error
+    without_names.refresh_from_db()
+    assert without_names.state == ExportState.DONE  # no names in it: it stays until someone deletes it
+    assert am.ContactPurge.objects.get().exports == 1
+    assert "deleted 1 export files with personal data made before" in capsys.readouterr().out
+
+
+def test_an_export_made_before_an_earlier_purge_is_deleted_by_the_next_run(collected, personal_export):
+    """A round purged before this rule existed: the next run finds its leftover export and records that."""
+    close(collected, days_ago=91)
+    am.InformantContact.objects.all().delete()
+    Submission.objects.update(payload=b"<data/>")
+    result = round_contacts_purge(collected, job="again")
+    assert (result.informants, result.payloads, result.exports) == (0, 0, 1)
+    assert result.record.exports == 1 and not Path(personal_export.file.path).exists()
 
 
 def test_blanking_xml_keeps_prefixes_declaration_and_everything_else():

@@ -2,6 +2,8 @@
 permission, listed to nobody else, logged at every download, deleted after their time."""
 
 import datetime as dt
+import os
+import stat
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -86,3 +88,7 @@ def test_an_export_without_personal_data_does_not_expire(
     assert job.expires_at is None
     assert exports_expire(now=timezone.now() + dt.timedelta(days=365)) == 0
     assert ExportJob.objects.get(pk=job.pk).state == ExportState.DONE
+
+
+def test_an_export_file_is_readable_by_the_servers_user_only(personal_export):
+    assert stat.S_IMODE(os.stat(personal_export.file.path).st_mode) == 0o600

@@ -46,5 +46,6 @@ class Command(BaseCommand):
                 f"Round {r.round_number}: {verb} the contacts of {r.informants} informants and "
                 f"{r.answers} personal answers in {r.payloads} raw submissions"
                 + (f"; {r.unreadable} unreadable submissions left as they were" if r.unreadable else "")
+                + (f"; {verb} {r.exports} export files with personal data made before" if r.exports else "")
                 + "."
             )
