@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "bma.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view failing because the database is down answers 503 + Retry-After, not a bare HTML 500.
+    "bma.core.middleware.DatabaseUnavailableMiddleware",
     "bma.core.middleware.BadInputMiddleware",
     # Last, as django-axes asks: it turns a request flagged as locked out into the lockout answer.
     "axes.middleware.AxesMiddleware",
@@ -103,6 +105,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A persistent connection is checked before a request reuses it: after a PostgreSQL restart the first
+# request on each worker would otherwise fail on the dead connection.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; a timeout keeps the demo server and the in-process tasks from
     # failing with "database is locked" when they overlap.

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin_login import DeskLoginForm
 from bma.core.health import healthz
+from bma.core.middleware import server_error
 from bma.core.views import language_choose
 
 admin.site.site_header = _("BMA review desk")
@@ -14,6 +15,9 @@ admin.site.index_title = _("Baseline Mobility Assessment")
 admin.site.site_url = reverse_lazy("admin:index")
 # A field account (ODK Collect only) that logs in here is told so, not that its password is wrong.
 admin.site.login_form = DeskLoginForm
+
+# The database down under a middleware (the session, the signed-in user): 503 + Retry-After, not a 500.
+handler500 = server_error
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -10,15 +10,24 @@ own parameter checks (bma/core/params.py) stay: they also refuse bad numbers, ch
 
 from __future__ import annotations
 
-from django.http import JsonResponse
+import logging
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes
 from bma.core.health import healthz
 from bma.core.languages import device_language
 from bma.core.openrosa_messages import openrosa_message
 from bma.core.params import NUL_IN_FIELD, nul_refuse, nul_refuse_in_path
+
+log = logging.getLogger(__name__)
 
 # Form bodies read here for NULs. The OpenRosa, Kobo and API endpoints read (and bound) their own
 # bodies, a submission's multipart upload or a JSON record, so only their plain form posts are read here.
@@ -104,3 +113,62 @@ class HealthCheckMiddleware:
         if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
             return healthz(request)
         return self.get_response(request)
+
+
+# --- The database down or restarting: 503 + Retry-After in the endpoint's format, never a bare HTML 500 ---
+
+DATABASE_UNAVAILABLE = _(
+    "The server's database is not answering at the moment; nothing was changed. Try again in a few minutes."
+)
+
+
+def database_unavailable_answer(request) -> HttpResponse:
+    """503 with Retry-After, in the format the endpoint's client reads, as OpenRosa and Kobo intake
+    already answer. The page reads no table (no user, no session): the database is what is missing."""
+    path, message = request.path, DATABASE_UNAVAILABLE
+    if path.startswith("/collect/") and not path.startswith("/collect/webforms/"):
+        with translation.override(device_language(request)):
+            response = openrosa_message(message, 503, nature="error")
+    elif path.startswith("/api/"):
+        code = codes.SERVICE_UNAVAILABLE.code
+        response = JsonResponse({"code": code, "message": str(message), "extra": {}}, status=503)
+    elif path.startswith("/kobo/"):
+        response = JsonResponse({"error": codes.SERVICE_UNAVAILABLE.code, "message": str(message)}, status=503)
+    else:
+        html = render_to_string("database_unavailable.html", {"message": message})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
+    return response
+
+
+def transient_database_error(exception) -> bool:
+    from bma.core.db import transient_db_error
+
+    return isinstance(exception, DatabaseError) and transient_db_error(exception)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the database is down or restarting answers 503 + Retry-After (the
+    admin, the API, the report pages); any other error is left to Django. A failure in a middleware
+    (the session, the signed-in user) is answered the same by ``server_error`` (bma/urls.py handler500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not transient_database_error(exception):
+            return None
+        log.warning("Database unavailable for %s (%s): answered 503", request.path, exception)
+        return database_unavailable_answer(request)
+
+
+def server_error(request):
+    """Django's 500, except for a database that is down or restarting: then the 503 above."""
+    from django.views.defaults import server_error as django_server_error
+
+    if transient_database_error(sys.exc_info()[1]):
+        return database_unavailable_answer(request)
+    return django_server_error(request)

@@ -4,9 +4,15 @@ PostgreSQL refuses NUL characters in text, so on the review desk's database such
 SQLite takes them, which is why this suite also runs on PostgreSQL.
 """
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.sites import AdminSite
+from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
+from rest_framework.views import APIView
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +100,60 @@ def test_a_nul_in_an_admin_form_field_is_a_400_page_and_nothing_is_saved(client,
     assert response.status_code == 400 and b"The form field &#x27;name_en&#x27;" in response.content
     area.refresh_from_db()
     assert "\x00" not in area.name_en
+
+
+# --- The database down or restarting: 503 + Retry-After in the endpoint's format --------------------------
+
+
+def _database_gone(*args, **kwargs):
+    """What Django raises when PostgreSQL is restarted under a request: 57P01, wrapped."""
+    try:
+        raise psycopg.errors.AdminShutdown("terminating connection due to administrator command")
+    except psycopg.Error as exc:
+        raise OperationalError(str(exc)) from exc
+
+
+def _assert_503(response):
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) == settings.BMA_RETRY_AFTER_SECONDS > 0
+
+
+def test_the_admin_with_the_database_down_answers_a_503_page(client, personas, monkeypatch):
+    client.force_login(personas.administrator)
+    monkeypatch.setattr(AdminSite, "each_context", _database_gone)
+    response = client.get(reverse("admin:index"))
+    _assert_503(response)
+    assert response["Content-Type"].startswith("text/html")
+    assert b"database is not answering" in response.content
+
+
+def test_the_api_with_the_database_down_answers_a_503_json(client, personas, monkeypatch):
+    client.force_login(personas.administrator)
+    monkeypatch.setattr(APIView, "initial", _database_gone)
+    response = client.get("/api/rounds/")
+    _assert_503(response)
+    assert response.json()["code"] == "service.unavailable"
+    assert "database is not answering" in response.json()["message"]
+
+
+def test_the_database_down_under_a_middleware_answers_503_too(personas, monkeypatch):
+    """The signed-in user's language is read before any view: Django's 500 handler answers instead."""
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.administrator)
+    monkeypatch.setattr("bma.core.languages.activate_for", _database_gone)
+    _assert_503(client.get(reverse("admin:index")))
+    api = client.get("/api/rounds/")
+    _assert_503(api)
+    assert api.json()["code"] == "service.unavailable"
+
+
+def test_any_other_error_is_still_a_500(personas, monkeypatch):
+    client = Client(raise_request_exception=False)
+    client.force_login(personas.administrator)
+    monkeypatch.setattr(AdminSite, "each_context", lambda *a, **k: 1 / 0)
+    assert client.get(reverse("admin:index")).status_code == 500
+
+
+def test_a_stale_persistent_connection_is_checked_before_it_is_reused():
+    """After a PostgreSQL restart the first request on each worker would fail on the dead connection."""
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
