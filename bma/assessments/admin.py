@@ -509,6 +509,11 @@ def _submission_parts(a, reader) -> dict:
     """What every assessment page shows of its submission: review history, photos, the raw answers."""
     return {
         "waiting_for_media": _waiting_for_media(a.submission),
+        # Facts read from ODK Central by the pull: shown, never our own decision.
+        "central_deleted_at": a.submission.central_deleted_at,
+        "central_rejected_at": a.submission.central_review_state_at
+        if a.submission.central_review_state == "rejected"
+        else None,
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [
