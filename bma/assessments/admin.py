@@ -71,6 +71,23 @@ class ReceivedOnFilter(admin.DateFieldListFilter):
 RECEIVED_ON = ("submission__created_at", ReceivedOnFilter)
 
 
+class CentralFactFilter(admin.SimpleListFilter):
+    """What ODK Central says of the submission (read by the pull): rejected or deleted there."""
+
+    title = gettext_lazy("in ODK Central")
+    parameter_name = "central"
+
+    def lookups(self, request, model_admin):
+        return [("rejected", gettext_lazy("rejected in Central")), ("deleted", gettext_lazy("deleted in Central"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "rejected":
+            return queryset.filter(submission__central_review_state="rejected")
+        if self.value() == "deleted":
+            return queryset.filter(submission__central_deleted_at__isnull=False)
+        return queryset
+
+
 class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     """Shared by B1, B2 and spot-check lists: review actions, read-only data, history."""
 
@@ -319,6 +336,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         ("district", admin.RelatedOnlyFieldListFilter),
         ("enumerator", admin.RelatedOnlyFieldListFilter),
         "review_state",
+        CentralFactFilter,
         # here: the filters the higher layers add (open issues, spot-check outcome)
         "visit_date",
     )

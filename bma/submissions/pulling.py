@@ -272,7 +272,14 @@ def _central_deletions_read(source: PullSource, client: CentralClient, counts: C
     """Submissions deleted in Central since the deletions cursor: marked with the date on the stored
     chain (nothing stored here is removed) and their villages settled again, since a deleted visit
     stops counting until a supervisor decides (assessments.counting)."""
-    rows = client.deleted(source.deleted_cursor)
+    try:
+        rows = client.deleted(source.deleted_cursor)
+    except PullError as exc:
+        if exc.transient:
+            raise
+        # Not recorded for every role (an app user): the records themselves still come across.
+        log.warning("pull source %s: deletions not readable: %s", source.pk, exc.message)
+        return
     marked = []
     for row in rows:
         deleted_at = parse_datetime(row.deleted_at)

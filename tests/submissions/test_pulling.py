@@ -415,6 +415,10 @@ def test_a_record_deleted_in_central_is_found_by_the_next_sync_and_stops_countin
     assert sync(central_source) == {}  # the deletions cursor moved: not marked again
     assert any(f"deletedAt%20gt%20{deleted_at}" in p for p in central.requests)
 
+    listing = reverse("admin:assessments_villageassessment_changelist")
+    assert client.get(listing, {"central": "deleted"}).context["cl"].result_count == 1
+    assert client.get(listing, {"central": "rejected"}).context["cl"].result_count == 0
+
     assessment_count(visit, personas.coordinator)  # a supervisor decides
     assert village_counted_assessment(visit.round_id, visit.village_id) == visit
 
