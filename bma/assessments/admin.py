@@ -71,6 +71,23 @@ class ReceivedOnFilter(admin.DateFieldListFilter):
 RECEIVED_ON = ("submission__created_at", ReceivedOnFilter)
 
 
+class CentralFactFilter(admin.SimpleListFilter):
+    """What ODK Central says of the submission (read by the pull): rejected or deleted there."""
+
+    title = gettext_lazy("in ODK Central")
+    parameter_name = "central"
+
+    def lookups(self, request, model_admin):
+        return [("rejected", gettext_lazy("rejected in Central")), ("deleted", gettext_lazy("deleted in Central"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "rejected":
+            return queryset.filter(submission__central_review_state="rejected")
+        if self.value() == "deleted":
+            return queryset.filter(submission__central_deleted_at__isnull=False)
+        return queryset
+
+
 class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     """Shared by B1, B2 and spot-check lists: review actions, read-only data, history."""
 
@@ -319,6 +336,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         ("district", admin.RelatedOnlyFieldListFilter),
         ("enumerator", admin.RelatedOnlyFieldListFilter),
         "review_state",
+        CentralFactFilter,
         # here: the filters the higher layers add (open issues, spot-check outcome)
         "visit_date",
     )
@@ -509,6 +527,11 @@ def _submission_parts(a, reader) -> dict:
     """What every assessment page shows of its submission: review history, photos, the raw answers."""
     return {
         "waiting_for_media": _waiting_for_media(a.submission),
+        # Facts read from ODK Central by the pull: shown, never our own decision.
+        "central_deleted_at": a.submission.central_deleted_at,
+        "central_rejected_at": a.submission.central_review_state_at
+        if a.submission.central_review_state == "rejected"
+        else None,
         "history": a.review_events.select_related("actor"),
         "raw_payload": payload_for_reader(a.submission, reader),
         "attachments": [

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +40,10 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
     older, approved one counted says so with "count this visit" (or rejects the newer one).
     If every visit is rejected, none counts.
 
+    A visit whose submission was deleted in ODK Central (Submission.central_deleted_at, read by the
+    pull) does not count until a supervisor decides: it counts again only when a supervisor chose it
+    ("count this visit") after the deletion; our own review state is left as it was.
+
     A typed-in village's assessment is a community of its own until it is linked: it counts unless
     rejected; once linked it is weighed here against the village's other visits.
     """
@@ -63,9 +67,10 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
         .annotate(first=Min("created_at"))
         .values_list("root_instance_id", "first")
     )
+    deleted = _deleted_in_central({row[5] for row in rows})
     best: dict[tuple[int, int], tuple] = {}
     for pk, round_id, village_id, state, counted_at, root, _current in rows:
-        if state == m.ReviewState.REJECTED:
+        if state == m.ReviewState.REJECTED or _left_out_as_deleted(deleted.get(root), counted_at):
             continue
         rank = (counted_at is not None, first_received.get(root, NEVER), pk)
         key = (round_id, village_id)
@@ -74,18 +79,35 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
     keep = {pk for _, pk in best.values()}
     current = {pk for pk, *_, is_current in rows if is_current}
     if typed_ids:
-        for pk, state, is_current in m.VillageAssessment.objects.filter(
-            pk__in=typed_ids, village__isnull=True
-        ).values_list("pk", "review_state", "is_current"):
+        typed = list(
+            m.VillageAssessment.objects.filter(pk__in=typed_ids, village__isnull=True).values_list(
+                "pk", "review_state", "is_current", "root_instance_id"
+            )
+        )
+        deleted = _deleted_in_central({row[3] for row in typed})
+        for pk, state, is_current, root in typed:
             if is_current:
                 current.add(pk)
-            if state != m.ReviewState.REJECTED:
+            if state != m.ReviewState.REJECTED and root not in deleted:
                 keep.add(pk)
     # Demote first: the village's one-current constraint holds after each statement.
     if current - keep:
         m.VillageAssessment.objects.filter(pk__in=current - keep).update(is_current=False)
     if keep - current:
         m.VillageAssessment.objects.filter(pk__in=keep - current).update(is_current=True)
+
+
+def _deleted_in_central(roots: set[str]) -> dict[str, dt.datetime]:
+    return dict(
+        Submission.objects.filter(root_instance_id__in=roots, central_deleted_at__isnull=False)
+        .values("root_instance_id")
+        .annotate(at=Max("central_deleted_at"))
+        .values_list("root_instance_id", "at")
+    )
+
+
+def _left_out_as_deleted(deleted_at: dt.datetime | None, counted_at: dt.datetime | None) -> bool:
+    return deleted_at is not None and (counted_at is None or counted_at < deleted_at)
 
 
 def lock_districts(assessments) -> None:

@@ -90,6 +90,13 @@ class Submission(TimeStampedModel):
     # The top-level <district> the submission names, kept at intake: a supervisor sees the failures of
     # their area even when processing never produced a typed assessment to scope by.
     district_code = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("district code"))
+    # Facts read from ODK Central on each pull, kept on every version of the chain. They are shown to the
+    # supervisor, never turned into our own review decision (assessments.counting weighs a deletion).
+    central_review_state = models.CharField(max_length=16, blank=True, verbose_name=_("review state in Central"))
+    central_review_state_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("review state in Central since")
+    )
+    central_deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted in Central at"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -373,6 +380,9 @@ class PullSource(TimeStampedModel):
         help_text=_("Central submissions whose files have not all arrived; each sync reads them again."),
         verbose_name=_("waiting for media"),
     )
+    # Deletions leave Central's default feed and do not move updatedAt: a second feed
+    # ($filter=__system/deletedAt gt <this>) reads them, from its own cursor.
+    deleted_cursor = models.CharField(max_length=40, blank=True, verbose_name=_("deletions cursor"))
 
     class Meta:
         verbose_name = _("pull source")

@@ -78,6 +78,8 @@ class FeedRow:
     updated: str  # __system/updatedAt: the last edit or review ("" until something changes)
     attachments_present: int
     attachments_expected: int
+    review_state: str = ""  # __system/reviewState: hasIssues, rejected, approved, edited ("" = received)
+    deleted_at: str = ""  # __system/deletedAt: only in the deletions feed
 
     @property
     def newest(self) -> str:
@@ -92,6 +94,8 @@ def _feed_row(row: dict) -> FeedRow:
         updated=system.get("updatedAt") or "",
         attachments_present=system.get("attachmentsPresent") or 0,
         attachments_expected=system.get("attachmentsExpected") or 0,
+        review_state=system.get("reviewState") or "",
+        deleted_at=system.get("deletedAt") or "",
     )
 
 
@@ -158,14 +162,17 @@ class CentralClient:
         (row,) = self._get(path, f"the submission {remote_id}").json()["value"]
         return _feed_row(row)
 
-    def window(self, cursor: str) -> list[FeedRow]:
-        """Every row newer than the cursor, oldest first.
+    def deleted(self, cursor: str) -> list[FeedRow]:
+        """The submissions deleted in Central after the cursor (every deleted one without it). A deletion
+        leaves the default feed and does not move updatedAt, so only this filter finds it."""
+        condition = f"__system/deletedAt gt {cursor}" if cursor else "__system/deletedAt ne null"
+        return self._rows(
+            f"{self.form_path}.svc/Submissions?$top={PAGE_SIZE}&$select=__id,__system&$filter="
+            + quote(condition, safe="/:")
+        )
 
-        Central's feed is newest first (createdAt DESC, id DESC) and cannot be ordered otherwise while
-        paged ($orderby with $skiptoken answers 501): the whole window is read (ids only, cheap), then
-        turned round, so records are stored in the order they were sent, as a push stores them."""
+    def _rows(self, url: str) -> list[FeedRow]:
         rows: list[FeedRow] = []
-        url = self.first_url(cursor)
         while url:
             data = self._get(url, "the form's list of submissions").json()
             rows.extend(_feed_row(row) for row in data.get("value", []))
@@ -174,6 +181,15 @@ class CentralClient:
             # (and after an app user's /key/<token>/, which root adds again).
             tail = _path_and_query(next_link).split("/v1/", 1)[-1] if next_link else ""
             url = tail.split("/", 2)[-1] if tail.startswith("key/") else tail
+        return rows
+
+    def window(self, cursor: str) -> list[FeedRow]:
+        """Every row newer than the cursor, oldest first.
+
+        Central's feed is newest first (createdAt DESC, id DESC) and cannot be ordered otherwise while
+        paged ($orderby with $skiptoken answers 501): the whole window is read (ids only, cheap), then
+        turned round, so records are stored in the order they were sent, as a push stores them."""
+        rows = self._rows(self.first_url(cursor))
         # Reversed, then a stable sort: ties in submissionDate keep Central's own (id) order.
         return sorted(reversed(rows), key=lambda r: r.submitted)
 

@@ -22,9 +22,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
+from bma.core.task_names import task_named
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
 from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
@@ -39,6 +41,8 @@ from bma.submissions.services import (
 )
 
 log = logging.getLogger(__name__)
+
+SETTLE_ROOTS_TASK = "bma.assessments.tasks.assessments_settle_roots"
 
 
 def _client(source: PullSource, secret: str):
@@ -234,10 +238,12 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
         for n, row in enumerate(window):
             outcomes = _central_store(source, client, row)
             counts.update(outcomes)
+            _central_facts_note(source, row)
             _note_media(waiting, row, refused="refused" in outcomes)
             newest = max(newest, row.newest)
             if n + 1 == len(window) or window[n + 1].submitted > row.submitted:
                 safe = max(safe, row.submitted)
+        _central_deletions_read(source, client, counts)
         in_window = {row.remote_id for row in window}
         for remote_id in [w for w in waiting if w not in in_window]:
             _central_media_reread(source, client, remote_id, waiting, counts)
@@ -247,6 +253,52 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
         if list(waiting) != source.media_waiting:
             _save(source, media_waiting=list(waiting))
     return newest
+
+
+def _central_facts_note(source: PullSource, row: FeedRow) -> None:
+    """Keep Central's review state on the stored chain, as a fact shown to the supervisor: our own
+    review decision is never changed by it. A row in the feed is not deleted (Central's restore)."""
+    chain = Submission.objects.filter(form=source.form, root_instance_id=row.remote_id)
+    chain.exclude(central_review_state=row.review_state).update(
+        central_review_state=row.review_state,
+        # Each review PATCH moves updatedAt: the state's time is the row's last change.
+        central_review_state_at=parse_datetime(row.updated) if row.updated and row.review_state else None,
+    )
+    if chain.filter(central_deleted_at__isnull=False).update(central_deleted_at=None):
+        _settle_later([row.remote_id])
+
+
+def _central_deletions_read(source: PullSource, client: CentralClient, counts: Counter) -> None:
+    """Submissions deleted in Central since the deletions cursor: marked with the date on the stored
+    chain (nothing stored here is removed) and their villages settled again, since a deleted visit
+    stops counting until a supervisor decides (assessments.counting)."""
+    try:
+        rows = client.deleted(source.deleted_cursor)
+    except PullError as exc:
+        if exc.transient:
+            raise
+        # Not recorded for every role (an app user): the records themselves still come across.
+        log.warning("pull source %s: deletions not readable: %s", source.pk, exc.message)
+        return
+    marked = []
+    for row in rows:
+        deleted_at = parse_datetime(row.deleted_at)
+        if Submission.objects.filter(
+            form=source.form, root_instance_id=row.remote_id, central_deleted_at__isnull=True
+        ).update(central_deleted_at=deleted_at):
+            marked.append(row.remote_id)
+    if marked:
+        counts["deleted_in_central"] += len(marked)
+        _settle_later(marked)
+    newest = max([source.deleted_cursor, *(row.deleted_at for row in rows)])
+    if newest != source.deleted_cursor:
+        _save(source, deleted_cursor=newest)
+
+
+def _settle_later(root_instance_ids: list[str]) -> None:
+    # Which visit counts is decided in assessments, a layer above: its task is named, after commit.
+    task = task_named(SETTLE_ROOTS_TASK)
+    transaction.on_commit(lambda: task.delay(root_instance_ids), robust=True)
 
 
 def _note_media(waiting: dict, row: FeedRow, *, refused: bool) -> None:

@@ -230,6 +230,11 @@ class CentralServer(FakeServer):
         """A review-state PATCH: updatedAt moves, the XML does not (07_review_state.json)."""
         self.record(remote_id).system.update(reviewState=state, updatedAt=updated)
 
+    def delete_submission(self, remote_id: str, deleted: str) -> None:
+        """A DELETE: the record leaves the feed and every path (404), updatedAt does not move, and only
+        a $filter on __system/deletedAt lists it, with deletedAt set (08_deletion.json)."""
+        self.record(remote_id).system["deletedAt"] = deleted
+
     def send_attachment(self, remote_id: str, name: str, content: bytes) -> None:
         """The same XML posted again with the file: attachmentsPresent grows, updatedAt does not (06)."""
         record = self.record(remote_id)
@@ -289,7 +294,7 @@ class CentralServer(FakeServer):
             )
         entity = re.fullmatch(rf"{re.escape(self.prefix)}\.svc/Submissions\('([^']+)'\)", path)
         if entity:
-            found = [r for r in self.records if r.remote_id == entity.group(1)]
+            found = [r for r in self.records if r.remote_id == entity.group(1) and not r.system.get("deletedAt")]
             if not found:
                 return handler._send(404, _NOT_FOUND, JSON_TYPE)
             row = {"__id": found[0].remote_id, "__system": copy.deepcopy(found[0].system)}
@@ -299,7 +304,10 @@ class CentralServer(FakeServer):
             rf"{re.escape(self.prefix)}/submissions/([^/]+?)(\.xml|/versions|/versions/([^/]+)\.xml|/attachments(?:/(.+))?)",
             path,
         )
-        record = next((r for r in self.records if match and r.remote_id == match.group(1)), None)
+        record = next(
+            (r for r in self.records if match and r.remote_id == match.group(1) and not r.system.get("deletedAt")),
+            None,
+        )
         if record is None:
             return handler._send(404, _NOT_FOUND, JSON_TYPE)
         what = match.group(2)
@@ -341,10 +349,15 @@ class CentralServer(FakeServer):
         rows = list(reversed(self.records))
         rows = sorted(rows, key=lambda r: r.system["submissionDate"], reverse=True)
         condition = query.get("$filter", [""])[0]
-        for clause in filter(None, condition.split(" or ")) if condition else []:
+        # As recorded (08): deleted records are listed only by a filter on deletedAt, and only they are.
+        deletions = re.fullmatch(r"__system/deletedAt (ne null|gt (\S+))", condition)
+        rows = [r for r in rows if bool(r.system.get("deletedAt")) == bool(deletions)]
+        if deletions and deletions.group(2):
+            rows = [r for r in rows if r.system["deletedAt"] > deletions.group(2)]
+        for clause in filter(None, condition.split(" or ")) if condition and not deletions else []:
             if not re.fullmatch(r"__system/(submissionDate|updatedAt) gt \S+", clause):
                 raise AssertionError(f"a filter this replay does not know: {condition}")
-        if condition:
+        if condition and not deletions:
             wanted = re.findall(r"__system/(submissionDate|updatedAt) gt (\S+)", condition)
             rows = [r for r in rows if any((r.system.get(k) or "") > v for k, v in wanted)]
         count = len(rows)

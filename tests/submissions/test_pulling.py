@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from bma.assessments import models as am
 from bma.rounds.models import RoundState
@@ -18,7 +19,7 @@ from bma.submissions.models import PullKind, PullSource, RejectedAttempt, Submis
 from bma.submissions.pull_clients import PullError
 from bma.submissions.pulling import pull_source_sync
 from bma.xforms.models import Form
-from tests.submissions.pull_servers import CENTRAL, CentralServer, KoboServer, recorded_response
+from tests.submissions.pull_servers import CENTRAL, CentralServer, KoboServer, recorded, recorded_response
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_first_sync_pages_through_the_form_and_stores_each_submission_as_sent(
     assert central_source.cursor == "2026-12-02T03:00:04.000Z" and central_source.resume_url == ""
     assert central_source.stored_total == 5 and central_source.last_error == ""
     # Three pages, each next link followed at our address although Central named its own (127.0.0.1:8383).
-    assert sum(1 for p in central.requests if ".svc/Submissions" in p) == 3
+    assert sum(1 for p in central.requests if ".svc/Submissions" in p and "deletedAt" not in p) == 3
 
 
 def test_an_incremental_sync_fetches_only_what_is_new(central, central_source, sync, small_pages):
@@ -323,6 +324,103 @@ def test_a_photo_sent_after_its_record_is_fetched_although_the_feed_does_not_cha
     before = len(central.requests)
     assert sync(central_source) == {}
     assert not any("Submissions('" in p for p in central.requests[before:])  # complete: not read again
+
+
+def add_recorded_post(central, scenario: str):
+    """The submission a scenario POSTed, on the fake at the submissionDate Central gave it."""
+    exchanges = recorded(scenario)
+    post = next(e for e in exchanges if e["request"]["method"] == "POST")
+    instance_id = re.search(r"<instanceID>([^<]+)</instanceID>", post["request"]["multipart_parts"][0]["body"])[1]
+    submitted = next(
+        r["__system"]["submissionDate"]
+        for e in exchanges
+        if e["response"].get("body_json") and isinstance(e["response"]["body_json"], dict)
+        for r in e["response"]["body_json"].get("value", [])
+        if r.get("__id") == instance_id and "__system" in r
+    )
+    return central.add(post["request"]["multipart_parts"][0]["body"].encode(), submitted)
+
+
+def recorded_patch(scenario: str, state: str) -> dict:
+    return next(
+        e["response"]["body_json"]
+        for e in recorded(scenario)
+        if e["request"]["method"] == "PATCH" and e["response"]["body_json"]["reviewState"] == state
+    )
+
+
+def desk(client, personas, assessment) -> str:
+    client.force_login(personas.coordinator)
+    return client.get(reverse("admin:assessments_villageassessment_change", args=[assessment.pk])).content.decode()
+
+
+def shown(value: str) -> str:
+    from django.utils import formats, timezone
+
+    return formats.date_format(timezone.localtime(parse_datetime(value)), "DATETIME_FORMAT")
+
+
+def test_a_record_rejected_in_central_is_shown_on_the_desk_and_our_review_state_is_unchanged(
+    central, central_source, sync, client, personas
+):
+    record = add_recorded_post(central, "07_review_state.json")
+    sync(central_source)
+    visit = am.VillageAssessment.objects.get()
+    state_before = visit.review_state
+    # Recorded: each PATCH moves updatedAt, so the incremental filter brings the record back.
+    for state in ("hasIssues", "rejected"):
+        patch = recorded_patch("07_review_state.json", state)
+        central.review(record.remote_id, state, patch["updatedAt"])
+        sync(central_source)
+    stored = Submission.objects.get(instance_id=record.remote_id)
+    assert stored.central_review_state == "rejected"
+    page = desk(client, personas, visit)
+    assert 'id="rejected-in-central"' in page and shown(patch["updatedAt"]) in page
+    visit.refresh_from_db()
+    assert visit.review_state == state_before and visit.is_current  # a fact shown, not our decision
+
+    approved = recorded_patch("07_review_state.json", "approved")
+    central.review(record.remote_id, "approved", approved["updatedAt"])
+    sync(central_source)
+    assert 'id="rejected-in-central"' not in desk(client, personas, visit)
+
+
+def test_a_record_deleted_in_central_is_found_by_the_next_sync_and_stops_counting_until_a_supervisor_decides(
+    central, central_source, sync, client, personas
+):
+    from bma.assessments.counting import assessment_count, village_counted_assessment
+
+    record = add_recorded_post(central, "08_deletion.json")
+    sync(central_source)
+    visit = am.VillageAssessment.objects.get()
+    state_before = visit.review_state
+    assert village_counted_assessment(visit.round_id, visit.village_id) == visit
+    # Recorded: DELETE does not move updatedAt; the record is listed only under a deletedAt filter.
+    deleted_at = next(
+        r["__system"]["deletedAt"]
+        for e in recorded("08_deletion.json")
+        if "deletedAt%20gt" in e["request"]["path"]
+        for r in e["response"]["body_json"]["value"]
+    )
+    central.delete_submission(record.remote_id, deleted_at)
+    assert sync(central_source) == {"deleted_in_central": 1}
+    stored = Submission.objects.get(instance_id=record.remote_id)
+    assert stored.central_deleted_at == parse_datetime(deleted_at)  # kept, with the date
+    page = desk(client, personas, visit)
+    assert 'id="deleted-in-central"' in page and shown(deleted_at) in page
+    visit.refresh_from_db()
+    assert visit.review_state == state_before and not visit.is_current
+    assert village_counted_assessment(visit.round_id, visit.village_id) is None
+
+    assert sync(central_source) == {}  # the deletions cursor moved: not marked again
+    assert any(f"deletedAt%20gt%20{deleted_at}" in p for p in central.requests)
+
+    listing = reverse("admin:assessments_villageassessment_changelist")
+    assert client.get(listing, {"central": "deleted"}).context["cl"].result_count == 1
+    assert client.get(listing, {"central": "rejected"}).context["cl"].result_count == 0
+
+    assessment_count(visit, personas.coordinator)  # a supervisor decides
+    assert village_counted_assessment(visit.round_id, visit.village_id) == visit
 
 
 def test_an_unknown_form_is_named_in_plain_words(central, central_source, sync):
