@@ -13,6 +13,7 @@ from bma.assessments.counting import (
     assessments_settle,
     assessments_settle_current,
     lock_districts,
+    villages_recheck_after_commit,
 )
 from bma.assessments.models import (
     DistrictAssessment,
@@ -22,14 +23,10 @@ from bma.assessments.models import (
     VillageAssessment,
 )
 from bma.core.errors import BmaError, codes, message_lazy
-from bma.core.task_names import task_named
 from bma.geo.names import name_in_language
 
 NEEDS_COMMENT = {ReviewState.HAS_ISSUES, ReviewState.REJECTED}
 SUPERVISOR_STATES = {ReviewState.HAS_ISSUES, ReviewState.APPROVED, ReviewState.REJECTED}
-# Rejecting a visit, or taking a rejection back, changes which visits of its village stand, and so the
-# duplicate-visit quality issue; validation sits above assessments, so its task is reached by name.
-RECHECK_TASK = "bma.validation.tasks.villages_quality_recheck"
 OWNER_FIELD = {
     VillageAssessment: "village_assessment",
     DistrictAssessment: "district_assessment",
@@ -71,17 +68,9 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
         assessments_settle([locked.pk])
         locked.refresh_from_db(fields=["is_current"])
         if ReviewState.REJECTED in (from_state, to_state):
-            _recheck_villages_after_commit({(locked.round_id, locked.village_id)})
+            villages_recheck_after_commit({(locked.round_id, locked.village_id)})
     assessment.review_state = to_state
     return locked
-
-
-def _recheck_villages_after_commit(pairs: set) -> None:
-    """Ask validation to run the rules again on these villages' visits once the decision is committed
-    (a worker must see it; on the embedded default the task runs in-process)."""
-    pairs = sorted((r, v) for r, v in pairs if v is not None)
-    if pairs:
-        transaction.on_commit(lambda: task_named(RECHECK_TASK).delay([list(p) for p in pairs]), robust=True)
 
 
 def _check_comment(to_state: ReviewState, comment: str) -> None:
@@ -145,7 +134,7 @@ def assessments_review_many(queryset, to_state: str, user, comment: str = "") ->
             assessments_settle_current(
                 {(r, v) for _, _, r, v in changing if v is not None}, {pk for pk, _, _, v in changing if v is None}
             )
-            _recheck_villages_after_commit(
+            villages_recheck_after_commit(
                 {(r, v) for _, state, r, v in changing if ReviewState.REJECTED in (state, to_state)}
             )
     return BulkReview(changed=len(changing), unchanged=len(rows) - len(changing))

@@ -74,3 +74,17 @@ def test_approving_a_visit_leaves_the_issue_open(
     with django_capture_on_commit_callbacks(execute=True):
         assessment_decide(older, "approve", personas.supervisor)
     assert open_twice(OSHOBA_ID) and open_twice("uuid:second")
+
+
+def test_a_typed_in_visit_linked_to_the_village_makes_it_visited_twice(receive):
+    receive("b2_2026112202.xml")
+    # A second visit names the village by typing "Oshoba": the matcher links it to the village.
+    receive(
+        "b2_2026112202.xml",
+        {
+            OSHOBA_ID: "uuid:typed",
+            "<village>V-ASH-0001</village>": "<village>other</village><village_other>Oshoba</village_other>",
+        },
+    )
+    assert am.VillageAssessment.objects.get(root_instance_id="uuid:typed").village.code == "V-ASH-0001"
+    assert open_twice(OSHOBA_ID) and open_twice("uuid:typed")
