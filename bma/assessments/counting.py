@@ -20,8 +20,13 @@ from django.utils.translation import gettext_lazy
 from bma.assessments import models as m
 from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes
+from bma.core.task_names import task_named
 from bma.submissions.models import Submission
 
+# Rejecting a visit, taking a rejection back or linking a typed-in visit to a village changes which
+# visits of the village stand, and so the duplicate-visit quality issue; validation sits above
+# assessments, so its task is reached by name.
+RECHECK_TASK = "bma.validation.tasks.villages_quality_recheck"
 # A visit whose submission row is gone (never in practice) ranks before any received one.
 NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
@@ -108,6 +113,14 @@ def _deleted_in_central(roots: set[str]) -> dict[str, dt.datetime]:
 
 def _left_out_as_deleted(deleted_at: dt.datetime | None, counted_at: dt.datetime | None) -> bool:
     return deleted_at is not None and (counted_at is None or counted_at < deleted_at)
+
+
+def villages_recheck_after_commit(pairs) -> None:
+    """Ask validation to run the rules again on these (round id, village id) villages' visits once the
+    change is committed (a worker must see it; on the embedded default the task runs in-process)."""
+    pairs = sorted((r, v) for r, v in pairs if v is not None)
+    if pairs:
+        transaction.on_commit(lambda: task_named(RECHECK_TASK).delay([list(p) for p in pairs]), robust=True)
 
 
 def lock_districts(assessments) -> None:

@@ -13,6 +13,7 @@ from bma.assessments.counting import (
     assessments_settle,
     assessments_settle_current,
     lock_districts,
+    villages_recheck_after_commit,
 )
 from bma.assessments.models import (
     DistrictAssessment,
@@ -54,7 +55,8 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     locked = type(assessment).objects.select_for_update().get(pk=assessment.pk)
     if locked.review_state == to_state:
         return locked
-    review_event(locked, locked.review_state, to_state, user, comment).save()
+    from_state = locked.review_state
+    review_event(locked, from_state, to_state, user, comment).save()
     locked.review_state = to_state
     fields = ["review_state", "updated_at"]
     if isinstance(locked, VillageAssessment) and to_state == ReviewState.REJECTED and locked.counted_at:
@@ -65,6 +67,8 @@ def assessment_review(assessment, to_state: str, user, comment: str = ""):
     if isinstance(locked, VillageAssessment):
         assessments_settle([locked.pk])
         locked.refresh_from_db(fields=["is_current"])
+        if ReviewState.REJECTED in (from_state, to_state):
+            villages_recheck_after_commit({(locked.round_id, locked.village_id)})
     assessment.review_state = to_state
     return locked
 
@@ -129,6 +133,9 @@ def assessments_review_many(queryset, to_state: str, user, comment: str = "") ->
         if village:
             assessments_settle_current(
                 {(r, v) for _, _, r, v in changing if v is not None}, {pk for pk, _, _, v in changing if v is None}
+            )
+            villages_recheck_after_commit(
+                {(r, v) for _, state, r, v in changing if ReviewState.REJECTED in (state, to_state)}
             )
     return BulkReview(changed=len(changing), unchanged=len(rows) - len(changing))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from bma.assessments import models as m
-from bma.assessments.counting import assessments_settle_current
+from bma.assessments.counting import assessments_settle_current, villages_recheck_after_commit
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
@@ -356,6 +356,8 @@ def assessment_link_village(assessment_id: int, village: Settlement) -> None:
     if linked:
         round_id = m.VillageAssessment.objects.values_list("round_id", flat=True).get(pk=assessment_id)
         assessments_settle_current({(round_id, village.pk)})
+        # Now a visit of the village: the village's duplicate-visit issue is decided again.
+        villages_recheck_after_commit({(round_id, village.pk)})
 
 
 def _store_b1(submission: Submission, values: B1Values) -> m.DistrictAssessment:

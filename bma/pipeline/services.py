@@ -38,7 +38,7 @@ from bma.submissions.services import (
     submissions_requeue,
     submissions_waiting,
 )
-from bma.validation.services import quality_check, spot_check_compare
+from bma.validation.services import quality_check_stored, spot_check_compare
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def match_referrals(assessments: list) -> None:
     referrals_match(assessments)
 
 
-AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check, compare_spot_checks, match_referrals]
+AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check_stored, compare_spot_checks, match_referrals]
 
 
 def check_payload(submission: Submission) -> None:

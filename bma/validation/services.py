@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from bma.assessments import models as am
-from bma.assessments.counting import village_counted_assessment
+from bma.assessments.counting import lock_districts, village_counted_assessment
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.numbers import grouped
@@ -171,10 +171,12 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
         .annotate(min_lat=Min("latitude"), max_lat=Max("latitude"), min_lon=Min("longitude"), max_lon=Max("longitude"))
     }
     village_ids = {a.village_id for a in rows if a.village_id}
+    # A rejected visit is not a visit of the village any more: the duplicate advice ("keep one, reject
+    # the others") is followed by rejecting, and must then stop firing on the one kept.
     same_round = Counter(
-        am.VillageAssessment.objects.filter(
-            village_id__in=village_ids, round__in={a.round_id for a in rows}
-        ).values_list("round_id", "village_id")
+        am.VillageAssessment.objects.filter(village_id__in=village_ids, round__in={a.round_id for a in rows})
+        .exclude(review_state=am.ReviewState.REJECTED)
+        .values_list("round_id", "village_id")
     )
     previous = _previous_round_totals(rows, village_ids)
     populations = _population_facts(ids)
@@ -202,7 +204,9 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             started_at=a.started_at,
             ended_at=a.ended_at,
             previous_totals=previous.get(a.pk),
-            other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1) if a.village_id else 0,
+            other_assessments_in_round=max(0, same_round[(a.round_id, a.village_id)] - 1)
+            if a.village_id and a.review_state != am.ReviewState.REJECTED
+            else 0,
             district_outside_assignment=_outside_assignment(a, assigned),
             round_number=a.round.number,
             round_answered=a.round_answered,
@@ -338,6 +342,38 @@ def quality_check(assessments: list) -> int:
     ]
     _sync_issues("district_assessment", district_results)
     return sum(len(findings) for _, findings in village_results + district_results)
+
+
+def quality_check_stored(assessments: list) -> int:
+    """The rules on just-stored assessments, and again on the other visits of their villages in the
+    round: a second visit makes the first one a duplicate too, so the advice stands on both."""
+    found = quality_check(assessments)
+    stored = {a.pk for a in assessments if isinstance(a, am.VillageAssessment)}
+    pairs = {(a.round_id, a.village_id) for a in assessments if isinstance(a, am.VillageAssessment) and a.village_id}
+    if pairs:
+        others = am.VillageAssessment.objects.filter(
+            round_id__in={r for r, _ in pairs}, village_id__in={v for _, v in pairs}
+        ).exclude(pk__in=stored)
+        found += quality_check([a for a in others.order_by("pk") if (a.round_id, a.village_id) in pairs])
+    return found
+
+
+@transaction.atomic
+def villages_quality_recheck(pairs) -> int:
+    """Run the rules again on every visit of these (round id, village id) villages: a review decision
+    that rejects a visit, or takes a rejection back, changes which visits the duplicate-visit rule sees
+    (assessments' review service asks for this by the task's name, after its commit)."""
+    pairs = {(r, v) for r, v in pairs if v is not None}
+    if not pairs:
+        return 0
+    visits = am.VillageAssessment.objects.filter(
+        round_id__in={r for r, _ in pairs}, village_id__in={v for _, v in pairs}
+    ).order_by("pk")
+    visits = [a for a in visits if (a.round_id, a.village_id) in pairs]
+    # The districts' locks, as processing takes them around the same rules: a worker storing a visit
+    # to the village and this re-check queue instead of both inserting the village's issues.
+    lock_districts(am.VillageAssessment.objects.filter(pk__in=[a.pk for a in visits]))
+    return quality_check(visits)
 
 
 def quality_check_round(round) -> int:

@@ -26,3 +26,14 @@ def quality_check_round(round_id: int) -> int:
 def spot_check_sample_fill(sample_id: int) -> int:
     # Redelivery (acks_late) or a retry runs this again: the service draws a sample once.
     return services.spot_check_sample_fill(sample_id).pk
+
+
+@shared_task(
+    name="bma.validation.tasks.villages_quality_recheck",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=5,
+)
+def villages_quality_recheck(pairs: list[list[int]]) -> int:
+    # Idempotent: the rules re-run on the villages' visits as they stand when the task runs.
+    return services.villages_quality_recheck([tuple(p) for p in pairs])
