@@ -19,7 +19,7 @@ LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 # Stay as they are in every language: product names, codes, units, formats.
 ALLOWED = {
     *("bma", "odk", "collect", "xlsx", "csv", "pdf", "json", "gps", "api", "iom", "dtm", "sha", "kobo", "url"),
-    *("excel", "zip", "iso", "hxl"),
+    *("excel", "zip", "iso", "hxl", "central"),  # ODK Central, a product name like Collect
 }
 
 
