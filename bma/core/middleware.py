@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
+from bma.core.errors import BmaError, ErrorCode, codes
 from bma.core.health import healthz
 from bma.core.languages import device_language
 from bma.core.openrosa_messages import openrosa_message
@@ -45,23 +45,36 @@ def bad_input_page(request, message: str, back: str | None = None):
     )
 
 
+def _answered_in_own_format(path: str) -> bool:
+    # The Web Forms page sits under /collect/ but is a page a browser shows.
+    return path.startswith(OWN_FORMAT_PREFIXES) and not path.startswith("/collect/webforms/")
+
+
+def answer_in_endpoint_format(request, code: ErrorCode, message, status: int, page) -> HttpResponse:
+    """A refusal in the format the endpoint's client reads: OpenRosa XML on /collect/ (in the device's
+    language), JSON on /api/ (as DRF's errors) and /kobo/ (as Kobo's refusals), else ``page()``."""
+    path = request.path
+    if not _answered_in_own_format(path):
+        return page()
+    if path.startswith("/collect/"):
+        with translation.override(device_language(request)):
+            return openrosa_message(message, status, nature="error")
+    if path.startswith("/api/"):
+        return JsonResponse({"code": code.code, "message": str(message), "extra": {}}, status=status)
+    return JsonResponse({"error": code.code, "message": str(message)}, status=status)
+
+
 def bad_input_answer(request, error: BmaError):
     """The 400 in the format of the endpoint: what its client can show."""
-    path = request.path
-    if path.startswith("/collect/") and not path.startswith("/collect/webforms/"):
-        with translation.override(device_language(request)):
-            return openrosa_message(error.message, error.http_status, nature="error")
-    if path.startswith("/api/"):
-        return JsonResponse({"code": error.code.code, "message": str(error.message), "extra": {}}, status=400)
-    if path.startswith("/kobo/"):
-        return JsonResponse({"error": error.code.code, "message": str(error.message)}, status=400)
     # A NUL in the path: the page's own address is no way back.
-    return bad_input_page(request, error.message, back="/" if "\x00" in path else None)
+    back = "/" if "\x00" in request.path else None
+    return answer_in_endpoint_format(
+        request, error.code, error.message, error.http_status, lambda: bad_input_page(request, error.message, back)
+    )
 
 
 def _form_bodies(path: str) -> tuple[str, ...]:
-    own_format = path.startswith(OWN_FORMAT_PREFIXES) and not path.startswith("/collect/webforms/")
-    return (FORM_BODY,) if own_format else PAGE_FORM_BODIES
+    return (FORM_BODY,) if _answered_in_own_format(path) else PAGE_FORM_BODIES
 
 
 class BadInputMiddleware:
@@ -125,18 +138,12 @@ DATABASE_UNAVAILABLE = _(
 def database_unavailable_answer(request) -> HttpResponse:
     """503 with Retry-After, in the format the endpoint's client reads, as OpenRosa and Kobo intake
     already answer. The page reads no table (no user, no session): the database is what is missing."""
-    path, message = request.path, DATABASE_UNAVAILABLE
-    if path.startswith("/collect/") and not path.startswith("/collect/webforms/"):
-        with translation.override(device_language(request)):
-            response = openrosa_message(message, 503, nature="error")
-    elif path.startswith("/api/"):
-        code = codes.SERVICE_UNAVAILABLE.code
-        response = JsonResponse({"code": code, "message": str(message), "extra": {}}, status=503)
-    elif path.startswith("/kobo/"):
-        response = JsonResponse({"error": codes.SERVICE_UNAVAILABLE.code, "message": str(message)}, status=503)
-    else:
-        html = render_to_string("database_unavailable.html", {"message": message})
-        response = HttpResponse(html, status=503)
+    code, message = codes.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE
+
+    def page():
+        return HttpResponse(render_to_string("database_unavailable.html", {"message": message}), status=503)
+
+    response = answer_in_endpoint_format(request, code, message, code.http_status, page)
     response["Retry-After"] = str(settings.BMA_RETRY_AFTER_SECONDS)
     return response
 

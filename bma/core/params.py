@@ -29,10 +29,6 @@ def _lists(params: Mapping):
     return params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in params.items())
 
 
-def has_nul(params: Mapping) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in _lists(params))
-
-
 NUL_IN_PARAM = _("?%(name)s= contains a NUL character (\\x00); remove it.")
 NUL_IN_FIELD = _("The form field '%(name)s' contains a NUL character (\\x00); remove it.")
 NUL_IN_PATH = _("The address %(path)s contains a NUL character (\\x00); no page here has such an address.")

@@ -3,7 +3,7 @@
 import pytest
 
 from bma.core.errors import BmaError
-from bma.core.params import boolean_param, choice_param, has_nul, integer_param, text_param
+from bma.core.params import boolean_param, choice_param, integer_param, nul_refuse, text_param
 from bma.geo.models import SettlementStatus
 
 
@@ -33,8 +33,9 @@ def test_integer_and_boolean():
     refused(boolean_param, {"c": "yes"}, "c")
 
 
-def test_has_nul_looks_at_names_and_every_value():
+def test_nul_refuse_looks_at_names_and_every_value():
     from django.http import QueryDict
 
-    assert not has_nul(QueryDict("q=a&q=b"))
-    assert has_nul(QueryDict("q=a&q=%00")) and has_nul(QueryDict("%00=1"))
+    assert nul_refuse(QueryDict("q=a&q=b")) is None
+    refused(nul_refuse, QueryDict("q=a&q=%00"))
+    refused(nul_refuse, QueryDict("%00=1"))
