@@ -144,6 +144,17 @@ def assessments_settle(assessment_ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
+def assessments_settle_chains(root_instance_ids: Iterable[str]) -> int:
+    """Settle the villages of these submission chains' visits (a fact about the chain changed, such as
+    a deletion in ODK Central), under their districts' locks as processing takes them. Returns how many."""
+    visits = m.VillageAssessment.objects.filter(root_instance_id__in=list(root_instance_ids))
+    lock_districts(visits)
+    ids = list(visits.values_list("pk", flat=True))
+    assessments_settle(ids)
+    return len(ids)
+
+
+@transaction.atomic
 def assessment_count(assessment: m.VillageAssessment, user) -> m.VillageAssessment:
     """A supervisor's "count this visit": this visit counts for its village in the round, whichever is
     newer, until a supervisor chooses another visit of the village or rejects this one."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 import psycopg
+from django.db import InterfaceError, OperationalError
 from psycopg.adapt import Dumper
 from psycopg.types import numeric
 
@@ -60,6 +61,10 @@ TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "5
 TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "53"})
 # SQLite: the database file is busy or locked by another writer.
 SQLITE_BUSY_CODES = frozenset({5, 6})
+
+# The Celery options of a task that retries, with backoff, when the database cannot be reached (tasks
+# are acks_late by settings, so a worker lost mid-run has its task redelivered too).
+RETRY_ON_DATABASE_ERRORS = {"autoretry_for": (OperationalError, InterfaceError), "retry_backoff": 5, "max_retries": 5}
 
 
 def _sqlstate(exc: BaseException) -> str | None:

@@ -15,7 +15,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
-from bma.exports.comparison import published_with_codes
+from bma.exports.comparison import latest_published, published_with_codes
 from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.readiness import ReadinessItem, readiness_in_words, readiness_record, report_readiness
 from bma.exports.report import community_points, previous_round_of, round_figures
@@ -131,7 +131,7 @@ def publish_blockers_check(readiness: list[ReadinessItem], override_note: str) -
 
 def report_unchanged_since(round_, figures: dict) -> PublishedReport | None:
     """The latest published version when ``figures`` are its figures (no figure differs), else None."""
-    latest = PublishedReport.objects.filter(round=round_).order_by("-version").first()
+    latest = latest_published(round_)
     if latest is not None and not report_changes(latest.figures, figures):
         return latest
     return None

@@ -281,10 +281,7 @@ def _kobo_values(record: dict, key: str) -> list[str]:
     question's key is its name); a JSON null is no answer, as in the tree."""
     if key not in record or record[key] is None:
         return []
-    value = record[key]
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    return [value if isinstance(value, str) else str(value)]
+    return [kobo_scalar_text(record[key])]
 
 
 def kobo_scalar_text(value) -> str:
