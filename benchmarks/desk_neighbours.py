@@ -62,9 +62,9 @@ def run(n: int, repeat: int, queries: bool) -> None:
     from django.contrib import admin
     from django.test import RequestFactory
 
-    from bma.assessments.desk import changelist_neighbours
     from bma.assessments.models import VillageAssessment
     from bma.core.roles import roles_sync
+    from bma.review.desk import changelist_neighbours
     from tests import factories
 
     roles_sync()

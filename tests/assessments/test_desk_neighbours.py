@@ -13,8 +13,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from bma.assessments import models as m
-from bma.assessments.desk import changelist_neighbours, ordering_keys
 from bma.geo.models import SettlementAlias
+from bma.review.desk import changelist_neighbours, ordering_keys
 from bma.submissions.models import Submission
 from bma.xforms.models import Form
 

@@ -1,6 +1,6 @@
 """Referrals' part of the assessment page: what became of each village the informants named.
 
-Named in BMA_ASSESSMENT_PAGE_SECTIONS (see bma/assessments/desk.py) because assessments, a lower
+Named in BMA_ASSESSMENT_PAGE_SECTIONS (see bma/review/desk.py) because assessments, a lower
 layer, may not import this app.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from bma.assessments.desk import Section
 from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.geo.names import place_name
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import match_outcome_now
+from bma.review.desk import Section
 
 
 def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> str:

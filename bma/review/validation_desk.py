@@ -2,7 +2,7 @@
 and the quality-issues and spot-check sections of the assessment page.
 
 Named in settings (BMA_ASSESSMENT_LIST_EXTENSIONS, BMA_ASSESSMENT_PAGE_SECTIONS; see
-bma/assessments/desk.py) because assessments, a lower layer, may not import this app.
+bma/review/desk.py) because assessments, a lower layer, may not import this app.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bma.assessments.desk import ListExtension, Section
 from bma.assessments.models import DistrictAssessment, SpotCheckVisit, VillageAssessment
 from bma.core.numbers import grouped
+from bma.review.desk import ListExtension, Section
 from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
 from bma.validation.services import spot_check_rows
 
