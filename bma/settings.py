@@ -261,14 +261,6 @@ BMA_PROCESSING_STUCK_SECONDS = env.int("BMA_PROCESSING_STUCK_SECONDS", default=9
 BMA_RETRY_AFTER_SECONDS = env.int("BMA_RETRY_AFTER_SECONDS", default=60)
 # Quality-rule thresholds (see bma/validation/rules.py Thresholds); a round can override them in the admin.
 BMA_QUALITY_THRESHOLDS = env.json("BMA_QUALITY_THRESHOLDS", default={})
-# The review desk's parts that live above assessments (bma/review/desk.py): the assessment page's
-# sections, in order, and what validation adds to the assessment list (open issues, spot checks).
-BMA_ASSESSMENT_PAGE_SECTIONS = [
-    "bma.review.validation_desk.issues_section",
-    "bma.review.validation_desk.spot_check_section",
-    "bma.review.referrals_desk.referrals_section",
-]
-BMA_ASSESSMENT_LIST_EXTENSIONS = ["bma.review.validation_desk.LIST_EXTENSION"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Every file the storage writes (exports with informants' names, photo attachments) is readable by the

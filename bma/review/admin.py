@@ -39,17 +39,23 @@ from bma.core.numbers import grouped
 from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
-from bma.review.desk import (
-    LIST_QUERY_ONLY,
-    changelist_neighbours,
-    list_extensions,
-    page_sections,
-    query_only_changelist,
-)
+from bma.review.desk import LIST_QUERY_ONLY, Section, changelist_neighbours, query_only_changelist
+from bma.review.referrals_desk import referrals_section
+from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSION
+from bma.review.validation_desk import issues_section, spot_check_section
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import PullSource, SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
 from bma.xforms import codelists as cl
+
+# The assessment page's sections after the decision, in order (each shows nothing for a model it has
+# nothing to say about), and what validation adds to the village assessment list.
+PAGE_SECTIONS = (issues_section, spot_check_section, referrals_section)
+LIST_EXTENSIONS = (VALIDATION_LIST_EXTENSION,)
+
+
+def page_sections(request, assessment) -> list[Section]:
+    return [s for s in (build(request, assessment) for build in PAGE_SECTIONS) if s is not None]
 
 
 class ReviewActionForm(ActionForm):
@@ -217,7 +223,7 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     # --- The one-screen page: what a supervisor checks, and the decision (shared by B1, B2, spot check).
 
     def desk_page(self, obj, reader) -> dict:
-        """What this model's page shows besides the decision and the higher layers' sections."""
+        """What this model's page shows besides the decision and the sections (PAGE_SECTIONS)."""
         return {}
 
     def desk_heading(self, obj) -> str:
@@ -318,7 +324,7 @@ class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 @admin.register(m.VillageAssessment)
 class VillageAssessmentAdmin(ReviewDeskAdmin):
     # The decision columns first, so they stay on screen at 1024 pixels wide: the review state, then
-    # the columns the higher layers add (open issues), then the rest.
+    # the columns validation adds (open issues), then the rest.
     list_display = (
         "review_state",
         "village_name",
@@ -337,7 +343,7 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
         ("enumerator", admin.RelatedOnlyFieldListFilter),
         "review_state",
         CentralFactFilter,
-        # here: the filters the higher layers add (open issues, spot-check outcome)
+        # here: the filters validation adds (open issues, spot-check outcome)
         "visit_date",
     )
     # Any script: official names in English, Tajik and Russian, aliases, and typed-in names.
@@ -354,8 +360,8 @@ class VillageAssessmentAdmin(ReviewDeskAdmin):
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
-        # The higher layers' columns and filters (bma/review/desk.py says why through settings).
-        extensions = list_extensions()
+        # Validation's columns and filters (open issues, spot-check outcome), placed among the desk's own.
+        extensions = LIST_EXTENSIONS
         columns = [column for extension in extensions for column in extension.columns]
         for column in columns:
             setattr(self, column.__name__, column)

@@ -1,18 +1,11 @@
-"""What the higher layers add to the review desk, without assessments importing them.
+"""The review desk's machinery: the sections of the assessment page, the columns and filters the
+assessment list gains from validation, and the page's previous/next through the list as it was filtered.
 
-Validation (quality issues, spot checks) and referrals sit above assessments: the assessment page and
-list must show their parts, but bma.assessments may not import them. So the parts are named in settings
-as dotted paths and loaded with import_string when the admin is built or a page is shown:
-
-- BMA_ASSESSMENT_PAGE_SECTIONS: callables ``(request, assessment) -> Section | None``, shown in order
-  on every assessment page; ``assessment`` is a VillageAssessment, DistrictAssessment or SpotCheckVisit,
-  and a section returns None for a model it has nothing to say about;
-- BMA_ASSESSMENT_LIST_EXTENSIONS: ``ListExtension`` objects adding an annotation, columns (right after
-  the review state, so the decision columns stay on screen) and list filters.
-
-Settings rather than registration from the higher apps' AppConfig.ready(): the order of the sections
-and columns is stated in one place, a deployment (or a test) can leave a part out with one line, and
-the page does not depend on the order in which apps happen to be loaded.
+The desk lives above assessments, validation and referrals and imports their parts directly: which
+sections the page shows, in order, and what the list gains are stated in bma/review/admin.py
+(PAGE_SECTIONS, LIST_EXTENSIONS). A section is a callable ``(request, assessment) -> Section | None``;
+``assessment`` is a VillageAssessment, DistrictAssessment or SpotCheckVisit, and a section returns None
+for a model it has nothing to say about.
 """
 
 from __future__ import annotations
@@ -21,7 +14,6 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
@@ -29,7 +21,6 @@ from django.db.models import F, OrderBy, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.sql.query import get_order_dir
 from django.http import QueryDict
-from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,7 @@ class Section:
 
 @dataclass(frozen=True)
 class ListExtension:
-    """Columns and filters a higher layer adds to the village assessment list.
+    """Columns and filters another app (validation) adds to the village assessment list.
 
     ``columns`` are functions of one row decorated with ``admin.display``; they are attached to the
     model admin under their ``__name__``, so the list's column classes (``column-<name>``) stay stable.
@@ -53,24 +44,6 @@ class ListExtension:
     annotate: Callable | None = None
     columns: tuple = ()
     filters: tuple = ()
-
-
-def _load(name: str) -> list:
-    return [import_string(path) for path in getattr(settings, name, [])]
-
-
-def list_extensions() -> list[ListExtension]:
-    return _load("BMA_ASSESSMENT_LIST_EXTENSIONS")
-
-
-def page_sections(request, assessment) -> list[Section]:
-    """The sections the higher layers show for this assessment, in the order of the setting."""
-    sections = []
-    for build in _load("BMA_ASSESSMENT_PAGE_SECTIONS"):
-        section = build(request, assessment)
-        if section is not None:
-            sections.append(section)
-    return sections
 
 
 def changelist_neighbours(model_admin, request, obj, list_query: str) -> tuple[int | None, int | None]:

@@ -1,7 +1,5 @@
 """Referrals' part of the assessment page: what became of each village the informants named.
-
-Named in BMA_ASSESSMENT_PAGE_SECTIONS (see bma/review/desk.py) because assessments, a lower
-layer, may not import this app.
+Placed on the page by bma/review/admin.py (PAGE_SECTIONS).
 """
 
 from __future__ import annotations

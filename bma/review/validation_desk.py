@@ -1,8 +1,6 @@
 """Validation's parts of the review desk: the open-issues column and filters of the assessment list,
 and the quality-issues and spot-check sections of the assessment page.
-
-Named in settings (BMA_ASSESSMENT_LIST_EXTENSIONS, BMA_ASSESSMENT_PAGE_SECTIONS; see
-bma/review/desk.py) because assessments, a lower layer, may not import this app.
+Placed on the page and in the list by bma/review/admin.py (PAGE_SECTIONS, LIST_EXTENSIONS).
 """
 
 from __future__ import annotations
