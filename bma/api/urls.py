@@ -16,7 +16,7 @@ urlpatterns = [
     # script from this same URL (?script) instead of inline, so the page runs under the CSP without
     # 'unsafe-inline'; login_required sends a visitor to the login page rather than a bare 401.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
-    path("", include("bma.geo.apis")),
+    path("", include("bma.rounds.gazetteer_apis")),
     path("", include("bma.rounds.apis")),
     path("", include("bma.assessments.apis")),
     path("", include("bma.exports.apis")),

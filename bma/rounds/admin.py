@@ -14,6 +14,7 @@ from bma.core.admin import AreaScopedAdminMixin, run_service_action
 from bma.core.roles import user_sees_everything
 from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea
+from bma.rounds import gazetteer_admin  # noqa: F401  (registers the gazetteer's admin: areas, villages)
 from bma.rounds.enumerators import enumerator_row_check, enumerator_row_save
 from bma.rounds.models import Assignment, Enumerator, Round
 from bma.rounds.resources import EnumeratorResource

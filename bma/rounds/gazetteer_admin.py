@@ -1,3 +1,8 @@
+"""The gazetteer's admin: areas and villages, with the gazetteer file import.
+
+Here in rounds, not in geo: the lists are scoped by the reader's round assignments (rounds/scoping.py),
+which sit above the gazetteer. Registered when bma/rounds/admin.py imports this module."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied

@@ -1,4 +1,7 @@
-"""Areas and villages, scoped like the admin."""
+"""The gazetteer's API: areas and villages, scoped like the admin.
+
+Here in rounds, not in geo: what a caller may see is decided by their round assignments (rounds/scoping.py),
+which sit above the gazetteer."""
 
 from django.db.models import Q
 from django.urls import path
