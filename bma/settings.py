@@ -173,10 +173,6 @@ STORAGES = {
     },
 }
 
-# Who is assigned where lives in the rounds app, above the core scoping that every list filters through
-# (bma/core/scoping.py): the look-up is named here so the lower layer never imports the higher one.
-BMA_ASSIGNED_AREA_PATHS = "bma.rounds.scoping.assignment_area_paths"
-
 # --- Security: on by default whenever DEBUG is off, so `check --deploy` is clean in production.
 # X-Forwarded-Proto is a header any client can send: it decides whether a request counts as HTTPS
 # (and so whether Basic auth is offered), so it is believed only behind a proxy that sets it itself.

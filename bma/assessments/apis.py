@@ -5,7 +5,7 @@ from rest_framework import generics, serializers
 from bma.assessments.models import PopulationFigure, ReviewState, VillageAssessment
 from bma.core.api_permissions import HasReviewRole
 from bma.core.params import boolean_param, choice_param, integer_param, text_param
-from bma.core.scoping import area_scope_q
+from bma.rounds.scoping import area_scope_q
 
 
 class VillageAssessmentOutput(serializers.ModelSerializer):

@@ -6,7 +6,6 @@ from django.contrib import admin, messages
 from django.db.models.constants import LOOKUP_SEP
 
 from bma.core.errors import BmaError
-from bma.core.scoping import area_scope_q
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,22 +32,6 @@ def lookup_crosses_many(model, lookup: str) -> bool:
             return True
         model = field.related_model
     return False
-
-
-class AreaScopedAdminMixin:
-    """Supervisors see only rows in their assigned areas; coordinators and administrators see all.
-
-    ``scope_field`` is the lookup from the model to its AdminArea ("" for AdminArea itself).
-    """
-
-    scope_field = ""
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).filter(area_scope_q(request.user, self.scope_field))
-        # Only a scope reached through a many-valued relation can repeat a row. Along foreign keys
-        # (every desk list) DISTINCT would change nothing but cost a sort of the whole list, a
-        # coordinator's round of a hundred thousand rows, on every page and in its counts.
-        return queryset.distinct() if lookup_crosses_many(self.model, self.scope_field) else queryset
 
 
 def run_service_action(modeladmin, request, queryset, service, done) -> None:

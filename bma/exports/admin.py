@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.admin import AreaScopedAdminMixin, ReadOnlyAdmin
+from bma.core.admin import ReadOnlyAdmin
 from bma.exports.models import (
     ExportDownload,
     ExportJob,
@@ -22,6 +22,7 @@ from bma.exports.services import (
     export_jobs_running,
     export_jobs_visible_to,
 )
+from bma.rounds.scoping import AreaScopedAdminMixin
 
 
 @admin.register(ExportJob)

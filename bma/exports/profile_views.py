@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bma.core.roles import Role, user_has_role, user_sees_everything
-from bma.core.scoping import user_may_act_in
 from bma.exports.profile import district_profile
 from bma.exports.report import include_unapproved_param
 from bma.exports.report_language import LABEL_INDEX, code_label, population_labels_in_language
@@ -26,6 +25,7 @@ from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.geo.names import place_name, reader_language
 from bma.referrals.models import PlanReason
 from bma.rounds.models import Round
+from bma.rounds.scoping import user_may_act_in
 from bma.xforms import codelists as cl
 
 NOT_YOURS = _("This district is outside the areas you are assigned to.")

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import run_service_action
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.geo.names import place_name
@@ -27,6 +27,7 @@ from bma.referrals.services import (
     plan_coverage,
 )
 from bma.rounds.round_filter import round_in_filter
+from bma.rounds.scoping import AreaScopedAdminMixin
 
 
 def choice_label(choice: VillageChoice) -> str:

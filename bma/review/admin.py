@@ -33,16 +33,15 @@ from bma.assessments.review import (
     review_selection_summary,
 )
 from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
-from bma.core.admin import AreaScopedAdminMixin
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
-from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
 from bma.review.desk import LIST_QUERY_ONLY, Section, changelist_neighbours, query_only_changelist
 from bma.review.referrals_desk import referrals_section
 from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSION
 from bma.review.validation_desk import issues_section, spot_check_section
+from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import PullSource, SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader

@@ -10,14 +10,14 @@ from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import run_service_action
 from bma.core.roles import user_sees_everything
-from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea
 from bma.rounds import gazetteer_admin  # noqa: F401  (registers the gazetteer's admin: areas, villages)
 from bma.rounds.enumerators import enumerator_row_check, enumerator_row_save
 from bma.rounds.models import Assignment, Enumerator, Round
 from bma.rounds.resources import EnumeratorResource
+from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.rounds.services import round_close, round_open
 
 

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 
 from bma.core.languages import LANGUAGE_CODES, user_language_set
 from bma.core.roles import Role, role_assign, user_roles, user_sees_everything
-from bma.core.scoping import user_may_act_in
 from bma.geo.models import AdminArea
 from bma.rounds.models import Assignment, AssignmentRole, Round
+from bma.rounds.scoping import user_may_act_in
 
 # The sheet's columns, in the order the import page lists them.
 COLUMNS = ("username", "full_name", "language", "round", "area_codes", "password")

@@ -12,12 +12,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from bma.core.admin import AreaScopedAdminMixin
 from bma.core.errors import BmaError
 from bma.geo.gazetteer_file import AREA_COLUMNS, VILLAGE_COLUMNS
 from bma.geo.models import AdminArea, AreaAlias, AreaLevel, Settlement, SettlementAlias
 from bma.geo.resources import SettlementResource
 from bma.geo.services import area_upsert, district_of, gazetteer_import
+from bma.rounds.scoping import AreaScopedAdminMixin
 
 
 class AreaAliasInline(admin.TabularInline):

@@ -9,8 +9,8 @@ from rest_framework import generics, serializers
 
 from bma.core.api_permissions import HasReviewRole
 from bma.core.params import choice_param, integer_param, text_param
-from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, AreaKind, AreaLevel, Settlement, SettlementStatus
+from bma.rounds.scoping import area_scope_q
 
 
 class AreaOutput(serializers.ModelSerializer):

@@ -111,9 +111,9 @@ def assignment_refuse_outside(round, user, district_code: str) -> None:
     Rounds set to flag (the default) accept it and the quality rule raises an issue instead. A user
     with no assignment in the round (a coordinator) collects everywhere.
     """
-    from bma.core.scoping import assigned_area_paths, path_within
     from bma.geo.models import AdminArea
     from bma.rounds.models import OutsideAssignment
+    from bma.rounds.scoping import assigned_area_paths, path_within
 
     if round is None or round.outside_assignment != OutsideAssignment.REFUSE or not district_code:
         return

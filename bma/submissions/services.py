@@ -300,8 +300,8 @@ def _refuse_edit_by_another(parent: Submission, user) -> None:
 
 def _may_edit_in(user, parent: Submission) -> bool:
     from bma.core.roles import Role, user_sees_everything
-    from bma.core.scoping import user_may_act_in
     from bma.geo.models import AdminArea
+    from bma.rounds.scoping import user_may_act_in
 
     if user_sees_everything(user):
         return True
@@ -672,9 +672,9 @@ def submission_scope_q(user) -> Q:
     A failed submission may have no typed assessment to scope by; the raw row's district is enough.
     """
     from bma.core.roles import user_sees_everything
-    from bma.core.scoping import NOTHING, area_scope_q
     from bma.geo.models import AdminArea
     from bma.rounds.models import Assignment
+    from bma.rounds.scoping import NOTHING, area_scope_q
 
     if user_sees_everything(user):
         return Q()

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import AreaScopedAdminMixin, run_service_action
+from bma.core.admin import run_service_action
 from bma.core.errors import BmaError
-from bma.core.scoping import area_scope_q
 from bma.rounds.round_filter import round_in_filter
+from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.validation.comparison import tolerances_from_mapping
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
 from bma.validation.rules import Thresholds

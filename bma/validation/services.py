@@ -22,9 +22,9 @@ from bma.assessments.counting import lock_districts, village_counted_assessment
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.core.numbers import grouped
-from bma.core.scoping import path_within
 from bma.geo.models import Settlement
 from bma.geo.names import name_in_language
+from bma.rounds.scoping import path_within
 from bma.validation.comparison import (
     Tolerance,
     compare_count,

@@ -8,8 +8,8 @@ import io
 from django.db.models import Q
 
 from bma.core.roles import user_sees_everything
-from bma.core.scoping import area_scope_q, assigned_area_paths, path_within
 from bma.geo.models import AdminArea, Settlement
+from bma.rounds.scoping import area_scope_q, assigned_area_paths, path_within
 from bma.xforms import codelists as cl
 from bma.xforms.models import Form, FormState, FormVersion, ListFile
 from bma.xforms.workbooks import version_round_number

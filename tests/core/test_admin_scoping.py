@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import AreaScopedAdminMixin, lookup_crosses_many
+from bma.core.admin import lookup_crosses_many
 from bma.geo.models import AdminArea, Settlement
+from bma.rounds.scoping import AreaScopedAdminMixin
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
 import pytest
 
-from bma.core.scoping import area_scope_q, user_may_act_in
 from bma.geo.models import AdminArea, Settlement
-from bma.rounds.scoping import scoped_areas
+from bma.rounds.scoping import area_scope_q, scoped_areas, user_may_act_in
 
 pytestmark = pytest.mark.django_db
 
