@@ -5,7 +5,9 @@ up the XML of values it has already seen (most cells repeat a code, a year or a 
 formats the others by the value's type, and writes inline strings (no shared-string table to hold
 in memory), so memory stays constant and the 100,000-village workbook takes well under a minute. It writes
 only what a dataset needs: values, a bold header style and frozen header rows. Every reader we care
-about (Excel, LibreOffice, openpyxl/pandas, Kobo's and HDX's importers) reads inline strings.
+about (Excel, LibreOffice, openpyxl/pandas, Kobo's and HDX's importers) reads inline strings. It stays
+hand-written only while CI's round trip holds (tests/exports/test_xlsx_stream.py: written here, read
+by openpyxl, values equal); a library that streams as fast would replace it.
 
 Dates are real dates (a serial number) shown day, month name, year (03 Dec 2026; Excel names the month
 in its reader's language), never a numeric order a reader in Dushanbe or New York could misread;

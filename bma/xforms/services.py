@@ -17,7 +17,7 @@ from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.xforms import codelists as cl
 from bma.xforms.build import BuiltForm, xlsform_build
 from bma.xforms.models import Form, FormKind, FormVersion, ListFile
-from bma.xforms.workbooks import FORMS_DIR, b2_round_workbook_bytes
+from bma.xforms.workbooks import FORMS, FORMS_DIR, b2_round_workbook_bytes
 
 KIND_BY_FORM_ID = {"bma_b1": FormKind.B1, "bma_b2": FormKind.B2, "bma_spot_check": FormKind.SPOT_CHECK}
 OTHER_VILLAGE_LABEL = "Not on the list / Нет в списке / Дар рӯйхат нест"
@@ -84,7 +84,9 @@ def xlsform_publish(data: bytes, filename: str, user=None) -> tuple[FormVersion,
 
 
 def forms_publish_all(directory: Path = FORMS_DIR, user=None) -> list[tuple[FormVersion, bool]]:
-    return [xlsform_publish(path.read_bytes(), path.name, user) for path in sorted(directory.glob("*.xlsx"))]
+    # The shared forms only: forms_xls/ also shows a round's own B2 (forms_files.ROUND_B2_FILE), which is
+    # published per round from the code (b2_publish_for_round), never from that example copy.
+    return [xlsform_publish((directory / name).read_bytes(), name, user) for name in sorted(FORMS)]
 
 
 def b2_publish_for_round(round, user=None) -> tuple[FormVersion, bool]:

@@ -2,8 +2,8 @@
 
 Why tables in code: every label, hint and constraint message exists in English, Russian and Tajik,
 and every choice list comes from codelists.py, so the three languages and the code lists cannot
-drift apart. Coordinators still get ordinary workbooks (``manage.py write_workbooks``); a test checks
-that the committed workbooks match these tables.
+drift apart. Coordinators still get ordinary workbooks in forms_xls/ (written by forms_files.py,
+``manage.py write_workbooks``); a test checks that the committed workbooks match these tables.
 """
 
 from __future__ import annotations
@@ -779,16 +779,6 @@ def workbook_bytes(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def write_workbooks(directory: Path = FORMS_DIR) -> list[Path]:
-    directory.mkdir(exist_ok=True)
-    written = []
-    for filename in FORMS:
-        path = directory / filename
-        path.write_bytes(workbook_bytes(filename))
-        written.append(path)
-    return written
 
 
 @cache

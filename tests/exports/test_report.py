@@ -33,11 +33,8 @@ def test_figures_match_the_report_tables(two_villages):
         {"country": "China", "code": "CN", "total": 3, "share": 25.0},
     ]
     assert imw["countries_count"] == 2 and imw["top_districts_share"] == 100.0
-    assert [r["code"] for r in imw["reasons"]] == ["employment", "family"] or {r["code"] for r in imw["reasons"]} == {
-        "employment",
-        "family",
-    }
-    assert sum(r["share"] for r in imw["reasons"]) in (99, 100, 101)  # each share rounded on its own
+    # Most given first; a tie reads in the codes' order, so the report's rows never swap between runs.
+    assert [(r["code"], r["share"]) for r in imw["reasons"]] == [("employment", 50.0), ("family", 50.0)]
     assert imw["migration_types"] == [{"type": "Long-term", "code": "long_term", "share": 100.0}]
     assert imw["yearly"][-2:] == [
         {"year": 2022, "total": 8, "change": None},

@@ -87,3 +87,35 @@ def _written_plain(sheets) -> bytes:
         for name, header, rows, width, plain in sheets:
             book.add_sheet(name, header, rows, width, plain_columns=plain)
     return out.getvalue()
+
+
+def test_a_dataset_sheet_round_trips_through_openpyxl():
+    """The hand-written writer is kept only while this holds: what it writes, openpyxl reads back equal,
+    cell for cell (numbers, Russian and Tajik text, dates, empty cells inside and at the end of a row)."""
+    rows = [
+        [
+            "V-ASH-0001",
+            "Шайдон",
+            "Ҳисор, Ғозималик, Қӯрғонтеппа, Ҷиликӯл",
+            2023,
+            1_234_567,
+            -7,
+            0.5,
+            datetime.date(2026, 12, 7),
+        ],
+        ["V-ASH-0002", "Ёва (Ёвон) — ёғ, ӯ, ӣ, ҳ, ҷ, қ, ғ", None, 2024, 0, 42, 38.56012, None],
+        ["", "Oshoba", 'ASCII & <markup> "quoted"', None, None, None, None, datetime.datetime(2026, 1, 31, 23, 59)],
+    ]
+    header = [["code", "name", "note", "year", "count", "change", "share", "date"]]
+    data = _written_plain([("villages", header, iter(rows), 8, [3]), ("пустой", header, iter([]), 8, [])])
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["villages", "пустой"]
+    read = [list(row) for row in book["villages"].iter_rows(values_only=True)]
+    expected = [
+        [None if value == "" else value for value in row]
+        for row in rows  # an empty string is an empty cell
+    ]
+    # A date comes back as openpyxl reads every date cell: a datetime at midnight.
+    expected[0][7] = datetime.datetime(2026, 12, 7)
+    assert read == header + expected
+    assert [list(row) for row in book["пустой"].iter_rows(values_only=True)] == header

@@ -4,10 +4,18 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from pyxform.xls2xform import convert
 
 from bma.core.errors import BmaError
 from bma.xforms import codelists as cl
-from bma.xforms.build import xlsform_build
+from bma.xforms.build import form_years, xlsform_build
+from bma.xforms.forms_files import (
+    ROUND_B2_EXAMPLE_NUMBER,
+    ROUND_B2_EXAMPLE_YEARS,
+    ROUND_B2_FILE,
+    form_file_bytes,
+    forms_xls_files,
+)
 from bma.xforms.workbooks import FORMS, FORMS_DIR, LANG_NAMES, b2_round_workbook_bytes, workbook_bytes
 
 ROUND_B2 = "round B2"
@@ -26,13 +34,51 @@ def sheet_rows(data: bytes, sheet: str) -> list[dict]:
     return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
-@pytest.mark.parametrize("filename", list(FORMS))
+@pytest.mark.parametrize("filename", forms_xls_files())
 def test_committed_workbook_matches_the_form_tables(filename):
     committed = (FORMS_DIR / filename).read_bytes()
-    for sheet in ("survey", "choices", "settings"):
-        assert sheet_rows(committed, sheet) == sheet_rows(workbook_bytes(filename), sheet), (
+    for sheet in ("survey", "choices", "settings", "notes"):
+        assert sheet_rows(committed, sheet) == sheet_rows(form_file_bytes(filename), sheet), (
             f"{filename} is out of date: run `manage.py write_workbooks`"
         )
+
+
+@pytest.mark.parametrize("filename", forms_xls_files())
+def test_forms_xls_builds_the_xform_the_code_deploys(filename):
+    """What a coordinator opens in forms_xls/ is what devices get: pyxform builds the same XForm from the
+    file as from the code's tables (the shared forms as published by publish_forms; the round B2 as a
+    round with the example's number and years gets it when it opens)."""
+    if filename == ROUND_B2_FILE:
+        deployed = b2_round_workbook_bytes(ROUND_B2_EXAMPLE_NUMBER, ROUND_B2_EXAMPLE_YEARS)
+    else:
+        deployed = workbook_bytes(filename)
+    from_file = convert(xlsform=(FORMS_DIR / filename).read_bytes(), validate=False, file_type=".xlsx").xform
+    assert from_file == convert(xlsform=deployed, validate=False, file_type=".xlsx").xform, (
+        f"{filename} is not the form the code deploys: run `manage.py write_workbooks`"
+    )
+
+
+def test_the_round_b2_file_says_what_varies_between_rounds():
+    notes = [row["note::English"] for row in sheet_rows((FORMS_DIR / ROUND_B2_FILE).read_bytes(), "notes")]
+    assert any("Only the round's reference years vary" in note for note in notes)
+    years = ", ".join(str(year) for year in ROUND_B2_EXAMPLE_YEARS)
+    assert f"This copy: Round {ROUND_B2_EXAMPLE_NUMBER}, reference years {years}" in " ".join(notes)
+    # The years the file asks are the example's: the only part a round changes.
+    built = convert(xlsform=(FORMS_DIR / ROUND_B2_FILE).read_bytes(), validate=False, file_type=".xlsx").xform
+    assert form_years(built) == ROUND_B2_EXAMPLE_YEARS
+    other_round = b2_round_workbook_bytes(ROUND_B2_EXAMPLE_NUMBER, (2019, 2020))
+    assert form_years(convert(xlsform=other_round, validate=False, file_type=".xlsx").xform) == (2019, 2020)
+
+
+def test_publishing_forms_xls_publishes_the_shared_forms_not_the_round_example(db, built_forms):
+    from bma.xforms.services import forms_publish_all
+
+    published = forms_publish_all()
+    assert sorted((v.form.xml_form_id, v.version) for v, _ in published) == [
+        ("bma_b1", FORMS["b1_district.xlsx"]["version"]),
+        ("bma_b2", FORMS["b2_village.xlsx"]["version"]),
+        ("bma_spot_check", FORMS["spot_check.xlsx"]["version"]),
+    ]
 
 
 @pytest.mark.parametrize("filename", [*FORMS, ROUND_B2])
