@@ -143,3 +143,102 @@ def test_a_migration_on_a_replaced_leaf_follows_the_squash_on_a_new_database_and
         ("assessments", "0010_purge_exports"),
         ("assessments", "9999_h7_throwaway"),
     ]
+
+
+def schema_summary(conn) -> dict:
+    """Each table's columns and constraints as Django reads them back, without the constraints' names."""
+    summary = {}
+    with conn.cursor() as cursor:
+        for table in sorted(conn.introspection.table_names(cursor)):
+            columns = sorted(
+                [c.name, str(c.type_code), bool(c.null_ok)]
+                for c in conn.introspection.get_table_description(cursor, table)
+            )
+            constraints = sorted(
+                [
+                    list(c["columns"] or []),
+                    bool(c["primary_key"]),
+                    bool(c["unique"]),
+                    bool(c["index"]),
+                    bool(c["check"]),
+                    list(c["foreign_key"] or []),
+                    str(c.get("type") or ""),
+                ]
+                for c in conn.introspection.get_constraints(cursor, table).values()
+            )
+            summary[table] = {"columns": columns, "constraints": constraints}
+    return summary
+
+
+HALFWAY = [
+    ("assessments", "0007_contact_purge"),
+    ("exports", "0004_published_reports"),
+    ("submissions", "0005_pull_sources"),
+]
+
+UPGRADE_FROM_HALFWAY = f"""
+import json, django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+
+executor = MigrationExecutor(connection)
+executor.loader = MigrationLoader(connection, replace_migrations=False)  # the old chain, as deployed then
+executor.migrate({HALFWAY!r})
+call_command("migrate", verbosity=0)
+from tests.core.test_migrations import schema_summary
+print(json.dumps(schema_summary(connection)))
+"""
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path, settings):
+    """A database of the test's own, empty: a file on SQLite, a database of its own on PostgreSQL."""
+    import os
+    import sys
+
+    if not settings.IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'halfway.sqlite3'}"
+        return
+    from tests.conftest import REPO_ROOT
+
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "fixtures" / "upgrade"))
+    import make_fixture
+
+    base, name = os.environ["DATABASE_URL"], f"bma_halfway_{os.getpid()}"
+    make_fixture.database_recreate(base, name)
+    try:
+        yield make_fixture.with_database(base, name)
+    finally:
+        make_fixture.database_drop(base, name)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_a_database_deployed_halfway_through_the_old_chain_migrates_to_the_squashed_schema(scratch_database_url):
+    """Deployed when assessments stood at 0007 (exports at 0004, submissions at 0005): `migrate` finishes
+    the old chain of those apps and records the squashes; the schema is the one a new database gets."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
+    done = subprocess.run(
+        [sys.executable, "-c", UPGRADE_FROM_HALFWAY],
+        env=env | {"DATABASE_URL": scratch_database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    upgraded = json.loads(done.stdout)
+    fresh = schema_summary(connection)
+    assert upgraded.keys() == fresh.keys()
+    for table in fresh:
+        assert upgraded[table] == fresh[table], table
