@@ -20,8 +20,8 @@ from bma.assessments import models as am
 from bma.assessments.counting import lock_districts
 from bma.core.bulk import rows_insert
 from bma.core.errors import BmaError, codes
-from bma.rounds.scoping import path_within
 from bma.geo.models import Settlement
+from bma.rounds.scoping import path_within
 from bma.validation.models import IssueState, QualityIssue
 from bma.validation.quality_settings import round_quality_settings_save, round_thresholds, round_tolerances
 from bma.validation.rules import (
