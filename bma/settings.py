@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -297,6 +298,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues, so that long work never holds up intake: two 30-minute exports on a shared queue with two
+# slots stopped processing in the middle of fieldwork. Each queue has its own worker service in compose
+# (`celery worker -Q processing`, `-Q exports`, `-Q pulls`), scaled apart; a single worker for all of
+# them is `-Q processing,exports,pulls`. Every task not routed here goes to `processing` (submission
+# processing, quality rules, referrals, forms and list files, the heartbeat).
+CELERY_TASK_DEFAULT_QUEUE = "processing"
+CELERY_TASK_ROUTES = {
+    "bma.exports.tasks.*": {"queue": "exports"},  # exports, publishing, their expiry and deletion
+    "bma.submissions.tasks.pull_*": {"queue": "pulls"},  # ODK Central and Kobo pull syncs
+}
+BMA_CELERY_QUEUES = ("processing", "exports", "pulls")
+# Declared, so that a worker started without -Q (a laptop, an old compose file) serves all three rather
+# than the default queue alone, leaving exports and pulls waiting for a worker that never comes.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in BMA_CELERY_QUEUES]
 
 # --- REST framework
 REST_FRAMEWORK = {
