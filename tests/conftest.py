@@ -81,6 +81,27 @@ def _fresh_intake_cache():
     intake_cache.clear()
 
 
+def cache_clear() -> None:
+    """Empty the Django cache of this run's keys (on Redis, never the broker's own keys beside them)."""
+    from django.core.cache import cache
+
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()
+        return
+    redis = client(write=True)
+    for key in redis.scan_iter(match=f"{cache.key_prefix}:*", count=1000):
+        redis.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_django_cache():
+    """Each test starts with no live figures cached: on SQLite, its rows may have the ids of the last test's."""
+    cache_clear()
+    yield
+    cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     """Each test starts in English: a request with Accept-Language (or a user's language) leaves its
