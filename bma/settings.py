@@ -12,6 +12,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -239,6 +240,25 @@ BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_00
 # How long an intake process may keep using a form version, round or device token it looked up; a
 # change made elsewhere (another gunicorn worker, the admin) takes effect within this many seconds.
 BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
+# The Django cache: Redis at BMA_CACHE_URL, by default the broker's Redis when there is one (the web
+# processes and the workers must share it: a worker's processing marks the figures the web shows out of
+# date), else this process's memory (the embedded default: one process, whose tasks run in-process).
+# The round report's live figures are kept there, marked out of date by every change to a round's
+# assessments (bma/core/cache_versions.py); BMA_LIVE_FIGURES_CACHE_SECONDS bounds an entry's life (0: off).
+_broker = env.str("CELERY_BROKER_URL", default="")
+BMA_CACHE_URL = env.str("BMA_CACHE_URL", default=_broker if _broker.startswith(("redis://", "rediss://")) else "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BMA_CACHE_URL,
+        "KEY_PREFIX": env.str("BMA_CACHE_PREFIX", default="bma"),
+        # A frozen Redis costs a page a second, never the request: readers then compute afresh.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if BMA_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+}
+BMA_LIVE_FIGURES_CACHE_SECONDS = env.int("BMA_LIVE_FIGURES_CACHE_SECONDS", default=3600)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
 # Days an export with personal data can be downloaded before its file is deleted.
 BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
@@ -286,6 +306,20 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Three queues, so that long work never holds up intake: two 30-minute exports on a shared queue with two
+# slots stopped processing in the middle of fieldwork. Each queue has its own worker service in compose
+# (`celery worker -Q processing`, `-Q exports`, `-Q pulls`), scaled apart; a single worker for all of
+# them is `-Q processing,exports,pulls`. Every task not routed here goes to `processing` (submission
+# processing, quality rules, referrals, forms and list files, the heartbeat).
+CELERY_TASK_DEFAULT_QUEUE = "processing"
+CELERY_TASK_ROUTES = {
+    "bma.exports.tasks.*": {"queue": "exports"},  # exports, publishing, their expiry and deletion
+    "bma.submissions.tasks.pull_*": {"queue": "pulls"},  # ODK Central and Kobo pull syncs
+}
+BMA_CELERY_QUEUES = ("processing", "exports", "pulls")
+# Declared, so that a worker started without -Q (a laptop, an old compose file) serves all three rather
+# than the default queue alone, leaving exports and pulls waiting for a worker that never comes.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in BMA_CELERY_QUEUES]
 
 # --- REST framework
 REST_FRAMEWORK = {

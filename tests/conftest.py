@@ -81,6 +81,27 @@ def _fresh_intake_cache():
     intake_cache.clear()
 
 
+def cache_clear() -> None:
+    """Empty the Django cache of this run's keys (on Redis, never the broker's own keys beside them)."""
+    from django.core.cache import cache
+
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        cache.clear()
+        return
+    redis = client(write=True)
+    for key in redis.scan_iter(match=f"{cache.key_prefix}:*", count=1000):
+        redis.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_django_cache():
+    """Each test starts with no live figures cached: on SQLite, its rows may have the ids of the last test's."""
+    cache_clear()
+    yield
+    cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _english_between_tests():
     """Each test starts in English: a request with Accept-Language (or a user's language) leaves its
@@ -105,12 +126,14 @@ def real_services():
         pytest.fail(f"Redis at {os.environ['CELERY_BROKER_URL']} cannot be reached: {exc}")
 
 
-def _start_workers(count: int, log_name: str = "worker"):
+def _start_workers(count: int, log_name: str = "worker", queues: str | None = None):
     """Start `count` real `celery worker` subprocesses on the Redis broker, using the test's database.
 
     The test database only exists for the test run, so the workers are pointed at it explicitly.
-    Each worker has its own node name, so a ping proves that every one of them is up.
+    Each worker has its own node name, so a ping proves that every one of them is up. Each consumes
+    ``queues`` (comma-separated), by default every queue the tasks are routed to (settings.CELERY_TASK_ROUTES).
     """
+    queues = queues or ",".join(django_settings.BMA_CELERY_QUEUES)
     from django.db import connection
 
     db = connection.settings_dict
@@ -127,7 +150,8 @@ def _start_workers(count: int, log_name: str = "worker"):
             procs.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "celery", "-A", "bma", "worker", "--pool=solo", "--loglevel=INFO"]
-                    + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"test{number}@%h"],
+                    + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{log_name}{number}@%h"]
+                    + ["-Q", queues],
                     cwd=REPO_ROOT,
                     env=env,
                     stdout=log,
@@ -143,7 +167,8 @@ def _start_workers(count: int, log_name: str = "worker"):
         if any(proc.poll() is not None for proc in procs):
             _stop_workers(procs)
             pytest.fail("a Celery worker exited at start-up")
-        if len(app.control.ping(timeout=0.5)) >= count:
+        answered = {name.split("@")[0] for reply in app.control.ping(timeout=0.5) for name in reply}
+        if {f"{log_name}{number}" for number in range(1, count + 1)} <= answered:
             break
     else:
         _stop_workers(procs)

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# The cache keys of this run only (the real workers a test starts inherit it): a Redis cache shared with
+# the broker is never flushed, the run's own keys are deleted between tests (tests/conftest.py).
+os.environ.setdefault("BMA_CACHE_PREFIX", f"bma-test-{os.getpid()}")
 
 from bma.settings import *  # noqa: E402,F403
 

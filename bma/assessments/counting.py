@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from bma.assessments import models as m
+from bma.core.cache_versions import versions_bump
 from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes
 from bma.core.task_names import task_named
@@ -54,6 +55,12 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
     """
     pairs = {(r, v) for r, v in pairs if v is not None}
     typed_ids = set(typed_ids)
+    # Every writer of a visit's answers, its review state or which visit counts comes through here: the
+    # one place where a round's cached live figures are marked out of date.
+    rounds = {r for r, _ in pairs}
+    if typed_ids:
+        rounds |= set(m.VillageAssessment.objects.filter(pk__in=typed_ids).values_list("round_id", flat=True))
+    round_figures_changed(rounds)
     rows = []
     if pairs:
         # Locked in id order, as every writer does: two settles of one village queue, and the one-current
@@ -100,6 +107,17 @@ def assessments_settle_current(pairs: Iterable[tuple[int, int]] = (), typed_ids:
         m.VillageAssessment.objects.filter(pk__in=current - keep).update(is_current=False)
     if keep - current:
         m.VillageAssessment.objects.filter(pk__in=keep - current).update(is_current=True)
+
+
+def round_figures_scope(round_id: int) -> str:
+    """The cache scope of a round's live report figures (bma.exports.report reads its version)."""
+    return f"round-figures:{round_id}"
+
+
+def round_figures_changed(round_ids: Iterable[int]) -> None:
+    """These rounds' counted assessments changed (answers, review states, which visit counts): their
+    cached live figures are not read again (bma/core/cache_versions.py)."""
+    versions_bump(round_figures_scope(round_id) for round_id in round_ids)
 
 
 def _deleted_in_central(roots: set[str]) -> dict[str, dt.datetime]:

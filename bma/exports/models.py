@@ -224,3 +224,69 @@ class PublishedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} ({self.language})"
+
+
+class PublishState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Publishing")
+    DONE = "done", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+PUBLISH_ACTIVE_STATES = (PublishState.QUEUED, PublishState.RUNNING)
+
+
+class PublishJob(TimeStampedModel):
+    """A coordinator's "publish": the figures twice and a PDF per language take minutes on a big round, more
+    than a web request may, so the export worker makes the version (bma/exports/publish_jobs.py) while the
+    published page shows how far it is, then the version or why it failed."""
+
+    round = models.ForeignKey(
+        "rounds.Round", on_delete=models.CASCADE, related_name="publish_jobs", verbose_name=_("round")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    override_note = models.TextField(blank=True, verbose_name=_("override note"))
+    confirm = models.BooleanField(
+        default=False,
+        verbose_name=_("publish unchanged figures"),
+        help_text=_("The coordinator confirmed publishing figures no different from the latest version."),
+    )
+    # The requester's language: the worker words a refusal in it, as the page would have.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en", verbose_name=_("language"))
+    state = models.CharField(
+        max_length=8, choices=PublishState.choices, default=PublishState.QUEUED, verbose_name=_("state")
+    )
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"), help_text=_("Per cent done."))
+    report = models.ForeignKey(
+        PublishedReport,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("published report"),
+    )
+    error_code = models.CharField(max_length=64, blank=True, verbose_name=_("error code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("publish job")
+        verbose_name_plural = _("publish jobs")
+        constraints = [
+            # Two coordinators pressing "publish" at once: one job is queued, the other is told one is running.
+            models.UniqueConstraint(
+                fields=["round"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_publish_job_at_a_time_per_round",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Publishing Round %(number)s (%(state)s)") % {
+            "number": self.round.number,
+            "state": self.get_state_display(),
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -22,6 +23,9 @@ from bma.exports.report import community_points, previous_round_of, round_figure
 from bma.exports.report_document import report_pdf
 from bma.exports.report_language import figures_in_language
 from bma.exports.report_workbook import figures_workbook
+
+# How far a publication is (per cent) after each step: the PDFs take most of the time on a big round.
+PROGRESS = {"figures": 15, "checked": 25, "workbook": 30, "documents": 95}
 
 # A list item is named in a change by the first of these keys it has: "populations[ret].by_province[TJ-SU]"
 # (area rows by code, so a rename is not a row gone and a row added).
@@ -42,63 +46,86 @@ def _document(figures: dict, points: list, cover: dict, language: str) -> bytes:
         return report_pdf(figures_in_language(figures, language), points, cover)
 
 
-def report_publish(round_, user, note: str = "", *, override_note: str = "", confirm: bool = False) -> PublishedReport:
+def _no_progress(percent: int) -> None:
+    pass
+
+
+def report_publish(
+    round_,
+    user,
+    note: str = "",
+    *,
+    override_note: str = "",
+    confirm: bool = False,
+    progress: Callable[[int], None] = _no_progress,
+    saved: Callable[[PublishedReport], None] | None = None,
+) -> PublishedReport:
     """Freeze the round's report from its approved assessments as the next version: the figures, the
     workbook, and the PDF in each of the server's languages (the same figures in each).
 
     Refused while an item that blocks publishing is open, unless ``override_note`` says why it goes out
-    anyway; refused when nothing changed since the latest version, unless ``confirm`` (see the gate below)."""
-    figures = round_figures(round_, include_unapproved=False, previous_round=previous_round_of(round_))
+    anyway; refused when nothing changed since the latest version, unless ``confirm`` (see the gate below).
+    The figures are computed afresh, never taken from the live-figures cache: what is frozen is what the
+    database holds now. ``progress`` hears the per cent done; ``saved`` runs in the transaction that
+    stores the version (a publish job records its outcome there, so the two are never apart)."""
+    figures = round_figures(round_, include_unapproved=False, previous_round=previous_round_of(round_), fresh=True)
+    progress(PROGRESS["figures"])
     override_note = override_note.strip()
     readiness = report_readiness(round_)
     publish_gate_check(round_, figures, readiness, override_note=override_note, confirm=confirm)
     points = community_points(round_)
+    progress(PROGRESS["checked"])
     published_at = timezone.now()
     readiness_kept = readiness_record(readiness, at=published_at)
-    with transaction.atomic():
-        # Two coordinators publishing at once: the unique (round, version) makes the second one fail
-        # cleanly instead of both getting the same number.
-        version = (PublishedReport.objects.filter(round=round_).aggregate(v=Max("version"))["v"] or 0) + 1
-        cover = {"version": version, "published_at": f"{published_at:%Y-%m-%d %H:%M} UTC", "published_by": str(user)}
-        cover |= readiness_cover(readiness_kept, override_note)
-        stem = f"bma-round-{round_.number}-v{version}"
-        files = {
-            "figures": (f"{stem}-figures.json", figures_bytes(figures)),
-            "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures)),
-        }
-        documents = {
-            language: (f"{stem}-report-{language}.pdf", _document(figures, points, cover, language))
-            for language, _label in settings.LANGUAGES
-        }
-        report = PublishedReport(
-            round=round_,
-            version=version,
-            published_at=published_at,
-            published_by=user,
-            note=note,
-            figures=figures,
-            readiness=readiness_kept,
-            override_note=override_note,
-            **{f"{kind}_sha256": sha256(data) for kind, (_, data) in files.items()},
-        )
-        for kind, (name, data) in files.items():
-            getattr(report, f"{kind}_file").save(name, ContentFile(data), save=False)
-        stored = [getattr(report, f"{kind}_file") for kind in files]
-        try:
-            with transaction.atomic():
-                report.save()
-                for language, (name, data) in documents.items():
-                    document = PublishedDocument(report=report, language=language, sha256=sha256(data))
-                    document.file.save(name, ContentFile(data), save=False)
-                    stored.append(document.file)
-                    document.save()
-        except IntegrityError as exc:
-            for field in stored:
-                field.delete(save=False)
-            raise BmaError(
-                codes.REPORT_PUBLISH_CONFLICT,
-                _("Another version of this round's report was published at the same moment; reload and try again."),
-            ) from exc
+    # No transaction around the rendering: the PDFs take minutes on a big round, and a publish job's
+    # progress must be seen meanwhile. Two coordinators publishing at once: the unique (round, version)
+    # makes the second one fail cleanly instead of both getting the same number.
+    version = (PublishedReport.objects.filter(round=round_).aggregate(v=Max("version"))["v"] or 0) + 1
+    cover = {"version": version, "published_at": f"{published_at:%Y-%m-%d %H:%M} UTC", "published_by": str(user)}
+    cover |= readiness_cover(readiness_kept, override_note)
+    stem = f"bma-round-{round_.number}-v{version}"
+    files = {
+        "figures": (f"{stem}-figures.json", figures_bytes(figures)),
+        "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures)),
+    }
+    progress(PROGRESS["workbook"])
+    documents = {}
+    languages = [language for language, _label in settings.LANGUAGES]
+    for done, language in enumerate(languages, start=1):
+        documents[language] = (f"{stem}-report-{language}.pdf", _document(figures, points, cover, language))
+        share = (PROGRESS["documents"] - PROGRESS["workbook"]) * done // len(languages)
+        progress(PROGRESS["workbook"] + share)
+    report = PublishedReport(
+        round=round_,
+        version=version,
+        published_at=published_at,
+        published_by=user,
+        note=note,
+        figures=figures,
+        readiness=readiness_kept,
+        override_note=override_note,
+        **{f"{kind}_sha256": sha256(data) for kind, (_, data) in files.items()},
+    )
+    for kind, (name, data) in files.items():
+        getattr(report, f"{kind}_file").save(name, ContentFile(data), save=False)
+    stored = [getattr(report, f"{kind}_file") for kind in files]
+    try:
+        with transaction.atomic():
+            report.save()
+            for language, (name, data) in documents.items():
+                document = PublishedDocument(report=report, language=language, sha256=sha256(data))
+                document.file.save(name, ContentFile(data), save=False)
+                stored.append(document.file)
+                document.save()
+            if saved is not None:
+                saved(report)
+    except IntegrityError as exc:
+        for field in stored:
+            field.delete(save=False)
+        raise BmaError(
+            codes.REPORT_PUBLISH_CONFLICT,
+            _("Another version of this round's report was published at the same moment; reload and try again."),
+        ) from exc
     return report
 
 

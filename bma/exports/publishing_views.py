@@ -6,14 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bma.core.errors import BmaError
-from bma.exports.models import PublishedDocument, PublishedReport
-from bma.exports.publishing import report_changes, report_publish
+from bma.exports.models import PublishedDocument, PublishedReport, PublishJob
+from bma.exports.publish_jobs import publish_job_latest, publish_job_progress, publish_job_start
+from bma.exports.publishing import report_changes
 from bma.exports.readiness import report_readiness
 from bma.exports.report import previous_round_of, round_figures
 from bma.exports.report_views import report_round_for
@@ -36,6 +37,7 @@ def published_page(request, number: int):
         live = round_figures(round_, previous_round=previous_round_of(round_))
         changes = report_changes(latest.figures, live)
     readiness = report_readiness(round_)
+    job = publish_job_latest(round_)
     return render(
         request,
         "exports/published.html",
@@ -47,6 +49,8 @@ def published_page(request, number: int):
             "readiness": readiness,
             "blocked": any(item.blocks for item in readiness),
             "can_publish": request.user.has_perm("exports.add_publishedreport"),
+            "job": job,
+            "job_running": job is not None and not publish_job_progress(job)["finished"],
         },
     )
 
@@ -58,7 +62,7 @@ def publish(request, number: int):
     if not request.user.has_perm("exports.add_publishedreport"):
         raise PermissionDenied(_("Publishing the round report needs the permission to publish reports."))
     try:
-        report = report_publish(
+        publish_job_start(
             round_,
             request.user,
             note=request.POST.get("note", "").strip()[:2000],
@@ -68,12 +72,16 @@ def publish(request, number: int):
     except BmaError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("Published version %(version)s of the Round %(number)s report.")
-            % {"version": report.version, "number": round_.number},
-        )
+        messages.info(request, _("The version is being made: its progress shows below."))
     return redirect("round-report-published", number=round_.number)
+
+
+@login_required
+def publish_job_status(request, number: int, job_id: int):
+    """A publication's state and progress as JSON, for the published page's progress bar."""
+    round_ = report_round_for(request, number)
+    job = get_object_or_404(PublishJob.objects.select_related("report"), round=round_, pk=job_id)
+    return JsonResponse(publish_job_progress(job), json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

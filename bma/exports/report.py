@@ -6,22 +6,31 @@ default (as the coordinators' exports); ``include_unapproved`` adds everything n
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
 from bma.assessments import models as am
+from bma.assessments.counting import round_figures_scope
+from bma.core.cache_versions import versions_of
 from bma.core.params import choice_param
 from bma.exports.comparison import latest_published, round_comparison
 from bma.exports.departures import HOUSING_SUMS, departures_per_province
 from bma.exports.report_math import share_of, shares, top_n, year_on_year
+from bma.geo.models import AdminArea
 from bma.xforms import codelists as cl
 from bma.xforms import definitions
+
+log = logging.getLogger(__name__)
 
 
 def include_unapproved_param(params) -> bool:
@@ -342,12 +351,62 @@ def roomy_read_transaction():
         yield
 
 
-def round_figures(round_, include_unapproved: bool = False, previous_round=None) -> dict:
+# Bumped when the figures' shape changes in the code: entries of the old shape are then never read.
+LIVE_FIGURES_FORMAT = 1
+
+
+def round_figures(round_, include_unapproved: bool = False, previous_round=None, fresh: bool = False) -> dict:
+    """The round's live figures, from the cache while nothing they are made of has changed.
+
+    Every view of the report, the published page and the API asked for them, each time computing the
+    figures of two rounds (round N, and round N-1 for the comparison when it has no published version).
+    ``fresh``: computed from the database whatever the cache holds (publishing freezes these)."""
+    key = None if fresh else _live_figures_key(round_, include_unapproved, previous_round)
+    if key is not None:
+        try:
+            cached = cache.get(key)
+        except Exception:
+            log.warning("The cache cannot be reached: figures are computed afresh", exc_info=True)
+            key, cached = None, None
+        if cached is not None:
+            return cached
     with roomy_read_transaction():
-        return _round_figures(round_, include_unapproved, previous_round)
+        figures = _round_figures(round_, include_unapproved, previous_round, fresh)
+    if key is not None:
+        try:
+            cache.set(key, figures, timeout=settings.BMA_LIVE_FIGURES_CACHE_SECONDS)
+        except Exception:
+            log.warning("Could not keep the figures in the cache", exc_info=True)
+    return figures
 
 
-def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
+def _live_figures_key(round_, include_unapproved: bool, previous_round) -> str | None:
+    """The cache key of these figures: everything they are made of, by version or by a cheap read.
+
+    - the round's counted assessments: the version bumped by every writer (assessments.counting);
+    - the round's own fields (name, dates, reference years): its updated_at;
+    - the area names the rows are labelled with: the newest change to any area, and how many there are;
+    - round N-1: its latest published version's id (the comparison's "before"), else its own live
+      figures, so its version and fields as above.
+    None (not cached) when the cache cannot be reached."""
+    if settings.BMA_LIVE_FIGURES_CACHE_SECONDS <= 0:
+        return None
+    rounds = [round_] + ([previous_round] if previous_round is not None else [])
+    versions = versions_of(round_figures_scope(r.pk) for r in rounds)
+    if versions is None:
+        return None
+    areas = AdminArea.objects.aggregate(changed=Max("updated_at"), n=Count("pk"))
+    parts = [LIVE_FIGURES_FORMAT, include_unapproved, areas["changed"], areas["n"]]
+    for r in rounds:
+        parts += [r.pk, versions[round_figures_scope(r.pk)], r.updated_at]
+    if previous_round is not None:
+        latest = latest_published(previous_round)
+        parts.append(latest.pk if latest else None)
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"live-figures:{round_.pk}:{digest}"
+
+
+def _round_figures(round_, include_unapproved: bool, previous_round, fresh: bool = False) -> dict:
     counted = Counted(round_.pk, include_unapproved)
     assessments = counted_assessments(round_, include_unapproved)
     communities = assessments.count()
@@ -396,7 +455,7 @@ def _round_figures(round_, include_unapproved: bool, previous_round) -> dict:
     if previous_round is not None:
         # Round N-1 as it was sent out (its latest published version), not recomputed: see comparison.py.
         published = latest_published(previous_round)
-        before = published.figures if published else round_figures(previous_round, include_unapproved)
+        before = published.figures if published else round_figures(previous_round, include_unapproved, fresh=fresh)
         figures["comparison"] = round_comparison(previous_round.number, before, figures, published)
     return figures
 

@@ -9,6 +9,11 @@ urlpatterns = [
     path("reports/rounds/<int:number>/published/", publishing_views.published_page, name="round-report-published"),
     path("reports/rounds/<int:number>/published/publish/", publishing_views.publish, name="round-report-publish"),
     path(
+        "reports/rounds/<int:number>/published/jobs/<int:job_id>/",
+        publishing_views.publish_job_status,
+        name="round-report-publish-job",
+    ),
+    path(
         "reports/rounds/<int:number>/published/<int:version>/pdf/<str:language>/",
         publishing_views.published_document,
         name="round-report-published-document",

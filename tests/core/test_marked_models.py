@@ -33,6 +33,7 @@ NOT_TRANSLATED = {
     ("core", "userlanguage", "language", "choices"),
     ("exports", "exportjob", "language", "choices"),
     ("exports", "publisheddocument", "language", "choices"),
+    ("exports", "publishjob", "language", "choices"),
 }
 
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bma.assessments import models as am
+from bma.assessments.review import assessment_review
 from bma.core.errors import BmaError, codes
 from bma.exports.models import PublishedReport
 from bma.exports.publishing import report_changes, report_publish
@@ -24,6 +25,17 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def publish_post(django_capture_on_commit_callbacks):
+    """The publish button: the job it queues runs in-process once the request's transaction commits."""
+
+    def post(client, url, data=None):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data or {})
+
+    return post
+
+
 def stored_hashes(report: PublishedReport) -> dict:
     """The SHA-256 of each stored file, read back from storage, with the hash recorded at publishing."""
     report.refresh_from_db()
@@ -36,10 +48,12 @@ def stored_hashes(report: PublishedReport) -> dict:
     return hashes
 
 
-def test_a_published_version_stays_as_published_while_the_live_report_moves_on(client, departures, personas):
+def test_a_published_version_stays_as_published_while_the_live_report_moves_on(
+    client, departures, personas, publish_post
+):
     client.force_login(personas.coordinator)
     base = f"/reports/rounds/{departures.number}/"
-    response = client.post(f"{base}published/publish/", {"note": "Sent to the donors"})
+    response = publish_post(client, f"{base}published/publish/", {"note": "Sent to the donors"})
     assert response.status_code == 302
     report = PublishedReport.objects.get(round=departures)
     assert (report.version, report.published_by, report.note) == (1, personas.coordinator, "Sent to the donors")
@@ -51,8 +65,10 @@ def test_a_published_version_stays_as_published_while_the_live_report_moves_on(c
     assert 'id="no-changes"' in page and report.documents.get(language="tg").sha256 in page
 
     # A late approval and an edit: Buston (waiting) is approved, Oshoba's return migrants change.
-    am.VillageAssessment.objects.filter(village__code="V-ASH-0003").update(review_state=am.ReviewState.APPROVED)
     am.PopulationFigure.objects.filter(assessment__village__code="V-ASH-0001", population="ret").update(total=999)
+    assessment_review(
+        am.VillageAssessment.objects.get(village__code="V-ASH-0003"), am.ReviewState.APPROVED, personas.supervisor
+    )
 
     assert stored_hashes(report) == published
     download = client.get(f"{base}published/1/figures/")
@@ -63,7 +79,7 @@ def test_a_published_version_stays_as_published_while_the_live_report_moves_on(c
     assert "<tr><td>communities</td><td>3</td><td>4</td></tr>" in changes
     assert "populations[ret].total" in changes
 
-    client.post(f"{base}published/publish/", {"note": ""})
+    publish_post(client, f"{base}published/publish/", {"note": ""})
     assert list(PublishedReport.objects.values_list("version", flat=True)) == [2, 1]
     assert stored_hashes(report) == published  # version 1 is untouched by version 2
 
@@ -187,7 +203,9 @@ def test_unvisited_planned_villages_are_shown_with_the_version_but_do_not_block(
     assert planned >= 1 and kept["unvisited_villages"] == (planned, False) and kept["submissions"] == (0, True)
 
 
-def test_an_override_note_publishes_with_blockers_open_and_is_kept_and_shown(client, departures, personas):
+def test_an_override_note_publishes_with_blockers_open_and_is_kept_and_shown(
+    client, departures, personas, publish_post
+):
     Submission.objects.filter(round=departures, instance_id="uuid:panj").update(state=ProcessingState.FAILED)
     client.force_login(personas.coordinator)
     base = f"/reports/rounds/{departures.number}/published/"
@@ -195,9 +213,11 @@ def test_an_override_note_publishes_with_blockers_open_and_is_kept_and_shown(cli
     assert 'id="blocked"' in page and 'name="override_note"' in page
     assert "Submissions waiting, processing or failed" in page
 
-    client.post(f"{base}publish/", {"note": "For the donors"})
+    publish_post(client, f"{base}publish/", {"note": "For the donors"})
     assert not PublishedReport.objects.exists()
-    client.post(f"{base}publish/", {"note": "For the donors", "override_note": "Panj's form is broken; next week"})
+    publish_post(
+        client, f"{base}publish/", {"note": "For the donors", "override_note": "Panj's form is broken; next week"}
+    )
     report = PublishedReport.objects.get(round=departures)
     assert report.override_note == "Panj's form is broken; next week"
     assert {i["code"]: i["count"] for i in report.readiness["items"]}["submissions"] == 1
@@ -216,7 +236,7 @@ def test_the_readiness_links_open_the_admin_lists_filtered_to_the_round(client, 
         assert f"round__id__exact={departures.pk}" in item.link
 
 
-def test_publishing_the_same_figures_again_needs_a_confirmation(client, departures, personas):
+def test_publishing_the_same_figures_again_needs_a_confirmation(client, departures, personas, publish_post):
     report_publish(departures, personas.coordinator)
     with pytest.raises(BmaError) as refused:
         report_publish(departures, personas.coordinator)
@@ -227,7 +247,7 @@ def test_publishing_the_same_figures_again_needs_a_confirmation(client, departur
     base = f"/reports/rounds/{departures.number}/published/"
     page = client.get(base).content.decode()
     assert 'id="unchanged"' in page and "Nothing changed since version 1" in page and 'name="confirm"' in page
-    client.post(f"{base}publish/", {"note": "again"})
+    publish_post(client, f"{base}publish/", {"note": "again"})
     assert list(PublishedReport.objects.values_list("version", flat=True)) == [1]
-    client.post(f"{base}publish/", {"note": "again", "confirm": "1"})
+    publish_post(client, f"{base}publish/", {"note": "again", "confirm": "1"})
     assert list(PublishedReport.objects.values_list("version", flat=True)) == [2, 1]
