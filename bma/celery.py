@@ -24,12 +24,26 @@ def _no_tokens_in_worker_logs(logger=None, **kwargs):
             handler.addFilter(TokenRedactingFilter())
 
 
+@signals.worker_ready.connect
+def _take_up_what_a_lost_worker_held(sender=None, **kwargs):
+    """A worker killed outright (kill -9, the machine rebooted) leaves its task unacknowledged in Redis
+    until the visibility timeout (an hour) and its submissions in processing. A worker that starts asks
+    at once for those whose claimer is gone to be taken up again (bma/pipeline/claims.py)."""
+    try:
+        app.send_task("bma.pipeline.tasks.submissions_recover")
+    except Exception as exc:  # the broker is not there yet: the sweeper does the same within minutes
+        import logging
+
+        logging.getLogger(__name__).warning("Could not ask for the recovery of lost claims (%s)", exc)
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The one place where periodic work is scheduled. Each entry names a task that a test checks exists.
 BEAT_SCHEDULE: dict[str, dict] = {
-    "heartbeat": {"task": "bma.core.tasks.heartbeat", "schedule": 300.0},
+    # Proves beat, the broker and a worker alive together (bma/core/heartbeats.py; read by /readyz).
+    "heartbeat": {"task": "bma.core.tasks.heartbeat", "schedule": 60.0},
     # The outbox sweeper: submissions stored while the broker was down, or whose worker died.
     "submissions-sweep": {"task": "bma.pipeline.tasks.submissions_sweep", "schedule": 120.0},
     # Exports with informants' personal data are deleted BMA_PERSONAL_EXPORT_DAYS after they are built.

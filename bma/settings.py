@@ -14,6 +14,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from bma.core.error_reports import admins_from_env, sentry_init
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -65,12 +67,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every answer, a redirect or a refusal too, carries X-Request-ID, and every log line the id.
+    "bma.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer (settings below); a view that needs more says so itself.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, which refuses a Host outside ALLOWED_HOSTS (see SECURE_REDIRECT_EXEMPT).
     "bma.core.middleware.HealthCheckMiddleware",
+    # /readyz and /metrics, answered before the host check as /healthz is (bma/pipeline/probes.py).
+    "bma.pipeline.probes.ProbeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -218,7 +224,35 @@ CONTENT_SECURITY_POLICY = {
 # The health check probe of docker compose and load balancers talks plain HTTP inside the network, to
 # 127.0.0.1 or the container's address rather than a name in ALLOWED_HOSTS: HealthCheckMiddleware
 # answers /healthz before the host is checked, and the redirect leaves it alone.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- Readiness (/readyz, `manage.py readiness`) and metrics (/metrics), bma/pipeline/health.py.
+# Not ready when a submission due for processing has waited longer than this (is a worker running?),
+BMA_READY_OUTBOX_MAX_SECONDS = env.int("BMA_READY_OUTBOX_MAX_SECONDS", default=600)
+# when beat's heartbeat (every minute, run by a worker) is older than this, or the broker does not answer
+# a ping within BMA_READY_BROKER_TIMEOUT seconds.
+BMA_READY_HEARTBEAT_MAX_SECONDS = env.int("BMA_READY_HEARTBEAT_MAX_SECONDS", default=300)
+BMA_READY_BROKER_TIMEOUT = env.float("BMA_READY_BROKER_TIMEOUT", default=1.0)
+# /metrics is off unless one of these is set: a token the scraper sends as "Authorization: Bearer ...",
+# or the scraper's addresses (the TCP peer, never X-Forwarded-For; CIDR ranges allowed).
+BMA_METRICS_TOKEN = env.str("BMA_METRICS_TOKEN", default="")
+BMA_METRICS_ALLOWED_IPS = env.list("BMA_METRICS_ALLOWED_IPS", default=[])
+
+# --- Error reports (bma/core/error_reports.py): to Sentry when SENTRY_DSN is set, else by mail to ADMINS
+# ("Name <address>, other@example.org") when set; never with informants' names, phones or device tokens.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+ADMINS = admins_from_env(env.str("ADMINS", default=""))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="root@localhost")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_EXCEPTION_REPORTER_FILTER = "bma.core.error_mail.PersonalDataReporterFilter"
+if SENTRY_DSN:
+    sentry_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default=""))
+# JSON log lines (one object per line, with the request id) for a log collector: BMA_LOG_JSON=1.
+BMA_LOG_JSON = env.bool("BMA_LOG_JSON", default=False)
 
 # --- A brake on password guessing (django-axes) on the admin and web login, /api/token/ and OpenRosa
 # Digest/Basic. Locked per user name *and* address together, so a guesser cannot lock the real person
@@ -320,6 +354,8 @@ BMA_CELERY_QUEUES = ("processing", "exports", "pulls")
 # Declared, so that a worker started without -Q (a laptop, an old compose file) serves all three rather
 # than the default queue alone, leaving exports and pulls waiting for a worker that never comes.
 CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in BMA_CELERY_QUEUES]
+# JSON logs in the worker too: it keeps settings.LOGGING instead of its own text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = not BMA_LOG_JSON
 
 # --- REST framework
 REST_FRAMEWORK = {
@@ -350,6 +386,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "bma.core.log_json.JsonFormatter"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
@@ -360,12 +397,33 @@ LOGGING = {
     # request: blanked out by every handler here (bma/core/log_redaction.py). Django's own default
     # handlers (its "console" while DEBUG, runserver's "django.server") carry no such filter, so the
     # two loggers that use them are given these instead.
-    "filters": {"no_tokens": {"()": "bma.core.log_redaction.TokenRedactingFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_tokens"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["no_tokens"]},
+    "filters": {
+        "no_tokens": {"()": "bma.core.log_redaction.TokenRedactingFilter"},
+        "request_id": {"()": "bma.core.request_id.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if BMA_LOG_JSON else "plain",
+            "filters": ["no_tokens", "request_id"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if BMA_LOG_JSON else "django.server",
+            "filters": ["no_tokens", "request_id"],
+        },
+        # Errors by mail to ADMINS when there is no Sentry: added to the root's handlers below.
+        "mail_admins": {
+            "class": "bma.core.error_mail.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "no_tokens", "request_id"],
+        },
+    },
+    "root": {
+        "handlers": ["console", "mail_admins"] if ADMINS and not SENTRY_DSN else ["console"],
+        "level": env.str("LOG_LEVEL", default="INFO"),
+    },
     # In-process (demo) tasks would log every run at INFO; axes greets every command at INFO. Lockouts
     # are logged by axes at WARNING, so they still show.
     "loggers": {

@@ -102,6 +102,11 @@ def transient_db_error(exc: BaseException) -> bool:
     return isinstance(exc, DjangoOperationalError | DjangoInterfaceError) and exc.__cause__ is None
 
 
+def advisory_lock_id(key: str) -> int:
+    """A stable 64-bit lock key for a name (Python's hash() differs between processes)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def advisory_locks(keys) -> None:
     """Take transaction-scoped advisory locks on these keys, always in the same (sorted) order.
 
@@ -113,10 +118,7 @@ def advisory_locks(keys) -> None:
 
     if connection.vendor != "postgresql":
         return
-    # Stable 63-bit keys (Python's hash() differs between processes); sorted, so the order is one.
-    ids = sorted(
-        {int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big", signed=True) for k in keys}
-    )
+    ids = sorted({advisory_lock_id(k) for k in keys})  # sorted, so the order is one
     if ids:
         with connection.cursor() as cursor:
             # unnest returns the elements in array order, so the locks are taken in sorted order.

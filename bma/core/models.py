@@ -31,3 +31,19 @@ class UserLanguage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic piece of the system last showed it was alive: beat (its heartbeat task, run by a
+    worker, so it proves beat, the broker and a worker together), the outbox sweep. Read by the
+    readiness check and the metrics; one row per name, overwritten each time."""
+
+    name = models.CharField(max_length=40, primary_key=True, verbose_name=_("name"))
+    at = models.DateTimeField(verbose_name=_("at"))
+
+    class Meta:
+        verbose_name = _("heartbeat")
+        verbose_name_plural = _("heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.at:%Y-%m-%d %H:%M:%S}"

@@ -27,14 +27,17 @@ from bma.assessments.models import SpotCheckVisit
 from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
+from bma.core.heartbeats import SWEEP, heartbeat_record
+from bma.pipeline.claims import claim_session, claimer_name, claims_alive
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
-from bma.submissions.processing_requests import processing_request, processing_request_clear
+from bma.submissions.processing_requests import processing_request_clear, processing_request_now
 from bma.submissions.services import (
     header_or_error,
     submission_release_stuck,
     submission_version_resolve,
+    submissions_release_claims,
     submissions_requeue,
     submissions_waiting,
 )
@@ -164,28 +167,30 @@ def _process_claimed(claimed: list[Submission]) -> BatchReport:
     return report
 
 
-def _mark(report: BatchReport) -> None:
+def _mark(report: BatchReport, token: int) -> None:
+    """Only rows still under this claim: a worker that lost its session may have been overtaken."""
     now = timezone.now()
-    Submission.objects.filter(pk__in=report.processed).update(
-        state=ProcessingState.PROCESSED, processed_at=now, last_error="", retry_at=None
+    mine = Submission.objects.filter(state=ProcessingState.PROCESSING, claim_token=token)
+    done = {"claim_token": None, "claimed_by": "", "retry_at": None}
+    mine.filter(pk__in=report.processed).update(
+        state=ProcessingState.PROCESSED, processed_at=now, last_error="", **done
     )
     for submission_id, error in report.failed.items():
-        Submission.objects.filter(pk=submission_id).update(
-            state=ProcessingState.FAILED, last_error=error[:5000], retry_at=None
-        )
+        mine.filter(pk=submission_id).update(state=ProcessingState.FAILED, last_error=error[:5000], **done)
 
 
 def _due() -> Q:
     return Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
 
 
-def submissions_claim(ids: list[int]) -> list[int]:
-    """Mark these submissions as processing, for this worker, in a transaction of its own.
+def submissions_claim(ids: list[int], token: int) -> list[int]:
+    """Mark these submissions as processing, under this claim token, in a transaction of its own.
 
     Only waiting rows whose retry (if any) is due are taken; rows another worker is claiming at this
     moment are skipped, not waited for. Committed at once, so the state is visible while the work
-    runs, and a worker that dies leaves them in processing for the sweeper to release later.
-    Each claim counts as an attempt.
+    runs. The caller's session holds the token's advisory lock (claims.claim_session): a worker that
+    dies leaves its rows in processing under a token nobody holds, and they are released at once
+    (submissions_release_orphaned). Each claim counts as an attempt.
     """
     with transaction.atomic():
         claimed = list(
@@ -196,7 +201,11 @@ def submissions_claim(ids: list[int]) -> list[int]:
             .values_list("pk", flat=True)
         )
         Submission.objects.filter(pk__in=claimed).update(
-            state=ProcessingState.PROCESSING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+            state=ProcessingState.PROCESSING,
+            claimed_at=timezone.now(),
+            claim_token=token,
+            claimed_by=claimer_name(),
+            attempts=F("attempts") + 1,
         )
     return claimed
 
@@ -206,7 +215,7 @@ def retry_delay(attempts: int) -> int:
     return settings.BMA_PROCESSING_RETRY_SECONDS * 2 ** max(0, attempts - 1)
 
 
-def submissions_retry_later(ids: list[int], exc: Exception) -> dict[int, str]:
+def submissions_retry_later(ids: list[int], exc: Exception, token: int) -> dict[int, str]:
     """After a transient failure: back to waiting with a retry time, or failed once out of attempts.
 
     Returns {id: reason} of those that failed for good.
@@ -216,63 +225,65 @@ def submissions_retry_later(ids: list[int], exc: Exception) -> dict[int, str]:
     now = timezone.now()
     given_up: dict[int, str] = {}
     with transaction.atomic():
-        rows = Submission.objects.filter(pk__in=ids, state=ProcessingState.PROCESSING).values_list("pk", "attempts")
-        for submission_id, attempts in rows:
+        mine = Submission.objects.filter(state=ProcessingState.PROCESSING, claim_token=token)
+        released = {"claim_token": None, "claimed_by": ""}
+        for submission_id, attempts in mine.filter(pk__in=ids).values_list("pk", "attempts"):
             if attempts >= limit:
                 given_up[submission_id] = (
                     f"{reason}; tried {attempts} times and gave up. Use 'Process again' when the database is back."
                 )
-                Submission.objects.filter(pk=submission_id).update(
-                    state=ProcessingState.FAILED, last_error=given_up[submission_id], retry_at=None
+                mine.filter(pk=submission_id).update(
+                    state=ProcessingState.FAILED, last_error=given_up[submission_id], retry_at=None, **released
                 )
             else:
                 delay = retry_delay(attempts)
-                Submission.objects.filter(pk=submission_id).update(
+                mine.filter(pk=submission_id).update(
                     state=ProcessingState.RECEIVED,
                     retry_at=now + timezone.timedelta(seconds=delay),
                     last_error=f"{reason}; attempt {attempts} of {limit}, trying again in {delay} s.",
+                    **released,
                 )
     return given_up
 
 
-def _run_claimed(ids: list[int]) -> BatchReport:
+def _run_claimed(ids: list[int], token: int) -> BatchReport:
     """Map, store and mark claimed submissions in one transaction (rolled back whole on an error)."""
     with transaction.atomic():
         claimed = list(
-            Submission.objects.filter(pk__in=ids, state=ProcessingState.PROCESSING)
+            Submission.objects.filter(pk__in=ids, state=ProcessingState.PROCESSING, claim_token=token)
             .select_related("form", "form_version", "round", "submitted_by")
             # The XForm and XLSForm of the version (~100 KB) would come along with every row.
             .defer("form_version__xml", "form_version__xlsform")
             .order_by("pk")
         )
         report = _process_claimed(claimed)
-        _mark(report)
+        _mark(report, token)
         return report
 
 
-def _process_ids(ids: list[int]) -> BatchReport:
+def _process_ids(ids: list[int], token: int) -> BatchReport:
     try:
-        return _run_claimed(ids)
+        return _run_claimed(ids, token)
     except Exception as exc:
         if transient_db_error(exc):
             # A lost connection stays broken until closed; closed, the next query connects afresh.
             if not connection.in_atomic_block and connection.errors_occurred and not connection.is_usable():
                 connection.close()
             log.warning("Processing %d submissions hit a transient database error (%s); retrying later", len(ids), exc)
-            given_up = submissions_retry_later(ids, exc)  # if the database is down this raises: the task retries
+            given_up = submissions_retry_later(ids, exc, token)  # if the database is down this raises: the task retries
             return BatchReport(failed=given_up, retrying=[i for i in ids if i not in given_up])
         if len(ids) == 1:
             log.exception("Processing submission %s failed", ids[0])
             # A BmaError is a fault in the data or settings, said in words (e.g. the round's thresholds).
             message = _recorded(exc.message) if isinstance(exc, BmaError) else _unexpected_message(exc)
             report = BatchReport(failed={ids[0]: message})
-            _mark(report)
+            _mark(report, token)
             return report
         # An unexpected error in a batch: each submission alone, so one bad row cannot hold the others back.
         log.exception("A batch of %d submissions failed; processing them one by one", len(ids))
         report = BatchReport()
         for submission_id in ids:
-            single = _process_ids([submission_id])
+            single = _process_ids([submission_id], token)
             report.processed += single.processed
             report.failed.update(single.failed)
             report.retrying += single.retrying
@@ -283,15 +294,17 @@ def submissions_process_batch(ids: list[int]) -> BatchReport:
     """Process these submissions (those waiting and due; rows another worker holds are skipped).
 
     The claim commits first (state processing); mapping, storing and marking then share one
-    transaction, so a worker killed mid-way stores nothing and leaves its rows in processing until
-    the sweeper releases them. A transient database error (deadlock, lost connection) sends the rows
+    transaction, so a worker killed mid-way stores nothing and leaves its rows in processing under a
+    claim nobody holds any more: the next processing task or sweep takes them up again (claims.py).
+    A transient database error (deadlock, lost connection) sends the rows
     back to waiting with a retry time, up to BMA_PROCESSING_MAX_ATTEMPTS; a permanent one (mapping,
     unknown form version, a fault in the code) fails the submission at once with the reason.
     """
-    claimed = submissions_claim(ids)
-    if not claimed:
-        return BatchReport()
-    report = _process_ids(claimed)
+    with claim_session() as token:
+        claimed = submissions_claim(ids, token)
+        if not claimed:
+            return BatchReport()
+        report = _process_ids(claimed, token)
     if report.retrying:
         _retry_soon(report.retrying)
     return report
@@ -315,8 +328,10 @@ def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool
     """Process a submission, and while at it up to batch_size() - 1 others that are waiting.
 
     Returns False when the submission was not waiting (another worker has it, it is done, or its
-    retry is not due yet).
+    retry is not due yet). Rows whose claimer died are released first: a task Celery redelivers
+    after its worker was lost finds its own submission waiting again, not skipped as processing.
     """
+    submissions_release_orphaned()
     if not Submission.objects.filter(pk=submission_id, state=ProcessingState.RECEIVED).filter(_due()).exists():
         return False  # done already, often by an earlier batch that took it along
     ids = [submission_id]
@@ -356,8 +371,46 @@ def submission_process_and_continue(submission_id: int) -> bool:
             .first()
         )
     if waiting is not None:
-        processing_request(waiting)
+        processing_request_now(waiting)  # the worker is not an intake request: it may wait on the broker
     return done
+
+
+def submissions_release_orphaned() -> list[int]:
+    """Rows left in processing by a claimer whose database session is gone (worker killed, pool child
+    lost, connection cut, database restarted) go back to waiting at once, or fail once out of
+    attempts. Rows claimed before claim tokens existed are left to the stuck timer."""
+    held = dict(
+        Submission.objects.filter(state=ProcessingState.PROCESSING, claim_token__isnull=False).values_list(
+            "pk", "claim_token"
+        )
+    )
+    if not held:
+        return []
+    orphaned = set(held.values()) - claims_alive(held.values())
+    if not orphaned:
+        return []
+    ids = sorted(pk for pk, token in held.items() if token in orphaned)
+    log.warning("Taking up %d submissions again whose worker was lost while processing them", len(ids))
+    submissions_release_claims(sorted(orphaned))
+    return ids
+
+
+def submissions_recover() -> list[int]:
+    """At a worker's start: release what a lost worker held, and ask for its processing. (Waiting rows
+    that never had a request are the sweeper's: a start does not change what they wait for.)"""
+    released = submissions_release_orphaned()
+    if not released:
+        return []
+    waiting = (
+        Submission.objects.filter(state=ProcessingState.RECEIVED)
+        .filter(_due())
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        processing_request_now(waiting)
+    return released
 
 
 def submissions_sweep() -> list[int]:
@@ -365,6 +418,8 @@ def submissions_sweep() -> list[int]:
     error is due, or whose worker died (released once they have been processing too long)."""
     from bma.pipeline.tasks import submission_process as task
 
+    heartbeat_record(SWEEP)
+    submissions_release_orphaned()
     ids = submissions_waiting()
     for submission_id in ids:
         submission_release_stuck(submission_id)

@@ -22,3 +22,9 @@ def submission_process(submission_id: int) -> bool:
 @shared_task(name="bma.pipeline.tasks.submissions_sweep")
 def submissions_sweep() -> int:
     return len(services.submissions_sweep())
+
+
+@shared_task(name="bma.pipeline.tasks.submissions_recover", autoretry_for=(OperationalError, InterfaceError))
+def submissions_recover() -> int:
+    # Asked for by every worker as it starts (bma/celery.py): what a lost worker held is taken up again.
+    return len(services.submissions_recover())

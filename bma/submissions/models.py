@@ -81,6 +81,11 @@ class Submission(TimeStampedModel):
         max_length=16, choices=ProcessingState.choices, default=ProcessingState.RECEIVED, verbose_name=_("state")
     )
     claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    # Who holds the claim while the row is processing: a token whose PostgreSQL advisory lock the
+    # claiming worker's session holds (bma/pipeline/claims.py), and its host and pid for the people
+    # reading the row. A row whose token's lock is free lost its worker and is taken up again at once.
+    claim_token = models.BigIntegerField(null=True, blank=True, editable=False, verbose_name=_("claim token"))
+    claimed_by = models.CharField(max_length=200, blank=True, editable=False, verbose_name=_("claimed by"))
     processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
     # Processing attempts since the submission last became waiting (counted when a worker claims it).
     attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))

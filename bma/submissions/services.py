@@ -708,20 +708,36 @@ def submissions_waiting(*, older_than_seconds: int = 60, stuck_after_seconds: in
     )
 
 
-def submission_release_stuck(submission_id: int) -> None:
+def submission_release_stuck(submission_id: int, claim_token: int | None = None) -> None:
     """A row left in processing by a worker that died goes back to waiting, or fails once it has
     used up its attempts (a submission that kills its worker every time must not loop for ever)."""
     stuck = Submission.objects.filter(pk=submission_id, state=ProcessingState.PROCESSING)
+    if claim_token is not None:  # only while that claim holds it: another worker may have taken it up since
+        stuck = stuck.filter(claim_token=claim_token)
     stuck.filter(attempts__gte=settings.BMA_PROCESSING_MAX_ATTEMPTS).update(
         state=ProcessingState.FAILED,
         retry_at=None,
+        claim_token=None,
+        claimed_by="",
         last_error=(
             f"Processing stopped {settings.BMA_PROCESSING_MAX_ATTEMPTS} times without finishing (the worker was "
             "stopped or ran out of time or memory on this submission). Ask an administrator to look at the "
             "worker, then use 'Process again'."
         ),
     )
-    stuck.update(state=ProcessingState.RECEIVED, claimed_at=None, retry_at=None)
+    stuck.update(state=ProcessingState.RECEIVED, claimed_at=None, retry_at=None, claim_token=None, claimed_by="")
+
+
+def submissions_release_claims(tokens: list[int]) -> int:
+    """The rows still processing under these claims, whose claimer is gone, back to waiting (or failed
+    once out of attempts, as submission_release_stuck). Filtered by token, so a row another worker has
+    taken up since is left alone."""
+    rows = Submission.objects.filter(state=ProcessingState.PROCESSING, claim_token__in=tokens)
+    count = 0
+    for submission_id, token in rows.values_list("pk", "claim_token"):
+        submission_release_stuck(submission_id, token)
+        count += 1
+    return count
 
 
 def submissions_requeue(queryset) -> int:

@@ -77,11 +77,12 @@ def test_a_good_submission_after_a_run_that_raised_is_processed_without_waiting_
     real_services, personas, published_forms, monkeypatch, request
 ):
     from bma.pipeline.tasks import submission_process as task
-    from bma.submissions.processing_requests import REQUEST_KEY, _redis
+    from bma.submissions.processing_requests import REQUEST_KEY, _redis, processing_request_wait
 
     _redis().delete(REQUEST_KEY)
     _empty_queue()
     bad = _store(personas, "uuid:bad")  # queues a request and sets the flag
+    assert processing_request_wait()  # sent by the hand-off thread, not by intake itself
     assert _redis().get(REQUEST_KEY) is not None
 
     # The worker's run for it raises (here: the database went away as it started).
@@ -154,3 +155,51 @@ def test_two_workers_on_overlapping_batches_neither_deadlock_nor_collide(
     assert _deadlocks() == before
     logs = [(Path(__file__).parents[2] / ".test-media" / f"worker{n}.log").read_text() for n in (1, 2)]
     assert not any("deadlock detected" in log for log in logs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_has_its_submissions_processed_soon_after_it_restarts(
+    real_services, personas, published_forms, monkeypatch
+):
+    """kill -9 of the worker while its batch is claimed (committed as processing) and half-way: the
+    rows are not left in processing until the stuck timer (15 minutes); the restarted worker takes
+    them up at once. The batch is held half-way by the district lock it waits for, taken here."""
+    import os
+    import signal
+
+    from bma.core.db import advisory_lock_id
+    from bma.pipeline.claims import claims_alive
+    from bma.pipeline.tasks import submission_process as task
+    from tests.conftest import _start_workers, _stop_workers
+
+    with monkeypatch.context() as patch:  # no request queued at intake: the test hands out the one task
+        patch.setattr("bma.submissions.services.processing_request", lambda submission_id: None)
+        ids = [_store(personas, f"uuid:kill9-{number}").pk for number in range(5)]
+    _empty_queue()
+    with _other_connection() as blocker:
+        blocker.execute("SELECT pg_advisory_lock(%s)", [advisory_lock_id("district:TJ-SU-ASH")])
+        (worker,) = _start_workers(1, "killed-worker")
+        try:
+            task.delay(ids[0])
+            _wait_for(lambda: Submission.objects.filter(state=ProcessingState.PROCESSING).count() == len(ids))
+            assert Submission.objects.filter(state=ProcessingState.PROCESSING).count() == len(ids)
+            tokens = set(Submission.objects.values_list("claim_token", flat=True))
+            assert len(tokens) == 1 and claims_alive(tokens) == tokens
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+        finally:
+            _stop_workers([worker])
+    # The blocker's lock is gone: the dead worker's session finishes its statement, finds no client
+    # and ends, and its claim with it.
+    _wait_for(lambda: not claims_alive(tokens))
+    assert not claims_alive(tokens)
+    assert set(Submission.objects.values_list("state", flat=True)) == {ProcessingState.PROCESSING}
+
+    restarted = _start_workers(1, "restarted-worker")
+    try:
+        _wait_for(lambda: not Submission.objects.exclude(state=ProcessingState.PROCESSED).exists(), seconds=90)
+    finally:
+        _stop_workers(restarted)
+    assert dict(Submission.objects.values_list("pk", "state")) == dict.fromkeys(ids, ProcessingState.PROCESSED)
+    assert set(Submission.objects.values_list("attempts", flat=True)) == {2}  # the lost claim counted
+    assert am.VillageAssessment.objects.filter(submission_id__in=ids).exists()

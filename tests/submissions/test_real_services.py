@@ -80,7 +80,7 @@ def test_a_burst_of_submissions_queues_one_request_and_a_worker_processes_them_a
 ):
     import redis
 
-    from bma.submissions.processing_requests import REQUEST_KEY, _redis
+    from bma.submissions.processing_requests import REQUEST_KEY, _redis, processing_request_wait
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     _redis().delete(REQUEST_KEY)
@@ -89,7 +89,9 @@ def test_a_burst_of_submissions_queues_one_request_and_a_worker_processes_them_a
     url = f"{live_server.url}/collect/key/{token.token}/submission"
     for number in range(5):
         assert post_via_token(url, submission_xml(f"uuid:burst{number}")) == 201
-    # No worker yet: one processing request is queued for the five, not five tasks.
+    # No worker yet: one processing request is queued for the five, not five tasks (sent by the
+    # server's hand-off thread, after the answers).
+    assert processing_request_wait()
     assert broker.llen("celery") - queued_before == 1
     assert _redis().get(REQUEST_KEY) is not None
 
