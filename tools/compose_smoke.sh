@@ -210,7 +210,7 @@ wait_healthy
 APP_SERVICES=(web worker worker-exports worker-pulls beat backup)
 compose stop "${APP_SERVICES[@]}" >"$WORK/stop.log" 2>&1 || { cat "$WORK/stop.log" >&2; fail "stop"; }
 restore_started=$(date +%s)
-compose run --rm --no-deps backup python manage.py restore "$backup" >&2 || fail "restore $backup"
+compose run --rm --no-deps -T backup python manage.py restore "$backup" >&2 || fail "restore $backup"
 log "restored $backup into the fresh stack in $(($(date +%s) - restore_started)) s"
 compose start "${APP_SERVICES[@]}" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; fail "start"; }
 wait_healthy
