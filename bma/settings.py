@@ -291,6 +291,9 @@ _redis_password = secret_read(os.environ, "REDIS_PASSWORD")
 if _redis_password and CELERY_BROKER_URL.startswith("redis"):
     secret_refuse_placeholder("REDIS_PASSWORD", _redis_password, debug=DEBUG)
     CELERY_BROKER_URL = url_with_password(CELERY_BROKER_URL, _redis_password)
+    # Celery reads the CELERY_BROKER_URL environment variable before this setting (celery.app.utils
+    # Settings.broker_url): the variable compose sets, without the password, would win.
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:

@@ -93,7 +93,7 @@ SECRETS_PROBE = (
     "import json, django; from django.conf import settings as s; django.setup(); "
     "print(json.dumps({'secret_key': s.SECRET_KEY, 'db_password': s.DATABASES['default'].get('PASSWORD'), "
     "'db_user': s.DATABASES['default'].get('USER'), 'broker': s.CELERY_BROKER_URL, "
-    "'result_backend': s.CELERY_RESULT_BACKEND}))"
+    "'result_backend': s.CELERY_RESULT_BACKEND, 'celery_broker': __import__('bma.celery').celery.app.conf.broker_url}))"
 )
 
 
@@ -114,6 +114,8 @@ def test_compose_secrets_come_from_files_and_reach_the_database_and_the_broker(t
     assert s["secret_key"] == "k" * 50
     assert (s["db_user"], s["db_password"]) == ("bma", "pg-pass/with:odd@chars")
     assert s["broker"] == s["result_backend"] == "redis://:redis-pass-0123@redis:6379/0"
+    # What the Celery app (worker, inspect ping, task sending) uses, not only the Django setting.
+    assert s["celery_broker"] == "redis://:redis-pass-0123@redis:6379/0"
 
 
 def test_production_refuses_the_example_env_values_with_a_clear_message():
