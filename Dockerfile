@@ -1,5 +1,6 @@
 # One image for web, worker and beat. ODK Validate (inside pyxform) needs a Java runtime; the report PDF
-# (WeasyPrint) needs Pango. The ru/tg catalogues are compiled in Python at build.
+# (WeasyPrint) needs Pango; backups need pg_dump and pg_restore (postgresql-client,
+# Debian bookworm's 15, the server's version). The ru/tg catalogues are compiled in Python at build.
 # PYTHON_IMAGE and NODE_IMAGE pick the bases: the public images by default, or the stand-ins that
 # tools/compose_images.sh builds from Debian packages where no image registry can be reached.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
@@ -15,7 +16,7 @@ FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 \
+ && apt-get install -y --no-install-recommends default-jre-headless libpango-1.0-0 libpangoft2-1.0-0 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -7,14 +7,15 @@ in-process. Production and CI: DATABASE_URL points at PostgreSQL, CELERY_BROKER_
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from bma.core.error_reports import admins_from_env, sentry_init
+from bma.core.secrets import secret_read, secret_refuse_placeholder, url_with_password
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,15 +23,11 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
-# A missing secret must stop a production start, not fall back to something guessable.
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# A missing or placeholder secret must stop a production start, not fall back to something guessable.
+# Every secret is read from NAME or from the file NAME_FILE names (Docker secrets): bma/core/secrets.py.
+SECRET_KEY = secret_read(os.environ, "SECRET_KEY") or ""
+secret_refuse_placeholder("SECRET_KEY", SECRET_KEY, debug=DEBUG)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random string "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or set DEBUG=1 for a local demo."
-        )
     SECRET_KEY = "insecure-dev-only-key-never-use-in-production-0123456789abcdef"
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -111,7 +108,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(
+        secret_read(os.environ, "DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    )
+}
+# The password apart from the URL (compose: POSTGRES_PASSWORD in .env, or a Docker secret), so it is
+# written once and needs no URL quoting; an empty one is left alone (local trust or peer authentication).
+_db_password = secret_read(os.environ, "DATABASE_PASSWORD", "POSTGRES_PASSWORD")
+if _db_password:
+    DATABASES["default"]["PASSWORD"] = _db_password
+if DATABASES["default"].get("PASSWORD"):
+    secret_refuse_placeholder("DATABASE_PASSWORD", DATABASES["default"]["PASSWORD"], debug=DEBUG)
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 # A persistent connection is checked before a request reuses it: after a PostgreSQL restart the first
 # request on each worker would otherwise fail on the dead connection.
@@ -319,7 +327,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 # --- Celery. Without a broker every task runs in-process, at once (the embedded default).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = secret_read(os.environ, "CELERY_BROKER_URL") or ""
+# Redis with requirepass: the password from REDIS_PASSWORD or REDIS_PASSWORD_FILE goes into the URL.
+_redis_password = secret_read(os.environ, "REDIS_PASSWORD")
+if _redis_password and CELERY_BROKER_URL.startswith("redis"):
+    secret_refuse_placeholder("REDIS_PASSWORD", _redis_password, debug=DEBUG)
+    CELERY_BROKER_URL = url_with_password(CELERY_BROKER_URL, _redis_password)
+    # Celery reads the CELERY_BROKER_URL environment variable before this setting (celery.app.utils
+    # Settings.broker_url): the variable compose sets, without the password, would win.
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -48,7 +49,8 @@ def test_every_environment_variable_it_sets_is_read_by_the_settings():
         if key == "DJANGO_SETTINGS_MODULE":
             assert importlib.util.find_spec(env[key]) is not None
             continue
-        assert re.search(rf'env\.\w+\("{key}"', SETTINGS_SOURCE), f"{key} is not read in bma/settings.py"
+        read = rf'env\.\w+\("{key}"|secret_read\(os\.environ, [^)]*"{key}"'
+        assert re.search(read, SETTINGS_SOURCE), f"{key} is not read in bma/settings.py"
 
 
 def test_the_migrate_step_calls_management_commands_that_exist():
@@ -130,3 +132,65 @@ def test_plain_http_mode_turns_off_the_https_only_defaults_and_tls_keeps_them():
     }
     # One of them can still be set on its own.
     assert _settings_with(BMA_PLAIN_HTTP="1", CSRF_COOKIE_SECURE="1")["CSRF_COOKIE_SECURE"] is True
+
+
+SECRETS = ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD")
+
+
+def test_no_secret_is_written_in_the_compose_file():
+    for name, service in COMPOSE["services"].items():
+        env = service.get("environment") or {}
+        for key in SECRETS:
+            if key in env:
+                assert re.fullmatch(r"\$\{" + key + r"(:\?[^}]*)?\}", env[key]), (name, key, env[key])
+        for key in ("DATABASE_URL", "CELERY_BROKER_URL"):
+            if key in env:
+                assert urlsplit(env[key]).password is None, (name, key)  # the password comes apart
+    assert "DATABASE_URL" in COMPOSE["services"]["web"]["environment"]
+
+
+def test_redis_asks_for_a_password_and_its_healthcheck_gives_it():
+    redis = COMPOSE["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")
+    assert redis["environment"]["REDISCLI_AUTH"] == "${REDIS_PASSWORD}"
+    assert redis["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+
+def test_the_example_env_secrets_are_placeholders_a_production_start_refuses():
+    from bma.core.secrets import secret_is_placeholder
+
+    example = dict(
+        line.split("=", 1)
+        for line in (REPO_ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    for key in SECRETS:
+        assert secret_is_placeholder(example[key]), key
+
+
+def test_processing_workers_scale_and_exports_and_pulls_have_their_own():
+    services = COMPOSE["services"]
+    for name in ("worker", "worker-exports", "worker-pulls"):
+        service = services[name]
+        # --scale needs both: a fixed container name or host port would clash between replicas.
+        assert "container_name" not in service and "ports" not in service, name
+        assert service["command"][:4] == ["celery", "-A", "bma", "worker"], name
+        assert "healthcheck" in service, name
+    # The processing worker serves the default queue (processing); the others one queue each.
+    assert "-Q" not in services["worker"]["command"]
+    for name, queue in (("worker-exports", "exports"), ("worker-pulls", "pulls")):
+        command = services[name]["command"]
+        assert command[command.index("-Q") + 1] == queue
+
+
+def test_the_backup_service_runs_the_backup_command_into_a_host_folder():
+    from django.core.management import get_commands
+
+    backup = COMPOSE["services"]["backup"]
+    assert backup["command"] == ["python", "manage.py", "backup", "--loop"]
+    assert {"backup", "restore"} <= set(get_commands())
+    assert "${BMA_BACKUP_DIR:-./backups}:/backups" in backup["volumes"]
+    assert "media:/data/media" in backup["volumes"]
+    assert backup["environment"]["BMA_BACKUP_DIR"] == "/backups"
+    assert "postgresql-client" in DOCKERFILE  # pg_dump and pg_restore in the image

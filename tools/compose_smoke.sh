@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The compose stack from this checkout, end to end: build, `up -d`, wait until every service is healthy,
-# send a B2 over OpenRosa (HEAD then POST, Digest, through the TLS proxy, checking its certificate), wait
-# until the worker has processed it and the round report counts it, check beat has sent a task, then
-# `down -v`. Where no image registry answers, the base images are built from Debian packages first
+# The compose stack from this checkout, end to end: build, `up -d` with two processing workers, wait until
+# every service is healthy, send a B2 over OpenRosa (HEAD then POST, Digest, through the TLS proxy, checking
+# its certificate), wait until a worker has processed it and the round report counts it, publish a version of
+# the report, check beat has sent a task; then back up, `down -v`, bring the stack up fresh, restore, and get
+# the same report JSON and the same published-file hashes; then `down -v`. Where no image registry answers, the base images are built from Debian packages first
 # (tools/compose_images.sh; kept between runs). Called by .ci/run; needs root (or the docker group).
 #
 # Works with `docker compose` (v2) and Debian's docker-compose 1.29 (BMA_COMPOSE overrides the choice).
@@ -62,8 +63,12 @@ if [ -z "${BMA_SMOKE_PUBLIC_IMAGES:-}" ] && ! "$DOCKER" pull -q postgres:15 >/de
   bash tools/compose_images.sh >> "$ENV_FILE"
   log "base images ready"
 fi
+random_secret() { head -c 48 /dev/urandom | base64 | tr -d '/+=\n'; }
 cat >> "$ENV_FILE" <<EOF
-SECRET_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+SECRET_KEY=$(random_secret)
+POSTGRES_PASSWORD=$(random_secret)
+REDIS_PASSWORD=$(random_secret)
+BMA_BACKUP_DIR=$WORK/backups
 ALLOWED_HOSTS=$HOST_NAME
 CSRF_TRUSTED_ORIGINS=https://$HOST_NAME:$HTTPS_PORT
 BMA_SERVER_NAME=$HOST_NAME
@@ -76,26 +81,35 @@ EOF
 log "building the images (${COMPOSE[*]} build)"
 compose build >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log" >&2; fail "build"; }
 log "built; starting the stack"
-compose up -d >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "up -d"; }
+# Two processing workers: the service scales (no container name, no published port).
+compose up -d --scale worker=2 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "up -d"; }
 
 # --- Every long-running service healthy (docker-compose 1.29's `ps` has no health column to read).
 wait_healthy() {
-  local deadline=$(($(date +%s) + ${BMA_SMOKE_TIMEOUT:-300})) service id state
-  for service in postgres redis web worker beat proxy; do
+  local deadline=$(($(date +%s) + ${BMA_SMOKE_TIMEOUT:-300})) service ids id state
+  for service in postgres redis web worker worker-exports worker-pulls beat proxy; do
     while :; do
-      id="$(compose ps -q "$service")"
-      state="$( [ -n "$id" ] && "$DOCKER" inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id" || echo missing)"
+      ids="$(compose ps -q "$service")"
+      state=missing
+      for id in $ids; do
+        state="$("$DOCKER" inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id")"
+        [ "$state" = "running healthy" ] || break
+      done
       [ "$state" = "running healthy" ] && break
       case "$state" in *unhealthy* | exited* | dead*) fail "$service is $state" ;; esac
       [ "$(date +%s)" -lt "$deadline" ] || fail "$service is still '$state'"
       sleep 3
     done
   done
+  [ "$(compose ps -q worker | wc -l)" = 2 ] || fail "not two processing workers (--scale worker=2)"
 }
 wait_healthy
 migrate_id="$(compose ps -a -q migrate 2>/dev/null || compose ps -q migrate)"
 [ "$("$DOCKER" inspect -f '{{.State.ExitCode}}' "$migrate_id")" = 0 ] || fail "the migrate step failed"
-log "every service is healthy (ALLOWED_HOSTS=$HOST_NAME)"
+log "every service is healthy, two processing workers (ALLOWED_HOSTS=$HOST_NAME)"
+# Redis asks for its password: without it, nothing but an authentication error.
+noauth="$(compose exec -T redis sh -c 'unset REDISCLI_AUTH; redis-cli ping' 2>&1 || true)"
+grep -q NOAUTH <<<"$noauth" || fail "Redis answers without its password: $noauth"
 
 # --- Through the proxy, as a device or a browser on the network would.
 CURL=(curl -sS --max-time 60 --resolve "$HOST_NAME:$HTTPS_PORT:127.0.0.1" --resolve "$HOST_NAME:$HTTP_PORT:127.0.0.1")
@@ -164,6 +178,14 @@ compose logs --no-color worker 2>/dev/null | grep -q "Task bma.pipeline.tasks.su
   fail "the worker never received the B2's processing task"
 log "B2 processed by the worker and counted in the round report (1 community in TJ-SU-ASH)"
 
+# --- A published version (its PDFs, workbook and figures in the media volume, their hashes in the database).
+smoke_state() {
+  compose exec -T "$@" web python manage.py shell < tools/compose_smoke_state.py | grep '^SMOKE-STATE ' || true
+}
+smoke_state -e SMOKE_PUBLISH=1 > "$WORK/state-published.txt"
+[ -s "$WORK/state-published.txt" ] || fail "publishing the round's report failed (tools/compose_smoke_state.py)"
+log "report published: $(python3 -c 'import json, sys; print(len(json.loads(open(sys.argv[1]).read()[12:])["published"]))' "$WORK/state-published.txt") files, their hashes as the database holds them"
+
 # --- Beat: its sweep is due every 2 minutes after it starts; the worker runs it.
 deadline=$(($(date +%s) + 200))
 until compose logs --no-color beat 2>/dev/null | grep -q "Sending due task"; do
@@ -172,7 +194,44 @@ until compose logs --no-color beat 2>/dev/null | grep -q "Sending due task"; do
 done
 log "beat sent a due task"
 
+# --- Backup, remove everything, restore into a fresh stack: the same report and the same published files.
+"${CURL[@]}" -H "Authorization: Token $token" -o "$WORK/report-before.json" \
+  "$BASE/api/rounds/$round/report/?include=unapproved" || fail "the report before the backup"
+smoke_state > "$WORK/state-before.txt"
+compose exec -T backup python manage.py backup >&2 || fail "backup"
+backup="$(compose exec -T backup python manage.py backup --list | tr -d '\r' | tail -n1)"
+[ -n "$backup" ] && [ -s "$WORK/backups/$backup/database.dump" ] || fail "no backup in the host folder"
+compose down -v --remove-orphans >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; fail "down -v"; }
+log "backup $backup made; stack brought down, volumes removed"
+compose up -d --scale worker=2 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "up -d (fresh)"; }
+wait_healthy
+# The fresh tls volume holds a new self-signed pair.
+[ "$PLAIN" = 1 ] || compose exec -T proxy cat /etc/bma-tls/cert.pem > "$WORK/cert.pem"
+APP_SERVICES=(web worker worker-exports worker-pulls beat backup)
+compose stop "${APP_SERVICES[@]}" >"$WORK/stop.log" 2>&1 || { cat "$WORK/stop.log" >&2; fail "stop"; }
+restore_started=$(date +%s)
+compose run --rm --no-deps -T backup python manage.py restore "$backup" >&2 || fail "restore $backup"
+log "restored $backup into the fresh stack in $(($(date +%s) - restore_started)) s"
+compose start "${APP_SERVICES[@]}" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; fail "start"; }
+wait_healthy
+"${CURL[@]}" -H "Authorization: Token $token" -o "$WORK/report-after.json" \
+  "$BASE/api/rounds/$round/report/?include=unapproved" || fail "the report after the restore"
+cmp -s "$WORK/report-before.json" "$WORK/report-after.json" ||
+  { diff <(python3 -m json.tool "$WORK/report-before.json") <(python3 -m json.tool "$WORK/report-after.json") >&2 || true
+    fail "the round report differs after the restore"; }
+smoke_state > "$WORK/state-after.txt"
+# The published files exactly; every other media file there was (a worker may have written one since).
+python3 - "$WORK/state-before.txt" "$WORK/state-after.txt" <<'EOF' || fail "the published files or media differ after the restore"
+import json, sys
+before, after = (json.loads(open(p).read()[len("SMOKE-STATE "):]) for p in sys.argv[1:])
+differ = [k for k, v in before["media"].items() if after["media"].get(k) != v]
+if before["published"] != after["published"] or differ:
+    print("published before:", before["published"], "after:", after["published"], "media differing:", differ, file=sys.stderr)
+    sys.exit(1)
+EOF
+log "after the restore: the same report JSON, the same published-file and media hashes"
+
 compose down -v --remove-orphans >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log" >&2; fail "down -v"; }
 : > "$ENV_FILE"
 log "stack brought down, volumes removed"
-echo "compose smoke test: passed (build, up, B2 over OpenRosa, processed, in the report, beat, down)"
+echo "compose smoke test: passed (build, up with two workers, B2 over OpenRosa, processed, in the report, published, beat, backup, down -v, restore: same report and files, down)"

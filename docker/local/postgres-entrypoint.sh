@@ -1,9 +1,13 @@
 #!/bin/sh
 # First start: make the cluster, its user (POSTGRES_USER, password POSTGRES_PASSWORD) and database
-# (POSTGRES_DB), as the official postgres image does; later starts only run the server.
+# (POSTGRES_DB), as the official postgres image does (POSTGRES_PASSWORD_FILE too); later starts only run the server.
 set -eu
 user="${POSTGRES_USER:-postgres}"
 db="${POSTGRES_DB:-$user}"
+# POSTGRES_PASSWORD_FILE (a Docker secret) as the official image reads it.
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  POSTGRES_PASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   : "${POSTGRES_PASSWORD:?Set POSTGRES_PASSWORD}"
   pwfile="$(mktemp)"

@@ -87,3 +87,58 @@ def test_the_forwarded_proto_header_is_believed_only_behind_a_configured_proxy()
     assert plain.returncode == 0 and plain.stdout.strip().splitlines()[-1] == "None"
     proxied = run_python(probe, DEBUG="1", BMA_BEHIND_TLS_PROXY="1")
     assert proxied.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+SECRETS_PROBE = (
+    "import json, django; from django.conf import settings as s; django.setup(); "
+    "print(json.dumps({'secret_key': s.SECRET_KEY, 'db_password': s.DATABASES['default'].get('PASSWORD'), "
+    "'db_user': s.DATABASES['default'].get('USER'), 'broker': s.CELERY_BROKER_URL, "
+    "'result_backend': s.CELERY_RESULT_BACKEND, 'celery_broker': __import__('bma.celery').celery.app.conf.broker_url}))"
+)
+
+
+def test_compose_secrets_come_from_files_and_reach_the_database_and_the_broker(tmp_path):
+    # As docker-compose.yml passes them: URLs without passwords, the passwords as Docker secrets.
+    for name, value in {"secret_key": "k" * 50, "pg": "pg-pass/with:odd@chars", "redis": "redis-pass-0123"}.items():
+        (tmp_path / name).write_text(value + "\n")
+    result = run_python(
+        SECRETS_PROBE,
+        SECRET_KEY_FILE=str(tmp_path / "secret_key"),
+        DATABASE_URL="postgres://bma@postgres:5432/bma",
+        POSTGRES_PASSWORD_FILE=str(tmp_path / "pg"),
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        REDIS_PASSWORD_FILE=str(tmp_path / "redis"),
+    )
+    assert result.returncode == 0, result.stderr
+    s = json.loads(result.stdout.strip().splitlines()[-1])
+    assert s["secret_key"] == "k" * 50
+    assert (s["db_user"], s["db_password"]) == ("bma", "pg-pass/with:odd@chars")
+    assert s["broker"] == s["result_backend"] == "redis://:redis-pass-0123@redis:6379/0"
+    # What the Celery app (worker, inspect ping, task sending) uses, not only the Django setting.
+    assert s["celery_broker"] == "redis://:redis-pass-0123@redis:6379/0"
+
+
+def test_production_refuses_the_example_env_values_with_a_clear_message():
+    result = run_python("import django; django.setup()", SECRET_KEY="change-me-to-a-long-random-string")
+    assert result.returncode != 0
+    assert "SECRET_KEY is a placeholder" in result.stderr
+    result = run_python(
+        "import django; django.setup()",
+        SECRET_KEY="x" * 60,
+        DATABASE_URL="postgres://bma@postgres:5432/bma",
+        POSTGRES_PASSWORD="change-me",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_PASSWORD is a placeholder" in result.stderr
+    result = run_python(
+        "import django; django.setup()",
+        SECRET_KEY="x" * 60,
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        REDIS_PASSWORD="change-me",
+    )
+    assert result.returncode != 0
+    assert "REDIS_PASSWORD is a placeholder" in result.stderr
+
+
+def test_a_demo_in_debug_starts_with_the_example_values():
+    assert settings_with(DEBUG="1", SECRET_KEY="change-me")["debug"] is True
