@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from bma.submissions.header import _with_uuid_prefix
 from bma.submissions.services import IncomingFile
 
 PAGE_SIZE = 100
@@ -221,8 +222,36 @@ class CentralClient:
         ]
 
 
+# Kobo's data API answers at most settings.MAX_API_PAGE_SIZE (30,000 by default) a page; the listing
+# of every record's ids is small, so it is read in large pages.
+KOBO_LISTING_PAGE_SIZE = 1000
+# What the listing asks of each record: enough to see an edit (_uuid changes, _id stays), Kobo's
+# validation status, the files it holds, and which asset's form a stored record came from.
+KOBO_LISTING_FIELDS = ("_id", "_uuid", "meta/rootUuid", "formhub/uuid", "_validation_status", "_attachments")
+
+
+@dataclass(frozen=True)
+class KoboRow:
+    """One record in the listing of a Kobo asset (the `fields` named above, plus the file questions)."""
+
+    record_id: int  # _id: Kobo's Instance, the same through every edit
+    instance_id: str  # the current version's instanceID (uuid:<_uuid>)
+    root: str  # meta/rootUuid: the chain (an unedited record's own instanceID)
+    formhub_uuid: str | None  # the deployed form's uuid, on every record of the asset
+    validation: dict  # _validation_status: {} or {timestamp, uid, by_whom, label}
+    files_present: frozenset[str]  # the basenames of the files Kobo holds (is_deleted left out)
+    answers: dict  # the listing's other fields: the file questions' answers
+
+
+def _attachment_name(attachment: dict) -> str:
+    # media_file_basename is the name the device gave; filename may carry the storage's suffix.
+    link = attachment.get("download_url") or ""
+    return attachment.get("media_file_basename") or (attachment.get("filename") or link).rsplit("/", 1)[-1]
+
+
 class KoboClient:
-    """An asset's records on KoboToolbox API v2, oldest first, by ``_submission_time``."""
+    """An asset's records on KoboToolbox API v2: new ones oldest first by ``_submission_time``, the
+    listing of every record (``listing``) and chosen records by ``_id`` (``records``)."""
 
     def __init__(self, *, base_url: str, token: str, asset_uid: str):
         self.base = base_url.rstrip("/")
@@ -239,27 +268,71 @@ class KoboClient:
             raise _refusal(response, "KoboToolbox", what)
         return response
 
-    def first_url(self, cursor: str) -> str:
-        query = {"_submission_time": {"$gt": cursor}} if cursor else {}
-        params = f"format=json&limit={PAGE_SIZE}&sort={quote(json.dumps({'_submission_time': 1}))}"
+    def _url(self, *, query: dict | None, sort: dict, limit: int, fields=None) -> str:
+        params = f"format=json&limit={limit}&sort={quote(json.dumps(sort))}"
         if query:
             params += f"&query={quote(json.dumps(query))}"
+        if fields:
+            params += f"&fields={quote(json.dumps(list(fields)))}"
         return f"{self.asset_path}/data/?{params}"
+
+    def first_url(self, cursor: str) -> str:
+        query = {"_submission_time": {"$gt": cursor}} if cursor else None
+        return self._url(query=query, sort={"_submission_time": 1}, limit=PAGE_SIZE)
 
     def page(self, url: str) -> PulledPage:
         data = self._get(url, "the asset's records").json()
         records, newest = [], ""
         for record in data.get("results", []):
             newest = max(newest, record.get("_submission_time") or "")
-            files = []
-            for attachment in record.get("_attachments") or []:
-                link = attachment.get("download_url") or ""
-                if link:
-                    name = (attachment.get("filename") or link).rsplit("/", 1)[-1]
-                    got = self._get(_path_and_query(link), f"the attachment {name}")
-                    files.append(IncomingFile(name, attachment.get("mimetype", ""), got.content))
-            # Stored as Kobo's JSON, as its REST service would have posted it.
-            payload = json.dumps(record, ensure_ascii=False).encode()
-            records.append(PulledRecord(str(record.get("_uuid") or record.get("_id")), payload, files))
+            records.append(self._record(record))
         next_link = data.get("next") or ""
         return PulledPage(records, _path_and_query(next_link) if next_link else "", newest)
+
+    def _record(self, record: dict) -> PulledRecord:
+        files = []
+        for attachment in record.get("_attachments") or []:
+            link = attachment.get("download_url") or ""
+            if link and not attachment.get("is_deleted"):
+                name = _attachment_name(attachment)
+                got = self._get(_path_and_query(link), f"the attachment {name}")
+                files.append(IncomingFile(name, attachment.get("mimetype", ""), got.content))
+        # Stored as Kobo's JSON, as its REST service would have posted it.
+        payload = json.dumps(record, ensure_ascii=False).encode()
+        return PulledRecord(str(record.get("_uuid") or record.get("_id")), payload, files)
+
+    def listing(self, file_fields: list[str] = ()) -> list[KoboRow]:
+        """Every record of the asset, by _id, with only the fields a sync compares. Kobo keeps a record's
+        _submission_time through an edit and has no time of change, and a deletion removes the record:
+        only reading the whole list shows edits, validation changes, new files and deletions."""
+        fields = [*KOBO_LISTING_FIELDS, *file_fields]
+        url = self._url(query=None, sort={"_id": 1}, limit=KOBO_LISTING_PAGE_SIZE, fields=fields)
+        rows = []
+        while url:
+            data = self._get(url, "the asset's list of records").json()
+            for r in data.get("results", []):
+                instance_id = _with_uuid_prefix(str(r.get("_uuid") or ""))
+                present = frozenset(_attachment_name(a) for a in r.get("_attachments") or [] if not a.get("is_deleted"))
+                rows.append(
+                    KoboRow(
+                        record_id=r["_id"],
+                        instance_id=instance_id,
+                        root=_with_uuid_prefix(str(r.get("meta/rootUuid") or "")) or instance_id,
+                        formhub_uuid=r.get("formhub/uuid"),
+                        validation=r.get("_validation_status") or {},
+                        files_present=present,
+                        answers={k: r[k] for k in file_fields if k in r},
+                    )
+                )
+            next_link = data.get("next") or ""
+            url = _path_and_query(next_link) if next_link else ""
+        return rows
+
+    def records(self, record_ids: list[int]) -> list[PulledRecord]:
+        """The current version of chosen records (by _id), with their files, in _id order."""
+        found = []
+        for start in range(0, len(record_ids), PAGE_SIZE):
+            chunk = record_ids[start : start + PAGE_SIZE]
+            url = self._url(query={"_id": {"$in": chunk}}, sort={"_id": 1}, limit=PAGE_SIZE)
+            found.extend(self.page(url).records)
+        return found

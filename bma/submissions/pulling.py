@@ -26,10 +26,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
-from bma.core.task_names import task_named
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
 from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
+from bma.submissions.pull_facts import chain_review_state_note, chains_deleted_mark, chains_restored
+from bma.submissions.pulling_kobo import kobo_changes_read
 from bma.submissions.services import (
     Outcome,
     header_as_edit_of_current,
@@ -41,8 +42,6 @@ from bma.submissions.services import (
 )
 
 log = logging.getLogger(__name__)
-
-SETTLE_ROOTS_TASK = "bma.assessments.tasks.assessments_settle_roots"
 
 
 def _client(source: PullSource, secret: str):
@@ -190,6 +189,7 @@ def _pull(source: PullSource) -> Counter:
             cursor = _pull_central(source, client, counts)
         else:
             cursor = _pull_pages(source, client, counts)
+            kobo_changes_read(source, client, counts, _store)
     except PullError as exc:
         log.warning("pull source %s stopped: %s", source.pk, exc.message)
         _save(source, last_error=exc.message, last_counts=dict(counts))
@@ -258,14 +258,10 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
 def _central_facts_note(source: PullSource, row: FeedRow) -> None:
     """Keep Central's review state on the stored chain, as a fact shown to the supervisor: our own
     review decision is never changed by it. A row in the feed is not deleted (Central's restore)."""
-    chain = Submission.objects.filter(form=source.form, root_instance_id=row.remote_id)
-    chain.exclude(central_review_state=row.review_state).update(
-        central_review_state=row.review_state,
-        # Each review PATCH moves updatedAt: the state's time is the row's last change.
-        central_review_state_at=parse_datetime(row.updated) if row.updated and row.review_state else None,
-    )
-    if chain.filter(central_deleted_at__isnull=False).update(central_deleted_at=None):
-        _settle_later([row.remote_id])
+    # Each review PATCH moves updatedAt: the state's time is the row's last change.
+    at = parse_datetime(row.updated) if row.updated and row.review_state else None
+    chain_review_state_note(source.form, row.remote_id, row.review_state, at)
+    chains_restored(source.form, [row.remote_id])
 
 
 def _central_deletions_read(source: PullSource, client: CentralClient, counts: Counter) -> None:
@@ -280,25 +276,12 @@ def _central_deletions_read(source: PullSource, client: CentralClient, counts: C
         # Not recorded for every role (an app user): the records themselves still come across.
         log.warning("pull source %s: deletions not readable: %s", source.pk, exc.message)
         return
-    marked = []
-    for row in rows:
-        deleted_at = parse_datetime(row.deleted_at)
-        if Submission.objects.filter(
-            form=source.form, root_instance_id=row.remote_id, central_deleted_at__isnull=True
-        ).update(central_deleted_at=deleted_at):
-            marked.append(row.remote_id)
+    marked = chains_deleted_mark(source.form, {row.remote_id: parse_datetime(row.deleted_at) for row in rows})
     if marked:
         counts["deleted_in_central"] += len(marked)
-        _settle_later(marked)
     newest = max([source.deleted_cursor, *(row.deleted_at for row in rows)])
     if newest != source.deleted_cursor:
         _save(source, deleted_cursor=newest)
-
-
-def _settle_later(root_instance_ids: list[str]) -> None:
-    # Which visit counts is decided in assessments, a layer above: its task is named, after commit.
-    task = task_named(SETTLE_ROOTS_TASK)
-    transaction.on_commit(lambda: task.delay(root_instance_ids), robust=True)
 
 
 def _note_media(waiting: dict, row: FeedRow, *, refused: bool) -> None:
