@@ -47,7 +47,7 @@ from bma.core.scoping import area_scope_q
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
 from bma.submissions.attachment_serving import attachment_response
-from bma.submissions.models import PullSource, SubmissionAttachment
+from bma.submissions.models import PayloadFormat, PullSource, SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
 from bma.xforms import codelists as cl
 
@@ -527,7 +527,8 @@ def _submission_parts(a, reader) -> dict:
     """What every assessment page shows of its submission: review history, photos, the raw answers."""
     return {
         "waiting_for_media": _waiting_for_media(a.submission),
-        # Facts read from ODK Central by the pull: shown, never our own decision.
+        # Facts read from ODK Central or KoboToolbox by the pull: shown, never our own decision.
+        "from_kobo": a.submission.payload_format == PayloadFormat.KOBO_JSON,
         "central_deleted_at": a.submission.central_deleted_at,
         "central_rejected_at": a.submission.central_review_state_at
         if a.submission.central_review_state == "rejected"

@@ -24,11 +24,19 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
-from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
+from bma.submissions.pull_clients import (
+    CentralClient,
+    FeedRow,
+    KoboClient,
+    PulledRecord,
+    PullError,
+    pull_error_words,
+)
 from bma.submissions.pull_facts import chain_review_state_note, chains_deleted_mark, chains_restored
 from bma.submissions.pulling_kobo import kobo_changes_read
 from bma.submissions.services import (
@@ -136,7 +144,7 @@ def _central_store(source: PullSource, client: CentralClient, row: FeedRow) -> l
             raise
         # The history cannot be read (a role without it): the current version begins its chain here,
         # named by Central's __id, or follows what of the chain is here; its payload keeps the deprecatedID.
-        log.warning("pull source %s: no versions of %s: %s", source.pk, row.remote_id, exc.message)
+        log.warning("pull source %s: no versions of %s: %s", source.pk, row.remote_id, exc)
         return [_store(source, record, header_as_edit_of_current(source.form, header, row.remote_id, or_first=True))]
     outcomes = []
     for instance_id, payload in history[:-1]:
@@ -174,14 +182,20 @@ def _pull(source: PullSource) -> Counter:
     # A pull that stopped half-way goes on where it stopped: its counts are one run's.
     resumed = bool(source.resume_url or source.pending_cursor)
     counts: Counter = Counter(source.last_counts if resumed else {})
-    _save(source, last_started_at=timezone.now(), last_error="")
+    _save(source, last_started_at=timezone.now(), last_error="", last_error_detail={})
     if not secret:
-        what = "API token" if source.kind == PullKind.KOBO else "password" if source.username else "app user token"
-        message = (
-            f"The environment variable {source.secret_env} that holds this source's {what} is not set on this server."
+        if source.kind == PullKind.KOBO:
+            what = N_("API token")
+        else:
+            what = N_("password") if source.username else N_("app user token")
+        error = PullError(
+            N_("The environment variable %(variable)s that holds this source's %(what)s is not set on this server."),
+            transient=False,
+            variable=source.secret_env,
+            what=what,
         )
-        _save(source, last_error=message)
-        raise PullError(message, transient=False)
+        _save(source, last_error=str(error), last_error_detail=error.detail)
+        raise error
     client = _client(source, secret)
     stored_before = counts["created"] + counts["edit"]
     try:
@@ -191,8 +205,9 @@ def _pull(source: PullSource) -> Counter:
             cursor = _pull_pages(source, client, counts)
             kobo_changes_read(source, client, counts, _store)
     except PullError as exc:
-        log.warning("pull source %s stopped: %s", source.pk, exc.message)
-        _save(source, last_error=exc.message, last_counts=dict(counts))
+        log.warning("pull source %s stopped: %s", source.pk, exc)
+        # In the server's language as text; the detail puts it into the reader's words on the page.
+        _save(source, last_error=str(exc), last_error_detail=exc.detail, last_counts=dict(counts))
         raise
     finally:
         stored = counts["created"] + counts["edit"] - stored_before
@@ -274,7 +289,7 @@ def _central_deletions_read(source: PullSource, client: CentralClient, counts: C
         if exc.transient:
             raise
         # Not recorded for every role (an app user): the records themselves still come across.
-        log.warning("pull source %s: deletions not readable: %s", source.pk, exc.message)
+        log.warning("pull source %s: deletions not readable: %s", source.pk, exc)
         return
     marked = chains_deleted_mark(source.form, {row.remote_id: parse_datetime(row.deleted_at) for row in rows})
     if marked:
@@ -300,7 +315,7 @@ def _central_media_reread(source: PullSource, client: CentralClient, remote_id: 
     except PullError as exc:
         if exc.transient:
             raise
-        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc.message)
+        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc)
         waiting.pop(remote_id, None)
         return
     have = SubmissionAttachment.objects.filter(
@@ -309,6 +324,11 @@ def _central_media_reread(source: PullSource, client: CentralClient, remote_id: 
     outcomes = _central_store(source, client, row) if row.attachments_present > have else []
     counts.update(outcomes)
     _note_media(waiting, row, refused="refused" in outcomes)
+
+
+def pull_source_error(source: PullSource) -> str:
+    """The source's last error in the reader's language (as stored text when it has no detail)."""
+    return pull_error_words(source.last_error_detail) if source.last_error_detail else source.last_error
 
 
 def pull_sources_due() -> list[int]:
