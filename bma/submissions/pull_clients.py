@@ -143,7 +143,9 @@ class CentralClient:
     A web user (``username`` set) logs in with pyodk, which keeps the session token in memory only (no
     pyodk cache file on the server's disk); Central's session cookies are refused, so nothing of one sync
     is kept for the next, and ``close`` logs the session out. An app user (no ``username``) has no
-    session: its token is part of every path (/v1/key/<token>/...)."""
+    session: its token is part of every path (/v1/key/<token>/...). Central's app-user role grants
+    open_form.read and submission.create only, so a real Central refuses it every read (403) and
+    the pull says to use a web user; a Project Viewer reads the feed, the deletions and the versions."""
 
     def __init__(self, *, base_url: str, username: str, password: str, project_id: int, form_id: str):
         from http.cookiejar import DefaultCookiePolicy
@@ -175,6 +177,15 @@ class CentralClient:
             ) from exc
         except requests.RequestException as exc:
             raise PullError(UNREACHABLE, transient=True, server="ODK Central", reason=type(exc).__name__) from exc
+        if response.status_code == 403 and not self.web_user:
+            # Central's app-user role may send submissions (submission.create) but not read them.
+            raise PullError(
+                N_(
+                    "ODK Central lets an app user send submissions but not read them (HTTP 403): set this source "
+                    "to a web user with at least the Project Viewer role on the project, and its password."
+                ),
+                transient=False,
+            )
         if response.status_code != 200:
             raise _refusal(response, "ODK Central", what, **params)
         return response

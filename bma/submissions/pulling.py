@@ -288,7 +288,7 @@ def _central_deletions_read(source: PullSource, client: CentralClient, counts: C
     except PullError as exc:
         if exc.transient:
             raise
-        # Not recorded for every role (an app user): the records themselves still come across.
+        # Not readable for every role: the records themselves still come across.
         log.warning("pull source %s: deletions not readable: %s", source.pk, exc)
         return
     marked = chains_deleted_mark(source.form, {row.remote_id: parse_datetime(row.deleted_at) for row in rows})

@@ -94,6 +94,10 @@ _NOT_FOUND = recorded_response("09_errors.json", "unknown submission .xml")["bod
 _ORDERBY_PAGING = recorded_response(
     "03_submissions_and_odata_feed.json", "$orderby submissionDate asc with $top=5 (nextLink) page 2"
 )["body_json"]
+_INSUFFICIENT_RIGHTS = {
+    "message": "The authentication you provided does not have rights to perform that action.",
+    "code": 403.1,
+}
 XML_TYPE = "application/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -130,7 +134,8 @@ class CentralServer(FakeServer):
     /v1/sessions, DELETE /v1/sessions/<token>, the form's OData feed (newest first by createdAt, $skiptoken
     pages with absolute re-encoded nextLinks, @odata.count on every page, $filter on submissionDate and
     updatedAt, 501 for $orderby with $skiptoken), each submission's current XML, /versions and each
-    version's XML, /attachments. A web user logs in; an app user's token goes in /v1/key/<token>/ paths."""
+    version's XML, /attachments. A web user logs in; an app user's token goes in /v1/key/<token>/ paths, and
+    may send submissions but not read them (403), as in Central's roles."""
 
     def __init__(self, *, email="sync@example.org", password="s3cret", project=11, form="bma_b2"):
         super().__init__()
@@ -275,6 +280,11 @@ class CentralServer(FakeServer):
         full = self._authorized_path(handler)
         if full is None:
             return handler._send(401, _REFUSED, JSON_TYPE)
+        if handler.path.startswith("/v1/key/") and "/submissions" in full.lower():
+            # An app user's role grants open_form.read and submission.create only; the feed, a record and
+            # its versions need submission.read (central-backend: lib/model/migrations/20181212-01-add-roles.js,
+            # 20230907-01-opened-form-verb.js; lib/resources/odata.js). Not recorded: Problem 403.1's words.
+            return handler._send(403, _INSUFFICIENT_RIGHTS, JSON_TYPE)
         parts = urlsplit(full)
         path, query = unquote(parts.path), parse_qs(parts.query)
         if path == f"{self.prefix}.svc/Submissions":

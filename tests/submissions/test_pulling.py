@@ -444,17 +444,41 @@ def test_a_web_user_session_is_logged_out_and_its_cookies_never_sent(central, ce
     assert central.cookies_seen == []
 
 
-def test_an_app_user_token_pulls_through_key_paths(central, central_source, sync, monkeypatch):
-    ids = fill(central, 3)
+def test_an_app_user_source_is_told_to_use_a_web_user_since_central_lets_app_users_only_send(
+    central, central_source, sync, monkeypatch
+):
+    # Central's app-user role: open_form.read and submission.create. The feed, the deletions feed and each
+    # record need submission.read: a real Central answers 403.1 to every read an app user makes.
+    fill(central, 3)
     monkeypatch.setenv("BMA_TEST_CENTRAL_TOKEN", central.app_user_token)
     PullSource.objects.filter(pk=central_source.pk).update(username="", secret_env="BMA_TEST_CENTRAL_TOKEN")
-    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 2)
-    assert sync(central_source) == {"created": 3}
-    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert not failed.value.transient
+    assert failed.value.message.startswith("ODK Central lets an app user send submissions but not read them")
+    assert "Project Viewer" in failed.value.message
+    assert not Submission.objects.exists()
     assert central.requests and all(p.startswith(f"/v1/key/{central.app_user_token}/") for p in central.requests)
+    central_source.refresh_from_db()
+    assert central_source.last_error == failed.value.message
     monkeypatch.delenv("BMA_TEST_CENTRAL_TOKEN")
     with pytest.raises(PullError, match="BMA_TEST_CENTRAL_TOKEN that holds this source's app user token"):
         sync(central_source)
+
+
+def test_a_pull_error_is_shown_in_the_readers_language(central, central_source, sync, client, personas, monkeypatch):
+    monkeypatch.setenv("BMA_TEST_CENTRAL_PASSWORD", "wrong")
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    # Logs and the stored text in the server's language; the page in the reader's.
+    assert str(failed.value).startswith("ODK Central refused this source's credentials (HTTP 401)")
+    client.force_login(personas.coordinator)
+    client.post(reverse("language-choose"), {"language": "ru", "next": "/admin/"})
+    page = client.get(reverse("admin:submissions_pullsource_change", args=[central_source.pk])).content.decode()
+    assert "ODK Central отклонил учётные данные этого источника (HTTP 401) при чтении: вход в систему." in page
+    client.post(reverse("language-choose"), {"language": "tg", "next": "/admin/"})
+    listing = client.get(reverse("admin:submissions_pullsource_changelist")).content.decode()
+    assert "ODK Central маълумоти воридшавии ин манбаъро" in listing
 
 
 def typed(assessment) -> dict:
