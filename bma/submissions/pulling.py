@@ -7,7 +7,8 @@ and is stored once; an edit made in Central comes back with its deprecatedID and
 Central's feed is newest first: the window since the cursor is read whole and stored oldest first, so
 a pull stores records in the order a push would have. ``pending_cursor`` moves only past stored records,
 and a pull that stops (Central down, a 5xx) starts again there. Kobo pages oldest first: progress is
-saved after each page (``resume_url`` the next page, ``pending_cursor`` the newest time seen). Only a
+saved after each page (``resume_url`` the next page, ``pending_cursor`` the newest time seen), then
+the asset's listing shows edits, validation statuses, files and deletions (pulling_kobo). Only a
 pull that reached the end moves ``cursor`` on, so nothing between is skipped; a re-read of a stored
 record is an identical resend, not a refusal.
 """
@@ -348,5 +349,5 @@ def pull_sources_sync_start(queryset) -> int:
 
 def pull_sources_restart(queryset) -> int:
     """Forget how far these sources got: the next sync reads everything again. What is stored stays
-    (identical records are resends), and Kobo edits, which keep their submission time, come across."""
+    (identical records are resends); Kobo edits need no restart (every sync reads Kobo's listing)."""
     return queryset.update(cursor="", resume_url="", pending_cursor="")
