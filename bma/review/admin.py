@@ -43,7 +43,7 @@ from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSI
 from bma.review.validation_desk import issues_section, spot_check_section
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.submissions.attachment_serving import attachment_response
-from bma.submissions.models import PullSource, SubmissionAttachment
+from bma.submissions.models import PayloadFormat, PullSource, SubmissionAttachment
 from bma.submissions.payload_view import payload_for_reader
 from bma.xforms import codelists as cl
 
@@ -532,7 +532,8 @@ def _submission_parts(a, reader) -> dict:
     """What every assessment page shows of its submission: review history, photos, the raw answers."""
     return {
         "waiting_for_media": _waiting_for_media(a.submission),
-        # Facts read from ODK Central by the pull: shown, never our own decision.
+        # Facts read from ODK Central or KoboToolbox by the pull: shown, never our own decision.
+        "from_kobo": a.submission.payload_format == PayloadFormat.KOBO_JSON,
         "central_deleted_at": a.submission.central_deleted_at,
         "central_rejected_at": a.submission.central_review_state_at
         if a.submission.central_review_state == "rejected"

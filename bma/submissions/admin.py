@@ -31,7 +31,7 @@ from bma.submissions.models import (
     SubmissionAttachment,
 )
 from bma.submissions.payload_view import payload_for_reader
-from bma.submissions.pulling import pull_sources_restart, pull_sources_sync_start
+from bma.submissions.pulling import pull_source_error, pull_sources_restart, pull_sources_sync_start
 from bma.submissions.services import submission_scope_q, submissions_requeue
 
 
@@ -291,7 +291,16 @@ admin.site.register(Enumerator, EnumeratorCollectAdmin)
 class PullSourceAdmin(admin.ModelAdmin):
     """Servers this one pulls from. Sync runs in the worker; its progress and last error show here."""
 
-    list_display = ("name", "kind", "round", "active", "last_finished_at", "stored_total", "last_counts", "last_error")
+    list_display = (
+        "name",
+        "kind",
+        "round",
+        "active",
+        "last_finished_at",
+        "stored_total",
+        "last_counts",
+        "last_error_shown",
+    )
     list_filter = ("kind", "active", "round")
     actions = ["sync_now", "pause", "resume", "pull_everything_again"]
     fieldsets = [
@@ -314,7 +323,7 @@ class PullSourceAdmin(admin.ModelAdmin):
                     "last_finished_at",
                     "last_counts",
                     "stored_total",
-                    "last_error",
+                    "last_error_shown",
                 )
             },
         ),
@@ -326,8 +335,12 @@ class PullSourceAdmin(admin.ModelAdmin):
         "last_finished_at",
         "last_counts",
         "stored_total",
-        "last_error",
+        "last_error_shown",
     )
+
+    @admin.display(description=_("last error"))
+    def last_error_shown(self, obj) -> str:
+        return pull_source_error(obj)
 
     @admin.action(description=_("Sync now"), permissions=["change"])
     def sync_now(self, request, queryset):

@@ -375,6 +375,8 @@ class PullSource(TimeStampedModel):
     syncing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("syncing since"))
     last_finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last finished at"))
     last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    # The last error's English template and parameters (PullError.detail): shown in the reader's language.
+    last_error_detail = models.JSONField(default=dict, blank=True, verbose_name=_("last error detail"))
     last_counts = models.JSONField(default=dict, blank=True, verbose_name=_("last counts"))
     stored_total = models.PositiveIntegerField(default=0, verbose_name=_("stored total"))
     # Central does not bring a record back when a file comes in a later request (updatedAt and the

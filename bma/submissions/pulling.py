@@ -7,7 +7,8 @@ and is stored once; an edit made in Central comes back with its deprecatedID and
 Central's feed is newest first: the window since the cursor is read whole and stored oldest first, so
 a pull stores records in the order a push would have. ``pending_cursor`` moves only past stored records,
 and a pull that stops (Central down, a 5xx) starts again there. Kobo pages oldest first: progress is
-saved after each page (``resume_url`` the next page, ``pending_cursor`` the newest time seen). Only a
+saved after each page (``resume_url`` the next page, ``pending_cursor`` the newest time seen), then
+the asset's listing shows edits, validation statuses, files and deletions (pulling_kobo). Only a
 pull that reached the end moves ``cursor`` on, so nothing between is skipped; a re-read of a stored
 record is an identical resend, not a refusal.
 """
@@ -24,12 +25,21 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop as N_
 
 from bma.core.errors import BmaError, codes, message_lazy
-from bma.core.task_names import task_named
 from bma.submissions.header import SubmissionHeader
 from bma.submissions.models import PullKind, PullSource, Submission, SubmissionAttachment, SubmissionSource
-from bma.submissions.pull_clients import CentralClient, FeedRow, KoboClient, PulledRecord, PullError
+from bma.submissions.pull_clients import (
+    CentralClient,
+    FeedRow,
+    KoboClient,
+    PulledRecord,
+    PullError,
+    pull_error_words,
+)
+from bma.submissions.pull_facts import chain_review_state_note, chains_deleted_mark, chains_restored
+from bma.submissions.pulling_kobo import kobo_changes_read
 from bma.submissions.services import (
     Outcome,
     header_as_edit_of_current,
@@ -41,8 +51,6 @@ from bma.submissions.services import (
 )
 
 log = logging.getLogger(__name__)
-
-SETTLE_ROOTS_TASK = "bma.assessments.tasks.assessments_settle_roots"
 
 
 def _client(source: PullSource, secret: str):
@@ -137,7 +145,7 @@ def _central_store(source: PullSource, client: CentralClient, row: FeedRow) -> l
             raise
         # The history cannot be read (a role without it): the current version begins its chain here,
         # named by Central's __id, or follows what of the chain is here; its payload keeps the deprecatedID.
-        log.warning("pull source %s: no versions of %s: %s", source.pk, row.remote_id, exc.message)
+        log.warning("pull source %s: no versions of %s: %s", source.pk, row.remote_id, exc)
         return [_store(source, record, header_as_edit_of_current(source.form, header, row.remote_id, or_first=True))]
     outcomes = []
     for instance_id, payload in history[:-1]:
@@ -175,14 +183,20 @@ def _pull(source: PullSource) -> Counter:
     # A pull that stopped half-way goes on where it stopped: its counts are one run's.
     resumed = bool(source.resume_url or source.pending_cursor)
     counts: Counter = Counter(source.last_counts if resumed else {})
-    _save(source, last_started_at=timezone.now(), last_error="")
+    _save(source, last_started_at=timezone.now(), last_error="", last_error_detail={})
     if not secret:
-        what = "API token" if source.kind == PullKind.KOBO else "password" if source.username else "app user token"
-        message = (
-            f"The environment variable {source.secret_env} that holds this source's {what} is not set on this server."
+        if source.kind == PullKind.KOBO:
+            what = N_("API token")
+        else:
+            what = N_("password") if source.username else N_("app user token")
+        error = PullError(
+            N_("The environment variable %(variable)s that holds this source's %(what)s is not set on this server."),
+            transient=False,
+            variable=source.secret_env,
+            what=what,
         )
-        _save(source, last_error=message)
-        raise PullError(message, transient=False)
+        _save(source, last_error=str(error), last_error_detail=error.detail)
+        raise error
     client = _client(source, secret)
     stored_before = counts["created"] + counts["edit"]
     try:
@@ -190,9 +204,11 @@ def _pull(source: PullSource) -> Counter:
             cursor = _pull_central(source, client, counts)
         else:
             cursor = _pull_pages(source, client, counts)
+            kobo_changes_read(source, client, counts, _store)
     except PullError as exc:
-        log.warning("pull source %s stopped: %s", source.pk, exc.message)
-        _save(source, last_error=exc.message, last_counts=dict(counts))
+        log.warning("pull source %s stopped: %s", source.pk, exc)
+        # In the server's language as text; the detail puts it into the reader's words on the page.
+        _save(source, last_error=str(exc), last_error_detail=exc.detail, last_counts=dict(counts))
         raise
     finally:
         stored = counts["created"] + counts["edit"] - stored_before
@@ -258,14 +274,10 @@ def _pull_central(source: PullSource, client: CentralClient, counts: Counter) ->
 def _central_facts_note(source: PullSource, row: FeedRow) -> None:
     """Keep Central's review state on the stored chain, as a fact shown to the supervisor: our own
     review decision is never changed by it. A row in the feed is not deleted (Central's restore)."""
-    chain = Submission.objects.filter(form=source.form, root_instance_id=row.remote_id)
-    chain.exclude(central_review_state=row.review_state).update(
-        central_review_state=row.review_state,
-        # Each review PATCH moves updatedAt: the state's time is the row's last change.
-        central_review_state_at=parse_datetime(row.updated) if row.updated and row.review_state else None,
-    )
-    if chain.filter(central_deleted_at__isnull=False).update(central_deleted_at=None):
-        _settle_later([row.remote_id])
+    # Each review PATCH moves updatedAt: the state's time is the row's last change.
+    at = parse_datetime(row.updated) if row.updated and row.review_state else None
+    chain_review_state_note(source.form, row.remote_id, row.review_state, at)
+    chains_restored(source.form, [row.remote_id])
 
 
 def _central_deletions_read(source: PullSource, client: CentralClient, counts: Counter) -> None:
@@ -277,28 +289,15 @@ def _central_deletions_read(source: PullSource, client: CentralClient, counts: C
     except PullError as exc:
         if exc.transient:
             raise
-        # Not recorded for every role (an app user): the records themselves still come across.
-        log.warning("pull source %s: deletions not readable: %s", source.pk, exc.message)
+        # Not readable for every role: the records themselves still come across.
+        log.warning("pull source %s: deletions not readable: %s", source.pk, exc)
         return
-    marked = []
-    for row in rows:
-        deleted_at = parse_datetime(row.deleted_at)
-        if Submission.objects.filter(
-            form=source.form, root_instance_id=row.remote_id, central_deleted_at__isnull=True
-        ).update(central_deleted_at=deleted_at):
-            marked.append(row.remote_id)
+    marked = chains_deleted_mark(source.form, {row.remote_id: parse_datetime(row.deleted_at) for row in rows})
     if marked:
         counts["deleted_in_central"] += len(marked)
-        _settle_later(marked)
     newest = max([source.deleted_cursor, *(row.deleted_at for row in rows)])
     if newest != source.deleted_cursor:
         _save(source, deleted_cursor=newest)
-
-
-def _settle_later(root_instance_ids: list[str]) -> None:
-    # Which visit counts is decided in assessments, a layer above: its task is named, after commit.
-    task = task_named(SETTLE_ROOTS_TASK)
-    transaction.on_commit(lambda: task.delay(root_instance_ids), robust=True)
 
 
 def _note_media(waiting: dict, row: FeedRow, *, refused: bool) -> None:
@@ -317,7 +316,7 @@ def _central_media_reread(source: PullSource, client: CentralClient, remote_id: 
     except PullError as exc:
         if exc.transient:
             raise
-        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc.message)
+        log.warning("pull source %s: %s is no longer readable: %s", source.pk, remote_id, exc)
         waiting.pop(remote_id, None)
         return
     have = SubmissionAttachment.objects.filter(
@@ -326,6 +325,11 @@ def _central_media_reread(source: PullSource, client: CentralClient, remote_id: 
     outcomes = _central_store(source, client, row) if row.attachments_present > have else []
     counts.update(outcomes)
     _note_media(waiting, row, refused="refused" in outcomes)
+
+
+def pull_source_error(source: PullSource) -> str:
+    """The source's last error in the reader's language (as stored text when it has no detail)."""
+    return pull_error_words(source.last_error_detail) if source.last_error_detail else source.last_error
 
 
 def pull_sources_due() -> list[int]:
@@ -345,5 +349,5 @@ def pull_sources_sync_start(queryset) -> int:
 
 def pull_sources_restart(queryset) -> int:
     """Forget how far these sources got: the next sync reads everything again. What is stored stays
-    (identical records are resends), and Kobo edits, which keep their submission time, come across."""
+    (identical records are resends); Kobo edits need no restart (every sync reads Kobo's listing)."""
     return queryset.update(cursor="", resume_url="", pending_cursor="")

@@ -365,11 +365,15 @@ def _request_processing(submission_id: int) -> None:
 def _same_instance(existing: Submission, payload: bytes, payload_format: str) -> bool:
     """An instanceID already stored for this form: is this the same instance sent again?
 
-    Through the same protocol the bytes are the instance; through the other (Collect's XML and then
-    Kobo's JSON record of it, or the reverse) the bytes always differ, so the answers are compared.
+    Through OpenRosa the bytes are the instance; through the other protocol (Collect's XML and then
+    Kobo's JSON record of it, or the reverse), or Kobo's JSON read again, the answers are compared.
     """
-    if existing.payload_format == payload_format:
-        return existing.payload_sha256 == sha256(payload)
+    if existing.payload_format == payload_format and existing.payload_sha256 == sha256(payload):
+        return True
+    if existing.payload_format == payload_format == PayloadFormat.XML:
+        return False
+    # A Kobo record read again carries Kobo's own keys as they are now (_validation_status,
+    # _attachments, _tags, _notes): the same instance when its answers are the same.
     return same_answers(existing.payload_bytes, existing.payload_format, payload, payload_format)
 
 
@@ -586,6 +590,10 @@ def header_as_edit_of_current(
     return SubmissionHeader(**{**header.__dict__, "deprecated_id": current.instance_id})
 
 
+def _stored(form: Form, instance_id: str) -> bool:
+    return bool(instance_id) and Submission.objects.filter(form=form, instance_id=instance_id).exists()
+
+
 def kobo_record_store(
     *,
     payload: bytes,
@@ -614,9 +622,16 @@ def kobo_record_store(
             closed_round_ok=closed_round_ok,
             version_otherwise=version_otherwise,
         )
-        if header.root_instance_id and header.root_instance_id != header.instance_id and not header.deprecated_id:
-            # An edit made in Kobo names its chain (meta/rootUuid); the version it replaces is ours to find.
-            header = header_as_edit_of_current(form, header, header.root_instance_id)
+        if (
+            header.root_instance_id
+            and header.root_instance_id != header.instance_id
+            and not _stored(form, header.deprecated_id)
+        ):
+            # An edit made in Kobo names its chain (meta/rootUuid). The version it replaces may never have
+            # come here: Kobo serves only a record's current version, so one edited before a pull read it
+            # (or twice between two) names a version no one can fetch. It replaces the chain's current
+            # version, or begins the chain here; its payload keeps the deprecatedID it was sent with.
+            header = header_as_edit_of_current(form, header, header.root_instance_id, or_first=True)
         return _receive(
             form=admission.form,
             version=admission.version,

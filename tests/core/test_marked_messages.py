@@ -28,12 +28,15 @@ MARKERS = {
     "npgettext",
     "npgettext_lazy",
     "message_lazy",
+    # Marked for the catalogue and put into words when shown (a PullError's template, stored on its source).
+    "gettext_noop",
+    "N_",
 }
 FLASHES = {"error", "warning", "success", "info"}
 # Exceptions whose first argument is the message a reader gets: a HeaderError's becomes the BmaError's
 # the device is answered with (submissions.services.header_or_error); PermissionDenied's and Http404's
-# reach the error page.
-MESSAGE_FIRST = {"ValidationError", "HeaderError", "PermissionDenied", "Http404", "GazetteerFileError"}
+# reach the error page; a PullError's is shown on its pull source's page.
+MESSAGE_FIRST = {"ValidationError", "HeaderError", "PermissionDenied", "Http404", "GazetteerFileError", "PullError"}
 # BmaError(code, message); a gazetteer file's RowError(row, message) is listed in the refusal.
 MESSAGE_SECOND = {"BmaError", "RowError"}
 

@@ -1,7 +1,7 @@
 """Local HTTP servers that answer as ODK Central and KoboToolbox do: Central replays the shapes and the
 records recorded from a real Central on 2026-12-07 (tests/submissions/fixtures/central-real, a copy of
 /work/shared/fixtures/odk-central-api/real-2026-12-07; its README lists what each file shows), Kobo the
-shapes documented for its API v2. They hold submissions the test adds to or edits, and can be told to fail
+shapes kpi's own source sends from its API v2 (see KoboServer). They hold submissions the test adds to or edits, and can be told to fail
 the next request with a 5xx."""
 
 from __future__ import annotations
@@ -22,18 +22,9 @@ CENTRAL = FIXTURES / "central"
 CENTRAL_OWN_ADDRESS = "http://127.0.0.1:8383"
 
 
-@dataclass
-class Stored:
-    remote_id: str
-    payload: bytes
-    submitted: str  # ISO time, as the server writes it
-    updated: str | None = None
-    attachments: dict[str, bytes] = field(default_factory=dict)
-
-
 class FakeServer:
     def __init__(self):
-        self.records: list[Stored] = []
+        self.records: list = []
         self.fail_next: list[int] = []  # statuses to answer the next requests with
         self.requests: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -103,6 +94,10 @@ _NOT_FOUND = recorded_response("09_errors.json", "unknown submission .xml")["bod
 _ORDERBY_PAGING = recorded_response(
     "03_submissions_and_odata_feed.json", "$orderby submissionDate asc with $top=5 (nextLink) page 2"
 )["body_json"]
+_INSUFFICIENT_RIGHTS = {
+    "message": "The authentication you provided does not have rights to perform that action.",
+    "code": 403.1,
+}
 XML_TYPE = "application/xml; charset=utf-8"
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -139,7 +134,8 @@ class CentralServer(FakeServer):
     /v1/sessions, DELETE /v1/sessions/<token>, the form's OData feed (newest first by createdAt, $skiptoken
     pages with absolute re-encoded nextLinks, @odata.count on every page, $filter on submissionDate and
     updatedAt, 501 for $orderby with $skiptoken), each submission's current XML, /versions and each
-    version's XML, /attachments. A web user logs in; an app user's token goes in /v1/key/<token>/ paths."""
+    version's XML, /attachments. A web user logs in; an app user's token goes in /v1/key/<token>/ paths, and
+    may send submissions but not read them (403), as in Central's roles."""
 
     def __init__(self, *, email="sync@example.org", password="s3cret", project=11, form="bma_b2"):
         super().__init__()
@@ -284,6 +280,11 @@ class CentralServer(FakeServer):
         full = self._authorized_path(handler)
         if full is None:
             return handler._send(401, _REFUSED, JSON_TYPE)
+        if handler.path.startswith("/v1/key/") and "/submissions" in full.lower():
+            # An app user's role grants open_form.read and submission.create only; the feed, a record and
+            # its versions need submission.read (central-backend: lib/model/migrations/20181212-01-add-roles.js,
+            # 20230907-01-opened-form-verb.js; lib/resources/odata.js). Not recorded: Problem 403.1's words.
+            return handler._send(403, _INSUFFICIENT_RIGHTS, JSON_TYPE)
         parts = urlsplit(full)
         path, query = unquote(parts.path), parse_qs(parts.query)
         if path == f"{self.prefix}.svc/Submissions":
@@ -387,30 +388,103 @@ class CentralServer(FakeServer):
         return body
 
 
+# Kobo's three validation statuses (kpi settings.DEFAULT_VALIDATION_STATUSES), as its data API sends them.
+KOBO_VALIDATION_LABELS = {
+    "validation_status_approved": "Approved",
+    "validation_status_not_approved": "Not Approved",
+    "validation_status_on_hold": "On Hold",
+}
+
+
+@dataclass
+class KoboEntry:
+    """A record on Kobo: one logger Instance, whose _id stays through edits; the current version only
+    (Kobo keeps earlier ones in InstanceHistory, which its data API does not serve)."""
+
+    record: dict
+    files: dict[str, bytes] = field(default_factory=dict)  # by basename, in the order they came
+    deleted: bool = False
+
+    @property
+    def submitted(self) -> str:
+        return self.record["_submission_time"]
+
+
 class KoboServer(FakeServer):
-    """KoboToolbox API v2: /api/v2/assets/<uid>/data/ (Token auth, `query` on _submission_time, `sort`,
-    `start`/`limit` paging with absolute `next` links) and each attachment's download_url."""
+    """KoboToolbox API v2 in the shapes kpi answers with (kpi/views/v2/data.py, ParsedInstance.
+    to_dict_for_mongo, BaseDeploymentBackend._rewrite_json_attachment_urls): /api/v2/assets/<uid>/data/
+    with Token auth, `query` ($gt on _submission_time, $in on _id), `sort`, `fields`, `start`/`limit`
+    paging with absolute `next` links; each record with meta/rootUuid, _validation_status and
+    _attachments (download_url, filename under <owner>/attachments/<formhub uuid>/<root uuid>/,
+    media_file_basename, uid, question_xpath, is_deleted). An edit keeps _id and _submission_time and
+    changes _uuid (logger_tools._get_instance); a deletion removes the record (Instance.delete())."""
 
-    def __init__(self, *, token="kobo-api-token", asset="aBMAb2asset"):
+    def __init__(self, *, token="kobo-api-token", asset="aBMAb2asset", owner="bma_owner"):
         super().__init__()
-        self.api_token, self.asset = token, asset
+        self.api_token, self.asset, self.owner = token, asset, owner
+        self.entries: list[KoboEntry] = []
 
-    def add(self, record: dict, **attachments) -> Stored:
+    # --- what the test puts on the server ------------------------------------------------------------
+
+    def add(self, record: dict, **attachments) -> KoboEntry:
+        """A record as Kobo stores a new submission; attachments given as None are named, not sent."""
         record = copy.deepcopy(record)
+        record.setdefault("meta/rootUuid", record.get("meta/instanceID") or f"uuid:{record['_uuid']}")
+        record.setdefault("_validation_status", {})
+        entry = KoboEntry(record, {k: v for k, v in attachments.items() if v is not None})
+        self.entries.append(entry)
+        return entry
+
+    def entry(self, record_id: int) -> KoboEntry:
+        return next(e for e in self.entries if e.record["_id"] == record_id)
+
+    def edit(self, record_id: int, new_uuid: str, **answers) -> dict:
+        """An edit in Enketo: the XML names the version it replaces (deprecatedID) and the chain
+        (rootUuid); the Instance keeps its _id and date_created, its uuid becomes the new one."""
+        entry = self.entry(record_id)
+        old = entry.record
+        entry.record = {
+            **copy.deepcopy(old),
+            **answers,
+            "_uuid": new_uuid,
+            "meta/instanceID": f"uuid:{new_uuid}",
+            "meta/deprecatedID": old["meta/instanceID"],
+        }
+        return entry.record
+
+    def validate(self, record_id: int, uid: str, timestamp: int, by_whom: str = "supervisor") -> None:
+        """PATCH .../data/<id>/validation_status/ (logger.utils.instance.get_validation_status)."""
+        status = {"timestamp": timestamp, "uid": uid, "by_whom": by_whom, "label": KOBO_VALIDATION_LABELS[uid]}
+        self.entry(record_id).record["_validation_status"] = status if uid else {}
+
+    def delete_record(self, record_id: int) -> None:
+        self.entry(record_id).deleted = True
+
+    def send_attachment(self, record_id: int, name: str, content: bytes) -> None:
+        """The same XML posted again with the file (save_attachments on the existing Instance)."""
+        self.entry(record_id).files[name] = content
+
+    # --- the HTTP side ------------------------------------------------------------------------------
+
+    def _output(self, entry: KoboEntry, fields: list[str] | None) -> dict:
+        record = copy.deepcopy(entry.record)
+        root = record["meta/rootUuid"].removeprefix("uuid:")
         record["_attachments"] = [
             {
-                "download_url": f"{self.url}/api/v2/assets/{self.asset}/data/{record['_id']}/attachments/{n}/",
-                "filename": f"kobo/attachments/{record['_uuid']}/{name}",
+                "download_url": f"{self.url}/api/v2/assets/{self.asset}/data/{record['_id']}/attachments/att{n}/",
                 "mimetype": "image/jpeg",
+                "filename": f"{self.owner}/attachments/{record.get('formhub/uuid', '')}/{root}/{name}",
+                "media_file_basename": name,
                 "uid": f"att{n}",
+                "is_deleted": False,
+                "question_xpath": next((k for k, v in record.items() if v == name), ""),
+                "download_small_url": f"{self.url}/api/v2/assets/{self.asset}/data/{record['_id']}/attachments/att{n}/small/",
             }
-            for n, name in enumerate(attachments)
+            for n, name in enumerate(entry.files)
         ]
-        stored = Stored(
-            record["_uuid"], json.dumps(record).encode(), record["_submission_time"], attachments=attachments
-        )
-        self.records.append(stored)
-        return stored
+        if fields:
+            record = {k: v for k, v in record.items() if k in fields}
+        return record
 
     def post(self, handler, body):
         handler._send(405, {"detail": "Method not allowed"})
@@ -420,22 +494,35 @@ class KoboServer(FakeServer):
             return handler._send(401, {"detail": "Invalid token."})
         parts = urlsplit(handler.path)
         path, query = parts.path, parse_qs(parts.query)
-        attachment = re.fullmatch(rf"/api/v2/assets/{self.asset}/data/(\d+)/attachments/(\d+)/", path)
+        live = [e for e in self.entries if not e.deleted]
+        attachment = re.fullmatch(rf"/api/v2/assets/{self.asset}/data/(\d+)/attachments/att(\d+)/", path)
         if attachment:
-            for stored in self.records:
-                record = json.loads(stored.payload)
-                if str(record["_id"]) == attachment.group(1):
-                    return handler._send(200, list(stored.attachments.values())[int(attachment.group(2))], "image/jpeg")
-            return handler._send(404, {"detail": "Not found."})
+            entry = next((e for e in live if str(e.record["_id"]) == attachment.group(1)), None)
+            if entry is None or int(attachment.group(2)) >= len(entry.files):
+                return handler._send(404, {"detail": "Not found."})
+            return handler._send(200, list(entry.files.values())[int(attachment.group(2))], "image/jpeg")
         if path != f"/api/v2/assets/{self.asset}/data/":
             return handler._send(404, {"detail": "Not found."})
-        rows = sorted(self.records, key=lambda r: r.submitted)
-        if "query" in query:
-            since = json.loads(query["query"][0])["_submission_time"]["$gt"]
-            rows = [r for r in rows if r.submitted > since]
+        sort = json.loads(query.get("sort", ['{"_id": 1}'])[0])
+        (key, direction), *_ = sort.items()
+        rows = sorted(live, key=lambda e: (e.record[key], e.record["_id"]), reverse=direction == -1)
+        condition = json.loads(query.get("query", ["{}"])[0])
+        for name, test in condition.items():
+            if set(test) == {"$gt"}:
+                rows = [e for e in rows if e.record[name] > test["$gt"]]
+            elif set(test) == {"$in"}:
+                rows = [e for e in rows if e.record[name] in test["$in"]]
+            else:
+                raise AssertionError(f"a query this fake does not know: {condition}")
+        fields = json.loads(query["fields"][0]) if "fields" in query else None
         start, limit = int(query.get("start", ["0"])[0]), int(query.get("limit", ["100"])[0])
         page = rows[start : start + limit]
-        body = {"count": len(rows), "previous": None, "next": None, "results": [json.loads(r.payload) for r in page]}
+        body = {
+            "count": len(rows),
+            "next": None,
+            "previous": None,
+            "results": [self._output(e, fields) for e in page],
+        }
         if start + limit < len(rows):
             kept = "&".join(f"{k}={quote(v[0])}" for k, v in query.items() if k != "start")
             body["next"] = f"{self.url}{path}?{kept}&start={start + limit}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -443,17 +444,41 @@ def test_a_web_user_session_is_logged_out_and_its_cookies_never_sent(central, ce
     assert central.cookies_seen == []
 
 
-def test_an_app_user_token_pulls_through_key_paths(central, central_source, sync, monkeypatch):
-    ids = fill(central, 3)
+def test_an_app_user_source_is_told_to_use_a_web_user_since_central_lets_app_users_only_send(
+    central, central_source, sync, monkeypatch
+):
+    # Central's app-user role: open_form.read and submission.create. The feed, the deletions feed and each
+    # record need submission.read: a real Central answers 403.1 to every read an app user makes.
+    fill(central, 3)
     monkeypatch.setenv("BMA_TEST_CENTRAL_TOKEN", central.app_user_token)
     PullSource.objects.filter(pk=central_source.pk).update(username="", secret_env="BMA_TEST_CENTRAL_TOKEN")
-    monkeypatch.setattr(pull_clients, "PAGE_SIZE", 2)
-    assert sync(central_source) == {"created": 3}
-    assert sorted(Submission.objects.values_list("instance_id", flat=True)) == ids
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    assert not failed.value.transient
+    assert failed.value.message.startswith("ODK Central lets an app user send submissions but not read them")
+    assert "Project Viewer" in failed.value.message
+    assert not Submission.objects.exists()
     assert central.requests and all(p.startswith(f"/v1/key/{central.app_user_token}/") for p in central.requests)
+    central_source.refresh_from_db()
+    assert central_source.last_error == failed.value.message
     monkeypatch.delenv("BMA_TEST_CENTRAL_TOKEN")
     with pytest.raises(PullError, match="BMA_TEST_CENTRAL_TOKEN that holds this source's app user token"):
         sync(central_source)
+
+
+def test_a_pull_error_is_shown_in_the_readers_language(central, central_source, sync, client, personas, monkeypatch):
+    monkeypatch.setenv("BMA_TEST_CENTRAL_PASSWORD", "wrong")
+    with pytest.raises(PullError) as failed:
+        sync(central_source)
+    # Logs and the stored text in the server's language; the page in the reader's.
+    assert str(failed.value).startswith("ODK Central refused this source's credentials (HTTP 401)")
+    client.force_login(personas.coordinator)
+    client.post(reverse("language-choose"), {"language": "ru", "next": "/admin/"})
+    page = client.get(reverse("admin:submissions_pullsource_change", args=[central_source.pk])).content.decode()
+    assert "ODK Central отклонил учётные данные этого источника (HTTP 401) при чтении: вход в систему." in page
+    client.post(reverse("language-choose"), {"language": "tg", "next": "/admin/"})
+    listing = client.get(reverse("admin:submissions_pullsource_changelist")).content.decode()
+    assert "ODK Central маълумоти воридшавии ин манбаъро" in listing
 
 
 def typed(assessment) -> dict:
@@ -636,16 +661,51 @@ def test_a_real_worker_pulls_a_central_form_and_processes_what_it_stored(
     assert central_source.last_counts == {"created": 3} and central_source.syncing_since is None
 
 
-def test_a_pull_and_a_push_of_the_same_records_end_the_same(
+VILLAGES = ["V-ASH-0001", "V-ASH-0002", "V-ASH-0003", None]  # None: typed in ("Not on the list")
+
+
+def varied_xml(instance_id: str, n: int, households: int, deprecated: str = "") -> bytes:
+    """A recorded B2 about one of the villages, or a typed-in one, with its own household count."""
+    xml = central_xml(instance_id, households, deprecated)
+    village = VILLAGES[n % len(VILLAGES)]
+    chosen = (
+        f"<village>{village}</village>"
+        if village
+        else f"<village>other</village><village_other>Kishlak {n % 3}</village_other>"
+    )
+    return xml.replace(b"<village>V-ASH-0001</village>", chosen.encode())
+
+
+def test_a_pull_and_a_push_of_the_same_50_records_end_the_same(
     central, central_source, sync, recorded_pages, personas, django_capture_on_commit_callbacks
 ):
+    from bma.exports.report import round_figures
+    from bma.submissions.services import IncomingFile, submission_receive
+
     # Recorded: twelve submissions of one village, F1 edited once before the first pull, F2 sent before
-    # the first pull and edited twice before the second.
+    # the first pull and edited twice before the second, a photo sent after its record.
     central.add_recorded_submissions()
     central.add_recorded_chain(F1)
     f2 = central.add_recorded_chain(F2, only_first=True)
+    photo_record, photo = central.add_recorded_photo_submission()
+    # 35 more, about four villages and typed-in ones: every 7th edited before the first pull, every
+    # 7th from the 4th edited twice between the two pulls.
+    ids = [f"uuid:varied-{n:03d}" for n in range(35)]
+    for n, instance_id in enumerate(ids):
+        central.add(varied_xml(instance_id, n, 100 + n), submitted=f"2026-12-08T10:{n:02d}:00.000Z")
+    for n in range(0, 35, 7):
+        central.edit(ids[n], varied_xml(f"{ids[n]}-e1", n, 500 + n, ids[n]), updated=f"2026-12-09T01:{n:02d}:00.000Z")
+    assert len(central.records) == 50
     sync(central_source)
     central.apply_recorded_edits(f2)
+    # Made after the first pull, as in the recording: later than anything that pull read.
+    f2.system["updatedAt"] = "2026-12-09T02:00:00.000Z"
+    for n in range(3, 35, 7):
+        central.edit(ids[n], varied_xml(f"{ids[n]}-e1", n, 600 + n, ids[n]), updated=f"2026-12-09T02:{n:02d}:00.000Z")
+        central.edit(
+            ids[n], varied_xml(f"{ids[n]}-e2", n, 700 + n, f"{ids[n]}-e1"), updated=f"2026-12-09T03:{n:02d}:00.000Z"
+        )
+    central.send_attachment(photo_record.remote_id, "fixture.jpg", photo)
     sync(central_source)
 
     def outcome() -> dict:
@@ -656,24 +716,197 @@ def test_a_pull_and_a_push_of_the_same_records_end_the_same(
             # The review history tells how often the worker saw a new version, which depends on timing
             # (a pull stores a chain at once; a device's edits may come before or after the worker).
             rows[a.root_instance_id].pop("review_events")
-        return rows
+        current = sorted(
+            am.VillageAssessment.objects.filter(is_current=True).values_list("root_instance_id", flat=True)
+        )
+        files = sorted(
+            Submission.objects.filter(attachments__isnull=False).values_list("instance_id", "attachments__filename")
+        )
+        # Nothing is approved yet: the report counts the non-rejected visits, as the live report does.
+        return {"typed": rows, "current": current, "files": files, "report": round_figures(personas.round, True)}
 
     pulled = outcome()
-    assert len(pulled) == 14 and not RejectedAttempt.objects.exists()
+    assert len(pulled["typed"]) == 50 and not RejectedAttempt.objects.exists()
+    assert pulled["files"] == [(photo_record.remote_id, "fixture.jpg")]
+    assert pulled["report"]["communities"] == len(pulled["current"]) > 4
     am.VillageAssessment.objects.all().delete()
     Submission.objects.all().delete()
 
     # The same versions pushed by a device in the order Central received them, edits naming the version
-    # they replace.
-    from bma.submissions.services import submission_receive
-
+    # they replace; the photo comes in a later request, as it came to Central.
     versions = sorted((v.created, v.payload) for r in central.records for v in r.versions)
     for _, payload in versions:
         with django_capture_on_commit_callbacks(execute=True):
             submission_receive(payload=payload, files=[], user=personas.enumerator)
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_file = IncomingFile("fixture.jpg", "image/jpeg", photo)
+        submission_receive(payload=photo_record.payload, files=[photo_file], user=personas.enumerator)
     pushed = outcome()
-    assert pushed == pulled
+    assert pushed["typed"] == pulled["typed"]
+    assert pushed["current"] == pulled["current"]
+    assert pushed["files"] == pulled["files"]
+    assert pushed["report"] == pulled["report"]
     states = dict(am.VillageAssessment.objects.values_list("root_instance_id", "review_state"))
-    assert states[F1_ROOT] == states[F2_ROOT] == am.ReviewState.EDITED
-    current = am.VillageAssessment.objects.get(is_current=True, village__isnull=False)
-    assert (current.root_instance_id, current.households) == (F2_ROOT, 303)
+    assert states[F1_ROOT] == states[F2_ROOT] == states[ids[0]] == states[ids[3]] == am.ReviewState.EDITED
+    households = dict(am.VillageAssessment.objects.values_list("root_instance_id", "households"))
+    assert (households[ids[0]], households[ids[3]], households[F2_ROOT]) == (500, 703, 303)
+
+
+# --- KoboToolbox: what a filter on time never sees (kpi: an edit keeps _id and _submission_time) -------
+
+
+def kobo_chain(root: str) -> list[tuple[str, str, bool]]:
+    rows = Submission.objects.filter(root_instance_id=root).order_by("pk")
+    return [(s.instance_id, s.deprecated_id, s.is_current) for s in rows]
+
+
+def test_a_kobo_record_edited_before_the_first_pull_is_stored_not_refused(kobo, kobo_source, sync):
+    entry = kobo.add(kobo_record(1))
+    kobo.edit(5201, "pulled-kobo-1-v2", households="250")
+    kobo.edit(5201, "pulled-kobo-1-v3", households="260")
+    assert entry.record["meta/deprecatedID"] == "uuid:pulled-kobo-1-v2"  # a version never read here
+    assert sync(kobo_source) == {"created": 1}
+    # Kobo serves only the current version: it begins the chain, named by Kobo's meta/rootUuid.
+    assert kobo_chain("uuid:pulled-kobo-1") == [("uuid:pulled-kobo-1-v3", "", True)]
+    assert am.VillageAssessment.objects.get(is_current=True).households == 260
+    assert not RejectedAttempt.objects.exists()
+    assert sync(kobo_source) == {}  # read again by the listing: nothing to fetch, nothing refused
+    PullSource.objects.filter(pk=kobo_source.pk).update(cursor="")
+    assert sync(kobo_source) == {"duplicate": 1}
+    assert Submission.objects.count() == 1 and not RejectedAttempt.objects.exists()
+
+
+def test_a_kobo_edit_after_a_pull_comes_across_although_its_submission_time_stays(kobo, kobo_source, sync):
+    kobo.add(kobo_record(1))
+    kobo.add(kobo_record(2))
+    assert sync(kobo_source) == {"created": 2}
+    kobo.edit(5201, "pulled-kobo-1-v2", households="250")
+    assert sync(kobo_source) == {"edit": 1}
+    assert kobo_chain("uuid:pulled-kobo-1") == [
+        ("uuid:pulled-kobo-1", "", False),
+        ("uuid:pulled-kobo-1-v2", "uuid:pulled-kobo-1", True),
+    ]
+    # Edited twice before the next pull: the version in between never reaches any API; the current
+    # one replaces ours (its payload keeps the deprecatedID Kobo gave it).
+    kobo.edit(5201, "pulled-kobo-1-v3", households="260")
+    kobo.edit(5201, "pulled-kobo-1-v4", households="270")
+    assert sync(kobo_source) == {"edit": 1}
+    stored = Submission.objects.get(instance_id="uuid:pulled-kobo-1-v4")
+    assert stored.is_current and stored.deprecated_id == "uuid:pulled-kobo-1-v2"
+    assert json.loads(stored.payload_bytes)["meta/deprecatedID"] == "uuid:pulled-kobo-1-v3"
+    households = dict(am.VillageAssessment.objects.values_list("root_instance_id", "households"))
+    assert households["uuid:pulled-kobo-1"] == 270
+    assert sync(kobo_source) == {}  # nothing new, nothing logged
+    assert not RejectedAttempt.objects.exists()
+
+
+def test_a_kobo_validation_status_is_shown_on_the_desk_and_our_review_state_is_unchanged(
+    kobo, kobo_source, sync, client, personas
+):
+    kobo.add(kobo_record(1))
+    sync(kobo_source)
+    visit = am.VillageAssessment.objects.get()
+    state_before = visit.review_state
+    kobo.validate(5201, "validation_status_on_hold", timestamp=1796000000)
+    assert sync(kobo_source) == {}  # a fact, not a record: nothing stored
+    assert Submission.objects.get().central_review_state == "hasIssues"
+    assert 'id="rejected-in-central"' not in desk(client, personas, visit)
+    kobo.validate(5201, "validation_status_not_approved", timestamp=1796000600)
+    sync(kobo_source)
+    stored = Submission.objects.get()
+    assert stored.central_review_state == "rejected"
+    assert stored.central_review_state_at == parse_datetime("2026-11-30T01:03:20+00:00")
+    page = desk(client, personas, visit)
+    assert 'id="rejected-in-central"' in page and "Not Approved" in page and "KoboToolbox" in page
+    assert shown("2026-11-30T01:03:20+00:00") in page
+    visit.refresh_from_db()
+    assert visit.review_state == state_before and visit.is_current  # shown, never our decision
+    listing = reverse("admin:assessments_villageassessment_changelist")
+    assert client.get(listing, {"central": "rejected"}).context["cl"].result_count == 1
+    kobo.validate(5201, "validation_status_approved", timestamp=1796001200)
+    sync(kobo_source)
+    assert Submission.objects.get().central_review_state == "approved"
+    assert 'id="rejected-in-central"' not in desk(client, personas, visit)
+
+
+def test_a_record_deleted_in_kobo_stops_counting_until_a_supervisor_decides(
+    kobo, kobo_source, sync, client, personas, django_capture_on_commit_callbacks
+):
+    from bma.assessments.counting import assessment_count, village_counted_assessment
+    from bma.submissions.models import KoboSource
+
+    kobo.add(kobo_record(1))
+    kobo.add(kobo_record(3))
+    sync(kobo_source)
+    # The same form's record from another Kobo project (its own deployed form's uuid), via REST.
+    other = {**kobo_record(2), "formhub/uuid": "another-asset-form-uuid"}
+    rest = KoboSource.objects.create(name="Kobo REST", form=kobo_source.form)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/kobo/{rest.token}/", json.dumps(other), content_type="application/json")
+    visit = am.VillageAssessment.objects.get(root_instance_id="uuid:pulled-kobo-1")
+    state_before = visit.review_state
+    kobo.delete_record(5201)  # Instance.delete(): gone from every listing, no trace, no time
+    assert sync(kobo_source) == {"deleted_in_kobo": 1}
+    stored = Submission.objects.get(instance_id="uuid:pulled-kobo-1")
+    assert stored.central_deleted_at is not None  # kept, with the time the sync saw it
+    assert Submission.objects.get(instance_id="uuid:pulled-kobo-2").central_deleted_at is None
+    page = desk(client, personas, visit)
+    assert 'id="deleted-in-central"' in page and "Deleted in KoboToolbox" in page
+    visit.refresh_from_db()
+    assert visit.review_state == state_before
+    assert village_counted_assessment(visit.round_id, visit.village_id) != visit
+    assert sync(kobo_source) == {}  # marked once
+    assessment_count(visit, personas.coordinator)  # a supervisor decides
+    assert village_counted_assessment(visit.round_id, visit.village_id) == visit
+
+
+def photo_version(form) -> None:
+    """A version of the form with a photo question (Kobo lists the files of the binds typed binary)."""
+    from bma.xforms.models import FormVersion
+
+    published = FormVersion.objects.filter(form=form).first()
+    xml = published.xml.replace("<bind ", '<bind nodeset="/data/photo" type="binary"/><bind ', 1)
+    # An older version than the one the records name, so it is not the form's current one.
+    FormVersion.objects.create(
+        form=form,
+        version="2026010101",
+        xml=xml,
+        xlsform=b"",
+        xlsform_sha256="",
+        xml_md5="0" * 32,
+        published_at=published.published_at - timedelta(days=30),
+    )
+
+
+def test_a_photo_sent_to_kobo_after_its_record_is_fetched_and_the_desk_says_it_is_waiting(
+    kobo, kobo_source, sync, client, personas
+):
+    photo_version(kobo_source.form)
+    kobo.add({**kobo_record(1), "photo": "fixture.jpg"}, **{"fixture.jpg": None})
+    assert sync(kobo_source) == {"created": 1}
+    stored = Submission.objects.get()
+    assert not stored.attachments.exists()
+    kobo_source.refresh_from_db()
+    assert kobo_source.media_waiting == ["uuid:pulled-kobo-1"]
+    visit = am.VillageAssessment.objects.get()
+    assert "KoboToolbox has not received every file" in desk(client, personas, visit)
+
+    kobo.send_attachment(5201, "fixture.jpg", b"\xff\xd8photo-bytes")  # _submission_time unchanged
+    assert sync(kobo_source) == {"media": 1}
+    (attachment,) = stored.attachments.all()
+    assert (attachment.filename, bytes(attachment.content)) == ("fixture.jpg", b"\xff\xd8photo-bytes")
+    kobo_source.refresh_from_db()
+    assert kobo_source.media_waiting == []
+    assert 'id="waiting-for-media"' not in desk(client, personas, visit)
+    assert sync(kobo_source) == {}
+    assert not RejectedAttempt.objects.exists()
+
+
+def test_the_file_questions_are_the_binds_typed_binary_named_as_kobo_names_them():
+    from bma.submissions.pulling_kobo import file_fields
+
+    xml = (
+        '<model><bind nodeset="/data/village" type="string"/><bind type="binary" nodeset="/data/photo"/>'
+        '<bind nodeset="/data/grp/sketch" type="binary" required="true()"/></model>'
+    )
+    assert file_fields([xml, xml]) == ["grp/sketch", "photo"]
