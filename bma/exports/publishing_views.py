@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bma.core.errors import BmaError
+from bma.exports.diff_labels import changes_in_words
 from bma.exports.models import PublishedDocument, PublishedReport
 from bma.exports.publishing import report_changes, report_publish
 from bma.exports.readiness import report_readiness
@@ -34,7 +35,7 @@ def published_page(request, number: int):
     changes = None
     if latest is not None:
         live = round_figures(round_, previous_round=previous_round_of(round_))
-        changes = report_changes(latest.figures, live)
+        changes = changes_in_words(report_changes(latest.figures, live), live)
     readiness = report_readiness(round_)
     return render(
         request,
