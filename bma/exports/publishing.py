@@ -64,7 +64,8 @@ def report_publish(round_, user, note: str = "", *, override_note: str = "", con
         stem = f"bma-round-{round_.number}-v{version}"
         files = {
             "figures": (f"{stem}-figures.json", figures_bytes(figures)),
-            "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures)),
+            # In English, as the figures file's labels are (the PDFs are one per language).
+            "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures, language="en")),
         }
         documents = {
             language: (f"{stem}-report-{language}.pdf", _document(figures, points, cover, language))
