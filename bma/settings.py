@@ -198,6 +198,9 @@ if BMA_BEHIND_TLS_PROXY:
 # redirect, the secure-only cookies and HSTS, which would otherwise lock every browser out. Each can
 # still be set on its own. OpenRosa offers Basic only over HTTPS, so devices then use Digest.
 BMA_PLAIN_HTTP = env.bool("BMA_PLAIN_HTTP", default=False)
+# The server's address as the tablets reach it (https://bma.example.org): the Collect set-up sheet's QR
+# code carries it. Unset, the sheet uses the address it was opened at, and warns if tablets cannot reach it.
+BMA_PUBLIC_URL = env.str("BMA_PUBLIC_URL", default="")
 _SECURE_DEFAULT = not DEBUG and not BMA_PLAIN_HTTP
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_SECURE_DEFAULT)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_SECURE_DEFAULT)

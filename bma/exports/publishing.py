@@ -86,7 +86,10 @@ def report_publish(
     stem = f"bma-round-{round_.number}-v{version}"
     files = {
         "figures": (f"{stem}-figures.json", figures_bytes(figures)),
-        "xlsx": (f"{stem}-report.xlsx", figures_workbook(figures)),
+        "xlsx": (
+            f"{stem}-report.xlsx",
+            figures_workbook(figures, language="en"),
+        ),  # in English, as the figures file's labels are
     }
     progress(PROGRESS["workbook"])
     documents = {}

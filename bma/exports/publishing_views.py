@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bma.core.errors import BmaError
+from bma.exports.diff_labels import changes_in_words
 from bma.exports.models import PublishedDocument, PublishedReport, PublishJob
 from bma.exports.publish_jobs import publish_job_latest, publish_job_progress, publish_job_start
 from bma.exports.publishing import report_changes
@@ -35,7 +36,7 @@ def published_page(request, number: int):
     changes = None
     if latest is not None:
         live = round_figures(round_, previous_round=previous_round_of(round_))
-        changes = report_changes(latest.figures, live)
+        changes = changes_in_words(report_changes(latest.figures, live), live)
     readiness = report_readiness(round_)
     job = publish_job_latest(round_)
     return render(

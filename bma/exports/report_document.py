@@ -74,10 +74,16 @@ def report_document_html(figures: dict, points: list | None = None, published: d
     )
 
 
-def report_pdf(figures: dict, points: list | None = None, published: dict | None = None) -> bytes:
+def report_document_layout(figures: dict, points: list | None = None, published: dict | None = None):
+    """The document laid out in A4 pages (WeasyPrint's ``Document``): what the PDF is written from, and
+    what the tests read to check that every text stays inside its page."""
     # Imported here: WeasyPrint loads Pango at import, which only the PDF needs.
     from weasyprint import CSS, HTML
 
     html = report_document_html(figures, points, published)
     # Only the stylesheet and its fonts are read, from this folder: no network, no machine fonts.
-    return HTML(string=html, base_url=str(HERE)).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+    return HTML(string=html, base_url=str(HERE)).render(stylesheets=[CSS(filename=str(STYLESHEET))])
+
+
+def report_pdf(figures: dict, points: list | None = None, published: dict | None = None) -> bytes:
+    return report_document_layout(figures, points, published).write_pdf()

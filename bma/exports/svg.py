@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
+from functools import lru_cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext, ngettext
@@ -53,14 +56,31 @@ MAP_CELL_DEGREES = 0.05
 MAP_CELLS_PER_SIDE = 100
 
 
+COUNTRY_OUTLINE = Path(__file__).resolve().parent / "data" / "country_outline.json"
+LEGEND_CHAR_WIDTH = 6.2  # average advance of a 10 px sans-serif glyph, generous for Cyrillic
+
+
+@lru_cache(maxsize=1)
+def country_rings() -> tuple:
+    """The country's outline as rings of (longitude, latitude): Natural Earth 1:50m from npm world-atlas,
+    converted once by tools/country_outline.py into the small file shipped beside this module (read from
+    disk, never fetched). No file, no outline: the map still draws its dots."""
+    try:
+        data = json.loads(COUNTRY_OUTLINE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple(tuple((lon, lat) for lon, lat in ring) for ring in data.get("rings", []))
+
+
 def points_map(
     points: list[tuple[float, float, str]], *, labels: dict | None = None, width: int = 640, height: int = 400
 ) -> str:
-    """The assessed communities as dots on a plain latitude/longitude frame, coloured by province.
+    """The assessed communities as dots on the country's outline, coloured by province.
 
     ``points``: (latitude, longitude, province code); ``labels``: the legend's name for each code, in the
-    reader's language (the code itself where none is given). No tiles, no boundaries file: the frame is the
-    points' own extent with a degree grid, so it draws offline and the same everywhere.
+    reader's language (the code itself where none is given). No tiles, nothing fetched: the outline is the
+    shipped boundary file (country_rings), the frame holds the country and every point, with a degree grid
+    labelled inside the frame; the legend is as wide as its longest name, so no name is clipped.
     """
     if not points:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1" role="img" aria-label="no data"></svg>'
@@ -75,16 +95,26 @@ def points_map(
     for lat, lon, province in points:
         key = (round(lat / cell), round(lon / cell), province)
         cells[key] = cells.get(key, 0) + 1
-    # At least a degree each way around the middle, so one district's villages do not fill the frame.
-    mid_lat, mid_lon = (min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2
-    half_lat = max(0.5, (max(lats) - min(lats)) / 2 + 0.2)
-    half_lon = max(0.5, (max(lons) - min(lons)) / 2 + 0.2)
+    rings = country_rings()
+    outline = [point for ring in rings for point in ring]
+    # The frame holds the country and every point (a point outside the country still shows), a little
+    # room around, and at least a degree each way.
+    all_lons = lons + [lon for lon, _ in outline]
+    all_lats = lats + [lat for _, lat in outline]
+    mid_lat, mid_lon = (min(all_lats) + max(all_lats)) / 2, (min(all_lons) + max(all_lons)) / 2
+    half_lat = max(0.5, (max(all_lats) - min(all_lats)) / 2 + 0.2)
+    half_lon = max(0.5, (max(all_lons) - min(all_lons)) / 2 + 0.2)
     south, north, west, east = mid_lat - half_lat, mid_lat + half_lat, mid_lon - half_lon, mid_lon + half_lon
     # Equirectangular, with longitude shrunk by cos(latitude) so the country keeps its shape.
     shrink = math.cos(math.radians((south + north) / 2))
-    legend_width, margin = 170, 24
-    plot_w, plot_h = width - legend_width - 2 * margin, height - 2 * margin
+    names = [(labels or {}).get(province, province) for province in provinces]
+    counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": grouped(len(points))}
+    legend_width = round(max(len(str(text)) for text in [*names, counted]) * LEGEND_CHAR_WIDTH) + 24
+    margin = 10
+    plot_w, plot_h = max(200, width - legend_width - 2 * margin), height - 2 * margin
     scale = min(plot_w / ((east - west) * shrink), plot_h / (north - south))
+    frame_w, frame_h = (east - west) * shrink * scale, (north - south) * scale
+    width = round(margin + frame_w + margin + legend_width)
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return margin + (lon - west) * shrink * scale, margin + (north - lat) * scale
@@ -92,20 +122,23 @@ def points_map(
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(gettext("Map of the assessed communities"))}" font-family="sans-serif" font-size="10">',
-        f'<rect x="{margin}" y="{margin}" width="{(east - west) * shrink * scale:.1f}" '
-        f'height="{(north - south) * scale:.1f}" fill="#f4f6fa" stroke="#bbb"/>',
+        f'<rect x="{margin}" y="{margin}" width="{frame_w:.1f}" height="{frame_h:.1f}" fill="#f4f6fa" stroke="#bbb"/>',
     ]
+    for ring in rings:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lat, lon) for lon, lat in ring))
+        parts.append(f'<polygon class="outline" points="{path}" fill="#fff" stroke="#888" stroke-width="0.8"/>')
+    # Grid lines, each labelled inside the frame: longitudes along the bottom edge, latitudes along the left.
     for degree in range(math.ceil(west), math.floor(east) + 1):
         x, _ = xy(north, degree)
         parts.append(
-            f'<line x1="{x:.1f}" y1="{margin}" x2="{x:.1f}" y2="{margin + (north - south) * scale:.1f}" stroke="#ddd"/>'
-            f'<text x="{x:.1f}" y="{margin - 4}" text-anchor="middle" fill="#777">{degree}°E</text>'
+            f'<line x1="{x:.1f}" y1="{margin}" x2="{x:.1f}" y2="{margin + frame_h:.1f}" stroke="#ddd"/>'
+            f'<text x="{x + 2:.1f}" y="{margin + frame_h - 3:.1f}" fill="#777">{degree}°E</text>'
         )
     for degree in range(math.ceil(south), math.floor(north) + 1):
         _, y = xy(degree, west)
         parts.append(
-            f'<line x1="{margin}" y1="{y:.1f}" x2="{margin + (east - west) * shrink * scale:.1f}" y2="{y:.1f}" '
-            f'stroke="#ddd"/><text x="{margin - 3}" y="{y + 3:.1f}" text-anchor="end" fill="#777">{degree}°N</text>'
+            f'<line x1="{margin}" y1="{y:.1f}" x2="{margin + frame_w:.1f}" y2="{y:.1f}" stroke="#ddd"/>'
+            f'<text x="{margin + 3}" y="{y - 2:.1f}" fill="#777">{degree}°N</text>'
         )
     for (lat_cell, lon_cell, province), count in sorted(cells.items()):
         x, y = xy(lat_cell * cell, lon_cell * cell)
@@ -113,14 +146,15 @@ def points_map(
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour[province]}" fill-opacity="0.75"/>'
         )
-    legend_x = width - legend_width + 8
-    for index, province in enumerate(provinces):
+    legend_x = margin + frame_w + margin + 6
+    for index, (province, name) in enumerate(zip(provinces, names, strict=True)):
         y = margin + 14 * index
         parts.append(
-            f'<circle cx="{legend_x}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
-            f'<text x="{legend_x + 8}" y="{y + 10}">{escape((labels or {}).get(province, province))}</text>'
+            f'<circle cx="{legend_x:.1f}" cy="{y + 6}" r="4" fill="{colour[province]}"/>'
+            f'<text x="{legend_x + 8:.1f}" y="{y + 10}">{escape(str(name))}</text>'
         )
-    counted = ngettext("%(count)s community", "%(count)s communities", len(points)) % {"count": grouped(len(points))}
-    parts.append(f'<text x="{legend_x}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{escape(counted)}</text>')
+    parts.append(
+        f'<text x="{legend_x:.1f}" y="{margin + 14 * len(provinces) + 14}" fill="#555">{escape(counted)}</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)

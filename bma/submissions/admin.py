@@ -1,5 +1,7 @@
 """The raw store in the admin: read-only (the typed review desk lives with the assessments)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -11,7 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import ReadOnlyAdmin
@@ -20,7 +22,14 @@ from bma.rounds.admin import EnumeratorAdmin
 from bma.rounds.models import Enumerator
 from bma.submissions.auth import collect_token_for_setup, collect_tokens_revoke
 from bma.submissions.collect_login import collect_login_annotate, collect_login_check
-from bma.submissions.collect_setup import collect_qr_svg, collect_settings, collect_settings_encode
+from bma.submissions.collect_setup import (
+    collect_menu_names,
+    collect_qr_svg,
+    collect_server_url,
+    collect_settings,
+    collect_settings_encode,
+    unreachable_address_warning,
+)
 from bma.submissions.models import (
     CollectToken,
     KoboSource,
@@ -203,7 +212,8 @@ class CollectTokenAdmin(admin.ModelAdmin):
         enumerator = get_object_or_404(Enumerator.objects.filter(is_active=True), pk=user_id)
         token = collect_token_for_setup(enumerator)
         # The device token is in this URL and in the QR code; it is never logged or put in a message.
-        server_url = request.build_absolute_uri(reverse("openrosa-token-root", args=[token.token]))
+        token_path = reverse("openrosa-token-root", args=[token.token])
+        server_url = collect_server_url(token_path, request.build_absolute_uri(token_path))
         language = user_language(enumerator) or ""
         name = enumerator.get_full_name() or enumerator.get_username()
         payload = collect_settings_encode(
@@ -225,6 +235,10 @@ class CollectTokenAdmin(admin.ModelAdmin):
             assignments=assignments,
             token=token,
             collect_login=collect_login_html(enumerator),
+            # The server's address without the token (the token stays inside the code).
+            server_address="{0.scheme}://{0.netloc}".format(urlsplit(server_url)),
+            address_warning=unreachable_address_warning(server_url),
+            collect_menu=collect_menu_names(language or get_language()),
             qr_text=payload,  # for the tests' decoder; the page shows only the code
             qr_svg=mark_safe(collect_qr_svg(payload)),  # noqa: S308 - segno's own SVG of our payload
             back_url=reverse("admin:rounds_enumerator_changelist"),

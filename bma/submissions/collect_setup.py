@@ -13,15 +13,27 @@ Collect strips trailing slashes and appends /formList and /submission, so the UR
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import zlib
+from urllib.parse import urlsplit
 
 import segno
+from django.conf import settings as django_settings
+from django.utils.translation import gettext
 
 # Collect has no Tajik translation of its own screens (no values-tg among its string resources): a
 # Tajik-speaking enumerator gets Collect in Russian, which every enumerator here reads, rather than
 # Android's fallback to English. The forms' own languages are chosen inside each form, not here.
 COLLECT_APP_LANGUAGES = {"en": "en", "ru": "ru", "tg": "ru"}
+
+# Collect's own words for the buttons the sheet tells the enumerator to press, as the tablet shows them
+# (getodk/collect strings: configure_with_qr_code, add_project, enter_data; values-ru for Russian): the
+# sheet quotes the button the enumerator will see, not a translation of our own.
+COLLECT_MENU_NAMES = {
+    "en": {"configure": "Configure with QR code", "add_project": "Add project", "start": "Start new form"},
+    "ru": {"configure": "Настроить с помощью QR-кода", "add_project": "Добавить проект", "start": "Начать новую форму"},
+}
 
 PROJECT_COLOR = "#0033a0"  # the report's blue: the project's tile in Collect's project list
 
@@ -66,3 +78,44 @@ def collect_qr(text: str) -> segno.QRCode:
 def collect_qr_svg(text: str) -> str:
     """Inline SVG (no image file, nothing fetched), sized in millimetres so it prints at a scannable size."""
     return collect_qr(text).svg_inline(scale=1, unit="mm", border=4, dark="#000", light="#fff")
+
+
+def collect_menu_names(language: str) -> dict:
+    """Collect's button names in the language its screens will be in on a tablet set up for ``language``."""
+    return COLLECT_MENU_NAMES[COLLECT_APP_LANGUAGES.get(language, "en")]
+
+
+def collect_server_url(path: str, request_url: str) -> str:
+    """The address the tablets are given: ``BMA_PUBLIC_URL`` (the server's address as the tablets reach
+    it, e.g. behind a proxy or a public name) joined with ``path``; else the address the sheet was opened
+    at (``request_url``), which may be a loopback or private one."""
+    public = getattr(django_settings, "BMA_PUBLIC_URL", "")
+    if public:
+        return public.rstrip("/") + "/" + path.lstrip("/")
+    return request_url
+
+
+def unreachable_address_warning(url: str) -> str:
+    """Why tablets in the field may not reach ``url`` (a loopback or a private address), or ""."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        loopback = True
+    else:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return ""  # a name: what it resolves to on the tablets' network cannot be told from here
+        loopback = address.is_loopback or address.is_unspecified
+        if not loopback and not (address.is_private or address.is_link_local):
+            return ""
+    if loopback:
+        return gettext(
+            "This code would send the tablet to %(host)s, which is the tablet itself: it cannot reach this "
+            "server there. Set BMA_PUBLIC_URL to the address tablets reach the server at, or open this sheet "
+            "at that address, and print it again."
+        ) % {"host": host}
+    return gettext(
+        "This code sends the tablet to the private address %(host)s: only a tablet on the same local network "
+        "reaches it, not one in the field over mobile data. Set BMA_PUBLIC_URL to the server's public address "
+        "if tablets send from outside this network."
+    ) % {"host": host}

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bma.assessments import models as am
+from bma.core.dates import in_words
 from bma.exports.models import PublishedReport
 from bma.exports.publishing import report_changes, report_publish
 from bma.exports.report import round_figures
@@ -45,7 +46,7 @@ def test_before_is_the_previous_rounds_published_version_not_its_live_rows(clien
     # The live page, the JSON and the workbook of round 3 (not yet published) take the same "before".
     client.force_login(personas.coordinator)
     page = html.unescape(client.get("/reports/rounds/3/").content.decode())
-    assert f"Round 2 as published: version 1, {published.published_at:%Y-%m-%d %H:%M} UTC." in page
+    assert f"Round 2 as published: version 1, {in_words(published.published_at)}." in page
     api = client.get("/api/rounds/3/report/").json()["comparison"]
     assert api["before_published"] is True and ret_of(api)["before"] == 280
     rows = comparison_sheet(client, 3)

@@ -135,16 +135,14 @@ def test_the_report_page_and_workbook_show_the_departures(client, departures, pe
     client.force_login(personas.coordinator)
     page = html.unescape(client.get(f"/reports/rounds/{departures.number}/").content.decode())
     assert "Families who left entirely, by province" in page
-    assert (
-        "<tr><td>Sughd</td><td>2</td><td>73</td><td>19 (26%)</td><td>31 (42%)</td><td>23 (32%)</td><td>58</td>"
-        "<td>34 (59%)</td><td>1 of 2</td></tr>" in page
-    )
+    assert "<tr><td>Sughd</td><td>2</td><td>73</td><td>19 (26%)</td><td>31 (42%)</td><td>23 (32%)</td></tr>" in page
+    assert "<tr><td>Sughd</td><td>58</td><td>34 (59%)</td><td>1 of 2</td></tr>" in page
     assert "<tr><th>All provinces</th><th>0</th><th>3</th><th>26</th><th>51</th></tr>" in page
 
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{departures.number}/xlsx/").content))
-    rows = [list(r) for r in book["departures"].iter_rows(values_only=True)]
+    rows = [list(r) for r in book["Families who left entirely"].iter_rows(values_only=True)]
     assert rows[1][:3] == ["Sughd", 2, 73] and rows[-1][:3] == ["All provinces", 3, 80]
-    yearly_rows = [list(r) for r in book["departures yearly"].iter_rows(values_only=True)]
+    yearly_rows = [list(r) for r in book["Households that left, by year"].iter_rows(values_only=True)]
     assert ["Sughd", 2023, 51, 0, 31, 20] in yearly_rows
 
 

@@ -50,6 +50,18 @@ def test_a_reference_figure_stands_beside_the_estimate_with_its_ratio(client, as
     assert page.status_code == 200
     text = page.content.decode()
     assert "Migration Service" in text and "0.75" in text and "Buston" in text
+    assert "1 Jul 2024" in text and "2024-07-01" not in text  # dates in words, never ISO on a page
+
+
+def test_the_profile_reads_its_numbers_and_dates_in_the_readers_locale(client, asht_with_reference, personas):
+    import re
+
+    ReferenceFigure.objects.update(value=17500)
+    client.force_login(personas.supervisor)
+    client.post("/language/", {"language": "tg", "next": "/"})
+    text = client.get(reverse("district-profile", args=[asht_with_reference.number, "TJ-SU-ASH"])).content.decode()
+    assert "<td>17\xa0500</td>" in text and "1 июли 2024" in text
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)  # no ISO date anywhere on the page
 
 
 def test_only_people_whose_areas_hold_the_district_see_its_profile(client, asht_with_reference, personas):

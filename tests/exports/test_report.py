@@ -125,7 +125,7 @@ def test_the_report_says_what_its_figures_mean(client, two_villages, personas):
     for key in wanted:
         assert FIGURE_DEFINITIONS[key] in notes_section, key
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
-    definitions = [row[1] for row in book["notes"].iter_rows(min_row=2, values_only=True)]
+    definitions = [row[1] for row in book["Notes"].iter_rows(min_row=2, values_only=True)]
     assert definitions == [FIGURE_DEFINITIONS[key] for key in wanted]
 
 
@@ -161,7 +161,7 @@ def test_the_concentration_in_the_top_five_districts_is_one_share_of_the_total()
 def test_the_workbook_shows_counts_with_a_thousands_separator_and_years_as_they_are(client, two_villages, personas):
     client.force_login(personas.coordinator)
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
-    yearly = book["ret yearly"]
+    yearly = book["Returnees – by year"]
     year, total = yearly["A2"], yearly["B2"]
     assert year.value == 2020 and year.number_format == "General"
     assert isinstance(total.value, int) and total.number_format == "#,##0"
@@ -171,10 +171,11 @@ def test_the_workbooks_summary_holds_numbers_not_text(client, two_villages, pers
     client.force_login(personas.coordinator)
     client.post("/language/", {"language": "ru", "next": "/"})  # the cells do not depend on the language
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
-    summary = {row[0].value: row[1] for row in book["summary"].iter_rows(min_row=2)}
-    communities = summary["communities"]
+    summary = {row[0].value: row[1] for row in book["Сводка"].iter_rows(min_row=2)}
+    communities = summary["Обследовано населённых пунктов"]
     assert (communities.value, communities.data_type, communities.number_format) == (2, "n", "#,##0")
-    assert summary["key informants"].data_type == "n" and summary["key informants"].number_format == "#,##0"
+    informants = summary["Интервью с ключевыми информаторами"]
+    assert informants.data_type == "n" and informants.number_format == "#,##0"
 
 
 def test_a_share_below_one_per_cent_reads_less_than_one_and_changes_their_sign_in_every_output(
@@ -217,9 +218,9 @@ def test_a_share_below_one_per_cent_reads_less_than_one_and_changes_their_sign_i
     pdf = PdfReader(io.BytesIO(report_pdf(figures)))
     assert "Khatlon 1 <1%" in " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
-    cells = {row[0].value: row[2] for row in book["ret provinces"].iter_rows(min_row=2)}
+    cells = {row[0].value: row[2] for row in book["Returnees – provinces"].iter_rows(min_row=2)}
     assert 0 < cells["Khatlon"].value < 1 and cells["Khatlon"].number_format == SHARE_FORMAT
-    change = book["imw yearly"]["C5"]
+    change = book["Migrant workers – by year"]["C5"]
     assert (change.value, change.number_format) == (50, CHANGE_FORMAT)
 
 

@@ -88,3 +88,28 @@ def test_the_report_page_shows_the_map_of_its_communities(client, departures, pe
     client.force_login(personas.coordinator)
     page = client.get(f"/reports/rounds/{departures.number}/").content.decode()
     assert 'aria-label="Map of the assessed communities"' in page and "communities</text>" in page
+
+
+def test_the_map_draws_the_country_outline_with_a_legend_and_axis_labels_that_fit():
+    import re
+
+    from bma.exports.svg import LEGEND_CHAR_WIDTH, country_rings, points_map
+
+    long_name = "Ноҳияҳои тобеи ҷумҳурӣ (Districts of Republican Subordination)"
+    points = [(38.56, 68.77, "TJ-RR"), (40.28, 69.62, "TJ-SU")]
+    svg = points_map(points, labels={"TJ-RR": long_name, "TJ-SU": "Вилояти Суғд"})
+    assert len(country_rings()) >= 1 and '<polygon class="outline"' in svg  # shipped file, nothing fetched
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)"', svg).group(1))
+    frame = re.search(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg).groups()
+    left, top, frame_w, frame_h = (float(v) for v in frame)
+    # The legend's names, in the language given, end inside the picture.
+    for x, text in re.findall(r'<text x="([\d.]+)" y="[\d.]+">([^<]+)</text>', svg):
+        assert float(x) + len(text) * LEGEND_CHAR_WIDTH <= width, text
+    assert long_name in svg
+    # Every grid label and the whole outline lie inside the frame.
+    for x, y in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" fill="#777">', svg):
+        assert left <= float(x) <= left + frame_w and top <= float(y) <= top + frame_h
+    for points_attr in re.findall(r'<polygon class="outline" points="([^"]+)"', svg):
+        for pair in points_attr.split():
+            x, y = (float(v) for v in pair.split(","))
+            assert left <= x <= left + frame_w and top <= y <= top + frame_h

@@ -219,3 +219,43 @@ def test_others_cannot_open_an_enumerators_sheet_or_revoke(client, personas, per
 def test_no_sheet_for_accounts_that_are_not_enumerators(coordinator_client, personas):
     assert coordinator_client.get(setup_url(personas.supervisor)).status_code == 404
     assert not CollectToken.objects.filter(user=personas.supervisor).exists()
+
+
+def test_the_sheet_warns_on_a_loopback_address_and_uses_bma_public_url_when_set(coordinator_client, personas, settings):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    page = coordinator_client.get(setup_url(personas.enumerator), HTTP_HOST="127.0.0.1:8000")
+    assert 'id="address-warning"' in page.content.decode() and "127.0.0.1" in page.context["address_warning"]
+    assert read_qr_like_collect(page.context["qr_text"])["general"]["server_url"].startswith("http://127.0.0.1:8000/")
+
+    settings.BMA_PUBLIC_URL = "https://bma.example.org/"
+    page = coordinator_client.get(setup_url(personas.enumerator), HTTP_HOST="127.0.0.1:8000")
+    token = CollectToken.objects.get(user=personas.enumerator, revoked_at__isnull=True)
+    server_url = read_qr_like_collect(page.context["qr_text"])["general"]["server_url"]
+    assert server_url == f"https://bma.example.org/collect/key/{token.token}"
+    assert 'id="address-warning"' not in page.content.decode()
+    assert '<dd id="server-address">https://bma.example.org</dd>' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url, warned",
+    [
+        ("http://localhost:8000/collect/key/x", "the tablet itself"),
+        ("http://[::1]/collect/key/x", "the tablet itself"),
+        ("http://192.168.1.20/collect/key/x", "private address 192.168.1.20"),
+        ("http://10.0.0.5/collect/key/x", "private address"),
+        ("https://bma.example.org/collect/key/x", ""),
+        ("http://8.8.8.8/collect/key/x", ""),
+    ],
+)
+def test_addresses_tablets_cannot_reach_are_named(url, warned):
+    from bma.submissions.collect_setup import unreachable_address_warning
+
+    found = unreachable_address_warning(url)
+    assert (warned in found) if warned else found == ""
+
+
+def test_the_steps_quote_collects_buttons_in_the_tablets_language(coordinator_client, personas):
+    user_language_set(personas.enumerator, "tg")  # Collect has no Tajik: its screens are Russian
+    page = coordinator_client.get(setup_url(personas.enumerator)).content.decode()
+    assert "“Настроить с помощью QR-кода”" in page and "“Начать новую форму”" in page
+    assert "Configure with QR code" not in page
