@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("submissions", "0010_central_facts")]
+    dependencies = [("submissions", "0011_pull_error_detail")]
 
     operations = [
         migrations.AddField(
