@@ -333,16 +333,6 @@ def pull_sources_due() -> list[int]:
     return list(PullSource.objects.filter(active=True).values_list("pk", flat=True))
 
 
-def pull_sources_sync_start(queryset) -> int:
-    """Ask the worker to sync these sources now (paused ones too: a person asked), after commit."""
-    from bma.submissions.tasks import pull_source_sync as task  # here: the task module imports this one
-
-    ids = list(queryset.values_list("pk", flat=True))
-    for source_id in ids:
-        transaction.on_commit(lambda source_id=source_id: task.delay(source_id))
-    return len(ids)
-
-
 def pull_sources_restart(queryset) -> int:
     """Forget how far these sources got: the next sync reads everything again. What is stored stays
     (identical records are resends), and Kobo edits, which keep their submission time, come across."""
