@@ -52,6 +52,7 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python tools/module_sizes.py
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python tools/import_cycles.py bma
 
 format: install
 	$(BIN)/ruff format .

@@ -149,6 +149,13 @@ def lock_districts(assessments) -> None:
     advisory_locks({f"district:{code}" for code in district_codes if code})
 
 
+def assessments_uncount(visits) -> int:
+    """Take these visits (a queryset) out of counting and forget a supervisor's choice of them: before a
+    visit moves to another village (an edit, or a typed-in name linked to a village), whose own visit may
+    count (the one-current constraint). assessments_settle_current then decides again. How many."""
+    return visits.update(is_current=False, counted_by=None, counted_at=None)
+
+
 def assessments_settle(assessment_ids: Iterable[int]) -> None:
     """Settle the villages these assessments are visits of (and the typed-in ones themselves)."""
     rows = m.VillageAssessment.objects.filter(pk__in=set(assessment_ids)).values_list("pk", "round_id", "village_id")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from bma.assessments import models as m
-from bma.assessments.counting import assessments_settle_current, villages_recheck_after_commit
+from bma.assessments.counting import assessments_settle_current, assessments_uncount, villages_recheck_after_commit
 from bma.assessments.instance_tree import kobo_tree, xml_tree
 from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
 from bma.assessments.review import review_event
@@ -223,13 +223,13 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
         a.root_instance_id: a
         for a in m.VillageAssessment.objects.select_for_update().filter(root_instance_id__in=roots).order_by("pk")
     }
-    new, updated, stored, events = [], [], [], []
+    new, updated, stored, events, moved = [], [], [], [], []
     left_villages: set[tuple[int, int]] = set()
     for submission, values, fields in prepared:
         assessment = existing.get(submission.root_instance_id)
         if assessment is None:
             # Created as not counting: assessments_settle_current (below) decides which visit counts.
-            assessment = m.VillageAssessment(root_instance_id=submission.root_instance_id, is_current=False, **fields)
+            assessment = m.VillageAssessment(root_instance_id=submission.root_instance_id, **fields)
             if submission.deprecated_id:
                 events.append(_first_seen_edited(assessment))
             new.append(assessment)
@@ -248,18 +248,17 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                 # A visit moved to another village: it no longer counts for the one it left, a choice
                 # made there no longer applies, and it is weighed below against its new village's
                 # visits (not counting until then keeps the one-current constraint).
-                assessment.is_current = False
-                assessment.counted_by, assessment.counted_at = None, None
+                moved.append(assessment.pk)
                 if previous_village is not None:
                     left_villages.add((assessment.round_id, previous_village))
             updated.append(assessment)
         stored.append((assessment, values))
     m.VillageAssessment.objects.bulk_create(new)
     m.ReviewEvent.objects.bulk_create(events)
+    if moved:  # out of counting before they move (counting.py writes is_current, and only it)
+        assessments_uncount(m.VillageAssessment.objects.filter(pk__in=moved))
     if updated:
-        m.VillageAssessment.objects.bulk_update(
-            updated, [*B2_FIELDS, "review_state", "is_current", "counted_by", "counted_at"]
-        )
+        m.VillageAssessment.objects.bulk_update(updated, [*B2_FIELDS, "review_state"])
         for assessment in updated:
             _clear(assessment)
     _store_informants((values, {"village_assessment": a}) for a, values in stored)
@@ -350,9 +349,9 @@ def assessment_link_village(assessment_id: int, village: Settlement) -> None:
     # The district's lock first, as processing batches take it: a supervisor linking a village while a
     # worker stores visits to it queues behind the worker instead of deadlocking with it.
     advisory_locks([f"district:{village.district.code}"])
-    linked = m.VillageAssessment.objects.filter(pk=assessment_id, village__isnull=True).update(
-        village=village, is_current=False
-    )
+    typed = m.VillageAssessment.objects.filter(pk=assessment_id, village__isnull=True)
+    assessments_uncount(typed)
+    linked = typed.update(village=village)
     if linked:
         round_id = m.VillageAssessment.objects.values_list("round_id", flat=True).get(pk=assessment_id)
         assessments_settle_current({(round_id, village.pk)})

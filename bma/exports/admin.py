@@ -18,10 +18,10 @@ from bma.exports.models import (
 from bma.exports.services import (
     PERSONAL_DATA_PERMISSION,
     export_job_progress,
-    export_job_start,
     export_jobs_running,
     export_jobs_visible_to,
 )
+from bma.exports.tasks import export_job_start
 from bma.rounds.scoping import AreaScopedAdminMixin
 
 

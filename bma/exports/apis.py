@@ -13,7 +13,8 @@ from bma.exports.models import ExportFormat, ExportJob, ExportState
 from bma.exports.profile_views import DistrictProfileApi
 from bma.exports.report import include_unapproved_param, previous_round_of, round_figures
 from bma.exports.report_language import LABEL_INDEX, figures_in_language
-from bma.exports.services import export_job_start, export_jobs_visible_to
+from bma.exports.services import export_jobs_visible_to
+from bma.exports.tasks import export_job_start
 from bma.rounds.models import Round
 
 

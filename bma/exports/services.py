@@ -1,4 +1,4 @@
-"""Export jobs: start, run in the worker with progress, download."""
+"""Export jobs: run in the worker with progress, download. Starting one (it queues its task) is in tasks.py."""
 
 from __future__ import annotations
 
@@ -7,52 +7,14 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
 
-from bma.core.errors import BmaError, codes
-from bma.core.languages import LANGUAGE_CODES, user_language
 from bma.core.roles import PERSONAL_DATA_PERMISSION
 from bma.exports.dataset import write_csv_zip, write_xlsx
 from bma.exports.models import ExportDownload, ExportFormat, ExportJob, ExportState
 
 log = logging.getLogger(__name__)
-
-
-def export_job_start(
-    *,
-    round,
-    user,
-    format=ExportFormat.XLSX,
-    include_unapproved=False,
-    include_personal=False,
-    hxl=False,
-    language: str | None = None,
-) -> ExportJob:
-    """``language``: of the sheet names and the codebook; by default the requester's own choice, else
-    the language of the request they asked in. The worker has no request, so the job keeps it."""
-    if not language:
-        language = user_language(user) or translation.get_language() or settings.LANGUAGE_CODE
-    if language not in LANGUAGE_CODES:
-        language = settings.LANGUAGE_CODE
-    if include_personal and not user.has_perm(PERSONAL_DATA_PERMISSION):
-        raise BmaError(
-            codes.PERMISSION_DENIED, _("Exporting informants' personal data needs the personal-data permission.")
-        )
-    job = ExportJob.objects.create(
-        round=round,
-        format=ExportFormat(format),
-        include_unapproved=include_unapproved,
-        include_personal=include_personal,
-        hxl=hxl,
-        language=language,
-        requested_by=user,
-    )
-    transaction.on_commit(lambda: import_string("bma.exports.tasks.export_job_run").delay(job.pk))
-    return job
 
 
 def export_job_run(job_id: int) -> ExportJob:

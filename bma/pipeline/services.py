@@ -32,7 +32,12 @@ from bma.pipeline.claims import claim_session, claimer_name, claims_alive
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
-from bma.submissions.processing_requests import processing_request_clear, processing_request_now
+from bma.submissions.processing_requests import (
+    processing_in_process,
+    processing_request_clear,
+    processing_request_now,
+    processing_retry,
+)
 from bma.submissions.services import (
     header_or_error,
     submission_release_stuck,
@@ -311,15 +316,14 @@ def submissions_process_batch(ids: list[int]) -> BatchReport:
 
 
 def _retry_soon(ids: list[int]) -> None:
-    """Ask for the retry when it is due; the sweeper catches it too if this request is lost."""
-    from bma.pipeline.tasks import submission_process as task
-
-    if task.app.conf.task_always_eager:
+    """Ask for the retry when it is due; the sweeper catches it too if this request is lost. Asked like
+    every other request to process, through submissions/processing_requests.py, which names the task."""
+    if processing_in_process():
         return  # in-process tasks would run now, before the retry is due: the sweeper takes them
     submission_id = ids[0]
     attempts = Submission.objects.filter(pk=submission_id).values_list("attempts", flat=True).first() or 1
     try:
-        task.apply_async((submission_id,), countdown=retry_delay(attempts))
+        processing_retry(submission_id, retry_delay(attempts))
     except Exception as exc:  # broker down: the sweeper finds the row when its retry is due
         log.warning("Could not schedule the retry of submission %s (%s)", submission_id, exc)
 
@@ -413,17 +417,16 @@ def submissions_recover() -> list[int]:
     return released
 
 
-def submissions_sweep() -> list[int]:
-    """Queue submissions that never reached a worker (broker down), whose retry after a transient
-    error is due, or whose worker died (released once they have been processing too long)."""
-    from bma.pipeline.tasks import submission_process as task
-
+def submissions_sweep_due() -> list[int]:
+    """The submissions the sweeper queues again: those that never reached a worker (broker down), whose
+    retry after a transient error is due, or whose worker died (released at once when its claim's
+    session is gone, else once they have been processing too long). The sweep task
+    (tasks.submissions_sweep) queues them."""
     heartbeat_record(SWEEP)
     submissions_release_orphaned()
     ids = submissions_waiting()
     for submission_id in ids:
         submission_release_stuck(submission_id)
-        task.delay(submission_id)
     return ids
 
 

@@ -1,4 +1,5 @@
-"""Thin Celery tasks: ids in, the pipeline service does the work."""
+"""Thin Celery tasks: ids in, the pipeline service does the work. Queuing them again (the sweep) is done
+here, where they are defined: this module imports the services, which never import it back."""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -20,8 +21,12 @@ def submission_process(submission_id: int) -> bool:
 
 
 @shared_task(name="bma.pipeline.tasks.submissions_sweep")
-def submissions_sweep() -> int:
-    return len(services.submissions_sweep())
+def submissions_sweep() -> list[int]:
+    """Queue what waits (services.submissions_sweep_due); the ids queued."""
+    ids = services.submissions_sweep_due()
+    for submission_id in ids:
+        submission_process.delay(submission_id)
+    return ids
 
 
 @shared_task(name="bma.pipeline.tasks.submissions_recover", autoretry_for=(OperationalError, InterfaceError))

@@ -40,8 +40,9 @@ from bma.submissions.models import (
     SubmissionAttachment,
 )
 from bma.submissions.payload_view import payload_for_reader
-from bma.submissions.pulling import pull_source_error, pull_sources_restart, pull_sources_sync_start
+from bma.submissions.pulling import pull_source_error, pull_sources_restart
 from bma.submissions.services import submission_scope_q, submissions_requeue
+from bma.submissions.tasks import pull_sources_sync_start
 
 
 class AttachmentInline(admin.TabularInline):

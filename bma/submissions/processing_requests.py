@@ -136,3 +136,14 @@ def processing_request_clear() -> None:
         _redis().delete(REQUEST_KEY)
     except Exception as exc:
         log.warning("Could not clear the processing request flag (%s); it expires in %s s", exc, REQUEST_TTL)
+
+
+def processing_in_process() -> bool:
+    """Tasks run in-process (no broker, or tests): a request would run at once, not later."""
+    return _task().app.conf.task_always_eager
+
+
+def processing_retry(submission_id: int, countdown: int) -> None:
+    """Ask for processing in ``countdown`` seconds: the pipeline's retry after a transient error. Raises
+    what the broker raises when it is down; the sweeper finds the row when its retry is due."""
+    _task().apply_async((submission_id,), countdown=countdown)

@@ -20,7 +20,6 @@ import os
 from collections import Counter
 from datetime import timedelta
 
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -335,16 +334,6 @@ def pull_source_error(source: PullSource) -> str:
 def pull_sources_due() -> list[int]:
     """The active sources the beat job syncs."""
     return list(PullSource.objects.filter(active=True).values_list("pk", flat=True))
-
-
-def pull_sources_sync_start(queryset) -> int:
-    """Ask the worker to sync these sources now (paused ones too: a person asked), after commit."""
-    from bma.submissions.tasks import pull_source_sync as task  # here: the task module imports this one
-
-    ids = list(queryset.values_list("pk", flat=True))
-    for source_id in ids:
-        transaction.on_commit(lambda source_id=source_id: task.delay(source_id))
-    return len(ids)
 
 
 def pull_sources_restart(queryset) -> int:

@@ -1,6 +1,9 @@
-"""Pulling from ODK Central and KoboToolbox: one task per source, and the beat job that starts them."""
+"""Pulling from ODK Central and KoboToolbox: one task per source, the beat job that starts them, and the
+admin's "sync now". Queuing these tasks is done here, where they are defined, not in pulling.py: this
+module imports pulling, so pulling never imports it back."""
 
 from celery import shared_task
+from django.db import transaction
 
 from bma.submissions import pulling
 from bma.submissions.models import PullSource
@@ -25,3 +28,11 @@ def pull_sources_sync_due() -> int:
     for source_id in due:
         pull_source_sync.delay(source_id)
     return len(due)
+
+
+def pull_sources_sync_start(queryset) -> int:
+    """Ask the worker to sync these sources now (paused ones too: a person asked), after commit."""
+    ids = list(queryset.values_list("pk", flat=True))
+    for source_id in ids:
+        transaction.on_commit(lambda source_id=source_id: pull_source_sync.delay(source_id))
+    return len(ids)

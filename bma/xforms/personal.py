@@ -12,7 +12,8 @@ from functools import lru_cache
 
 from defusedxml.ElementTree import fromstring
 
-PERSONAL_NAMESPACE = "https://bma.iom.int/xforms"
+from bma.xforms.workbooks import PERSONAL_NAMESPACE, personal_fields_of
+
 PERSONAL_ATTRIBUTE = f"{{{PERSONAL_NAMESPACE}}}personal"
 XFORMS_NS = "{http://www.w3.org/2002/xforms}"
 
@@ -38,6 +39,4 @@ def personal_fields(form_id: str, xform_xml: str) -> frozenset[str]:
     marked = marked_personal_fields(xform_xml or "")
     if marked:
         return marked
-    from bma.xforms.workbooks import personal_fields_of
-
     return personal_fields_of(form_id)

@@ -16,7 +16,6 @@ from openpyxl import Workbook
 
 from bma.xforms import bounds, definitions
 from bma.xforms import codelists as cl
-from bma.xforms.personal import PERSONAL_NAMESPACE
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms_xls"
 LANG_NAMES = [name for _, name in cl.LANGUAGES]
@@ -37,6 +36,9 @@ SURVEY_COLUMNS = (
 )
 
 PERSONAL_KEY = "personal"
+# The XML namespace of the personal-data marks our forms carry (bind::bma:personal); read back by
+# xforms/personal.py, which imports it from here.
+PERSONAL_NAMESPACE = "https://bma.iom.int/xforms"
 PERSONAL_BIND_COLUMN = "bind::bma:personal"
 REQUIRED_MESSAGE = ("This answer is required.", "Это обязательный вопрос.", "Ҷавоб ҳатмист.")
 COUNT_MESSAGE = (

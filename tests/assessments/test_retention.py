@@ -18,7 +18,7 @@ from bma.assessments.tasks import contacts_purge
 from bma.celery import BEAT_SCHEDULE
 from bma.exports.models import ExportJob, ExportState
 from bma.exports.report import round_figures
-from bma.exports.services import export_job_start
+from bma.exports.tasks import export_job_start
 from bma.rounds.models import RoundState
 from bma.submissions.models import Submission
 from bma.submissions.payload_blanking import BlankingError, blank_json, blank_xml

@@ -161,7 +161,7 @@ def test_reprocess_command_replays_failed_rows_after_a_fix(receive, geo, django_
 def test_a_row_whose_worker_died_mid_task_is_picked_up_again(receive):
     from django.utils import timezone
 
-    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submissions_sweep
 
     submission = receive("b2_2026112202.xml")
     m.VillageAssessment.objects.all().delete()

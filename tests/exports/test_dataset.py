@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from bma.core.errors import BmaError
 from bma.exports.dataset import write_csv_zip, write_xlsx
 from bma.exports.models import ExportJob, ExportState
-from bma.exports.services import export_job_start
+from bma.exports.tasks import export_job_start
 
 pytestmark = pytest.mark.django_db
 

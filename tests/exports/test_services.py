@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bma.exports.models import ExportDownload, ExportJob, ExportState
-from bma.exports.services import export_job_start, exports_expire
+from bma.exports.services import exports_expire
+from bma.exports.tasks import export_job_start
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -122,7 +122,8 @@ def test_linking_from_the_queue_says_the_village_in_the_readers_language(client,
 
 
 def _csv_tables(round_, user, language) -> dict[str, bytes]:
-    from bma.exports.services import export_job_run, export_job_start
+    from bma.exports.services import export_job_run
+    from bma.exports.tasks import export_job_start
 
     user_language_set(user, language)
     job = export_job_run(export_job_start(round=round_, user=user, format="csv").pk)

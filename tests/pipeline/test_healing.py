@@ -10,7 +10,7 @@ from django.utils import timezone
 from bma.assessments import models as m
 from bma.core.db import transient_db_error
 from bma.pipeline import services
-from bma.pipeline.services import submissions_sweep
+from bma.pipeline.tasks import submissions_sweep
 from bma.submissions.models import ProcessingState, Submission
 
 pytestmark = pytest.mark.django_db

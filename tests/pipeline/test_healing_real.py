@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bma.assessments import models as am
 from bma.pipeline import services
+from bma.pipeline.tasks import submissions_sweep
 from bma.submissions.models import ProcessingState, Submission
 from bma.submissions.services import submissions_waiting
 
@@ -146,7 +147,7 @@ def test_two_workers_on_overlapping_batches_neither_deadlock_nor_collide(
     _empty_queue()  # an earlier test's message would hand one worker a batch before the others queue
     before = _deadlocks()
     request.getfixturevalue("two_celery_workers")
-    assert len(services.submissions_sweep()) == 40
+    assert len(submissions_sweep()) == 40
     _wait_for(lambda: not Submission.objects.exclude(state=ProcessingState.PROCESSED).exists(), seconds=120)
     states = dict(Submission.objects.values_list("instance_id", "state"))
     assert set(states.values()) == {ProcessingState.PROCESSED}, states

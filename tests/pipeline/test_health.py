@@ -69,7 +69,7 @@ def test_with_the_worker_stopped_the_outbox_ages_and_readiness_turns_not_ready(
 
     # The worker is back: the sweeper hands the submissions to it and readiness recovers.
     Submission.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=5))
-    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submissions_sweep
 
     assert len(submissions_sweep()) == 2
     recovered = client.get("/readyz")

@@ -74,7 +74,7 @@ def test_intake_answers_without_waiting_on_a_frozen_broker_and_the_sweeper_proce
     # The broker is back (here: tasks in-process): the sweeper finds the stored row and processes it.
     app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     Submission.objects.filter(pk=stored.pk).update(created_at=timezone.now() - timezone.timedelta(minutes=5))
-    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submissions_sweep
 
     assert stored.pk in submissions_sweep()
     stored.refresh_from_db()

@@ -181,8 +181,8 @@ def test_broker_down_still_accepts_and_the_sweeper_processes_later(
 ):
     from kombu.exceptions import OperationalError
 
-    from bma.pipeline.services import submissions_sweep
     from bma.pipeline.tasks import submission_process as task
+    from bma.pipeline.tasks import submissions_sweep
 
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to redis")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from bma.geo.models import Settlement
-from bma.pipeline import services
+from bma.pipeline.tasks import submissions_sweep
 from bma.submissions.models import ProcessingState, Submission
 from bma.xforms.models import ListFile
 from bma.xforms.services import list_files_refresh
@@ -121,7 +121,7 @@ def test_two_batches_in_different_districts_each_adding_a_village_both_reach_the
         row = ListFile.objects.get(round=personas.round, filename="villages.csv").pk
         holder.execute(f"SELECT 1 FROM {ListFile._meta.db_table} WHERE id = %s FOR UPDATE", [row])
         request.getfixturevalue("two_celery_workers")
-        assert len(services.submissions_sweep()) == 2
+        assert len(submissions_sweep()) == 2
         _wait_for(lambda: _waiting_on_locks(watcher) >= 2)  # both writers of the file are in flight
         assert _waiting_on_locks(watcher) >= 2
     finally:
