@@ -180,3 +180,22 @@ def test_readiness_with_the_database_down_is_a_503_that_says_so(client, monkeypa
     answer = client.get("/readyz")
     assert answer.status_code == 503
     assert answer.json() == {"ready": False, "reasons": ["the database cannot be reached"]}
+
+
+def test_the_compose_worker_and_beat_healthchecks_ask_readiness_about_their_own_part():
+    import shlex
+
+    import yaml
+
+    from tests.conftest import REPO_ROOT
+
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    asked = {}
+    for name in ("worker", "beat"):
+        test = services[name]["healthcheck"]["test"]
+        words = shlex.split(test[1]) if test[0] == "CMD-SHELL" else test[1:]
+        start = words.index("readiness")
+        assert words[start - 1] == "manage.py"
+        asked[name] = {words[i + 1] for i, word in enumerate(words) if word == "--check"}
+        assert asked[name] <= set(health.CHECKS)
+    assert asked == {"worker": {"outbox", "broker"}, "beat": {"beat"}}
