@@ -379,6 +379,10 @@ def submission_process_and_continue(submission_id: int) -> bool:
     return done
 
 
+def submission_claimed(submission_id: int) -> bool:
+    return Submission.objects.filter(pk=submission_id, state=ProcessingState.PROCESSING).exists()
+
+
 def submissions_release_orphaned() -> list[int]:
     """Rows left in processing by a claimer whose database session is gone (worker killed, pool child
     lost, connection cut, database restarted) go back to waiting at once, or fail once out of

@@ -6,18 +6,34 @@ from django.db import InterfaceError, OperationalError
 
 from bma.pipeline import services
 
+# How often, and after how long, a task whose submission is held by a claim that looks alive looks again.
+HELD_RECHECKS = 2
+HELD_RECHECK_SECONDS = 10
+
 
 @shared_task(
+    bind=True,
     name="bma.pipeline.tasks.submission_process",
     autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=8,
 )
-def submission_process(submission_id: int) -> bool:
+def submission_process(self, submission_id: int) -> bool:
     # A transient error inside a batch is handled by the service (rows wait for a retry, counted in
     # `attempts`); what reaches this retry is a database that cannot even be told so.
-    return services.submission_process_and_continue(submission_id)
+    done = services.submission_process_and_continue(submission_id)
+    # Held by a claim that looks alive? When Celery redelivers this task because the pool child running
+    # it died, the dead child's database session may end a moment after the redelivery: look again
+    # shortly rather than leave the row to the sweeper (claims.py).
+    if (
+        not done
+        and not self.app.conf.task_always_eager
+        and self.request.retries < HELD_RECHECKS
+        and services.submission_claimed(submission_id)
+    ):
+        raise self.retry(countdown=HELD_RECHECK_SECONDS)
+    return done
 
 
 @shared_task(name="bma.pipeline.tasks.submissions_sweep")

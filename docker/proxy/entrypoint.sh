@@ -31,7 +31,7 @@ map $http_referer $bma_masked_referer {
     "~^(.*?/(?:collect/key|kobo)/)[^/?\s\"']+(.*)$" "$1[token]$2";
 }
 log_format bma_masked '$remote_addr - $remote_user [$time_local] "$request_method $bma_masked_uri $server_protocol" '
-                      '$status $body_bytes_sent "$bma_masked_referer" "$http_user_agent"';
+                      '$status $body_bytes_sent "$bma_masked_referer" "$http_user_agent" $request_id';
 CONF
 }
 
@@ -44,6 +44,8 @@ proxy_block() {
         proxy_set_header Host \$http_host;
         proxy_set_header X-Forwarded-Proto \$scheme;
         proxy_set_header X-Forwarded-For \$remote_addr;
+        # nginx's own id for the request, never the client's: Django logs it and answers it (X-Request-ID).
+        proxy_set_header X-Request-ID \$request_id;
         proxy_read_timeout 130s;
         proxy_send_timeout 130s;
     }

@@ -64,3 +64,13 @@ def test_json_logging_is_configured_by_the_setting(monkeypatch):
     finally:
         monkeypatch.delenv("BMA_LOG_JSON")
         importlib.reload(bma.settings)
+
+
+@pytest.mark.parametrize("plain_http", [True, False])
+def test_the_proxy_sends_its_own_request_id_and_logs_it(tmp_path, plain_http):
+    from tests.core.test_log_redaction import proxy_site
+
+    site = proxy_site(tmp_path, plain_http)
+    assert "proxy_set_header X-Request-ID $request_id;" in site  # nginx's id, never the client's
+    assert "$http_x_request_id" not in site
+    assert '"$http_user_agent" $request_id' in site  # the access log line carries the same id

@@ -2,6 +2,8 @@
 permanent ones fail at once with a reason a supervisor can act on, and rows left in processing by
 a worker that died are released by the sweeper."""
 
+import time
+
 import psycopg
 import pytest
 from django.db import DataError, IntegrityError, OperationalError
@@ -167,6 +169,12 @@ class WorkerKilled(BaseException):
 def test_a_worker_that_dies_mid_batch_leaves_the_row_processing_and_the_sweeper_releases_it_later(
     receive, monkeypatch, settings
 ):
+    """SQLite: no claim locks (no separate worker process either), so the stuck timer is the way back.
+    On PostgreSQL the claim is seen to be gone at once (the next test)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL sees a lost claim at once: test below")
     original = services.AFTER_STORE_STEPS
 
     def die(assessments):
@@ -186,6 +194,43 @@ def test_a_worker_that_dies_mid_batch_leaves_the_row_processing_and_the_sweeper_
     assert submissions_sweep() == [submission.pk]
     submission.refresh_from_db()
     assert submission.state == ProcessingState.PROCESSED and m.VillageAssessment.objects.count() == 1
+
+
+def test_rows_under_a_live_claim_are_left_alone_and_under_a_lost_claim_taken_up_at_once(receive, monkeypatch):
+    """PostgreSQL: a claim lives as long as its worker's session holds the claim's advisory lock."""
+    from django.db import connection
+
+    from bma.pipeline.claims import CLAIM_LOCK_SPACE, claims_alive
+
+    if connection.vendor != "postgresql":
+        pytest.skip("claim locks are PostgreSQL's")
+
+    def die(assessments):
+        raise WorkerKilled
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "AFTER_STORE_STEPS", [die])
+        with pytest.raises(WorkerKilled):
+            receive("b2_2026112202.xml")
+    submission = Submission.objects.get()
+    assert submission.state == ProcessingState.PROCESSING and submission.claimed_by
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
+    ) as still_working:  # a worker session that still holds the claim: its rows are its own
+        still_working.execute("SELECT pg_advisory_lock(%s, %s)", [CLAIM_LOCK_SPACE, submission.claim_token])
+        assert services.submissions_release_orphaned() == []
+        assert services.submission_process(submission.pk) is False  # not taken from a live worker
+    # That session is gone (PostgreSQL ends it a moment after the client leaves): the next task (here
+    # the one asked for the submission) takes it up at once.
+    deadline = time.monotonic() + 30
+    while claims_alive([submission.claim_token]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert services.submission_process(submission.pk) is True
+    submission.refresh_from_db()
+    assert submission.state == ProcessingState.PROCESSED and submission.attempts == 2
+    assert submission.claim_token is None and submission.claimed_by == ""
+    assert m.VillageAssessment.objects.count() == 1
 
 
 def test_a_submission_that_kills_its_worker_every_time_fails_after_the_limit(receive, settings):

@@ -153,3 +153,49 @@ def test_metrics_are_off_without_a_token_and_an_allow_list_checks_the_peer_addre
     # The forwarded header is the client's text: the TCP peer decides.
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="10.1.2.3").status_code == 401
     assert ("bma_submissions_waiting", ()) in _scrape(client, REMOTE_ADDR="10.1.2.3")
+
+
+@pytest.mark.django_db
+def test_the_heartbeat_task_and_the_sweep_leave_their_time_for_readiness():
+    from bma.core.models import Heartbeat
+    from bma.core.tasks import heartbeat
+    from bma.pipeline.services import submissions_sweep
+
+    assert not Heartbeat.objects.exists()
+    heartbeat()
+    submissions_sweep()
+    state = health.readiness()
+    assert state.beat_age is not None and state.beat_age < 60
+    assert state.sweep_age is not None and state.sweep_age < 60
+
+
+@pytest.mark.django_db
+def test_readiness_with_the_database_down_is_a_503_that_says_so(client, monkeypatch):
+    from django.db import OperationalError
+
+    def database_gone():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("bma.pipeline.probes.readiness", database_gone)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json() == {"ready": False, "reasons": ["the database cannot be reached"]}
+
+
+def test_the_compose_worker_and_beat_healthchecks_ask_readiness_about_their_own_part():
+    import shlex
+
+    import yaml
+
+    from tests.conftest import REPO_ROOT
+
+    services = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())["services"]
+    asked = {}
+    for name in ("worker", "beat"):
+        test = services[name]["healthcheck"]["test"]
+        words = shlex.split(test[1]) if test[0] == "CMD-SHELL" else test[1:]
+        start = words.index("readiness")
+        assert words[start - 1] == "manage.py"
+        asked[name] = {words[i + 1] for i, word in enumerate(words) if word == "--check"}
+        assert asked[name] <= set(health.CHECKS)
+    assert asked == {"worker": {"outbox", "broker"}, "beat": {"beat"}}
