@@ -245,5 +245,8 @@ def changes_in_words(changes: list[dict], live: dict) -> list[ChangedSection]:
         sections[key].changes.append(
             LabelledChange(table, row, column, shown(change["published"], kind), shown(change["live"], kind))
         )
+    for section in sections.values():
+        # A section's own figures (its total) first, then its tables, each in the figures' order.
+        section.changes.sort(key=lambda change: change.table != "")
     order = [SUMMARY, *(f"population:{code}" for code in cl.POPULATION_CODES), SERVICES, DEPARTURES, COMPARISON, OTHER]
     return [sections[key] for key in order if key in sections]

@@ -305,7 +305,8 @@ def figures_workbook(figures: dict, language: str | None = None) -> bytes:
                         "n": comparison["previous_round"],
                         "v": comparison["before_version"],
                         "at": in_words(comparison["before_published_at"]),
-                    }
+                    },
+                    comparison["before_version"],  # the version as a number too, for a script
                 ]
                 if comparison["before_published"]
                 else [

@@ -115,6 +115,8 @@ def points_map(
     scale = min(plot_w / ((east - west) * shrink), plot_h / (north - south))
     frame_w, frame_h = (east - west) * shrink * scale, (north - south) * scale
     width = round(margin + frame_w + margin + legend_width)
+    # As tall as the frame (or the legend, if longer): no empty band under a wide country.
+    height = round(max(frame_h + 2 * margin, margin + 14 * len(provinces) + 24))
 
     def xy(lat: float, lon: float) -> tuple[float, float]:
         return margin + (lon - west) * shrink * scale, margin + (north - lat) * scale
@@ -130,10 +132,10 @@ def points_map(
     # Grid lines, each labelled inside the frame: longitudes along the bottom edge, latitudes along the left.
     for degree in range(math.ceil(west), math.floor(east) + 1):
         x, _ = xy(north, degree)
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{margin}" x2="{x:.1f}" y2="{margin + frame_h:.1f}" stroke="#ddd"/>'
-            f'<text x="{x + 2:.1f}" y="{margin + frame_h - 3:.1f}" fill="#777">{degree}°E</text>'
-        )
+        parts.append(f'<line x1="{x:.1f}" y1="{margin}" x2="{x:.1f}" y2="{margin + frame_h:.1f}" stroke="#ddd"/>')
+        label = f"{degree}°E"
+        if x + 2 + len(label) * LEGEND_CHAR_WIDTH <= margin + frame_w:  # a label that would leave the frame is left out
+            parts.append(f'<text x="{x + 2:.1f}" y="{margin + frame_h - 3:.1f}" fill="#777">{label}</text>')
     for degree in range(math.ceil(south), math.floor(north) + 1):
         _, y = xy(degree, west)
         parts.append(

@@ -26,7 +26,8 @@ def ret_of(comparison: dict) -> dict:
 
 def comparison_sheet(client, number: int) -> list[tuple]:
     book = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{number}/xlsx/").content))
-    return list(book["comparison"].iter_rows(min_row=2, values_only=True))
+    sheet = next(ws for ws in book.worksheets if ws.title == f"Compared with Round {number - 1}")
+    return list(sheet.iter_rows(min_row=2, values_only=True))
 
 
 def test_before_is_the_previous_rounds_published_version_not_its_live_rows(client, two_villages, personas):
@@ -50,7 +51,7 @@ def test_before_is_the_previous_rounds_published_version_not_its_live_rows(clien
     api = client.get("/api/rounds/3/report/").json()["comparison"]
     assert api["before_published"] is True and ret_of(api)["before"] == 280
     rows = comparison_sheet(client, 3)
-    assert rows[0][:2] == ("round 2 published version", 1)
+    assert rows[0][0].startswith("Round 2 as published: version 1, ") and rows[0][1] == 1
     assert ("Return migrants", 280, 0, -100) in [row[:4] for row in rows]
 
 
@@ -62,7 +63,7 @@ def test_an_unpublished_previous_round_is_said_so_in_the_json_page_pdf_and_workb
     assert said in html.unescape(client.get("/reports/rounds/3/").content.decode())
     pdf = PdfReader(io.BytesIO(b"".join(client.get("/reports/rounds/3/pdf/"))))
     assert said in " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
-    assert comparison_sheet(client, 3)[0][0].startswith("round 2 is not published")
+    assert comparison_sheet(client, 3)[0][0].startswith("Round 2 has no published report")
     client.post("/language/", {"language": "ru", "next": "/"})
     assert "Отчёт раунда 2 не опубликован" in html.unescape(client.get("/reports/rounds/3/").content.decode())
 

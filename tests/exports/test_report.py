@@ -72,7 +72,7 @@ def test_report_page_xlsx_and_api_are_for_coordinators(client, two_villages, per
     assert "Return migrants" in html and "<svg" in html and "Distance to nearest facility" in html
     assert "cdn" not in html.lower() and "https://" not in html
     workbook = load_workbook(io.BytesIO(client.get(f"/reports/rounds/{two_villages.number}/xlsx/").content))
-    assert {"summary", "services", "distance households", "imw countries"} <= set(workbook.sheetnames)
+    assert {"Summary", "Services", "Travel distance", "Migrant workers – countries"} <= set(workbook.sheetnames)
     api = client.get(f"/api/rounds/{two_villages.number}/report/")
     assert api.status_code == 200 and api.json()["communities"] == 2
     client.force_login(personas.supervisor)

@@ -114,6 +114,6 @@ def test_the_workbook_of_the_view_with_unapproved_assessments_holds_them(client,
     page = client.get(f"{base}?include=unapproved").content.decode()
     link = re.search(r'href="(xlsx/[^"]*)"', page).group(1)
     book = load_workbook(io.BytesIO(client.get(base + html.unescape(link)).content))
-    summary = {row[0]: row[1] for row in book["summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["communities"] == 2
-    assert summary["basis"].startswith("approved and other non-rejected")
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Communities assessed"] == 2
+    assert summary["Figures from"].startswith("approved and other non-rejected")
