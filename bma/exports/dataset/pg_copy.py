@@ -16,7 +16,7 @@ def copy_csv(query: SQL, write) -> None:
     sql, params = query
     with connection.cursor() as cursor:
         statement = _neutralised_text_sql(cursor, psycopg.ClientCursor(cursor.connection).mogrify(sql, params))
-        _copy_out(cursor.connection.pgconn, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", write)
+        copy_out(cursor.connection, f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", write)
 
 
 # PostgreSQL's text types (text, varchar, char, name): the columns COPY writes as typed text.
@@ -37,13 +37,16 @@ def _neutralised_text_sql(cursor, statement: str) -> str:
     return f"SELECT {columns} FROM ({statement}) AS query({', '.join(names)})"
 
 
-def _copy_out(pgconn, statement: str, write) -> None:
+def copy_out(pg_connection, statement: str, write) -> None:
     """Run a COPY ... TO STDOUT and hand its output to write() in blocks of about a megabyte.
 
-    libpq hands COPY data over one row at a time. psycopg's Copy iterator costs ~1.3 µs a row on top
-    of that (2 s of the 100,000-village benchmark's yearly table alone), so this reads at the libpq
-    level (psycopg.pq, its documented wrapper) and gathers rows so the compressor sees large blocks.
+    libpq hands COPY data over one row at a time. psycopg's own cursor.copy() adds its per-row cost on
+    top: the 100,000-village CSV zip took a median 16% longer with it, paired run by run
+    (benchmarks/dataset_copy.py, figures in the README), more than the 10% that would have made it worth
+    the simpler code. So this reads at the libpq level (psycopg.pq, psycopg's documented wrapper) and
+    gathers rows so the compressor sees large blocks.
     """
+    pgconn = pg_connection.pgconn
     pgconn.send_query(statement.encode())
     result = pgconn.get_result()
     if result.status != pq.ExecStatus.COPY_OUT:
