@@ -128,6 +128,8 @@ ROUTES: dict[str, list[Case]] = {
     "round-report-publish": [
         Case("/reports/rounds/2/published/publish/", "302 403 403 403 403 302 302", method="post")
     ],
+    # A publication's progress, for the versions page of coordinators (a job of another round: 404).
+    "round-report-publish-job": [Case("/reports/rounds/2/published/jobs/999999/", "302 403 403 403 403 404 404")],
     "round-report-published-file": [Case("/reports/rounds/2/published/99/xlsx/", "302 403 403 403 403 404 404")],
     "round-report-published-document": [Case("/reports/rounds/2/published/99/pdf/ru/", "302 403 403 403 403 404 404")],
     "district-profile": [

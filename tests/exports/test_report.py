@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bma.assessments import models as am
+from bma.assessments.review import assessment_review
 from bma.exports.report import round_figures
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +57,13 @@ def test_figures_match_the_report_tables(two_villages):
     assert distance["total"]["hospital"] == 840
 
 
-def test_only_approved_assessments_count_unless_asked(two_villages):
+def test_only_approved_assessments_count_unless_asked(two_villages, personas):
     am.VillageAssessment.objects.filter(village__code="V-ASH-0002").update(review_state=am.ReviewState.RECEIVED)
     assert round_figures(two_villages)["communities"] == 1
     assert round_figures(two_villages, include_unapproved=True)["communities"] == 2
-    am.VillageAssessment.objects.filter(village__code="V-ASH-0002").update(review_state=am.ReviewState.REJECTED)
+    assessment_review(
+        am.VillageAssessment.objects.get(village__code="V-ASH-0002"), am.ReviewState.REJECTED, personas.supervisor, "No"
+    )
     assert round_figures(two_villages, include_unapproved=True)["communities"] == 1
 
 

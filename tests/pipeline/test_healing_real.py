@@ -107,7 +107,7 @@ def _empty_queue() -> None:
     import redis
     from django.conf import settings
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("celery", "unacked", "unacked_index")
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*settings.BMA_CELERY_QUEUES, "unacked", "unacked_index")
 
 
 def _deadlocks() -> int:

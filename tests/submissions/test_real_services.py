@@ -84,7 +84,8 @@ def test_a_burst_of_submissions_queues_one_request_and_a_worker_processes_them_a
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     _redis().delete(REQUEST_KEY)
-    queued_before = broker.llen("celery")
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE  # processing requests go to the processing queue
+    queued_before = broker.llen(queue)
     token = collect_token_issue(personas.enumerator)
     url = f"{live_server.url}/collect/key/{token.token}/submission"
     for number in range(5):
@@ -92,7 +93,7 @@ def test_a_burst_of_submissions_queues_one_request_and_a_worker_processes_them_a
     # No worker yet: one processing request is queued for the five, not five tasks (sent by the
     # server's hand-off thread, after the answers).
     assert processing_request_wait()
-    assert broker.llen("celery") - queued_before == 1
+    assert broker.llen(queue) - queued_before == 1
     assert _redis().get(REQUEST_KEY) is not None
 
 
