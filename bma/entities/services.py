@@ -1,0 +1,191 @@
+"""The ``villages`` entity list kept in step with the gazetteer, and what devices are served of it.
+
+Wire shapes follow ODK Central (recorded in shared/fixtures/odk-central-api/entities-2026-12-07):
+the list's CSV is ``name,label,__version,<properties>``, newest entity first, deleted ones absent;
+the integrity answer says, for each id asked, whether that entity was deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from bma.core.db import advisory_locks
+from bma.entities.models import VILLAGES, Entity
+from bma.geo.models import AreaKind, Settlement
+
+# The properties a form reads (instance('villages')/root/item/<property>), in column order. ``code`` is
+# the gazetteer code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
+VILLAGE_PROPERTIES = ["code", "district", "jamoat", "name_ru", "name_tg", "status"]
+
+# One lock for every writer of entity versions: two writers reading version N must not both write N+1.
+ENTITIES_LOCK = "entities:write"
+
+
+def _label(settlement: Settlement) -> str:
+    # As the villages.csv list file labels a village: English, with the Tajik name beside it.
+    en, tg = settlement.name_en, (settlement.name_tg or "").strip()
+    return f"{en} ({tg})" if tg and tg != en else en
+
+
+def village_data(settlement: Settlement) -> tuple[str, dict[str, str]]:
+    """The label and properties of a village's entity, from the gazetteer."""
+    area = settlement.area
+    jamoat = area.code if area.kind == AreaKind.JAMOAT else ""
+    return _label(settlement), {
+        "code": settlement.code,
+        "district": settlement.district.code,
+        "jamoat": jamoat,
+        "name_ru": settlement.name_ru or "",
+        "name_tg": settlement.name_tg or "",
+        "status": settlement.status,
+    }
+
+
+def _update(entity: Entity, label: str, properties: dict) -> bool:
+    """Write a changed label or properties as the entity's next version. Unchanged data keeps the
+    version: devices compare it (the form's baseVersion) and would see a conflict where there is none."""
+    if entity.label == label and entity.properties == properties:
+        return False
+    entity.label, entity.properties, entity.version = label, properties, entity.version + 1
+    entity.save(update_fields=["label", "properties", "version", "updated_at"])
+    return True
+
+
+@transaction.atomic
+def village_entity_sync(settlement: Settlement) -> Entity | None:
+    """Create or update the entity of one village. A village whose entity was retired or merged
+    keeps it deleted (None): it must not come back to tablets as a new entity."""
+    advisory_locks([ENTITIES_LOCK])
+    label, properties = village_data(settlement)
+    entities = list(Entity.objects.select_for_update().filter(dataset=VILLAGES, settlement=settlement))
+    live = next((e for e in entities if e.deleted_at is None), None)
+    if live is not None:
+        _update(live, label, properties)
+        return live
+    if entities:
+        return None
+    return Entity.objects.create(dataset=VILLAGES, settlement=settlement, label=label, properties=properties)
+
+
+@transaction.atomic
+def village_entities_sync() -> dict[str, int]:
+    """Bring every village's entity in step with the gazetteer: create the missing, update the changed,
+    delete those whose village is gone. Safe to run any time; a run with no change writes nothing."""
+    advisory_locks([ENTITIES_LOCK])
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    entities = {
+        e.settlement_id: e
+        for e in Entity.objects.filter(dataset=VILLAGES, settlement__isnull=False).order_by("deleted_at")
+    }
+    new = []
+    for settlement in Settlement.objects.select_related("area", "district"):
+        label, properties = village_data(settlement)
+        entity = entities.get(settlement.pk)
+        if entity is None:
+            new.append(Entity(dataset=VILLAGES, settlement=settlement, label=label, properties=properties))
+        elif entity.deleted_at is None and _update(entity, label, properties):
+            counts["updated"] += 1
+    Entity.objects.bulk_create(new)
+    counts["created"] = len(new)
+    counts["deleted"] = Entity.objects.filter(
+        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True
+    ).update(deleted_at=timezone.now(), updated_at=timezone.now())
+    return counts
+
+
+@transaction.atomic
+def village_entity_retire(settlement: Settlement, merged_into: Settlement | None = None) -> Entity | None:
+    """Delete a village's entity: it was merged into ``merged_into`` (a duplicate) or retired.
+
+    Devices that hold it learn it is gone through the integrity URL, and the list no longer serves it.
+    """
+    advisory_locks([ENTITIES_LOCK])
+    entity = (
+        Entity.objects.select_for_update()
+        .filter(dataset=VILLAGES, settlement=settlement, deleted_at__isnull=True)
+        .first()
+    )
+    if entity is None:
+        return None
+    entity.deleted_at, entity.merged_into = timezone.now(), merged_into
+    entity.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    return entity
+
+
+def settlement_removed(settlement_id: int) -> None:
+    """The village is leaving the gazetteer: its entity is deleted (the row keeps its UUID)."""
+    Entity.objects.filter(settlement_id=settlement_id, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), updated_at=timezone.now()
+    )
+
+
+# --- What devices get --------------------------------------------------------------------------------
+
+
+def entity_list_csv(dataset: str = VILLAGES) -> bytes:
+    """The list as Collect reads it from Central: LF line ends, no BOM, newest entity first, deleted
+    entities absent, empty properties as empty fields."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "label", "__version", *VILLAGE_PROPERTIES])
+    live = Entity.objects.filter(dataset=dataset, deleted_at__isnull=True).order_by("-created_at", "-pk")
+    for e in live.iterator():
+        writer.writerow([str(e.uuid), e.label, e.version, *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES)])
+    return buffer.getvalue().encode("utf-8")
+
+
+def entity_list_etag(content: bytes) -> str:
+    """The strong ETag and manifest hash of the list (Central's equal each other too)."""
+    return hashlib.md5(content).hexdigest()  # noqa: S324 - the protocol's change detector
+
+
+def integrity_ids(values: Iterable[str]) -> list[uuid.UUID] | None:
+    """The ids a device asks about, from ``?id=a&id=b`` or ``?id=a,b`` (or both mixed); None when it
+    asks about none (it gets every entity). Ids that are not UUIDs cannot be entities: they are skipped."""
+    values = list(values)
+    if not values:
+        return None
+    ids = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                ids.append(uuid.UUID(part.strip()))
+            except ValueError:
+                continue
+    return ids
+
+
+def entity_integrity(dataset: str, ids: list[uuid.UUID] | None) -> list[tuple[str, bool]]:
+    """(id, deleted) for each id asked that is an entity of the list; unknown ids are left out, as
+    Central leaves them out. With ``ids`` None, every entity, deleted ones included."""
+    entities = Entity.objects.filter(dataset=dataset)
+    if ids is not None:
+        entities = entities.filter(uuid__in=ids)
+    return [(str(u), d is not None) for u, d in entities.order_by("pk").values_list("uuid", "deleted_at")]
+
+
+# --- Which forms read an entity list ---------------------------------------------------------------------
+
+ENTITIES_VERSION = re.compile(r"""\bentities:entities-version\s*=\s*["']([^"']+)["']""")
+ENTITY_LISTS = {f"{VILLAGES}.csv": VILLAGES}
+
+
+def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str]:
+    """{filename: entity list} for the lists a form version reads as entity lists.
+
+    A form opts in by being built with an ``entities`` sheet (pyxform then writes the entities namespace
+    and ``entities:entities-version`` on the model): its ``villages.csv`` is the ``villages`` entity
+    list, whose ``name`` is the entity UUID. A form without it keeps the villages.csv list file, whose
+    ``name`` is the gazetteer code its answers have always held: older versions on tablets keep working.
+    """
+    if not ENTITIES_VERSION.search(xml):
+        return {}
+    return {name: ENTITY_LISTS[name] for name in media_filenames if name in ENTITY_LISTS}
