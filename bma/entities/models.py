@@ -34,6 +34,12 @@ class Entity(TimeStampedModel):
         related_name="entities",
         verbose_name=_("village"),
     )
+    # Created on a tablet (a B2's referral, a B1's nomination) and read from its submission: counted
+    # nowhere (it is no Settlement) until the referral queue links it to a village or confirms it.
+    provisional = models.BooleanField(default=False, verbose_name=_("provisional"))
+    source_instance_id = models.CharField(
+        max_length=255, blank=True, help_text=_("The submission that created it."), verbose_name=_("source submission")
+    )
     merged_into = models.ForeignKey(
         "geo.Settlement",
         null=True,

@@ -13,11 +13,13 @@ import io
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from bma.core.db import advisory_locks
+from bma.entities.blocks import EntityBlock
 from bma.entities.models import VILLAGES, Entity
 from bma.geo.models import AreaKind, Settlement
 
@@ -189,3 +191,68 @@ def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str
     if not ENTITIES_VERSION.search(xml):
         return {}
     return {name: ENTITY_LISTS[name] for name in media_filenames if name in ENTITY_LISTS}
+
+
+# --- Entities created on tablets -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockError:
+    row: int
+    problem: str
+
+
+def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:
+    """What Central refuses in a creation: an empty label (its 400.2), an id that is no UUID, an id that is
+    already an entity (409.3), an id twice in one submission."""
+    errors, seen = [], set()
+    ids = []
+    for block in blocks:
+        try:
+            ids.append(uuid.UUID(block.id))
+        except ValueError:
+            ids.append(None)
+    existing = {str(u) for u in Entity.objects.filter(uuid__in=[i for i in ids if i]).values_list("uuid", flat=True)}
+    for block, entity_id in zip(blocks, ids, strict=True):
+        if not block.label:
+            errors.append(BlockError(block.row, "empty label"))
+        elif entity_id is None:
+            errors.append(BlockError(block.row, f"id {block.id!r} is not a UUID"))
+        elif str(entity_id) in existing or entity_id in seen:
+            errors.append(BlockError(block.row, f"entity {entity_id} already exists"))
+        seen.add(entity_id)
+    return errors
+
+
+@transaction.atomic
+def provisional_entities_create(
+    blocks: list[EntityBlock], instance_id: str, dataset: str = VILLAGES
+) -> tuple[list[Entity], list[BlockError]]:
+    """Create, as provisional, the entities a submission's blocks create in ``dataset``.
+
+    All or nothing, as Central treats a repeat: one bad row and none is created (its errors say which).
+    A submission processed again (an edit, a reprocessing) creates nothing twice: an entity it already
+    created is taken as it is.
+    """
+    advisory_locks([ENTITIES_LOCK])
+    creating = [b for b in blocks if b.create and b.dataset == dataset]
+    done = list(Entity.objects.filter(source_instance_id=instance_id, dataset=dataset)) if instance_id else []
+    done_ids = {str(e.uuid) for e in done}
+    creating = [b for b in creating if b.id not in done_ids]
+    errors = _block_errors(creating)
+    if errors:
+        return done, errors
+    created = Entity.objects.bulk_create(
+        [
+            Entity(
+                dataset=dataset,
+                uuid=uuid.UUID(b.id),
+                label=b.label,
+                properties={"status": "provisional", **b.properties},
+                provisional=True,
+                source_instance_id=instance_id,
+            )
+            for b in creating
+        ]
+    )
+    return done + created, []

@@ -1,0 +1,94 @@
+"""Entity blocks read from submissions as ODK Central reads them, and the provisional entities they create
+(issue 32.2, server side). Submissions and forms are those recorded against a real Central."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bma.entities.blocks import entity_blocks, saved_properties
+from bma.entities.models import Entity
+from bma.entities.services import entity_integrity, entity_list_csv, provisional_entities_create
+
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "central_entities"
+IDS = json.loads((RECORDED / "ids.json").read_text())
+
+
+def _form(name: str) -> str:
+    return (RECORDED / "forms" / f"{name}.xml").read_text()
+
+
+def _submission(label: str) -> bytes:
+    exchanges = json.loads((RECORDED / "03_create_from_repeat.json").read_text())["exchanges"]
+    exchange = next(e for e in exchanges if e["label"] == label)
+    part = next(p for p in exchange["request"]["multipart_parts"] if p["name"] == "xml_submission_file")
+    return part["body"].encode("utf-8")
+
+
+REPEAT = "R submission: 2 villages in one submission (repeat)"
+SINGLE = "R1 submission: one village (2024.1.0)"
+VISIT = (
+    '<data id="village_visit" version="2026120701"><village>{id}</village><visited>yes</visited><meta>'
+    "<instanceID>uuid:x</instanceID>"
+    '<entity dataset="villages" update="1" baseVersion="2" trunkVersion="2" branchId="B" id="{id}"/></meta></data>'
+)
+
+
+def test_the_saveto_binds_say_which_fields_each_block_saves():
+    assert saved_properties(_form("village_reg")) == {"/data/ref": {"district": "district", "name_ru": "name_ru"}}
+    assert saved_properties(_form("village_reg1")) == {"/data": {"district": "district", "name_ru": "name_ru"}}
+    assert saved_properties(_form("village_visit")) == {"/data": {"visited": "visited"}}
+
+
+def test_a_repeat_gives_one_block_per_row_with_that_rows_properties():
+    blocks = entity_blocks(_form("village_reg"), _submission(REPEAT))
+    assert [(b.id, b.label, b.properties, b.create, b.update, b.row) for b in blocks] == [
+        (IDS["E1"], "Kyzyl-Bulak", {"district": "d1", "name_ru": "Кызыл-Булак"}, True, False, 1),
+        (IDS["E2"], "Ak-Terek", {"district": "d2", "name_ru": "Ак-Терек"}, True, False, 2),
+    ]
+    assert {b.dataset for b in blocks} == {"villages"}
+
+
+def test_a_single_block_and_an_update_block_are_read_too():
+    (single,) = entity_blocks(_form("village_reg1"), _submission(SINGLE))
+    assert (single.id, single.label, single.properties) == (
+        IDS["E3"],
+        "Jany-Aryk",
+        {"district": "d1", "name_ru": "Жаны-Арык"},
+    )
+    (update,) = entity_blocks(_form("village_visit"), VISIT.format(id=IDS["E1"]).encode())
+    assert (update.update, update.create, update.properties) == (True, False, {"visited": "yes"})
+    assert (update.base_version, update.trunk_version, update.branch_id) == ("2", "2", "B")
+
+
+@pytest.mark.django_db
+def test_a_b2_referring_two_villages_makes_two_provisional_entities_served_at_version_1():
+    blocks = entity_blocks(_form("village_reg"), _submission(REPEAT))
+    created, errors = provisional_entities_create(blocks, "uuid:9e63f7f7")
+    assert errors == []
+    assert {str(e.uuid) for e in created} == {IDS["E1"], IDS["E2"]}
+    assert all(e.provisional and e.settlement_id is None and e.version == 1 for e in created)
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(entity_list_csv().decode()))}
+    assert rows[IDS["E1"]]["__version"] == "1" and rows[IDS["E1"]]["status"] == "provisional"
+    assert rows[IDS["E2"]]["label"] == "Ak-Terek" and rows[IDS["E2"]]["district"] == "d2"
+    assert entity_integrity("villages", None) == [(IDS["E1"], False), (IDS["E2"], False)]
+    # The same submission processed again (an edit, a reprocessing) creates nothing twice.
+    again, errors = provisional_entities_create(blocks, "uuid:9e63f7f7")
+    assert errors == [] and sorted(e.pk for e in again) == sorted(e.pk for e in created)
+    assert Entity.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_one_bad_row_creates_none_as_central_does():
+    good, bad = entity_blocks(_form("village_reg"), _submission(REPEAT))
+    created, errors = provisional_entities_create([good, replace(bad, label="")], "uuid:1")
+    assert created == [] and [(e.row, e.problem) for e in errors] == [(2, "empty label")]
+    assert not Entity.objects.exists()
+    provisional_entities_create([good], "uuid:2")
+    created, errors = provisional_entities_create([good], "uuid:3")  # another submission, the same id
+    assert created == [] and errors[0].problem == f"entity {IDS['E1']} already exists"
