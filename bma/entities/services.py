@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bma.core.db import advisory_locks
-from bma.entities.blocks import EntityBlock
+from bma.entities.blocks import EntityBlock, entity_blocks
 from bma.entities.models import VILLAGES, Entity
 from bma.geo.models import AreaKind, Settlement
 
@@ -256,3 +256,12 @@ def provisional_entities_create(
         ]
     )
     return done + created, []
+
+
+def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) -> tuple[list[Entity], list[BlockError]]:
+    """The provisional entities a submission creates, for a form version built with an entities sheet
+    (nothing for any other form). ``chain_id`` is the submission's root instance ID: an edit of it
+    carries the same entity ids and creates nothing twice."""
+    if not ENTITIES_VERSION.search(xform_xml):
+        return [], []
+    return provisional_entities_create(entity_blocks(xform_xml, payload), chain_id)

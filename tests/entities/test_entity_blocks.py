@@ -92,3 +92,39 @@ def test_one_bad_row_creates_none_as_central_does():
     provisional_entities_create([good], "uuid:2")
     created, errors = provisional_entities_create([good], "uuid:3")  # another submission, the same id
     assert created == [] and errors[0].problem == f"entity {IDS['E1']} already exists"
+
+
+@pytest.mark.django_db
+def test_processing_a_received_submission_creates_its_entities_and_counts_no_village(personas):
+    """The whole server path: Collect's upload is stored, the worker processes it, the two referred
+    villages are provisional entities on the list, and the gazetteer (what is counted) is unchanged."""
+    from django.utils import timezone
+
+    from bma.geo.models import Settlement
+    from bma.pipeline.services import submission_process
+    from bma.submissions.models import ProcessingState
+    from bma.submissions.services import submission_receive
+    from bma.xforms.models import Form, FormVersion
+
+    form = Form.objects.create(xml_form_id="village_reg", title="Village registration (repeat)")
+    FormVersion.objects.create(
+        form=form,
+        version="2026120701",
+        xlsform=b"",
+        xlsform_sha256="",
+        xml=_form("village_reg"),
+        xml_md5="0" * 32,
+        published_at=timezone.now(),
+    )
+    villages = Settlement.objects.count()
+    received = submission_receive(payload=_submission(REPEAT), files=[], user=personas.enumerator).submission
+    submission_process(received.pk)
+    received.refresh_from_db()
+    assert received.state == ProcessingState.PROCESSED, received.last_error
+    entities = Entity.objects.filter(provisional=True)
+    assert {(str(e.uuid), e.label, e.version) for e in entities} == {
+        (IDS["E1"], "Kyzyl-Bulak", 1),
+        (IDS["E2"], "Ak-Terek", 1),
+    }
+    assert {e.source_instance_id for e in entities} == {received.root_instance_id}
+    assert Settlement.objects.count() == villages
