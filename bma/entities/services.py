@@ -265,3 +265,39 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
     if not ENTITIES_VERSION.search(xform_xml):
         return [], []
     return provisional_entities_create(entity_blocks(xform_xml, payload), chain_id)
+
+
+@transaction.atomic
+def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
+    """The referral queue decided what a tablet-created village is: ``settlement``. Devices must then see
+    one village, named as the gazetteer names it.
+
+    The provisional entity is updated to the village's label and properties (its next version). If the
+    village's own entity is older (a known gazetteer village), that one stays, and the provisional one is
+    deleted as merged into it: the integrity URL tells the tablets that made it to drop it. If the village
+    is newer than the entity (confirmed as new from this very referral, so its entity was made for it a
+    moment ago), the tablet's entity becomes the village's and that duplicate is deleted instead: the
+    tablets that made it keep the id their forms hold.
+    """
+    advisory_locks([ENTITIES_LOCK])
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    label, properties = village_data(settlement)
+    own = (
+        Entity.objects.select_for_update()
+        .filter(dataset=entity.dataset, settlement=settlement, deleted_at__isnull=True)
+        .exclude(pk=entity.pk)
+        .first()
+    )
+    now = timezone.now()
+    _update(entity, label, properties)
+    entity.provisional = False
+    if own is not None and (own.created_at, own.pk) < (entity.created_at, entity.pk):
+        entity.deleted_at, entity.merged_into = now, settlement
+        entity.save(update_fields=["provisional", "deleted_at", "merged_into", "updated_at"])
+        return own
+    if own is not None:
+        own.deleted_at, own.merged_into = now, settlement
+        own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    entity.settlement = settlement
+    entity.save(update_fields=["provisional", "settlement", "updated_at"])
+    return entity

@@ -14,6 +14,7 @@ import pytest
 from bma.entities.blocks import entity_blocks, saved_properties
 from bma.entities.models import Entity
 from bma.entities.services import entity_integrity, entity_list_csv, provisional_entities_create
+from tests import factories
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "central_entities"
 IDS = json.loads((RECORDED / "ids.json").read_text())
@@ -128,3 +129,45 @@ def test_processing_a_received_submission_creates_its_entities_and_counts_no_vil
     }
     assert {e.source_instance_id for e in entities} == {received.root_instance_id}
     assert Settlement.objects.count() == villages
+
+
+@pytest.mark.django_db
+def test_a_referral_confirmed_as_new_village_keeps_the_tablets_entity_at_version_2(geo):
+    """The village is confirmed as new: its gazetteer entry is made after the tablet's entity, whose id
+    the tablets hold. That entity becomes the village's (version 2, the gazetteer's label); the entity the
+    new village got is a duplicate, retired, and the integrity URL says so."""
+    from bma.entities.services import provisional_entity_link
+
+    (created,), _ = provisional_entities_create(entity_blocks(_form("village_reg1"), _submission(SINGLE)), "uuid:r1")
+    village = factories.make_village("P-TJ-SU-ASH-0001", geo.asht, "Jany-Aryk", name_tg="Ҷонӣ-Арик")
+    duplicate = Entity.objects.get(settlement=village)
+    kept = provisional_entity_link(created, village)
+    assert kept.pk == created.pk
+    kept.refresh_from_db()
+    assert (kept.version, kept.label, kept.settlement, kept.provisional) == (2, "Jany-Aryk (Ҷонӣ-Арик)", village, False)
+    assert kept.properties["code"] == "P-TJ-SU-ASH-0001"
+    assert dict(entity_integrity("villages", [kept.uuid, duplicate.uuid])) == {
+        str(kept.uuid): False,
+        str(duplicate.uuid): True,
+    }
+    rows = list(csv.DictReader(io.StringIO(entity_list_csv().decode())))
+    assert [r["name"] for r in rows if r["code"] == "P-TJ-SU-ASH-0001"] == [str(kept.uuid)]
+    # Saving the village again (the gazetteer changes) keeps its one entity.
+    factories.make_village("P-TJ-SU-ASH-0001", geo.asht, "Jany-Aryk", name_tg="Ҷонӣ-Арик", name_ru="Жаны-Арык")
+    assert Entity.objects.filter(settlement=village, deleted_at__isnull=True).get().pk == kept.pk
+
+
+@pytest.mark.django_db
+def test_a_referral_linked_to_a_known_village_retires_the_tablets_entity(geo):
+    from bma.entities.services import provisional_entity_link
+
+    (created,), _ = provisional_entities_create(entity_blocks(_form("village_reg1"), _submission(SINGLE)), "uuid:r1")
+    own = Entity.objects.get(settlement=geo.shaydon)
+    assert provisional_entity_link(created, geo.shaydon).pk == own.pk
+    created.refresh_from_db()
+    assert (created.version, created.label, created.merged_into) == (2, "Shaydon (Шайдон)", geo.shaydon)
+    assert dict(entity_integrity("villages", [created.uuid, own.uuid])) == {
+        str(created.uuid): True,
+        str(own.uuid): False,
+    }
+    assert str(created.uuid) not in entity_list_csv().decode()
