@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "bma.core",
     "bma.geo",
     "bma.rounds",
+    "bma.entities",
     "bma.xforms",
     "bma.submissions",
     "bma.assessments",

@@ -92,6 +92,8 @@ ROUTES: dict[str, list[Case]] = {
     "openrosa-form-download": [Case("/collect/forms/bma_b2/form.xml", "401 200 404 200 200 200 200")],
     "openrosa-form-manifest": [Case("/collect/forms/bma_b2/manifest", "401 200 404 200 200 200 200")],
     "openrosa-form-media": [Case("/collect/forms/bma_b2/media/villages.csv", "401 200 404 200 200 200 200")],
+    # Which entity ids were deleted: ids and flags only, no names, to any login (as Central's app users).
+    "openrosa-dataset-integrity": [Case("/collect/datasets/villages/integrity", "401 200 200 200 200 200 200")],
     "openrosa-submission": [
         Case("/collect/submission", "401 204 204 204 204 204 204", method="head"),
         # An empty post gets a clear 400; from a browser session without the CSRF token (another site
@@ -109,6 +111,9 @@ ROUTES: dict[str, list[Case]] = {
     "openrosa-token-form-manifest": [Case("/collect/key/{token}/forms/bma_b2/manifest", "200 200 200 200 200 200 200")],
     "openrosa-token-form-media": [
         Case("/collect/key/{token}/forms/bma_b2/media/villages.csv", "200 200 200 200 200 200 200")
+    ],
+    "openrosa-token-dataset-integrity": [
+        Case("/collect/key/{token}/datasets/villages/integrity", "200 200 200 200 200 200 200")
     ],
     "openrosa-token-submission": [
         Case("/collect/key/{token}/submission", "204 204 204 204 204 204 204", method="head")

@@ -28,6 +28,7 @@ from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.core.heartbeats import SWEEP, heartbeat_record
+from bma.entities.services import submission_entities_create
 from bma.pipeline.claims import claim_session, claimer_name, claims_alive
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
@@ -72,6 +73,22 @@ def match_referrals(assessments: list) -> None:
 
 
 AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check_stored, compare_spot_checks, match_referrals]
+
+
+def create_entities(submissions: list[Submission]) -> None:
+    """The entities a submission's form creates (a B2's referred villages), as provisional entities.
+
+    As on Central, an entity the server refuses (an empty label, an id already used) fails neither the
+    submission nor the batch; it is logged (showing it on the desk is still to do, issue 32).
+    """
+    for submission in submissions:
+        if not submission.is_current or submission.payload_format != PayloadFormat.XML or not submission.form_version:
+            continue
+        _created, errors = submission_entities_create(
+            submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
+        )
+        for error in errors:
+            log.warning("Entity refused in %s, row %s: %s", submission.instance_id, error.row, error.problem)
 
 
 def check_payload(submission: Submission) -> None:
@@ -168,6 +185,7 @@ def _process_claimed(claimed: list[Submission]) -> BatchReport:
             report.failed[submission.pk] = _failure_message(exc)
     for step in AFTER_STORE_STEPS:
         step(assessments)
+    create_entities([s for s, _values in mapped if s.pk not in report.failed])
     report.processed = [s.pk for s in claimed if s.pk not in report.failed]
     return report
 

@@ -26,6 +26,14 @@ from bma.core.languages import device_language
 from bma.core.lockout import lockout_message
 from bma.core.openrosa_messages import openrosa_headers, openrosa_message, openrosa_xml
 from bma.core.params import text_param
+from bma.entities.services import (
+    ENTITY_LISTS,
+    entity_integrity,
+    entity_list_csv,
+    entity_list_etag,
+    entity_list_files,
+    integrity_ids,
+)
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.collect_login import collect_login_refusal_log
@@ -39,7 +47,7 @@ from bma.submissions.services import (
     submission_receive,
 )
 from bma.xforms.distribution import current_version, forms_for_devices, list_file_content_for
-from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, manifest_xml, md5_hash
+from bma.xforms.openrosa import FormListEntry, MediaEntry, form_list_xml, integrity_xml, manifest_xml, md5_hash
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +207,20 @@ def form_manifest(request, form_id: str):
         return openrosa_message(exc.message, exc.http_status)
     round = _round_or_none(request.openrosa_user)
     entries = []
+    entity_lists = entity_list_files(version.xml, version.media_filenames)
     for filename in version.media_filenames:
+        if filename in entity_lists:
+            # Central's entry: the hash equals the list's ETag, and the integrity URL sits beside it.
+            entries.append(
+                MediaEntry(
+                    filename=filename,
+                    hash="md5:" + entity_list_etag(entity_list_csv(entity_lists[filename])),
+                    download_url=_url(request, f"forms/{form_id}/media/{filename}"),
+                    type="entityList",
+                    integrity_url=_url(request, f"datasets/{entity_lists[filename]}/integrity"),
+                )
+            )
+            continue
         # The hash of the bytes this user is served: location lists differ per enumerator.
         content = list_file_content_for(round, filename, request.openrosa_user, request.openrosa_language)
         if content is not None:  # like Central, list only files we can serve
@@ -219,6 +240,9 @@ def form_media(request, form_id: str, filename: str):
         version = _version_or_404(form_id, request.openrosa_user)
     except BmaError as exc:
         return openrosa_message(exc.message, exc.http_status)
+    entity_lists = entity_list_files(version.xml, version.media_filenames)
+    if filename in entity_lists:
+        return _entity_list(request, entity_lists[filename], filename)
     content = list_file_content_for(
         _round_or_none(request.openrosa_user), filename, request.openrosa_user, request.openrosa_language
     )
@@ -229,6 +253,38 @@ def form_media(request, form_id: str, filename: str):
     content_type = "text/csv; charset=utf-8" if filename.endswith(".csv") else "application/octet-stream"
     response = openrosa_headers(HttpResponse(content, content_type=content_type))
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _entity_list(request, dataset: str, filename: str) -> HttpResponse:
+    """An entity list's CSV as Central serves it: a strong ETag equal to the manifest hash, and 304 to a
+    device that already holds this content (it sends the ETag back in If-None-Match)."""
+    content = entity_list_csv(dataset)
+    etag = f'"{entity_list_etag(content)}"'
+    held = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
+    if etag in held or "*" in held:
+        response = openrosa_headers(HttpResponse(status=304))
+    else:
+        response = openrosa_headers(HttpResponse(content, content_type="text/csv; charset=utf-8"))
+        response["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{filename}"
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@openrosa_endpoint
+def dataset_integrity(request, dataset: str):
+    """Which of the entities a device holds were deleted (merged or retired villages), in Central's shape.
+
+    Ids come as ``?id=a,b`` (what Central reads) or ``?id=a&id=b`` (on which Central answers 500): both
+    are read. Without ids, every entity is listed, deleted ones included; unknown ids are left out.
+    """
+    if dataset not in ENTITY_LISTS.values():
+        return openrosa_message(
+            message_lazy(_("There is no entity list named %(list)s."), list=dataset), 404, nature="error"
+        )
+    response = openrosa_xml(integrity_xml(entity_integrity(dataset, integrity_ids(request.GET.getlist("id")))))
+    response["Cache-Control"] = "private, no-cache"
     return response
 
 

@@ -19,6 +19,11 @@ def _patterns(prefix: str, name_prefix: str):
         path(f"{prefix}forms/<str:form_id>/form.xml", views.form_download, name=f"{name_prefix}form-download"),
         path(f"{prefix}forms/<str:form_id>/manifest", views.form_manifest, name=f"{name_prefix}form-manifest"),
         path(f"{prefix}forms/<str:form_id>/media/<str:filename>", views.form_media, name=f"{name_prefix}form-media"),
+        path(
+            f"{prefix}datasets/<str:dataset>/integrity",
+            views.dataset_integrity,
+            name=f"{name_prefix}dataset-integrity",
+        ),
         path(f"{prefix}submission", views.submission, name=f"{name_prefix}submission"),
     ]
 

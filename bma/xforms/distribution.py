@@ -8,6 +8,7 @@ import io
 from django.db.models import Q
 
 from bma.core.roles import user_sees_everything
+from bma.entities.services import entity_list_files
 from bma.geo.models import AdminArea, Settlement
 from bma.rounds.scoping import area_scope_q, assigned_area_paths, path_within
 from bma.xforms import codelists as cl
@@ -51,7 +52,9 @@ def _version_for_round(versions, round, available: set[str]) -> FormVersion | No
     """
     newest_shared = None
     for version in versions:
-        if not set(version.media_filenames) <= available:
+        # An entity list is always there to serve (bma.entities): only list files can be missing.
+        files = set(version.media_filenames) - set(entity_list_files(version.xml, version.media_filenames))
+        if not files <= available:
             continue
         built_for = version_round_number(version.version)
         if built_for is not None and round is not None and built_for == round.number:

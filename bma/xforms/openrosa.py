@@ -34,6 +34,10 @@ class MediaEntry:
     filename: str
     hash: str
     download_url: str
+    # An entity list, as Central lists one: type "entityList" ("approvalEntityList" while its entities
+    # need approval) and the URL where Collect asks which of its entities were deleted.
+    type: str = ""
+    integrity_url: str = ""
 
 
 def _el(name: str, value: str) -> str:
@@ -59,11 +63,25 @@ def manifest_xml(entries: list[MediaEntry]) -> bytes:
     parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{MANIFEST_NS}">']
     for e in entries:
         parts.append(
-            "<mediaFile>"
+            (f'<mediaFile type="{escape(e.type)}">' if e.type else "<mediaFile>")
             + _el("filename", e.filename)
             + _el("hash", e.hash)
             + _el("downloadUrl", e.download_url)
+            + (_el("integrityUrl", e.integrity_url) if e.integrity_url else "")
             + "</mediaFile>"
         )
     parts.append("</manifest>")
+    return "".join(parts).encode("utf-8")
+
+
+def integrity_xml(entities: list[tuple[str, bool]]) -> bytes:
+    """The entity list integrity answer, shaped (and indented) as ODK Central writes it."""
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n  <data>\n    <entities>\n']
+    for entity_id, deleted in entities:
+        parts.append(
+            f'      <entity id="{escape(entity_id)}">\n'
+            f"        <deleted>{'true' if deleted else 'false'}</deleted>\n"
+            "      </entity>\n"
+        )
+    parts.append("    </entities>\n  </data>")
     return "".join(parts).encode("utf-8")
