@@ -23,6 +23,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
+from benchmarks.requirements import require_postgresql, require_program  # noqa: E402
+
+if __name__ == "__main__":
+    require_postgresql(os.environ.get("DATABASE_URL", ""), "backups are pg_dump archives")
+    require_program("pg_dump", "the backup")
+    require_program("pg_restore", "the restore")
+
 import django  # noqa: E402
 
 django.setup()
@@ -56,8 +63,6 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL server.")
     name = f"bma_benchmark_backup_{args.villages}" if args.keep else None
     with benchmark_database(keep_as=name), tempfile.TemporaryDirectory() as tmp:
         if not (args.keep and Round.objects.exists()):

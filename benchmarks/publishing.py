@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
+from benchmarks.requirements import require_redis_broker  # noqa: E402
+
+if __name__ == "__main__" and os.environ.get("CELERY_BROKER_URL"):  # none: the job runs in-process, as said
+    require_redis_broker(os.environ["CELERY_BROKER_URL"], "a real worker runs the publish job from it")
+
 import django  # noqa: E402
 
 django.setup()

@@ -31,6 +31,12 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("DEBUG", "0")
 
+from benchmarks.requirements import require_postgresql, require_redis_broker  # noqa: E402
+
+if __name__ == "__main__":
+    require_postgresql(os.environ["DATABASE_URL"], "the workers share it")
+    require_redis_broker(os.environ["CELERY_BROKER_URL"], "the workers take their tasks from it")
+
 import django  # noqa: E402
 
 django.setup()
@@ -164,8 +170,6 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--sweep", action="store_true")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL server: the workers share it.")
     counts = [int(c) for c in args.workers.split(",")]
     with benchmark_database():
         user = setup()
