@@ -114,6 +114,15 @@ def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
 # --- Pieces shared by the forms -----------------------------------------------------------------------
 
 
+def only_choice(instance: str) -> str:
+    """A default that picks the one row of a list file when it has only one: the assigned_*.csv files
+    reach each enumerator cut to their assignment (xforms/distribution.py), so an enumerator assigned one
+    district finds its province and district already chosen, and one with several chooses as before.
+    pyxform turns an expression default into a setvalue when the form first opens (not on edits)."""
+    items = f"instance('{instance}')/root/item"
+    return f"if(count({items}) = 1, {items}[1]/name, '')"
+
+
 PICK_VILLAGE_HINT = (
     "Pick the village; choose 'Not on the list' to type it.",
     "Выберите село; если его нет, выберите «Нет в списке».",
@@ -159,6 +168,7 @@ def location_rows(
             "province",
             ("Province", "Область", "Вилоят"),
             required=True,
+            **({"default": only_choice("assigned_provinces")} if assigned_lists else {}),
         ),
         q(
             f"select_one_from_file {'assigned_districts.csv' if assigned_lists else 'districts.csv'}",
@@ -166,6 +176,7 @@ def location_rows(
             ("District or city", "Район или город", "Ноҳия ё шаҳр"),
             required=True,
             choice_filter="province=${province}",
+            **({"default": only_choice("assigned_districts")} if assigned_lists else {}),
         ),
     ]
     if with_village:

@@ -143,6 +143,9 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
             assert "Round number" not in page.inner_text("body")  # the round's own B2
             provinces = _question(page, "Province").locator("label.value-option").all_inner_texts()
             assert [t.split(" (")[0] for t in provinces] == ["Sughd"]  # assigned to Asht only
+            # One province and one district assigned: both already chosen when the form opens.
+            assert _question(page, "Province").locator("input:checked").count() == 1
+            assert _question(page, "District or city").locator("input:checked").count() == 1
             _choose(page, "Province", "Sughd (Вилояти Суғд)")
             districts = _question(page, "District or city").locator("label.value-option").all_inner_texts()
             assert [t.split(" (")[0] for t in districts] == ["Asht"]

@@ -293,3 +293,17 @@ def test_a_year_above_the_total_is_refused_naming_the_total_in_russian_and_tajik
         refused = {v["reference"]: v["message"] for v in result["violations"] if v["condition"] == "constraint"}
         assert refused.keys() == {"/data/imw/imw_y2023"}
         assert refused["/data/imw/imw_y2023"].strip().endswith(message)
+
+
+def test_an_enumerator_of_one_district_finds_province_and_district_chosen(engine, open_round, personas, tmp_path):
+    """The lists cut to the Asht enumerator hold one province and one district: the form opens with them."""
+    from bma.xforms.distribution import list_file_content_for
+
+    version, _ = b2_publish_for_round(open_round)
+    for name in ("assigned_provinces.csv", "assigned_districts.csv", "assigned_villages.csv"):
+        (tmp_path / name).write_bytes(list_file_content_for(open_round, name, personas.enumerator, "en"))
+    steps = [s for s in round_answers() if s[0] not in ("/data/province", "/data/district")]
+    steps += [["/data/departures/houses_empty", 0], ["/data/departures/elderly_alone", "no"]]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    assert result["status"] == "ready", result["violations"]
+    assert "<province>TJ-SU</province>" in result["xml"] and "<district>TJ-SU-ASH</district>" in result["xml"]

@@ -70,3 +70,12 @@ def test_the_round_b2_asks_the_village_as_a_searchable_drop_down(open_round, geo
     version, _ = b2_publish_for_round(open_round)
     village = version.xml.split('ref="/data/village"')[1][:200]
     assert 'appearance="minimal autocomplete"' in village
+
+
+@pytest.mark.django_db
+def test_the_round_b2_preselects_a_single_assigned_province_and_district(open_round, geo):
+    from bma.xforms.services import b2_publish_for_round
+
+    version, _ = b2_publish_for_round(open_round)
+    assert "odk-instance-first-load" in version.xml
+    assert "instance('assigned_districts')/root/item" in version.xml
