@@ -462,6 +462,8 @@ LOGGING = {
 BMA_REPORT_DISCLAIMER = env.str("BMA_REPORT_DISCLAIMER", default="")
 
 LOGIN_URL = "login"
+# After /accounts/login/ without a ?next=: the enumerator's page (bma/review/field_home.py), not a 404.
+LOGIN_REDIRECT_URL = "field-home"
 
 # django-import-export offers its import pages to anyone with admin access unless told which model
 # permission they need: importing villages is adding them, exporting them is viewing them.

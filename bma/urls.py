@@ -7,6 +7,7 @@ from bma.core.admin_login import DeskLoginForm
 from bma.core.health import healthz
 from bma.core.middleware import server_error
 from bma.core.views import language_choose
+from bma.review.field_home import field_home
 
 admin.site.site_header = _("BMA review desk")
 admin.site.site_title = "BMA"
@@ -24,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("language/", language_choose, name="language-choose"),
+    # Where /accounts/login/ leads (LOGIN_REDIRECT_URL): the enumerator's own page; desk users go on to the desk.
+    path("me/", field_home, name="field-home"),
     path("api/", include("bma.api.urls")),
     path("", include("bma.submissions.urls")),
     path("", include("bma.exports.urls")),

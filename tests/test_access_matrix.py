@@ -125,6 +125,8 @@ ROUTES: dict[str, list[Case]] = {
         Case("/kobo/not-a-token/", "403 403 403 403 403 403 403", method="post"),
     ],
     "webform": [Case("/collect/webforms/bma_b2/", "302 200 404 200 200 200 200")],
+    # The enumerator's own page (only their own submissions); desk users are sent on to the desk.
+    "field-home": [Case("/me/", "302 200 200 302 302 302 302")],
     "round-report": [Case("/reports/rounds/2/", "302 403 403 403 403 200 200")],
     "round-report-xlsx": [Case("/reports/rounds/2/xlsx/", "302 403 403 403 403 200 200")],
     "round-report-pdf": [Case("/reports/rounds/2/pdf/", "302 403 403 403 403 200 200")],

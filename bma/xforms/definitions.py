@@ -27,11 +27,18 @@ YEAR_HINT: Texts = (
     "Одамони ин гурӯҳ дар ҳамон сол. Ягон сол аз ҷамъ зиёд буда наметавонад; ҷамъи солҳо метавонад "
     "зиёдтар бошад, зеро як кас дар якчанд сол ҳисоб мешавад.",
 )
-YEAR_OVER_TOTAL_MESSAGE: Texts = (
-    "No single year can be more than the total for the period.",
-    "Ни один год не может быть больше итога за период.",
-    "Ягон сол аз ҷамъи давра зиёд буда наметавонад.",
-)
+
+
+def year_over_total_message(total: str) -> Texts:
+    """The refusal of a year above the period's total, naming the total: ``total`` is the XLSForm
+    reference (``${imw_total}``), which the form shows as the figure typed (an <output> in the message)."""
+    return (
+        f"No single year can be more than the total for the period, which is {total}.",
+        f"Ни один год не может быть больше итога за период, а итог равен {total}.",
+        f"Ягон сол аз ҷамъи давра, ки {total} аст, зиёд буда наметавонад.",
+    )
+
+
 COUNTRY_HINT: Texts = (
     "Type to search. Choose 'Other country' only if the place is not a country on the list or the "
     "informants cannot say which country.",

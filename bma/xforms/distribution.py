@@ -125,9 +125,29 @@ def _codes_on_or_above(paths: list[str]) -> set[str]:
 LANGUAGE_LABEL_COLUMNS = {f"label_{code}": code for code, _ in cl.LANGUAGES if code != "en"}
 
 
+# Alphabetical order in the reader's alphabet: Python's code-point order puts the Tajik letters (Ғ Ӣ Қ Ӯ Ҳ Ҷ)
+# after Я and mixes them wrongly with Russian, so each Cyrillic letter gets its place in its alphabet.
+ALPHABETS = {
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "tg": "абвгғдеёжзиӣйкқлмнопрстуӯфхҳчҷшъэюя",
+}
+
+
+def reader_sort_key(label: str, language: str):
+    """Sorts labels as the reader's alphabet does; letters outside it (Latin for a place with no Cyrillic
+    name yet) come after, in code-point order."""
+    alphabet = ALPHABETS.get(language, "")
+    return [alphabet.index(c) if c in alphabet else len(alphabet) + ord(c) for c in label.strip().casefold()]
+
+
 def _csv_rows_kept(content: bytes, keep: set[str] | None, language: str) -> bytes:
     """The rows whose code is in ``keep`` (all for None), ``label`` in ``language``, and no other
-    label column. A file stored before the per-language columns passes unchanged but for the cut."""
+    label column. A file stored before the per-language columns passes unchanged but for the cut.
+
+    The rows come sorted by ``label`` in the reader's alphabet (reader_sort_key): ODK Collect and Web
+    Forms offer a list file's choices in file order, and the files are stored in English order, which
+    reads as no order in Cyrillic. "Not on the list" (cl.OTHER_VILLAGE) comes last. One stored file cannot be
+    sorted for all three languages at once; the file a person gets is in their language, so it is sorted here."""
     rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
     if not rows:
         return content
@@ -141,11 +161,16 @@ def _csv_rows_kept(content: bytes, keep: set[str] | None, language: str) -> byte
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([header[i] for i in kept_columns])
+    out = []
     for row in rows[1:]:
         if not row or (keep is not None and row[0] not in keep):
             continue
         if source is not None and label is not None and source < len(row) and row[source]:
             row = [*row]
             row[label] = row[source]
-        writer.writerow([row[i] if i < len(row) else "" for i in kept_columns])
+        out.append([row[i] if i < len(row) else "" for i in kept_columns])
+    if label is not None and languages:
+        at = kept_columns.index(label)
+        out.sort(key=lambda r: (r[0] == cl.OTHER_VILLAGE, reader_sort_key(r[at] if at < len(r) else "", language)))
+    writer.writerows(out)
     return buffer.getvalue().encode("utf-8")

@@ -116,6 +116,27 @@ def population_label(pop: str, en: str, ru: str, tg: str) -> cl.Labels:
 # --- Pieces shared by the forms -----------------------------------------------------------------------
 
 
+def only_choice(instance: str) -> str:
+    """A default that picks the one row of a list file when it has only one: the assigned_*.csv files
+    reach each enumerator cut to their assignment (xforms/distribution.py), so an enumerator assigned one
+    district finds its province and district already chosen, and one with several chooses as before.
+    pyxform turns an expression default into a setvalue when the form first opens (not on edits)."""
+    items = f"instance('{instance}')/root/item"
+    return f"if(count({items}) = 1, {items}[1]/name, '')"
+
+
+PICK_VILLAGE_HINT = (
+    "Pick the village; choose 'Not on the list' to type it.",
+    "Выберите село; если его нет, выберите «Нет в списке».",
+    "Деҳаро интихоб кунед; агар набошад, «Дар рӯйхат нест»-ро интихоб кунед.",
+)
+SEARCH_VILLAGE_HINT = (
+    "Type to search the village; if it is not there, choose 'Not on the list' (last) to type it.",
+    "Начните вводить название села; если его нет, выберите «Нет в списке» (в конце).",
+    "Номи деҳаро нависед; агар набошад, «Дар рӯйхат нест»-ро (дар охир) интихоб кунед.",
+)
+
+
 def location_rows(
     *, with_village: bool, village_file: str = "villages.csv", ask_round: bool = True, assigned_lists: bool = False
 ) -> list[dict]:
@@ -149,6 +170,7 @@ def location_rows(
             "province",
             ("Province", "Область", "Вилоят"),
             required=True,
+            **({"default": only_choice("assigned_provinces")} if assigned_lists else {}),
         ),
         q(
             f"select_one_from_file {'assigned_districts.csv' if assigned_lists else 'districts.csv'}",
@@ -156,6 +178,7 @@ def location_rows(
             ("District or city", "Район или город", "Ноҳия ё шаҳр"),
             required=True,
             choice_filter="province=${province}",
+            **({"default": only_choice("assigned_districts")} if assigned_lists else {}),
         ),
     ]
     if with_village:
@@ -165,17 +188,15 @@ def location_rows(
                 f"select_one_from_file {'assigned_villages.csv' if assigned_lists else village_file}",
                 "village",
                 ("Village", "Село", "Деҳа"),
-                hint=(
-                    "Pick the village; choose 'Not on the list' to type it.",
-                    "Выберите село; если его нет, выберите «Нет в списке».",
-                    "Деҳаро интихоб кунед; агар набошад, «Дар рӯйхат нест»-ро интихоб кунед.",
-                )
-                if other_allowed
-                else None,
+                hint=(SEARCH_VILLAGE_HINT if assigned_lists else PICK_VILLAGE_HINT) if other_allowed else None,
                 required=True,
                 choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'"
                 if other_allowed
                 else "district=${district}",
+                # Up to 65 villages a district: a drop-down to search by typing (Collect and Web Forms
+                # both read "minimal autocomplete"), not a page of radio buttons. The round's own B2 only:
+                # the shared forms keep the content their fixed versions were published with.
+                **({"appearance": "minimal autocomplete"} if assigned_lists else {}),
             )
         )
         if other_allowed:
@@ -302,7 +323,7 @@ def population_rows(pop: str, years=cl.YEARS, *, for_round: bool = False) -> lis
                     f"{pop}_y{year}",
                     label,
                     at_most=f"${{{pop}_total}}",
-                    message=definitions.YEAR_OVER_TOTAL_MESSAGE,
+                    message=definitions.year_over_total_message(f"${{{pop}_total}}"),
                     relevant=present,
                     required=False,
                     hint=definitions.YEAR_HINT,
@@ -710,9 +731,10 @@ FORMS = {
 # string unique per round ("20261204" + "007" for Round 7), so a device never mixes two rounds' forms.
 # A new prefix is a new content of the round form: "20261203" asked the round's years only; "20261204"
 # adds the full country list, the defined totals and whole-family departures; "20261205" reads the
-# location lists cut to the enumerator's assignment (assigned_*.csv). Older prefixes stay
+# location lists cut to the enumerator's assignment (assigned_*.csv); "20261207" names the total in the
+# refusal of a year above it and searches the village list. Older prefixes stay
 # readable (their submissions are kept and replayed); only the first is built.
-B2_ROUND_VERSION_PREFIXES = ("20261205", "20261204", "20261203")
+B2_ROUND_VERSION_PREFIXES = ("20261207", "20261205", "20261204", "20261203")
 ROUND_VERSION_DIGITS = 3
 
 

@@ -143,11 +143,17 @@ def test_enumerator_sends_the_round_b2_with_no_referral_from_web_forms(live_serv
             assert "Round number" not in page.inner_text("body")  # the round's own B2
             provinces = _question(page, "Province").locator("label.value-option").all_inner_texts()
             assert [t.split(" (")[0] for t in provinces] == ["Sughd"]  # assigned to Asht only
+            # One province and one district assigned: both already chosen when the form opens.
+            assert _question(page, "Province").locator("input:checked").count() == 1
+            assert _question(page, "District or city").locator("input:checked").count() == 1
             _choose(page, "Province", "Sughd (Вилояти Суғд)")
             districts = _question(page, "District or city").locator("label.value-option").all_inner_texts()
             assert [t.split(" (")[0] for t in districts] == ["Asht"]
             _choose(page, "District or city", "Asht (Ноҳияи Ашт)")
-            _question(page, "Village").get_by_text("Oshoba (Ошоба)", exact=True).click()
+            # The village is a drop-down searched by typing ("minimal autocomplete"), not radio buttons.
+            _question(page, "Village").locator(".p-select").click()
+            page.keyboard.type("Osh")
+            page.get_by_role("option", name="Oshoba (Ошоба)").click()
             visit_date = _question(page, "Date of the visit").locator("input").first.input_value()
             assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", visit_date), visit_date  # 2 Dec 2026
             _question(page, "Location (GPS)").get_by_role("button", name="Get location").click()

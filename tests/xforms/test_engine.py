@@ -261,7 +261,12 @@ def test_the_round_b2_stops_impossible_answers_on_the_device(engine, open_round)
         "/data/departures/houses_empty",
         "/data/departures/houses_looked_after",
     }
-    assert refused["/data/imw/imw_y2023"].endswith("No single year can be more than the total for the period.")
+    # The refusal names the total typed, as the enumerator sees it on the device.
+    assert (
+        refused["/data/imw/imw_y2023"]
+        .strip()
+        .endswith("No single year can be more than the total for the period, which is 12.")
+    )
     assert refused["/data/departures/houses_empty"].endswith(
         "More houses cannot stand empty than the village has households."
     )
@@ -274,3 +279,31 @@ def test_the_round_b2_lists_every_country_with_search_and_marks_personal_data(op
         assert f"<name>{code}</name>" in version.xml
     assert "<name>TJ</name>" not in version.xml  # informants speak of countries abroad
     assert 'bma:personal="true"' in version.xml
+
+
+def test_a_year_above_the_total_is_refused_naming_the_total_in_russian_and_tajik(engine, open_round):
+    version, _ = b2_publish_for_round(open_round)
+    expected = {
+        "Russian (ru)": "Ни один год не может быть больше итога за период, а итог равен 12.",
+        "Tajik (tg)": "Ягон сол аз ҷамъи давра, ки 12 аст, зиёд буда наметавонад.",
+    }
+    for language, message in expected.items():
+        steps = [["language", language], *round_answers(), ["/data/imw/imw_y2023", 13]]
+        result = engine("b2_village.xlsx", steps, xml=version.xml)
+        refused = {v["reference"]: v["message"] for v in result["violations"] if v["condition"] == "constraint"}
+        assert refused.keys() == {"/data/imw/imw_y2023"}
+        assert refused["/data/imw/imw_y2023"].strip().endswith(message)
+
+
+def test_an_enumerator_of_one_district_finds_province_and_district_chosen(engine, open_round, personas, tmp_path):
+    """The lists cut to the Asht enumerator hold one province and one district: the form opens with them."""
+    from bma.xforms.distribution import list_file_content_for
+
+    version, _ = b2_publish_for_round(open_round)
+    for name in ("assigned_provinces.csv", "assigned_districts.csv", "assigned_villages.csv"):
+        (tmp_path / name).write_bytes(list_file_content_for(open_round, name, personas.enumerator, "en"))
+    steps = [s for s in round_answers() if s[0] not in ("/data/province", "/data/district")]
+    steps += [["/data/departures/houses_empty", 0], ["/data/departures/elderly_alone", "no"]]
+    result = engine("b2_village.xlsx", steps, xml=version.xml)
+    assert result["status"] == "ready", result["violations"]
+    assert "<province>TJ-SU</province>" in result["xml"] and "<district>TJ-SU-ASH</district>" in result["xml"]
