@@ -18,10 +18,6 @@ ALLOWED = {
     "bma/xforms/workbooks.py": "form tables",
     # A flat registry of quality rules, one small function each.
     "bma/validation/rules.py": "rule registry",
-    # Being reworked for issue 29 (Kobo/Central pulls) in parallel; split by room once that lands.
-    "bma/submissions/services.py": "pending split after issue 29",
-    # Moving into bma/review with the desk (issue 33.1); the move splits it.
-    "bma/assessments/admin.py": "moving to bma/review",
 }
 
 
