@@ -43,6 +43,8 @@ from bma.submissions.payload_view import payload_for_reader
 from bma.submissions.pulling import pull_source_error, pull_sources_restart
 from bma.submissions.services import submission_scope_q, submissions_requeue
 from bma.submissions.tasks import pull_sources_sync_start
+from bma.xforms.form_names import form_name
+from bma.xforms.models import Form
 
 
 class AttachmentInline(admin.TabularInline):
@@ -63,7 +65,11 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("failed", "Failed"), ("waiting", "Waiting or being processed"), ("both", "Failed or waiting")]
+        return [
+            ("failed", _("Failed")),
+            ("waiting", _("Waiting or being processed")),
+            ("both", _("Failed or waiting")),
+        ]
 
     def queryset(self, request, queryset):
         waiting = [ProcessingState.RECEIVED, ProcessingState.PROCESSING]
@@ -71,6 +77,19 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         if self.value() in states:
             return queryset.filter(state__in=states[self.value()])
         return queryset
+
+
+class FormNameFilter(admin.SimpleListFilter):
+    """The form by its name in the reader's language ("B2 village form"), not its title and code."""
+
+    title = _("form")
+    parameter_name = "form__id__exact"  # the address a list filtered by the form field had
+
+    def lookups(self, request, model_admin):
+        return sorted(((f.pk, form_name(f)) for f in Form.objects.all()), key=lambda choice: str(choice[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(form_id=self.value()) if self.value() else queryset
 
 
 @admin.register(Submission)
@@ -81,7 +100,7 @@ class SubmissionAdmin(ReadOnlyAdmin):
     list_display = (
         "instance_name",
         "instance_id",
-        "form",
+        "form_shown",
         "district_code",
         "submitted_by",
         "state",
@@ -90,7 +109,8 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "retry_at",
         "created_at",
     )
-    list_filter = (NeedsAttentionFilter, "state", "form", "source", "is_current", "round")
+    list_select_related = ("form", "submitted_by")
+    list_filter = (NeedsAttentionFilter, "state", FormNameFilter, "source", "is_current", "round")
     search_fields = ("instance_id", "root_instance_id", "instance_name", "submitted_by__username", "district_code")
     exclude = ("payload",)
     readonly_fields = ("payload_text",)
@@ -100,11 +120,15 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(submission_scope_q(request.user))
 
+    @admin.display(description=_("form"), ordering="form__xml_form_id")
+    def form_shown(self, obj):
+        return form_name(obj.form)
+
     @admin.display(description=_("Reason"))
     def reason(self, obj):
         if obj.state == ProcessingState.PROCESSED:
             return ""
-        return obj.last_error or ("Waiting for the worker" if obj.state == ProcessingState.RECEIVED else "")
+        return obj.last_error or (gettext("Waiting for the worker") if obj.state == ProcessingState.RECEIVED else "")
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("submissions.reprocess_submission")
