@@ -33,6 +33,7 @@ from bma.assessments.review import (
     review_selection_summary,
 )
 from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.geo.models import AdminArea, Settlement
@@ -93,7 +94,7 @@ class CentralFactFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class ReviewDeskAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, admin.ModelAdmin):
     """Shared by B1, B2 and spot-check lists: review actions, read-only data, history."""
 
     scope_field = "district"

@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import ReadOnlyAdmin
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.languages import user_language
 from bma.rounds.admin import EnumeratorAdmin
 from bma.rounds.models import Enumerator
@@ -93,7 +94,7 @@ class FormNameFilter(admin.SimpleListFilter):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdmin):
+class SubmissionAdmin(DeclinedTitlesMixin, ReadOnlyAdmin):
     """Supervisors see the submissions of their areas (failed and waiting ones with the reason) and
     can have them processed again; coordinators see all."""
 

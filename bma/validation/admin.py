@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import run_service_action
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.errors import BmaError
 from bma.rounds.round_filter import round_in_filter
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
@@ -52,7 +53,7 @@ class RuleFilter(admin.SimpleListFilter):
 
 
 @admin.register(QualityIssue)
-class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class QualityIssueAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
     # The rule by its title in the reader's language, never its code (the code stays on the issue's page).
     list_display = ("issue", "severity", "rule", "state", "district", "village_assessment", "decided_by")
