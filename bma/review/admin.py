@@ -40,6 +40,7 @@ from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
 from bma.review.desk import LIST_QUERY_ONLY, Section, changelist_neighbours, query_only_changelist
 from bma.review.referrals_desk import referrals_section
+from bma.review.totals import total_label, total_note
 from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSION
 from bma.review.validation_desk import issues_section, spot_check_section
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
@@ -478,7 +479,7 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     }
     rows = [
         (_("Present"), lambda f: _label(cl.YES_NO, "yes" if f.present else "no")),
-        (_("Total now"), lambda f: f.total),
+        (total_label(a), lambda f: f.total),
     ]
     # The round's years and any year this assessment holds (an older form version may hold others).
     held = {y.year for f in figures.values() for y in f.yearly.all()}
@@ -516,6 +517,7 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     return {
         "population_headers": [_label(cl.POPULATIONS, p) for p in cl.POPULATION_CODES],
         "population_table": table,
+        "total_note": total_note(a),
         "services": a.services.all(),
         "informants": a.informants.all(),
         "referrals": referrals,
