@@ -42,6 +42,7 @@ from bma.submissions.models import (
 )
 from bma.submissions.payload_view import payload_for_reader
 from bma.submissions.pulling import pull_source_error, pull_sources_restart
+from bma.submissions.refusal_names import refusal_name
 from bma.submissions.services import submission_scope_q, submissions_requeue
 from bma.submissions.tasks import pull_sources_sync_start
 from bma.xforms.form_names import form_name
@@ -159,10 +160,30 @@ class SubmissionAdmin(DeclinedTitlesMixin, ReadOnlyAdmin):
         return f"{shown.note}\n\n{shown.text}".strip() if shown.note else shown.text
 
 
+class RefusalFilter(admin.SimpleListFilter):
+    """Why attempts were refused, by name in the reader's language (``?code=`` as before)."""
+
+    title = _("reason")
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("code", flat=True).distinct()
+        return sorted(((code, refusal_name(code)) for code in codes), key=lambda choice: str(choice[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
+
+
 @admin.register(RejectedAttempt)
 class RejectedAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "status", "code", "user", "form_id", "instance_id", "message")
-    list_filter = ("status", "code", "source")
+    # Why, in the reader's words (the code stays on the attempt's page and in the logs).
+    list_display = ("created_at", "status", "refusal", "user", "form_id", "instance_id", "message")
+    list_filter = ("status", RefusalFilter, "source")
+
+    @admin.display(description=_("reason"), ordering="code")
+    def refusal(self, obj):
+        return refusal_name(obj.code)
+
     search_fields = ("instance_id", "form_id", "user__username", "device_id")
 
 

@@ -39,3 +39,20 @@ def test_issue_and_submission_lists_show_words_not_codes(client, unclear, person
     filtered = client.get(f"/admin/validation/qualityissue/?code={code}")
     assert filtered.status_code == 200
     assert len(filtered.context["cl"].result_list) == QualityIssue.objects.filter(code=code).count()
+
+
+CLOSED = {"ru": "Форма закрыта", "tg": "Шакл баста аст"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ru", "tg"])
+def test_rejected_attempts_say_why_in_words(client, personas, language):
+    from bma.submissions.models import RejectedAttempt
+
+    RejectedAttempt.objects.create(source="openrosa", status=409, code="form.closed", message="")
+    user_language_set(personas.coordinator, language)
+    client.force_login(personas.coordinator)
+    listing = client.get("/admin/submissions/rejectedattempt/")
+    text = visible_text(listing)
+    assert "form.closed" not in text and text.count(CLOSED[language]) >= 2  # the row and the filter
+    assert len(client.get("/admin/submissions/rejectedattempt/?code=form.closed").context["cl"].result_list) == 1
