@@ -204,7 +204,7 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description=_("Reject (not a village, or not in this district)"), permissions=["change"])
+    @admin.action(description=_("Reject (a village, but not in this district or not to visit)"), permissions=["change"])
     def reject(self, request, queryset):
         run_service_action(
             self,
