@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin_login import DeskLoginForm
+from bma.core.error_pages import page_not_found, permission_denied
 from bma.core.health import healthz
 from bma.core.middleware import server_error
 from bma.core.views import language_choose
@@ -19,6 +20,9 @@ admin.site.login_form = DeskLoginForm
 
 # The database down under a middleware (the session, the signed-in user): 503 + Retry-After, not a 500.
 handler500 = server_error
+# In the reader's language, with a way back (Django's are English one-liners).
+handler403 = permission_denied
+handler404 = page_not_found
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -19,6 +19,7 @@ from bma.referrals.services import (
     match_candidate_names,
     match_create_village,
     match_link,
+    match_not_village,
     match_outcome_now,
     match_reject,
     match_village_search,
@@ -31,8 +32,9 @@ from bma.rounds.scoping import AreaScopedAdminMixin
 
 
 def choice_label(choice: VillageChoice) -> str:
-    """One candidate as a button reads: name, district, score and distance (when known)."""
-    parts = [choice.name, choice.district]
+    """One candidate as a button reads: name, what tells apart villages of that name (the jamoat, the
+    code), district, score and distance (when known)."""
+    parts = [choice.name, *([choice.jamoat] if choice.jamoat else []), choice.code, choice.district]
     if choice.score is not None:
         parts.append(gettext("score %(score)d") % {"score": round(choice.score)})
     if choice.distance_km is not None:
@@ -51,13 +53,13 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
     # The decision column right after the name, so its buttons stay on screen at 1024 px; the district,
     # each candidate's score and distance are on its button, the state reads in "outcome".
-    list_display = ("name", "decide", "outcome_now", "reason", "district_code", "village")
+    list_display = ("name", "decide", "named_by", "outcome_now", "reason", "district_code", "village")
     list_filter = ("state", "outcome", "reason", "round", ("district", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("village", "decided_by")
+    list_select_related = ("village", "decided_by", "village_assessment__village", "district_assessment__district")
     search_fields = ("name", "village__name_en", "village__code")
     readonly_fields = [f.name for f in ReferralMatch._meta.fields]
     action_form = LinkForm
-    actions = ["link", "create_village", "reject"]
+    actions = ["link", "create_village", "not_village", "reject"]
 
     def has_add_permission(self, request):
         return False
@@ -121,7 +123,10 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, match):
             raise PermissionDenied
         try:
-            if request.POST.get("create"):
+            if request.POST.get("not_village"):
+                match_not_village(match, request.user)
+                done = gettext("“%(name)s” is closed as not a village; nothing was added.")
+            elif request.POST.get("create"):
                 match_create_village(match, request.user)
                 done = gettext("“%(name)s” is now a new village: %(village)s (%(code)s).")
             else:
@@ -131,9 +136,10 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"{match.name}: {exc.message}", messages.ERROR)
         else:
             village = match.village
-            self.message_user(
-                request, done % {"name": match.name, "village": village.display_name, "code": village.code}
-            )
+            shown = {"name": match.name}
+            if village is not None:
+                shown |= {"village": village.display_name, "code": village.code}
+            self.message_user(request, done % shown)
         back = request.headers.get("referer", "")
         queue = reverse("admin:referrals_referralmatch_changelist")
         if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or queue not in back:
@@ -150,6 +156,16 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             {"villages": [{"code": c.code, "label": choice_label(c)} for c in found]},
             json_dumps_params={"ensure_ascii": False},
         )
+
+    @admin.display(description=_("Named by"))
+    def named_by(self, obj):
+        """Whose informants named it: the referring village (B2), or the district's assessment (B1)."""
+        if obj.village_assessment_id:
+            a = obj.village_assessment
+            return place_name(a.village, a.village_name_typed)
+        if obj.district_assessment_id:
+            return "B1 " + place_name(obj.district_assessment.district)
+        return ""
 
     @admin.display(description=_("Outcome"), ordering="outcome")
     def outcome_now(self, obj):
@@ -176,7 +192,19 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
             ngettext_lazy("%(count)d village created.", "%(count)d villages created.", "count"),
         )
 
-    @admin.action(description=_("Reject (not a village, or not in this district)"), permissions=["change"])
+    @admin.action(description=_("Not a village: close without adding it"), permissions=["change"])
+    def not_village(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            lambda m: match_not_village(m, request.user),
+            ngettext_lazy(
+                "%(count)d name closed as not a village.", "%(count)d names closed as not a village.", "count"
+            ),
+        )
+
+    @admin.action(description=_("Reject (a village, but not in this district or not to visit)"), permissions=["change"])
     def reject(self, request, queryset):
         run_service_action(
             self,

@@ -74,6 +74,9 @@ class MatchState(models.TextChoices):
     LINKED = "linked", _("Linked to a village")
     PENDING = "pending", _("Waiting for a supervisor")
     REJECTED = "rejected", _("Rejected")
+    # Closed without adding anything to the gazetteer: the name is no village (a mosque, a field, a
+    # quarter of another village). Kept apart from "rejected" (a village, but not to visit here).
+    NOT_VILLAGE = "no_village", _("Not a village")
 
 
 class ReferralMatch(TimeStampedModel):

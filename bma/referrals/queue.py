@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.matching import normalise
-from bma.geo.models import Settlement
+from bma.geo.models import AreaKind, Settlement
 from bma.geo.names import name_field
 from bma.referrals.matching import link_now, named_from, provisional_village, refresh_lists_after_commit
 from bma.referrals.models import MatchOutcome, MatchState, ReferralMatch
@@ -72,6 +72,12 @@ def match_reject(match: ReferralMatch, user) -> ReferralMatch:
     return _decided(match, user, None, MatchState.REJECTED)
 
 
+def match_not_village(match: ReferralMatch, user) -> ReferralMatch:
+    """The name is no village: the candidate is closed, nothing is added to the gazetteer or the plan,
+    and who decided it and when is kept on the match."""
+    return _decided(match, user, None, MatchState.NOT_VILLAGE)
+
+
 def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:
     """The candidates of an unclear name as a supervisor reads them: the village's name in their
     language (English where the gazetteer has none), then its code and score."""
@@ -104,6 +110,7 @@ class VillageChoice:
     code: str
     name: str  # in the reader's language (English where the gazetteer has none)
     district: str
+    jamoat: str  # what tells apart villages of one name in a district ("" when the gazetteer has none)
     score: float | None  # the matcher's score; None for a village found by searching
     distance_km: float | None  # from the referring village, when both have coordinates
 
@@ -128,6 +135,7 @@ def _choice(match: ReferralMatch, village: Settlement, language: str, score: flo
         village.code,
         village.name_in(language),
         village.district.name_in(language),
+        village.area.name_in(language) if village.area.kind == AreaKind.JAMOAT else "",
         score,
         _distance_km(_origin(match), village),
     )
@@ -138,7 +146,7 @@ def matches_choices(matches, language: str) -> dict[int, list[VillageChoice]]:
     waiting = [m for m in matches if m.state == MatchState.PENDING]
     prefetch_related_objects(waiting, "village_assessment__village")
     codes = {code for m in waiting for code, _ in m.candidates}
-    villages = {s.code: s for s in Settlement.objects.filter(code__in=codes).select_related("district")}
+    villages = {s.code: s for s in Settlement.objects.filter(code__in=codes).select_related("district", "area")}
     return {
         m.pk: [
             _choice(m, villages[code], language, score)
@@ -160,7 +168,7 @@ def _found_by_spelling(villages, query: str) -> list[Settlement]:
     if len(key) < 2:
         return []
     found = []
-    for village in villages.select_related("district").prefetch_related("aliases").order_by("name_en", "code"):
+    for village in villages.select_related("district", "area").prefetch_related("aliases").order_by("name_en", "code"):
         names = (village.name_en, village.name_ru, village.name_tg, *(a.name for a in village.aliases.all()))
         if any(key in normalise(name) for name in names if name):
             found.append(village)
@@ -190,7 +198,7 @@ def match_village_search(match: ReferralMatch, query: str, language: str, user) 
             | Q(code__iexact=query)
             | Q(aliases__name__icontains=query)
         )
-        .select_related("district")
+        .select_related("district", "area")
         .distinct()
         .order_by("name_en", "code")[:SEARCH_LIMIT]
     ) or _found_by_spelling(villages, query)

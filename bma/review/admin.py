@@ -33,12 +33,14 @@ from bma.assessments.review import (
     review_selection_summary,
 )
 from bma.assessments.review import DECISIONS as REVIEW_DECISIONS
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.names import place_name
 from bma.review.desk import LIST_QUERY_ONLY, Section, changelist_neighbours, query_only_changelist
 from bma.review.referrals_desk import referrals_section
+from bma.review.totals import total_label, total_note
 from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSION
 from bma.review.validation_desk import issues_section, spot_check_section
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
@@ -93,7 +95,7 @@ class CentralFactFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewDeskAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class ReviewDeskAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, admin.ModelAdmin):
     """Shared by B1, B2 and spot-check lists: review actions, read-only data, history."""
 
     scope_field = "district"
@@ -477,7 +479,7 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     }
     rows = [
         (_("Present"), lambda f: _label(cl.YES_NO, "yes" if f.present else "no")),
-        (_("Total now"), lambda f: f.total),
+        (total_label(a), lambda f: f.total),
     ]
     # The round's years and any year this assessment holds (an older form version may hold others).
     held = {y.year for f in figures.values() for y in f.yearly.all()}
@@ -515,6 +517,7 @@ def assessment_page(a: m.VillageAssessment, reader) -> dict:
     return {
         "population_headers": [_label(cl.POPULATIONS, p) for p in cl.POPULATION_CODES],
         "population_table": table,
+        "total_note": total_note(a),
         "services": a.services.all(),
         "informants": a.informants.all(),
         "referrals": referrals,

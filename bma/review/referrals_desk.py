@@ -5,6 +5,8 @@ Placed on the page by bma/review/admin.py (PAGE_SECTIONS).
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
@@ -18,6 +20,11 @@ def referral_state_in_words(match: ReferralMatch, plan_status: str | None) -> st
     """One sentence a supervisor reads without knowing the matcher's states."""
     if match.state == MatchState.PENDING:
         return gettext("Waiting for a supervisor to say which village this is.")
+    if match.state == MatchState.NOT_VILLAGE:
+        return gettext("Not a village: closed without adding it, by %(user)s on %(date)s.") % {
+            "user": match.decided_by or "?",
+            "date": date_format(timezone.localtime(match.decided_at), "DATE_FORMAT") if match.decided_at else "?",
+        }
     if match.state == MatchState.REJECTED:
         return gettext("Rejected: it will not be visited.")
     village = place_name(match.village, "?")

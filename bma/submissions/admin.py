@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.admin import ReadOnlyAdmin
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.languages import user_language
 from bma.rounds.admin import EnumeratorAdmin
 from bma.rounds.models import Enumerator
@@ -41,8 +42,11 @@ from bma.submissions.models import (
 )
 from bma.submissions.payload_view import payload_for_reader
 from bma.submissions.pulling import pull_source_error, pull_sources_restart
+from bma.submissions.refusal_names import refusal_name
 from bma.submissions.services import submission_scope_q, submissions_requeue
 from bma.submissions.tasks import pull_sources_sync_start
+from bma.xforms.form_names import form_name
+from bma.xforms.models import Form
 
 
 class AttachmentInline(admin.TabularInline):
@@ -63,7 +67,11 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
     parameter_name = "attention"
 
     def lookups(self, request, model_admin):
-        return [("failed", "Failed"), ("waiting", "Waiting or being processed"), ("both", "Failed or waiting")]
+        return [
+            ("failed", _("Failed")),
+            ("waiting", _("Waiting or being processed")),
+            ("both", _("Failed or waiting")),
+        ]
 
     def queryset(self, request, queryset):
         waiting = [ProcessingState.RECEIVED, ProcessingState.PROCESSING]
@@ -73,15 +81,28 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FormNameFilter(admin.SimpleListFilter):
+    """The form by its name in the reader's language ("B2 village form"), not its title and code."""
+
+    title = _("form")
+    parameter_name = "form__id__exact"  # the address a list filtered by the form field had
+
+    def lookups(self, request, model_admin):
+        return sorted(((f.pk, form_name(f)) for f in Form.objects.all()), key=lambda choice: str(choice[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(form_id=self.value()) if self.value() else queryset
+
+
 @admin.register(Submission)
-class SubmissionAdmin(ReadOnlyAdmin):
+class SubmissionAdmin(DeclinedTitlesMixin, ReadOnlyAdmin):
     """Supervisors see the submissions of their areas (failed and waiting ones with the reason) and
     can have them processed again; coordinators see all."""
 
     list_display = (
         "instance_name",
         "instance_id",
-        "form",
+        "form_shown",
         "district_code",
         "submitted_by",
         "state",
@@ -90,7 +111,8 @@ class SubmissionAdmin(ReadOnlyAdmin):
         "retry_at",
         "created_at",
     )
-    list_filter = (NeedsAttentionFilter, "state", "form", "source", "is_current", "round")
+    list_select_related = ("form", "submitted_by")
+    list_filter = (NeedsAttentionFilter, "state", FormNameFilter, "source", "is_current", "round")
     search_fields = ("instance_id", "root_instance_id", "instance_name", "submitted_by__username", "district_code")
     exclude = ("payload",)
     readonly_fields = ("payload_text",)
@@ -100,11 +122,15 @@ class SubmissionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(submission_scope_q(request.user))
 
+    @admin.display(description=_("form"), ordering="form__xml_form_id")
+    def form_shown(self, obj):
+        return form_name(obj.form)
+
     @admin.display(description=_("Reason"))
     def reason(self, obj):
         if obj.state == ProcessingState.PROCESSED:
             return ""
-        return obj.last_error or ("Waiting for the worker" if obj.state == ProcessingState.RECEIVED else "")
+        return obj.last_error or (gettext("Waiting for the worker") if obj.state == ProcessingState.RECEIVED else "")
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("submissions.reprocess_submission")
@@ -134,10 +160,30 @@ class SubmissionAdmin(ReadOnlyAdmin):
         return f"{shown.note}\n\n{shown.text}".strip() if shown.note else shown.text
 
 
+class RefusalFilter(admin.SimpleListFilter):
+    """Why attempts were refused, by name in the reader's language (``?code=`` as before)."""
+
+    title = _("reason")
+    parameter_name = "code"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("code", flat=True).distinct()
+        return sorted(((code, refusal_name(code)) for code in codes), key=lambda choice: str(choice[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
+
+
 @admin.register(RejectedAttempt)
 class RejectedAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "status", "code", "user", "form_id", "instance_id", "message")
-    list_filter = ("status", "code", "source")
+    # Why, in the reader's words (the code stays on the attempt's page and in the logs).
+    list_display = ("created_at", "status", "refusal", "user", "form_id", "instance_id", "message")
+    list_filter = ("status", RefusalFilter, "source")
+
+    @admin.display(description=_("reason"), ordering="code")
+    def refusal(self, obj):
+        return refusal_name(obj.code)
+
     search_fields = ("instance_id", "form_id", "user__username", "device_id")
 
 

@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
 from bma.core.admin import run_service_action
+from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.errors import BmaError
 from bma.rounds.round_filter import round_in_filter
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.validation.comparison import tolerances_from_mapping
 from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
-from bma.validation.rules import Thresholds
+from bma.validation.rules import Thresholds, rule_title
 from bma.validation.sampling import SamplingPlan
 from bma.validation.services import (
     issue_decide,
@@ -37,11 +38,26 @@ class DecisionForm(ActionForm):
     )
 
 
+class RuleFilter(admin.SimpleListFilter):
+    """The rule that raised the issue, by its title in the reader's language."""
+
+    title = gettext_lazy("rule")
+    parameter_name = "code"  # the address a list filtered by the code field had
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("code", flat=True).distinct()
+        return sorted(((code, rule_title(code)) for code in codes), key=lambda choice: choice[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(code=self.value()) if self.value() else queryset
+
+
 @admin.register(QualityIssue)
-class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class QualityIssueAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
-    list_display = ("issue", "severity", "code", "state", "district", "village_assessment", "decided_by")
-    list_filter = ("state", "severity", "code", "round", ("district", admin.RelatedOnlyFieldListFilter))
+    # The rule by its title in the reader's language, never its code (the code stays on the issue's page).
+    list_display = ("issue", "severity", "rule", "state", "district", "village_assessment", "decided_by")
+    list_filter = ("state", "severity", RuleFilter, "round", ("district", admin.RelatedOnlyFieldListFilter))
     # The issue's text names its village and district in the reader's language: fetched with the page.
     list_select_related = ("district", "village_assessment__village", "decided_by")
     search_fields = ("message", "village_assessment__village__name_en", "village_assessment__village__name_tg")
@@ -53,6 +69,10 @@ class QualityIssueAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=gettext_lazy("rule"), ordering="code")
+    def rule(self, obj):
+        return rule_title(obj.code)
 
     @admin.display(description=gettext_lazy("issue"), ordering="message")
     def issue(self, obj):

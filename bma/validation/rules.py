@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from bma.geo.distance import haversine_km as distance_km
 
@@ -607,3 +607,9 @@ def run_assessment_rules(facts: AssessmentFacts, thresholds: Thresholds) -> list
 
 def run_district_rules(facts: DistrictFacts, thresholds: Thresholds) -> list[Finding]:
     return [finding for r in DISTRICT_RULES for finding in r.check(facts, thresholds)]
+
+
+def rule_title(code: str) -> str:
+    """A rule's title in the active language (the code itself for a rule this version no longer has)."""
+    titles = {r.code: r.title for r in (*ASSESSMENT_RULES, *DISTRICT_RULES)}
+    return gettext(titles[code]) if code in titles else code

@@ -21,7 +21,9 @@ def test_supervisor_links_a_referral_in_one_click_and_another_by_searching(
     with chromium_page(viewport={"width": 1024, "height": 768}, locale="en-GB") as (page, console):
         desk_log_in(page, f"{live_server.url}/admin/referrals/referralmatch/", "supervisor-kt")
         # The queue page: every candidate a button with its name, district, score and distance.
-        candidate = page.get_by_role("button", name="Link: Yangiobod · Panj · score 100 · 11.1 km away").first
+        candidate = page.get_by_role(
+            "button", name="Link: Yangiobod · V-PAN-0101 · Panj · score 100 · 11.1 km away"
+        ).first
         candidate_box = candidate.bounding_box()
         page.screenshot(path=str(ARTIFACTS / "referral-queue-1024x768.png"))
         candidate.click()  # click 1 of at most 2
@@ -30,7 +32,7 @@ def test_supervisor_links_a_referral_in_one_click_and_another_by_searching(
         page.screenshot(path=str(ARTIFACTS / "referral-queue-linked-1024x768.png"))
         # The other referral: neither twin, but a village found with the search box.
         page.get_by_placeholder("Find another village…").fill("Navob")
-        found = page.get_by_role("button", name="Navobod · Panj · 55.6 km away")
+        found = page.get_by_role("button", name="Navobod · V-PAN-0103 · Panj · 55.6 km away")
         found.wait_for()
         page.screenshot(path=str(ARTIFACTS / "referral-queue-search-1024x768.png"))
         found.click()
