@@ -269,7 +269,7 @@ def test_a_rounds_own_b2_stores_departures_empty_houses_and_every_country(receiv
     from bma.xforms.services import b2_publish_for_round
 
     b2_publish_for_round(personas.round)
-    submission = receive("b2_round_20261205002.xml")
+    submission = receive("b2_round_20261207002.xml")
     assert submission.state == ProcessingState.PROCESSED, submission.error
     a = m.VillageAssessment.objects.get(submission=submission)
     assert (a.houses_empty, a.houses_looked_after, a.elderly_alone, a.round_answered) == (48, 30, "yes", None)
@@ -284,7 +284,7 @@ def test_a_rounds_own_b2_stores_departures_empty_houses_and_every_country(receiv
     # An edit from a path the form's constraints do not bind (Kobo, Web Forms edits, scripts): stored as
     # answered, never capped, and an error the supervisor must clear.
     edited = receive(
-        "b2_round_20261205002.xml",
+        "b2_round_20261207002.xml",
         {
             "<houses_empty>48</houses_empty>": "<houses_empty>500</houses_empty>",
             "<hh_left_y2022>14</hh_left_y2022>": "<hh_left_y2022>400</hh_left_y2022>",

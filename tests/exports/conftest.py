@@ -5,7 +5,7 @@ import pytest
 from bma.assessments import models as am
 from tests import factories
 
-FIXTURE = "b2_round_20261205002.xml"
+FIXTURE = "b2_round_20261207002.xml"
 UUID = "uuid:5b0d3c1e-8f7a-4d2b-9a61-0c4e2f7d1a20"
 
 

@@ -65,7 +65,7 @@ def test_a_rounds_own_b2_exports_departures_empty_houses_and_migration_type(rece
     from bma.xforms.services import b2_publish_for_round
 
     b2_publish_for_round(personas.round)
-    receive("b2_round_20261205002.xml")
+    receive("b2_round_20261207002.xml")
     am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
     tables = _csv_tables(personas.round)
     [village] = tables["villages"]

@@ -16,7 +16,7 @@ def test_a_round_form_total_is_over_the_reference_period(client, receive, person
     from bma.xforms.services import b2_publish_for_round
 
     b2_publish_for_round(personas.round)
-    a = m.VillageAssessment.objects.get(submission=receive("b2_round_20261205002.xml"))
+    a = m.VillageAssessment.objects.get(submission=receive("b2_round_20261207002.xml"))
     years = personas.round.reference_years
     period = f"{years[0]}–{years[-1]}"
     client.force_login(personas.supervisor)
