@@ -86,7 +86,7 @@ compose up -d --scale worker=2 >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2;
 
 # --- Every long-running service healthy (docker-compose 1.29's `ps` has no health column to read).
 wait_healthy() {
-  local deadline=$(($(date +%s) + ${BMA_SMOKE_TIMEOUT:-300})) service ids id state
+  local deadline=$(($(date +%s) + ${BMA_SMOKE_TIMEOUT:-600})) service ids id state
   for service in postgres redis web worker worker-exports worker-pulls beat proxy; do
     while :; do
       ids="$(compose ps -q "$service")"
@@ -96,7 +96,8 @@ wait_healthy() {
         [ "$state" = "running healthy" ] || break
       done
       [ "$state" = "running healthy" ] && break
-      case "$state" in *unhealthy* | exited* | dead*) fail "$service is $state" ;; esac
+      # Unhealthy is not final: on a loaded machine a probe can time out and the next one pass.
+      case "$state" in exited* | dead*) fail "$service is $state" ;; esac
       [ "$(date +%s)" -lt "$deadline" ] || fail "$service is still '$state'"
       sleep 3
     done
