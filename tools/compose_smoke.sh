@@ -214,6 +214,8 @@ restore_started=$(date +%s)
 compose run --rm --no-deps -T backup python manage.py restore "$backup" >&2 || fail "restore $backup"
 log "restored $backup into the fresh stack in $(($(date +%s) - restore_started)) s"
 compose start "${APP_SERVICES[@]}" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; fail "start"; }
+# nginx resolved web's address when it started; web may have come back on another one.
+compose restart proxy >"$WORK/restart.log" 2>&1 || { cat "$WORK/restart.log" >&2; fail "restart proxy"; }
 wait_healthy
 "${CURL[@]}" -H "Authorization: Token $token" -o "$WORK/report-after.json" \
   "$BASE/api/rounds/$round/report/?include=unapproved" || fail "the report after the restore"
