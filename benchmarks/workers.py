@@ -8,7 +8,7 @@ database next to it; CELERY_BROKER_URL, default redis://127.0.0.1:6379/14, flush
 N B2s are received (the intake service, with its processing request held back), the workers are started
 and waited for, then the clock starts with one processing request, as intake sends while devices upload
 (at most one queued: bma/submissions/processing_requests.py), or with --sweep one task per waiting
-submission, as beat's sweep queues after the broker was down. The clock stops when none is waiting.
+submission, as beat's sweep queues them once they have waited a minute (after the broker was down). The clock stops when none is waiting.
 The workers are `celery -A bma worker` processes, as the compose `worker` service runs them, here on one
 machine; on several hosts each would bring its own cores.
 """
@@ -133,7 +133,7 @@ def database_url() -> str:
 
 
 def measure(n: int, count: int, concurrency: int, sweep: bool, user) -> float:
-    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submission_process
     from bma.submissions.models import ProcessingState, Submission
     from bma.submissions.processing_requests import processing_request
 
@@ -146,7 +146,8 @@ def measure(n: int, count: int, concurrency: int, sweep: bool, user) -> float:
         waiting = Submission.objects.filter(state__in=[ProcessingState.RECEIVED, ProcessingState.PROCESSING])
         started = time.perf_counter()
         if sweep:
-            submissions_sweep()
+            for submission_id in waiting.order_by("pk").values_list("pk", flat=True):
+                submission_process.delay(submission_id)
         else:
             processing_request(waiting.order_by("pk").values_list("pk", flat=True).first())
         while waiting.exists():

@@ -286,25 +286,6 @@ BMA_SUBMISSION_MAX_BYTES = env.int("BMA_SUBMISSION_MAX_BYTES", default=50_000_00
 # How long an intake process may keep using a form version, round or device token it looked up; a
 # change made elsewhere (another gunicorn worker, the admin) takes effect within this many seconds.
 BMA_REFERENCE_CACHE_SECONDS = env.int("BMA_REFERENCE_CACHE_SECONDS", default=10)
-# The Django cache: Redis at BMA_CACHE_URL, by default the broker's Redis when there is one (the web
-# processes and the workers must share it: a worker's processing marks the figures the web shows out of
-# date), else this process's memory (the embedded default: one process, whose tasks run in-process).
-# The round report's live figures are kept there, marked out of date by every change to a round's
-# assessments (bma/core/cache_versions.py); BMA_LIVE_FIGURES_CACHE_SECONDS bounds an entry's life (0: off).
-_broker = env.str("CELERY_BROKER_URL", default="")
-BMA_CACHE_URL = env.str("BMA_CACHE_URL", default=_broker if _broker.startswith(("redis://", "rediss://")) else "")
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": BMA_CACHE_URL,
-        "KEY_PREFIX": env.str("BMA_CACHE_PREFIX", default="bma"),
-        # A frozen Redis costs a page a second, never the request: readers then compute afresh.
-        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-    }
-    if BMA_CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
-}
-BMA_LIVE_FIGURES_CACHE_SECONDS = env.int("BMA_LIVE_FIGURES_CACHE_SECONDS", default=3600)
 # Submissions a worker processes in one transaction (the one it was asked for plus others waiting).
 # Days an export with personal data can be downloaded before its file is deleted.
 BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
@@ -357,6 +338,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# The Django cache: Redis at BMA_CACHE_URL, by default the broker's Redis (its URL with the password) when there is one (the web
+# processes and the workers must share it: a worker's processing marks the figures the web shows out of
+# date), else this process's memory (the embedded default: one process, whose tasks run in-process).
+# The round report's live figures are kept there, marked out of date by every change to a round's
+# assessments (bma/core/cache_versions.py); BMA_LIVE_FIGURES_CACHE_SECONDS bounds an entry's life (0: off).
+BMA_CACHE_URL = env.str(
+    "BMA_CACHE_URL", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": BMA_CACHE_URL,
+        "KEY_PREFIX": env.str("BMA_CACHE_PREFIX", default="bma"),
+        # A frozen Redis costs a page a second, never the request: readers then compute afresh.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    if BMA_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 1000}}
+}
+BMA_LIVE_FIGURES_CACHE_SECONDS = env.int("BMA_LIVE_FIGURES_CACHE_SECONDS", default=3600)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE

@@ -177,9 +177,9 @@ def test_processing_workers_scale_and_exports_and_pulls_have_their_own():
         assert "container_name" not in service and "ports" not in service, name
         assert service["command"][:4] == ["celery", "-A", "bma", "worker"], name
         assert "healthcheck" in service, name
-    # The processing worker serves the default queue (processing); the others one queue each.
-    assert "-Q" not in services["worker"]["command"]
-    for name, queue in (("worker-exports", "exports"), ("worker-pulls", "pulls")):
+    # One queue each. The processing worker names its queue too: a worker without -Q serves every
+    # declared queue (settings.CELERY_TASK_QUEUES), and would take exports and pulls along.
+    for name, queue in (("worker", "processing"), ("worker-exports", "exports"), ("worker-pulls", "pulls")):
         command = services[name]["command"]
         assert command[command.index("-Q") + 1] == queue
 

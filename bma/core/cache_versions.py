@@ -59,3 +59,21 @@ def _bump(scopes: list[str]) -> None:
         cache.set_many({_key(scope): uuid.uuid4().hex for scope in scopes}, timeout=None)
     except Exception:
         log.warning("Could not mark %s as changed in the cache", ", ".join(scopes), exc_info=True)
+
+
+def cache_forget_all() -> int:
+    """Drop every entry this project made (its key prefix), and nothing else.
+
+    Django's RedisCache.clear() is FLUSHDB, and by default the cache shares the broker's Redis database:
+    clearing it would also drop the queued tasks. A restore calls this, as the cached figures describe
+    the database it replaced. Returns how many keys were dropped (-1: a local cache cleared whole)."""
+    backend = cache
+    client_of = getattr(getattr(backend, "_cache", None), "get_client", None)
+    if client_of is None:
+        backend.clear()  # an in-process cache holds this project's entries only
+        return -1
+    redis = client_of(None, write=True)
+    dropped = 0
+    for key in redis.scan_iter(match=f"{backend.key_prefix}:*", count=1000):
+        dropped += redis.delete(key)
+    return dropped

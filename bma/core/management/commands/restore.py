@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from bma.core import backup
+from bma.core.cache_versions import cache_forget_all
 from bma.core.management.commands.backup import backup_folder
 
 
@@ -44,8 +44,7 @@ class Command(BaseCommand):
         except backup.BackupError as exc:
             raise CommandError(str(exc)) from None
         # Cached figures describe the database that was replaced.
-        for alias in settings.CACHES:
-            caches[alias].clear()
+        cache_forget_all()
         self.stdout.write(
             f"restored {name} (made {manifest['created']}) in {time.monotonic() - started:.1f} s: "
             f"database and {manifest['media']['files']} media files"
