@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from django.db import connection  # noqa: E402
 
-from benchmarks.exports import populate  # noqa: E402  (sets Django up)
+from benchmarks.exports import populated_round  # noqa: E402  (sets Django up)
 from benchmarks.throwaway import benchmark_database  # noqa: E402
 from bma.exports.dataset import pg_copy, write_csv_zip  # noqa: E402
 
@@ -37,19 +37,11 @@ def psycopg_copy_out(pg_connection, statement: str, write) -> None:
 
 
 def main(n: int, runs: int, keep: bool) -> None:
-    from bma.rounds.models import Round
-
     name = f"bma_benchmark_exports_{n}" if keep else None
     with benchmark_database(keep_as=name):
         if connection.vendor != "postgresql":
             sys.exit("PostgreSQL only: set DATABASE_URL")
-        round_ = Round.objects.first() if keep else None
-        if round_ is None:
-            started = time.perf_counter()
-            round_ = populate(n)
-            print(f"{n:,} villages inserted in {time.perf_counter() - started:.0f} s")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        round_ = populated_round(n, kept=keep)
         readers = {"psycopg cursor.copy()": psycopg_copy_out, "libpq loop": pg_copy.copy_out}
         times: dict[str, list[float]] = {label: [] for label in readers}
         for run in range(runs):

@@ -165,23 +165,32 @@ def timed(label, fn):
     return result
 
 
+def populated_round(n: int, *, kept: bool):
+    """The round to measure, in the benchmark database already open: the one kept from an earlier run
+    (--keep), else n villages inserted now; then ANALYZE, as autovacuum would have done on a live
+    database. Shared by the benchmarks that need a big round (exports, publishing, dataset_copy)."""
+    from bma.rounds.models import Round
+
+    round_ = Round.objects.first() if kept else None
+    if round_ is None:
+        started = time.perf_counter()
+        round_ = populate(n)
+        print(f"database: {connection.vendor}; {n:,} villages inserted in {time.perf_counter() - started:.0f} s")
+    else:
+        print(f"database: {connection.vendor}; {n:,} villages kept from an earlier run")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return round_
+
+
 def main(n: int, keep: bool) -> None:
     from bma.exports.dataset import write_csv_zip, write_xlsx
     from bma.exports.report import round_figures
-    from bma.rounds.models import Round
 
     name = f"bma_benchmark_exports_{n}" if keep else None
     with benchmark_database(keep_as=name):
-        round_ = Round.objects.first() if keep else None
-        if round_ is None:
-            started = time.perf_counter()
-            round_ = populate(n)
-            print(f"database: {connection.vendor}; {n:,} villages inserted in {time.perf_counter() - started:.0f} s")
-        else:
-            print(f"database: {connection.vendor}; {n:,} villages kept from an earlier run ({name})")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # as autovacuum would have done on a live database
+        round_ = populated_round(n, kept=keep)
         started = time.perf_counter()
         figures = round_figures(round_)
         print(f"report figures: {time.perf_counter() - started:.2f} s")

@@ -36,7 +36,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from benchmarks.exports import populate  # noqa: E402
+from benchmarks.exports import populated_round  # noqa: E402
 from benchmarks.throwaway import benchmark_database  # noqa: E402
 
 
@@ -71,21 +71,11 @@ def main(n: int, keep: bool) -> None:
     from bma.exports.models import PublishJob
     from bma.exports.publish_jobs import publish_job_start
     from bma.exports.report import previous_round_of, round_figures
-    from bma.rounds.models import Round
     from tests import factories
 
     name = f"bma_benchmark_publish_{n}" if keep else None
     with benchmark_database(keep_as=name):
-        round_ = Round.objects.first() if keep else None
-        if round_ is None:
-            started = time.perf_counter()
-            round_ = populate(n)
-            print(f"database: {connection.vendor}; {n:,} villages inserted in {time.perf_counter() - started:.0f} s")
-        else:
-            print(f"database: {connection.vendor}; {n:,} villages kept from an earlier run ({name})")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        round_ = populated_round(n, kept=keep)
         from django.contrib.auth import get_user_model
 
         coordinator = get_user_model().objects.filter(username="coordinator").first()
