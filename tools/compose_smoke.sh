@@ -175,7 +175,7 @@ EOF
   [ "$(date +%s)" -lt "$deadline" ] || { cat "$WORK/report.json" >&2; fail "the B2 is not in the round report"; }
   sleep 3
 done
-compose logs --no-color worker 2>/dev/null | grep -q "Task bma.pipeline.tasks.submission_process\[.*\] received" ||
+compose logs --no-color worker 2>/dev/null | grep "Task bma.pipeline.tasks.submission_process\[.*\] received" >/dev/null ||
   fail "the worker never received the B2's processing task"
 log "B2 processed by the worker and counted in the round report (1 community in TJ-SU-ASH)"
 
@@ -189,7 +189,7 @@ log "report published: $(python3 -c 'import json, sys; print(len(json.loads(open
 
 # --- Beat: its sweep is due every 2 minutes after it starts; the worker runs it.
 deadline=$(($(date +%s) + 200))
-until compose logs --no-color beat 2>/dev/null | grep -q "Sending due task"; do
+until compose logs --no-color beat 2>/dev/null | grep "Sending due task" >/dev/null; do
   [ "$(date +%s)" -lt "$deadline" ] || fail "beat sent no task"
   sleep 5
 done
