@@ -159,7 +159,7 @@ def test_metrics_are_off_without_a_token_and_an_allow_list_checks_the_peer_addre
 def test_the_heartbeat_task_and_the_sweep_leave_their_time_for_readiness():
     from bma.core.models import Heartbeat
     from bma.core.tasks import heartbeat
-    from bma.pipeline.services import submissions_sweep
+    from bma.pipeline.tasks import submissions_sweep
 
     assert not Heartbeat.objects.exists()
     heartbeat()
