@@ -29,3 +29,13 @@ def test_the_home_page_counts_the_work_waiting_and_links_the_rounds_outputs(clie
 def test_supervisors_home_page_has_no_coordinators_outputs(client, departures, personas):
     client.force_login(personas.supervisor)
     assert 'id="round-outputs"' not in client.get("/admin/").content.decode()
+
+
+def test_the_rounds_own_page_links_its_outputs(client, departures, personas):
+    client.force_login(personas.coordinator)
+    page = client.get(f"/admin/rounds/round/{departures.pk}/change/").content.decode()
+    block = page[page.index('id="round-outputs"') :]
+    n = departures.number
+    assert f'id="round-{n}-outputs"' in block and "1 assessment waiting for review" in block
+    for link in (f"/reports/rounds/{n}/", f"/reports/rounds/{n}/published/", f"round__id__exact={departures.pk}"):
+        assert link in block, link

@@ -1,6 +1,7 @@
 """``{% load round_outputs %}{% round_outputs %}``: the desk's home page block for coordinators: each
 round's work still waiting (counted) and its outputs (report, published versions, district profiles,
-exports), so the home page leads to them instead of the reader knowing their addresses.
+exports), so the home page leads to them instead of the reader knowing their addresses. The round's own
+admin page shows the same block for that round (``{% round_outputs original %}``).
 
 A tag in exports because it reads assessments, referrals and publishing, which sit below exports.
 """
@@ -34,12 +35,14 @@ def round_work(round_) -> dict:
 
 
 @register.inclusion_tag("exports/_round_outputs.html", takes_context=True)
-def round_outputs(context):
+def round_outputs(context, round_shown=None):
+    """The latest rounds on the home page; with ``round_shown``, that round alone (its admin page)."""
     request = context.get("request")
     if request is None or not user_sees_everything(request.user):
         return {"rounds": []}
     rounds = []
-    for round_ in Round.objects.order_by("-number")[:ROUNDS_SHOWN]:
+    shown = [round_shown] if round_shown is not None else Round.objects.order_by("-number")[:ROUNDS_SHOWN]
+    for round_ in shown:
         report = reverse("round-report", args=[round_.number])
         districts = list(
             am.VillageAssessment.objects.filter(round=round_, is_current=True)
