@@ -13,7 +13,6 @@ round that a redelivered copy of the task cannot take while the first is alive.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from contextlib import contextmanager
 
@@ -22,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from bma.core.db import advisory_lock_id
 from bma.core.errors import BmaError, codes
 from bma.core.languages import LANGUAGE_CODES, user_language
 from bma.core.task_names import task_named
@@ -142,9 +142,7 @@ def _round_lock(round_id: int):
     if connection.vendor != "postgresql":
         yield True
         return
-    key = int.from_bytes(
-        hashlib.blake2b(f"publish:round:{round_id}".encode(), digest_size=8).digest(), "big", signed=True
-    )
+    key = advisory_lock_id(f"publish:round:{round_id}")
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
         locked = cursor.fetchone()[0]

@@ -17,12 +17,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from bma.core.heartbeats import BEAT, SWEEP, heartbeat_ages
+from bma.pipeline.services import due_for_processing
 from bma.submissions.models import ProcessingState, PullSource, Submission
+from bma.submissions.processing_requests import processing_in_process
 
 CHECKS = ("outbox", "beat", "broker")
 PROCESSED_WINDOW_MINUTES = 5
@@ -71,19 +73,13 @@ class Readiness:
         }
 
 
-def _tasks_in_process() -> bool:
-    from bma.celery import app
-
-    return bool(app.conf.task_always_eager)
-
-
 def _beat_expected() -> bool:
-    return not _tasks_in_process()
+    return not processing_in_process()
 
 
 def broker_reachable() -> bool | None:
     """A ping with a short timeout: a frozen Redis must not hold the probe for long."""
-    if _tasks_in_process() or not settings.CELERY_BROKER_URL.startswith("redis"):
+    if processing_in_process() or not settings.CELERY_BROKER_URL.startswith("redis"):
         return None
     import redis
 
@@ -103,7 +99,7 @@ def broker_reachable() -> bool | None:
 
 def _outbox(now: dt.datetime) -> dict:
     received = Submission.objects.filter(state=ProcessingState.RECEIVED)
-    due = received.filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    due = received.filter(due_for_processing(now))
     # Waiting since it was stored, or since its retry came due: a backoff is not a late worker.
     oldest = due.aggregate(oldest=Min(Coalesce("retry_at", "created_at")))["oldest"]
     counts = dict(

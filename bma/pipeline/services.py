@@ -202,8 +202,9 @@ def _mark(report: BatchReport, token: int) -> None:
         mine.filter(pk=submission_id).update(state=ProcessingState.FAILED, last_error=error[:5000], **done)
 
 
-def _due() -> Q:
-    return Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
+def due_for_processing(now=None) -> Q:
+    """Waiting rows whose processing may run now: never tried, or their retry time has come."""
+    return Q(retry_at__isnull=True) | Q(retry_at__lte=now or timezone.now())
 
 
 def submissions_claim(ids: list[int], token: int) -> list[int]:
@@ -219,7 +220,7 @@ def submissions_claim(ids: list[int], token: int) -> list[int]:
         claimed = list(
             Submission.objects.select_for_update(skip_locked=True)
             .filter(pk__in=ids, state=ProcessingState.RECEIVED)
-            .filter(_due())
+            .filter(due_for_processing())
             .order_by("pk")  # one lock order, as everywhere
             .values_list("pk", flat=True)
         )
@@ -354,13 +355,17 @@ def submission_process(submission_id: int, *, with_waiting: bool = True) -> bool
     after its worker was lost finds its own submission waiting again, not skipped as processing.
     """
     submissions_release_orphaned()
-    if not Submission.objects.filter(pk=submission_id, state=ProcessingState.RECEIVED).filter(_due()).exists():
+    if (
+        not Submission.objects.filter(pk=submission_id, state=ProcessingState.RECEIVED)
+        .filter(due_for_processing())
+        .exists()
+    ):
         return False  # done already, often by an earlier batch that took it along
     ids = [submission_id]
     if with_waiting:
         ids += list(
             Submission.objects.filter(state=ProcessingState.RECEIVED)
-            .filter(_due())
+            .filter(due_for_processing())
             .exclude(pk=submission_id)
             .order_by("created_at")
             .values_list("pk", flat=True)[: batch_size() - 1]
@@ -387,7 +392,7 @@ def submission_process_and_continue(submission_id: int) -> bool:
         waiting = (
             Submission.objects.select_for_update(skip_locked=True)
             .filter(state=ProcessingState.RECEIVED)
-            .filter(_due())
+            .filter(due_for_processing())
             .order_by("created_at")
             .values_list("pk", flat=True)
             .first()
@@ -429,7 +434,7 @@ def submissions_recover() -> list[int]:
         return []
     waiting = (
         Submission.objects.filter(state=ProcessingState.RECEIVED)
-        .filter(_due())
+        .filter(due_for_processing())
         .order_by("created_at")
         .values_list("pk", flat=True)
         .first()

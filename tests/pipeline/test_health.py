@@ -89,7 +89,7 @@ def test_a_silent_beat_or_a_broker_that_does_not_answer_is_not_ready(client, bea
     assert "no beat heartbeat has been recorded" in " ".join(client.get("/readyz").json()["reasons"])
 
     heartbeat_record(BEAT)
-    monkeypatch.setattr(health, "_tasks_in_process", lambda: False)
+    monkeypatch.setattr(health, "processing_in_process", lambda: False)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     answer = client.get("/readyz")
     assert answer.status_code == 503 and answer.json()["broker"]["reachable"] is False
