@@ -32,6 +32,8 @@ urlpatterns = [
     # Where /accounts/login/ leads (LOGIN_REDIRECT_URL): the enumerator's own page; desk users go on to the desk.
     path("me/", field_home, name="field-home"),
     path("api/", include("bma.api.urls")),
+    # ODK Central's read API for entity lists (pyodk, ruODK), at Central's own paths.
+    path("v1/", include("bma.api.central_urls")),
     path("", include("bma.submissions.urls")),
     path("", include("bma.exports.urls")),
 ]

@@ -118,6 +118,33 @@ ROUTES: dict[str, list[Case]] = {
     "openrosa-token-submission": [
         Case("/collect/key/{token}/submission", "204 204 204 204 204 204 204", method="head")
     ],
+    # ODK Central's read API for the villages entity list (pyodk, ruODK): staff with a review role, as the
+    # rest of the API; the list is what every tablet holds (no informant's data), so not narrowed to areas.
+    # pyodk logs in at /v1/sessions (POST only; an empty one is a 400) and checks its token at users/current.
+    "central:sessions": [
+        Case("/v1/sessions", "405 405 405 405 405 405 405"),
+        Case("/v1/sessions", "400 400 400 400 400 400 400", method="post"),
+    ],
+    "central:user-current": [Case("/v1/users/current", "401 200 200 200 200 200 200")],
+    "central:dataset-list": [
+        Case("/v1/projects/1/datasets", "401 403 403 200 200 200 200"),
+        Case("/v1/projects/2/datasets", "401 403 403 404 404 404 404"),
+    ],
+    "central:dataset": [Case("/v1/projects/1/datasets/villages", "401 403 403 200 200 200 200")],
+    "central:entity-list": [Case("/v1/projects/1/datasets/villages/entities", "401 403 403 200 200 200 200")],
+    "central:entity-csv": [Case("/v1/projects/1/datasets/villages/entities.csv", "401 403 403 200 200 200 200")],
+    "central:entity": [
+        Case("/v1/projects/1/datasets/villages/entities/{entity_uuid}", "401 403 403 200 200 200 200"),
+        Case("/v1/projects/1/datasets/villages/entities/not-an-entity", "401 403 403 404 404 404 404"),
+    ],
+    "central:entity-versions": [
+        Case("/v1/projects/1/datasets/villages/entities/{entity_uuid}/versions", "401 403 403 200 200 200 200")
+    ],
+    "central:odata-service": [Case("/v1/projects/1/datasets/villages.svc", "401 403 403 200 200 200 200")],
+    "central:odata-metadata": [Case("/v1/projects/1/datasets/villages.svc/$metadata", "401 403 403 200 200 200 200")],
+    "central:odata-entities": [
+        Case("/v1/projects/1/datasets/villages.svc/Entities?$top=2&$count=true", "401 403 403 200 200 200 200")
+    ],
     "kobo-record": [
         Case("/kobo/{kobo_token}/", "405 405 405 405 405 405 405"),
         Case("/kobo/not-a-token/", "405 405 405 405 405 405 405"),
@@ -523,6 +550,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
     from django.utils import timezone
 
     from bma.assessments import models as am
+    from bma.entities.models import Entity
     from bma.exports.models import ExportJob, ExportState, ReferenceFigure
     from bma.submissions.auth import collect_token_issue
     from bma.submissions.models import KoboSource, SubmissionAttachment
@@ -616,6 +644,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
             token=token.token,
             token_pk=token.pk,
             kobo_token=KoboSource.objects.get().token,
+            entity_uuid=Entity.objects.filter(deleted_at__isnull=True).order_by("pk").first().uuid,
         ),
     )
 

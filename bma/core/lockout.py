@@ -80,7 +80,7 @@ def lockout_response(request, original_response=None, credentials=None):
     if getattr(original_response, "bma_lockout", False):  # the OpenRosa view already answered in XML
         return original_response
     message = lockout_message()
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/v1/")):
         code = codes.AUTH_LOCKED_OUT
         return JsonResponse({"code": code.code, "message": message, "extra": {}}, status=code.http_status)
     return render(
