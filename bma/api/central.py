@@ -129,12 +129,16 @@ class EntityVersionsApi(CentralApiMixin, APIView):
 
 
 class EntityCsvApi(CentralApiMixin, APIView):
-    """Central's admin export; ``If-None-Match`` with its ETag gets 304."""
+    """Central's admin export, ``$filter`` as on the feed (ruODK's ``entitylist_download(filter=)``);
+    ``If-None-Match`` with its ETag gets 304."""
 
     def get(self, request, project_id: int, dataset: str):
         dataset = _dataset(project_id, dataset)
-        creators = _creators(central.entities(dataset).values_list("source_instance_id", flat=True))
-        content = central.admin_csv(dataset, creators, central.dataset_properties(dataset))
+        nul_refuse(request.query_params)
+        properties = central.dataset_properties(dataset)
+        rows = central.entities(dataset).filter(odata_filter(request.query_params.get("$filter", ""), properties))
+        creators = _creators(rows.values_list("source_instance_id", flat=True))
+        content = central.admin_csv(rows, creators, properties)
         etag = f'"{central.content_etag(content)}"'
         if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
             response = HttpResponse(status=304)
@@ -198,7 +202,9 @@ class EntitiesFeedApi(CentralApiMixin, APIView):
         properties = central.dataset_properties(dataset)
         rows = central.entities(dataset).filter(odata_filter(params.get("$filter", ""), properties))
         if params.get("$orderby"):
-            rows = rows.order_by(*odata_orderby(params["$orderby"]), "-pk")
+            ordering = odata_orderby(params["$orderby"])
+            # Ties go the way of the first key, so that ascending is exactly the default order reversed.
+            rows = rows.order_by(*ordering, "-pk" if not ordering or ordering[0].startswith("-") else "pk")
         # One row past the page says whether a next page exists, without counting every row.
         page = list(rows[skip : skip + top + 1] if top is not None else rows[skip:])
         more = top is not None and len(page) > top

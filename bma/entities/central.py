@@ -265,14 +265,14 @@ def metadata_xml(dataset: str, properties: list[str]) -> str:
 </edmx:Edmx>"""
 
 
-def admin_csv(dataset: str, creators: dict[str, Creator], properties: list[str]) -> bytes:
-    """``/datasets/<name>/entities.csv``, Central's export: ``__id,label,<properties>,__createdAt,
-    __creatorId,__creatorName,__updates,__updatedAt,__version``, newest first, deleted ones absent."""
+def admin_csv(rows: QuerySet[Entity], creators: dict[str, Creator], properties: list[str]) -> bytes:
+    """``/datasets/<name>/entities.csv``, Central's export of ``rows`` (``entities()``, maybe filtered):
+    ``__id,label,<properties>,__createdAt,__creatorId,__creatorName,__updates,__updatedAt,__version``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     system = ["__createdAt", "__creatorId", "__creatorName", "__updates", "__updatedAt", "__version"]
     writer.writerow(["__id", "label", *properties, *system])
-    for entity in entities(dataset).iterator():
+    for entity in rows.iterator():
         row = odata_row(entity, creators, properties)
         meta = row["__system"]
         writer.writerow(

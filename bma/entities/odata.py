@@ -246,10 +246,13 @@ def odata_orderby(text: str) -> list[str]:
     ordering = []
     for part in text.split(","):
         words = part.split()
-        if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("asc", "desc")):
+        direction = words[1].lower() if len(words) == 2 else "asc"
+        if not words or len(words) > 2 or direction not in ("asc", "desc"):
             raise _unparsable(f"Invalid $orderby {part.strip()!r}")
+        if words[0] == "__system/conflict":  # every entity's is null: no order to give
+            continue
         name = ORDER_FIELDS.get(words[0])
         if name is None:
             raise _unsupported(words[0], 0)
-        ordering.append(f"-{name}" if words[-1] == "desc" else name)
+        ordering.append(f"-{name}" if direction == "desc" else name)
     return ordering

@@ -222,6 +222,8 @@ def test_admin_csv_has_centrals_columns(api, villages, personas):
     assert response.content.endswith(b"\n") and b"\r\n" not in response.content
     assert response["Content-Disposition"] == "attachment; filename=\"villages.csv\"; filename*=UTF-8''villages.csv"
     assert api.get(f"{BASE}/villages/entities.csv", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    filtered = api.get(f"{BASE}/villages/entities.csv", {"$filter": "status eq 'provisional'"}).content.decode()
+    assert [row[0] for row in csv.reader(io.StringIO(filtered))][1:] == [str(villages.uuid)]
 
 
 def test_refused_without_credentials_or_a_review_role(client, villages, personas):
@@ -273,3 +275,26 @@ def test_pyodk_reads_the_list(live_server, transactional_db, villages, personas,
         assert {e.uuid for e in listed} == {str(u) for u in Entity.objects.values_list("uuid", flat=True)}
         table = odk.entities.get_table(entity_list_name="villages", top=1, count=True)
         assert table["@odata.count"] == len(listed) and len(table["value"]) == 1
+
+
+def test_a_tablet_made_entity_names_the_enumerator_who_sent_it(api, receive, personas):
+    submission = receive("b2_2026112202.xml")
+    entity = Entity.objects.create(
+        dataset=VILLAGES, label="Jany-Aryk", provisional=True, source_instance_id=submission.root_instance_id
+    )
+    one = api.get(f"{BASE}/villages/entities/{entity.uuid}").json()
+    assert one["creatorId"] == one["currentVersion"]["creatorId"] == personas.enumerator.pk
+    row = api.get(f"{BASE}/villages.svc/Entities", {"$filter": f"__id eq '{entity.uuid}'"}).json()["value"][0]
+    assert (row["__system"]["creatorId"], row["__system"]["creatorName"]) == (str(personas.enumerator.pk), "enumerator")
+    source = api.get(f"{BASE}/villages/entities/{entity.uuid}/versions").json()[0]["source"]
+    assert source["submission"]["instanceId"] == submission.root_instance_id
+
+
+def test_orderby_as_ruodk_writes_it(api, villages):
+    oldest_first = api.get(
+        f"{BASE}/villages.svc/Entities", {"$orderby": "__system/createdAt ASC, __system/conflict DESC"}
+    )
+    ids = [r["__id"] for r in oldest_first.json()["value"]]
+    newest_first = [r["__id"] for r in api.get(f"{BASE}/villages.svc/Entities").json()["value"]]
+    assert ids == newest_first[::-1]
+    assert api.get(f"{BASE}/villages.svc/Entities", {"$orderby": "__system/creatorId"}).status_code == 501
