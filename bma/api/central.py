@@ -236,6 +236,7 @@ class SessionApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    schema = None
 
     def get_exception_handler(self):
         return central_exception_handler

@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
 
 from bma.core.api_permissions import HasReviewRole
+from bma.core.errors import BmaError
 from bma.entities.odata import ODataError
 
 NOT_AUTHENTICATED = "Could not authenticate with the provided credentials."
@@ -65,9 +66,9 @@ def central_exception_handler(exc, context):
         return central_json({"message": FORBIDDEN, "code": 403.1}, status=403)
     if isinstance(exc, exceptions.NotFound):
         return central_json({"message": NOT_FOUND, "code": 404.1}, status=404)
-    if isinstance(exc, exceptions.MethodNotAllowed):
-        return central_json({"message": NOT_FOUND, "code": 404.1}, status=405)
-    if isinstance(exc, exceptions.Throttled | exceptions.ParseError | exceptions.UnsupportedMediaType):
+    if isinstance(exc, BmaError):  # the project's own refusals (a NUL in a parameter...), in Central's form
+        return central_json({"message": str(exc.message), "code": float(exc.http_status)}, status=exc.http_status)
+    if isinstance(exc, exceptions.APIException):  # a method not allowed, a body that is not JSON...
         return central_json({"message": str(exc.detail), "code": float(exc.status_code)}, status=exc.status_code)
     return None
 
@@ -126,6 +127,7 @@ class CentralApiMixin:
 
     authentication_classes = [BearerAuthentication, BasicAuthentication, SessionAuthentication]
     permission_classes = [HasReviewRole]
+    schema = None  # documented by Central's API docs, not in this server's /api/schema/
 
     def get_exception_handler(self):
         return central_exception_handler

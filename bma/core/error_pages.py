@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from bma.core.middleware import _answered_in_own_format
+from bma.core.middleware import CENTRAL_PREFIX, _answered_in_own_format, central_error
 
 
 def home_url(request) -> str:
@@ -37,6 +37,8 @@ def back_url(request) -> str:
 
 
 def _page(request, template: str, title: str, message: str, status: int):
+    if request.path.startswith(CENTRAL_PREFIX):
+        return central_error(message, status)
     if _answered_in_own_format(request.path):
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     context = {"title": title, "message": message, "home_url": home_url(request), "back_url": back_url(request)}

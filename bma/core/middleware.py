@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 # Form bodies read here for NULs. The OpenRosa, Kobo and API endpoints read (and bound) their own
 # bodies, a submission's multipart upload or a JSON record, so only their plain form posts are read here.
-OWN_FORMAT_PREFIXES = ("/api/", "/collect/", "/kobo/")
+OWN_FORMAT_PREFIXES = ("/api/", "/collect/", "/kobo/", "/v1/")
+# ODK Central's API shape (bma/api/central.py): errors are {"message", "code"}, as Central's.
+CENTRAL_PREFIX = "/v1/"
 FORM_BODY = "application/x-www-form-urlencoded"
 PAGE_FORM_BODIES = (FORM_BODY, "multipart/form-data")
 
@@ -61,7 +63,13 @@ def answer_in_endpoint_format(request, code: ErrorCode, message, status: int, pa
             return openrosa_message(message, status, nature="error")
     if path.startswith("/api/"):
         return JsonResponse({"code": code.code, "message": str(message), "extra": {}}, status=status)
+    if path.startswith(CENTRAL_PREFIX):
+        return central_error(message, status)
     return JsonResponse({"error": code.code, "message": str(message)}, status=status)
+
+
+def central_error(message, status: int) -> JsonResponse:
+    return JsonResponse({"message": str(message), "code": float(status)}, status=status)
 
 
 def bad_input_answer(request, error: BmaError):

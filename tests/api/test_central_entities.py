@@ -249,6 +249,10 @@ def test_bearer_from_a_session_login_and_basic_over_https(client, villages, pers
     assert token == Token.objects.get(user=personas.supervisor).key
     assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
     assert client.get("/v1/users/current", HTTP_AUTHORIZATION=f"Bearer {token}").json()["id"] == personas.supervisor.pk
+    personas.supervisor.email = "supervisor@example.org"  # Central logs in by e-mail: pyodk's config has one
+    personas.supervisor.save()
+    by_email = {"email": "Supervisor@example.org", "password": "pass-for-tests-1"}
+    assert client.post("/v1/sessions", by_email, content_type="application/json").json()["token"] == token
     wrong = client.post("/v1/sessions", {"email": "supervisor", "password": "no"}, content_type="application/json")
     assert (wrong.status_code, wrong.json()) == (401, NOT_AUTHENTICATED)
 
@@ -298,3 +302,22 @@ def test_orderby_as_ruodk_writes_it(api, villages):
     newest_first = [r["__id"] for r in api.get(f"{BASE}/villages.svc/Entities").json()["value"]]
     assert ids == newest_first[::-1]
     assert api.get(f"{BASE}/villages.svc/Entities", {"$orderby": "__system/creatorId"}).status_code == 501
+
+
+def test_guessing_passwords_locks_the_login_as_everywhere(client, villages, personas, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post("/v1/sessions", {"email": "coordinator", "password": "wrong"}, content_type="application/json")
+    right = {"email": "coordinator", "password": "pass-for-tests-1"}
+    locked = client.post("/v1/sessions", right, content_type="application/json")
+    assert locked.status_code == 429 and "Too many failed logins" in locked.json()["message"]
+    basic = "Basic " + base64.b64encode(b"coordinator:pass-for-tests-1").decode()
+    assert client.get(f"{BASE}/villages/entities", HTTP_AUTHORIZATION=basic, secure=True).status_code == 429
+
+
+def test_odd_requests_get_centrals_error_form(api, villages):
+    nul = api.get(f"{BASE}/villages.svc/Entities", {"$filter": "label eq 'a\x00'"})
+    assert nul.status_code == 400 and set(nul.json()) == {"message", "code"}
+    assert api.post(f"{BASE}/villages/entities").status_code == 405  # read-only
+    assert api.get(f"{BASE}/villages/entities/not-a-uuid").json()["code"] == 404.1
+    assert api.get("/v1/projects/1/forms").json()["code"] == 404.0  # no such route here: JSON, not a page
