@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.models import update_last_login
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -183,7 +184,7 @@ def _count_param(params, name: str) -> int | None:
         raise CentralError(
             400,
             400.11,
-            f"Invalid input data type: expected ({name}) to be (integer)",
+            gettext("Invalid input data type: expected (%(field)s) to be (integer)") % {"field": name},
             {"field": name, "expected": "integer"},
         )
     return int(value)
@@ -197,7 +198,7 @@ class EntitiesFeedApi(CentralApiMixin, APIView):
         params = request.query_params
         nul_refuse(params)
         if params.get("$skiptoken"):
-            raise CentralError(400, 400.35, "Invalid $skiptoken")
+            raise CentralError(400, 400.35, gettext("Invalid $skiptoken"))
         top, skip = _count_param(params, "$top"), _count_param(params, "$skip") or 0
         properties = central.dataset_properties(dataset)
         rows = central.entities(dataset).filter(odata_filter(params.get("$filter", ""), properties))
@@ -245,7 +246,7 @@ class SessionApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         login, password = data.get("email"), data.get("password")
         if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
-            raise CentralError(400, 400.3, "Required parameters email and password are missing.")
+            raise CentralError(400, 400.3, gettext("Required parameters email and password are missing."))
         user = user_for_login(request._request, login, password)
         if user is None or not user.is_active:
             raise CentralError(401, 401.2, NOT_AUTHENTICATED)

@@ -15,6 +15,7 @@ import json
 
 from django.contrib.auth import authenticate, get_user_model
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
 
@@ -22,10 +23,11 @@ from bma.core.api_permissions import HasReviewRole
 from bma.core.errors import BmaError
 from bma.entities.odata import ODataError
 
-NOT_AUTHENTICATED = "Could not authenticate with the provided credentials."
-HTTPS_ONLY = "This authentication method is only available over HTTPS"
-FORBIDDEN = "The authenticated actor does not have rights to perform that action."
-NOT_FOUND = "Could not find the resource you were looking for."
+# Central's own words (tools show them as they come); translated for a reader who asks in ru or tg.
+NOT_AUTHENTICATED = _("Could not authenticate with the provided credentials.")
+HTTPS_ONLY = _("This authentication method is only available over HTTPS")
+FORBIDDEN = _("The authenticated actor does not have rights to perform that action.")
+NOT_FOUND = _("Could not find the resource you were looking for.")
 
 
 class CentralError(exceptions.APIException):
@@ -52,7 +54,7 @@ def central_exception_handler(exc, context):
         exc = CentralError(exc.status, exc.code, exc.message, exc.details)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         code = exc.central_code if isinstance(exc, CentralError) else 401.2
-        body = {"message": str(exc.detail) if isinstance(exc, CentralError) else NOT_AUTHENTICATED, "code": code}
+        body = {"message": str(exc.detail) if isinstance(exc, CentralError) else str(NOT_AUTHENTICATED), "code": code}
         response = central_json(body, status=401)
         if getattr(exc, "auth_header", None):
             response["WWW-Authenticate"] = exc.auth_header
@@ -63,9 +65,9 @@ def central_exception_handler(exc, context):
             body["details"] = exc.details
         return central_json(body, status=exc.status_code)
     if isinstance(exc, exceptions.PermissionDenied):
-        return central_json({"message": FORBIDDEN, "code": 403.1}, status=403)
+        return central_json({"message": str(FORBIDDEN), "code": 403.1}, status=403)
     if isinstance(exc, exceptions.NotFound):
-        return central_json({"message": NOT_FOUND, "code": 404.1}, status=404)
+        return central_json({"message": str(NOT_FOUND), "code": 404.1}, status=404)
     if isinstance(exc, BmaError):  # the project's own refusals (a NUL in a parameter...), in Central's form
         return central_json({"message": str(exc.message), "code": float(exc.http_status)}, status=exc.http_status)
     if isinstance(exc, exceptions.APIException):  # a method not allowed, a body that is not JSON...

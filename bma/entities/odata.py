@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 OPERATORS = {"eq": "exact", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
 NOTHING = Q(pk__in=[])
@@ -47,7 +48,7 @@ def _unparsable(reason: str) -> ODataError:
     return ODataError(
         400,
         400.18,
-        f"The OData filter expression you provided could not be parsed: {reason}",
+        gettext("The OData filter expression you provided could not be parsed: %(reason)s") % {"reason": reason},
         {"reason": reason},
     )
 
@@ -56,7 +57,8 @@ def _unsupported(text: str, at: int) -> ODataError:
     return ODataError(
         501,
         501.5,
-        f"The given OData filter expression references fields not supported by this server: {text} at {at}",
+        gettext("The given OData filter expression references fields not supported by this server: %(text)s at %(at)s")
+        % {"text": text, "at": at},
         {"at": at, "text": text},
     )
 

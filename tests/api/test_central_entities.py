@@ -321,3 +321,8 @@ def test_odd_requests_get_centrals_error_form(api, villages):
     assert api.post(f"{BASE}/villages/entities").status_code == 405  # read-only
     assert api.get(f"{BASE}/villages/entities/not-a-uuid").json()["code"] == 404.1
     assert api.get("/v1/projects/1/forms").json()["code"] == 404.0  # no such route here: JSON, not a page
+
+
+def test_a_reader_asking_in_russian_gets_centrals_refusal_in_russian(client, villages):
+    response = client.get(f"{BASE}/villages/entities", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.json() == {"message": "Не удалось войти с указанными учётными данными.", "code": 401.2}
