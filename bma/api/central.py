@@ -46,6 +46,8 @@ from bma.xforms.distribution import forms_for_devices
 
 ODATA_JSON = "application/json; charset=utf-8; odata.metadata=minimal"
 SAVES = re.compile(r"""entities:saveto\s*=\s*["']([^"']+)["']""")
+ENTITY_ID_BIND = re.compile(r"""<bind\b[^>]*\bnodeset\s*=\s*["']([^"']*)/meta/entity/@id["']""")
+REPEAT = re.compile(r"""<repeat\b[^>]*\bnodeset\s*=\s*["']([^"']+)["']""")
 
 
 def _dataset(project_id: int, dataset: str) -> str:
@@ -68,16 +70,33 @@ def _creators(instance_ids) -> dict[str, Creator]:
 
 
 def _forms(dataset: str) -> tuple[list[FormRef], list[FormRef]]:
-    """The open forms that read the list (linked) and those that create its entities (sources)."""
+    """The open forms that read the list (linked) and those that write its entities (sources)."""
     linked, sources = [], []
-    creates = re.compile(rf"""<entity\b[^>]*\bdataset\s*=\s*["']{re.escape(dataset)}["'][^>]*\bcreate\s*=""")
+    # An entity block that creates or updates entities of the list (Central counts both as sources).
+    writes = re.compile(rf"""<entity\b[^>]*\bdataset\s*=\s*["']{re.escape(dataset)}["'][^>]*\b(?:create|update)\s*=""")
     for form, version in forms_for_devices():
         name = form.title
         if entity_list_files(version.xml, version.media_filenames or []).get(f"{dataset}.csv") == dataset:
             linked.append(FormRef(form.xml_form_id, name))
-        if creates.search(version.xml):
-            sources.append(FormRef(form.xml_form_id, name, tuple(SAVES.findall(version.xml))))
+        if writes.search(version.xml):
+            saves = tuple(SAVES.findall(version.xml))
+            sources.append(FormRef(form.xml_form_id, name, saves, _repeat_path(version.xml)))
     return linked, sources
+
+
+def _repeat_path(xml: str) -> str:
+    """Central's ``repeatPath`` ("/ref/"): the repeat whose rows each hold an entity block, if any."""
+    block = ENTITY_ID_BIND.search(xml)
+    if block is None:
+        return ""
+    for repeat in REPEAT.findall(xml):
+        if f"{block.group(1)}/".startswith(f"{repeat}/"):
+            return "/" + repeat.split("/", 2)[-1] + "/"
+    return ""
+
+
+def _properties(dataset: str) -> list[str]:
+    return central.dataset_properties(dataset, _forms(dataset)[1])
 
 
 class DatasetListApi(CentralApiMixin, APIView):
@@ -119,14 +138,14 @@ class EntityApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str, entity_id: str):
         entity = _entity(_dataset(project_id, dataset), entity_id)
         creators = _creators([entity.source_instance_id])
-        return central_json(central.entity_json(entity, creators, central.dataset_properties(dataset)))
+        return central_json(central.entity_json(entity, creators, _properties(dataset)))
 
 
 class EntityVersionsApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str, entity_id: str):
         entity = _entity(_dataset(project_id, dataset), entity_id)
         creators = _creators([entity.source_instance_id])
-        return central_json(central.entity_versions_json(entity, creators, central.dataset_properties(dataset)))
+        return central_json(central.entity_versions_json(entity, creators, _properties(dataset)))
 
 
 class EntityCsvApi(CentralApiMixin, APIView):
@@ -136,7 +155,7 @@ class EntityCsvApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str):
         dataset = _dataset(project_id, dataset)
         nul_refuse(request.query_params)
-        properties = central.dataset_properties(dataset)
+        properties = _properties(dataset)
         rows = central.entities(dataset).filter(odata_filter(request.query_params.get("$filter", ""), properties))
         creators = _creators(rows.values_list("source_instance_id", flat=True))
         content = central.admin_csv(rows, creators, properties)
@@ -170,7 +189,7 @@ class ServiceDocumentApi(CentralApiMixin, APIView):
 class MetadataApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str):
         dataset = _dataset(project_id, dataset)
-        xml = central.metadata_xml(dataset, central.dataset_properties(dataset))
+        xml = central.metadata_xml(dataset, _properties(dataset))
         response = HttpResponse(xml, content_type="application/xml")
         response["Cache-Control"] = "private, no-cache"
         return _odata(response)
@@ -200,7 +219,7 @@ class EntitiesFeedApi(CentralApiMixin, APIView):
         if params.get("$skiptoken"):
             raise CentralError(400, 400.35, gettext("Invalid $skiptoken"))
         top, skip = _count_param(params, "$top"), _count_param(params, "$skip") or 0
-        properties = central.dataset_properties(dataset)
+        properties = _properties(dataset)
         rows = central.entities(dataset).filter(odata_filter(params.get("$filter", ""), properties))
         if params.get("$orderby"):
             ordering = odata_orderby(params["$orderby"])

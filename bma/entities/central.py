@@ -47,6 +47,7 @@ class FormRef:
     xml_form_id: str
     name: str
     saves: tuple[str, ...] = ()
+    repeat_path: str = ""  # "/ref/" when the form writes one entity per row of that repeat
 
 
 def central_time(moment: dt.datetime | None) -> str | None:
@@ -61,12 +62,16 @@ def dataset_exists(name: str) -> bool:
     return name in ENTITY_LISTS.values()
 
 
-def dataset_properties(dataset: str = VILLAGES) -> list[str]:
-    """The list's properties in column order: those devices read, then any other a form saved."""
+def dataset_properties(dataset: str = VILLAGES, sources: list[FormRef] = ()) -> list[str]:
+    """The list's properties in column order: those devices read, then those the source forms save (as
+    Central's come from the forms), then any other a tablet-made entity carries."""
+    names = list(VILLAGE_PROPERTIES)
+    for form in sources:
+        names.extend(name for name in form.saves if name not in names)
     extra = set()
     for properties in Entity.objects.filter(dataset=dataset, provisional=True).values_list("properties", flat=True):
-        extra.update(k for k in properties if k not in VILLAGE_PROPERTIES)
-    return [*VILLAGE_PROPERTIES, *sorted(extra)]
+        extra.update(k for k in properties if k not in names)
+    return [*names, *sorted(extra)]
 
 
 def _times(dataset: str) -> dict:
@@ -101,7 +106,10 @@ def dataset_detail_json(dataset: str, linked: list[FormRef], sources: list[FormR
         **dataset_json(dataset),
         "lastUpdate": central_time(times["last"]),
         "linkedForms": [{"name": f.name, "xmlFormId": f.xml_form_id} for f in linked],
-        "sourceForms": [{"name": f.name, "xmlFormId": f.xml_form_id} for f in sources],
+        "sourceForms": [
+            {"name": f.name, "xmlFormId": f.xml_form_id} | ({"repeatPath": f.repeat_path} if f.repeat_path else {})
+            for f in sources
+        ],
         "draftLinkedForms": [],
         "draftSourceForms": [],
         "properties": [
@@ -111,7 +119,7 @@ def dataset_detail_json(dataset: str, linked: list[FormRef], sources: list[FormR
                 "odataName": name,
                 "forms": [{"xmlFormId": f.xml_form_id, "name": f.name} for f in sources if name in f.saves],
             }
-            for name in dataset_properties(dataset)
+            for name in dataset_properties(dataset, sources)
         ],
     }
 

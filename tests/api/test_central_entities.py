@@ -17,11 +17,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bma.entities.models import VILLAGES, Entity
 from bma.entities.services import VILLAGE_PROPERTIES, village_entities_sync, village_entity_retire
 from bma.geo.models import Settlement
+from bma.xforms.models import Form, FormVersion
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "central_entities"
 BASE = "/v1/projects/1/datasets"
@@ -326,3 +328,30 @@ def test_odd_requests_get_centrals_error_form(api, villages):
 def test_a_reader_asking_in_russian_gets_centrals_refusal_in_russian(client, villages):
     response = client.get(f"{BASE}/villages/entities", HTTP_ACCEPT_LANGUAGE="ru")
     assert response.json() == {"message": "Не удалось войти с указанными учётными данными.", "code": 401.2}
+
+
+def test_the_forms_around_the_list_as_central_names_them(api, villages):
+    """The three forms recorded at Central, published here: the same linked and source forms and the
+    properties each source form saves."""
+    for form_id, media in (("village_reg", []), ("village_reg1", []), ("village_visit", ["villages.csv"])):
+        xml = (RECORDED / "forms" / f"{form_id}.xml").read_text()
+        title = re.search(r"<h:title>([^<]+)</h:title>", xml).group(1)
+        form = Form.objects.create(xml_form_id=form_id, title=title)
+        FormVersion.objects.create(
+            form=form,
+            version="2026120701",
+            xlsform=b"",
+            xlsform_sha256="",
+            xml=xml,
+            xml_md5="0" * 32,
+            media_filenames=media,
+            published_at=timezone.now(),
+        )
+    detail = api.get(f"{BASE}/villages").json()
+    theirs = recorded("01_publish_forms_and_dataset.json", "dataset villages (properties, linkedForms, sourceForms)")
+    assert detail["linkedForms"] == theirs["linkedForms"]
+    assert sorted(detail["sourceForms"], key=str) == sorted(theirs["sourceForms"], key=str)
+    ours = {p["name"]: sorted(f["xmlFormId"] for f in p["forms"]) for p in detail["properties"]}
+    for prop in theirs["properties"]:
+        assert ours[prop["name"]] == sorted(f["xmlFormId"] for f in prop["forms"]), prop["name"]
+    assert "visited" in api.get(f"{BASE}/villages.svc/Entities", {"$top": 1}).json()["value"][0]
