@@ -180,6 +180,11 @@ ENTITIES_VERSION = re.compile(r"""\bentities:entities-version\s*=\s*["']([^"']+)
 ENTITY_LISTS = {f"{VILLAGES}.csv": VILLAGES}
 
 
+def form_has_entities(xml: str) -> bool:
+    """Built with an ``entities`` sheet: its submissions carry entity blocks, its villages.csv is an entity list."""
+    return bool(ENTITIES_VERSION.search(xml))
+
+
 def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str]:
     """{filename: entity list} for the lists a form version reads as entity lists.
 
@@ -196,10 +201,23 @@ def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str
 # --- Entities created on tablets -------------------------------------------------------------------------
 
 
+# Central's problem codes for the entity errors it records (recorded in 07_entity_errors.json), kept
+# with each refused block so the desk can say what went wrong, in the reader's language.
+EMPTY_LABEL = "400.2"
+EXISTING_ID = "409.3"
+REPEAT_REFUSED = "400.43"  # a good row of a repeat not created because another row was refused
+# Not recorded from Central (its forms always send a UUID): ours, for an id that is no UUID.
+INVALID_ID = "400.id"
+
+
 @dataclass(frozen=True)
 class BlockError:
     row: int
-    problem: str
+    problem: str  # in English: the record, as Central's errorMessage
+    code: str = ""
+    entity_id: str = ""
+    label: str = ""
+    dataset: str = VILLAGES
 
 
 def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:
@@ -214,13 +232,36 @@ def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:
             ids.append(None)
     existing = {str(u) for u in Entity.objects.filter(uuid__in=[i for i in ids if i]).values_list("uuid", flat=True)}
     for block, entity_id in zip(blocks, ids, strict=True):
+        refused = {"row": block.row, "entity_id": block.id, "label": block.label, "dataset": block.dataset}
         if not block.label:
-            errors.append(BlockError(block.row, "empty label"))
+            errors.append(BlockError(problem="Required parameter label missing.", code=EMPTY_LABEL, **refused))
         elif entity_id is None:
-            errors.append(BlockError(block.row, f"id {block.id!r} is not a UUID"))
+            errors.append(BlockError(problem=f"id {block.id!r} is not a UUID", code=INVALID_ID, **refused))
         elif str(entity_id) in existing or entity_id in seen:
-            errors.append(BlockError(block.row, f"entity {entity_id} already exists"))
+            errors.append(
+                BlockError(
+                    problem=f"A resource already exists with uuid value(s) of {entity_id}.",
+                    code=EXISTING_ID,
+                    **refused,
+                )
+            )
         seen.add(entity_id)
+    if errors and len(blocks) > 1:
+        # All or nothing, as Central processes a repeat: the good rows are refused with the bad.
+        bad = {e.row for e in errors}
+        errors += [
+            BlockError(
+                b.row,
+                f"Not created: {len(bad)} of {len(blocks)} entities of the submission were refused.",
+                REPEAT_REFUSED,
+                b.id,
+                b.label,
+                b.dataset,
+            )
+            for b in blocks
+            if b.row not in bad
+        ]
+        errors.sort(key=lambda e: e.row)
     return errors
 
 
@@ -268,7 +309,7 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
 
 
 @transaction.atomic
-def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
+def provisional_entity_link(entity: Entity, settlement: Settlement, new_village: bool | None = None) -> Entity:
     """The referral queue decided what a tablet-created village is: ``settlement``. Devices must then see
     one village, named as the gazetteer names it.
 
@@ -278,6 +319,10 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
     is newer than the entity (confirmed as new from this very referral, so its entity was made for it a
     moment ago), the tablet's entity becomes the village's and that duplicate is deleted instead: the
     tablets that made it keep the id their forms hold.
+
+    ``new_village`` says which case it is when the caller knows (the referral queue: "new village" or
+    "link"; matching: a village made from this very naming): True keeps the tablet's entity, False keeps
+    the village's own. None decides by age, as above.
     """
     advisory_locks([ENTITIES_LOCK])
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
@@ -291,7 +336,9 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
     now = timezone.now()
     _update(entity, label, properties)
     entity.provisional = False
-    if own is not None and (own.created_at, own.pk) < (entity.created_at, entity.pk):
+    if new_village is None and own is not None:
+        new_village = (own.created_at, own.pk) > (entity.created_at, entity.pk)
+    if own is not None and not new_village:
         entity.deleted_at, entity.merged_into = now, settlement
         entity.save(update_fields=["provisional", "deleted_at", "merged_into", "updated_at"])
         return own
@@ -300,4 +347,17 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
         own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
     entity.settlement = settlement
     entity.save(update_fields=["provisional", "settlement", "updated_at"])
+    return entity
+
+
+@transaction.atomic
+def provisional_entity_drop(entity: Entity) -> Entity:
+    """The referral queue decided a tablet-created village is none to visit (rejected, not a village):
+    its entity is deleted, so the integrity URL tells the tablets that made it to drop it. It stays
+    provisional (it never became a village)."""
+    advisory_locks([ENTITIES_LOCK])
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.deleted_at is None:
+        entity.deleted_at = timezone.now()
+        entity.save(update_fields=["deleted_at", "updated_at"])
     return entity
