@@ -16,6 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.utils import timezone
 
 from bma.core.db import advisory_locks
@@ -97,10 +100,71 @@ def village_entities_sync() -> dict[str, int]:
             counts["updated"] += 1
     Entity.objects.bulk_create(new)
     counts["created"] = len(new)
+    # A village's entity whose village is gone; a tablet's provisional entity has no village yet, and
+    # one merged away has its own deletion: neither is touched here.
     counts["deleted"] = Entity.objects.filter(
-        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True
+        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True, provisional=False
     ).update(deleted_at=timezone.now(), updated_at=timezone.now())
     return counts
+
+
+def _expected_label():
+    """_label() in SQL: the English name, with the (trimmed) Tajik one beside it when it differs.
+    Reads the ``tg`` annotation (see village_entities_stale)."""
+    return Case(
+        When(
+            ~Q(tg="") & ~Q(tg=F("settlement__name_en")),
+            then=Concat("settlement__name_en", Value(" ("), "tg", Value(")"), output_field=CharField()),
+        ),
+        default=F("settlement__name_en"),
+        output_field=CharField(),
+    )
+
+
+def village_entities_stale() -> bool:
+    """Whether the gazetteer changed behind the signals' back (a queryset update, a bulk insert, a raw
+    delete): a village without an entity, a village's entity left live without its village, or one whose
+    label or properties are not the village's. Three queries the database answers from its indexes and
+    one join, without loading a village into Python: the full sync runs only when one says yes."""
+    if Settlement.objects.filter(~Exists(Entity.objects.filter(dataset=VILLAGES, settlement=OuterRef("pk")))).exists():
+        return True
+    live = Entity.objects.filter(dataset=VILLAGES, deleted_at__isnull=True)
+    if live.filter(settlement__isnull=True, provisional=False).exists():
+        return True
+    prop = {
+        name: Coalesce(KT(f"properties__{name}"), Value(""), output_field=CharField()) for name in VILLAGE_PROPERTIES
+    }
+    jamoat = Case(
+        When(settlement__area__kind=AreaKind.JAMOAT, then=F("settlement__area__code")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    expected = {
+        "code": F("settlement__code"),
+        "district": F("settlement__district__code"),
+        "jamoat": jamoat,
+        "name_ru": Coalesce("settlement__name_ru", Value(""), output_field=CharField()),
+        "name_tg": Coalesce("settlement__name_tg", Value(""), output_field=CharField()),
+        "status": F("settlement__status"),
+    }
+    differs = ~Q(label=F("expected_label"))
+    for name in VILLAGE_PROPERTIES:
+        differs |= ~Q(**{f"p_{name}": F(f"e_{name}")})
+    checked = (
+        live.filter(settlement__isnull=False)
+        .annotate(tg=Trim(Coalesce("settlement__name_tg", Value(""), output_field=CharField())))
+        .annotate(
+            expected_label=_expected_label(),
+            **{f"p_{name}": prop[name] for name in VILLAGE_PROPERTIES},
+            **{f"e_{name}": expected[name] for name in VILLAGE_PROPERTIES},
+        )
+    )
+    return checked.filter(differs).exists()
+
+
+def village_entities_sync_if_stale() -> dict[str, int] | None:
+    """The full sync, when the gazetteer changed in bulk (village_entities_stale); None when it did not."""
+    return village_entities_sync() if village_entities_stale() else None
 
 
 @transaction.atomic

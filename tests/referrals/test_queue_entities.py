@@ -153,3 +153,26 @@ def test_two_offline_creations_of_one_village_end_as_one_village_with_the_confli
     page = client.get(reverse(QUEUE) + "?state__exact=linked", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Created on a tablet; now the village&#x27;s entry on the tablets; also created offline on 1 other" in page
     assert "Created on a tablet; merged into the village&#x27;s entry on the tablets; also created offline" in page
+
+
+def test_names_matching_decides_at_once_make_the_tablets_entities_one_village(receive, personas, device):
+    """No supervisor needed: a name nothing matches becomes a new village at processing, and takes the
+    first tablet's entity; the second tablet's same name then matches that village exactly, and its
+    entity is deleted as merged into it (bma/referrals/entities.py: referral_entities_follow)."""
+    from bma.referrals.entities import referral_entities_follow
+
+    first_b2 = receive("b2_2026112202.xml")
+    (first,) = ReferralMatch.objects.filter(name="Yangiobod")
+    assert first.outcome == "new"
+    tablet_creates(first, TABLET_1)
+    referral_entities_follow([first_b2.root_instance_id])
+    second_b2 = receive("b2_2026112202.xml", {"uuid:342071ed-911c-4e50-9659-3f73b09c383c": "uuid:second-tablet"})
+    second = ReferralMatch.objects.get(name="Yangiobod", source_key__startswith=second_b2.root_instance_id)
+    assert (second.outcome, second.village) == ("exact", first.village)
+    tablet_creates(second, TABLET_2)
+    referral_entities_follow([second_b2.root_instance_id])
+    referral_entities_follow([first_b2.root_instance_id, second_b2.root_instance_id])  # again: no change
+
+    assert [str(e.uuid) for e in Entity.objects.filter(settlement=first.village, deleted_at__isnull=True)] == [TABLET_1]
+    assert deleted(device, TABLET_1, TABLET_2) == {TABLET_1: False, TABLET_2: True}
+    assert served(device)[TABLET_1]["__version"] == "2"
