@@ -7,9 +7,6 @@ the integrity answer says, for each id asked, whether that entity was deleted.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 import uuid
 from collections.abc import Iterable
@@ -23,12 +20,13 @@ from django.utils import timezone
 
 from bma.core.db import advisory_locks
 from bma.entities.blocks import EntityBlock, entity_blocks
+from bma.entities.lists import VILLAGE_PROPERTIES
 from bma.entities.models import VILLAGES, Entity
 from bma.geo.models import AreaKind, Settlement
 
-# The properties a form reads (instance('villages')/root/item/<property>), in column order. ``code`` is
-# the gazetteer code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
-VILLAGE_PROPERTIES = ["code", "district", "jamoat", "name_ru", "name_tg", "status"]
+# The properties a form reads (instance('villages')/root/item/<property>), in column order, are
+# VILLAGE_PROPERTIES (bma/entities/lists.py: the list's CSV adds ``planned``). ``code`` is the gazetteer
+# code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
 
 # One lock for every writer of entity versions: two writers reading version N must not both write N+1.
 ENTITIES_LOCK = "entities:write"
@@ -194,23 +192,6 @@ def settlement_removed(settlement_id: int) -> None:
 
 
 # --- What devices get --------------------------------------------------------------------------------
-
-
-def entity_list_csv(dataset: str = VILLAGES) -> bytes:
-    """The list as Collect reads it from Central: LF line ends, no BOM, newest entity first, deleted
-    entities absent, empty properties as empty fields."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "label", "__version", *VILLAGE_PROPERTIES])
-    live = Entity.objects.filter(dataset=dataset, deleted_at__isnull=True).order_by("-created_at", "-pk")
-    for e in live.iterator():
-        writer.writerow([str(e.uuid), e.label, e.version, *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES)])
-    return buffer.getvalue().encode("utf-8")
-
-
-def entity_list_etag(content: bytes) -> str:
-    """The strong ETag and manifest hash of the list (Central's equal each other too)."""
-    return hashlib.md5(content).hexdigest()  # noqa: S324 - the protocol's change detector
 
 
 def integrity_ids(values: Iterable[str]) -> list[uuid.UUID] | None:

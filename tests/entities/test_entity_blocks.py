@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bma.entities.blocks import entity_blocks, saved_properties
+from bma.entities.lists import entity_list_csv
 from bma.entities.models import Entity
-from bma.entities.services import entity_integrity, entity_list_csv, provisional_entities_create
+from bma.entities.services import entity_integrity, provisional_entities_create
 from tests import factories
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "central_entities"
