@@ -126,8 +126,18 @@ def matches_tablet_notes(matches) -> dict[int, str]:
     entities = matches_entities(matches)
     if not entities:
         return {}
-    districts = {m.district_code for m in matches if m.pk in entities}
-    others = list(ReferralMatch.objects.filter(district_code__in=districts))
+    # The other namings that may be the same village: of the same name (any case) or linked to the same
+    # village, in the page's districts; said_alike below compares them as the matcher's keys do.
+    mine = [m for m in matches if m.pk in entities]
+    same = Q()
+    for match in mine:
+        same |= Q(name__iexact=match.name)
+    villages = {m.village_id for m in mine if m.village_id}
+    others = list(
+        ReferralMatch.objects.filter(district_code__in={m.district_code for m in mine}).filter(
+            same | Q(village_id__in=villages)
+        )
+    )
     other_entities = matches_entities(others)
     notes = {}
     for match in matches:

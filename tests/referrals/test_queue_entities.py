@@ -176,3 +176,16 @@ def test_names_matching_decides_at_once_make_the_tablets_entities_one_village(re
     assert [str(e.uuid) for e in Entity.objects.filter(settlement=first.village, deleted_at__isnull=True)] == [TABLET_1]
     assert deleted(device, TABLET_1, TABLET_2) == {TABLET_1: False, TABLET_2: True}
     assert served(device)[TABLET_1]["__version"] == "2"
+
+
+def test_the_assessment_page_says_what_became_of_the_village_its_tablet_created(
+    client, unclear, khatlon_supervisor, personas
+):
+    tablet_creates(unclear, TABLET_1)
+    client.force_login(personas.coordinator)
+    url = reverse("admin:assessments_villageassessment_change", args=[unclear.village_assessment_id])
+    assert (
+        "Created on a tablet, waiting for this decision" in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Создано на планшете, ждёт этого решения" in page
