@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from bma.entities.services import settlement_removed, village_entities_sync, village_entity_sync
+from bma.entities.services import settlement_removed, village_entities_sync_if_stale, village_entity_sync
 from bma.geo.bulk import gazetteer_bulk_changed, in_gazetteer_bulk_write
 from bma.geo.models import Settlement
 
@@ -23,7 +23,7 @@ def _village_saved(sender, instance: Settlement, raw: bool = False, **kwargs) ->
 
 @receiver(gazetteer_bulk_changed, dispatch_uid="entities_gazetteer_bulk_changed")
 def _gazetteer_bulk_changed(sender, **kwargs) -> None:
-    village_entities_sync()
+    village_entities_sync_if_stale()  # an import that changed nothing (a preview, a file loaded again) costs a check
 
 
 @receiver(pre_delete, sender=Settlement, dispatch_uid="entities_village_deleted")

@@ -91,3 +91,20 @@ def test_the_migration_gives_existing_villages_their_entities(geo):
     assert {e.settlement.code for e in entities} == set(Settlement.objects.values_list("code", flat=True))
     assert entities.get(settlement=geo.oshoba_village).label == "Oshoba (Ошоба)"
     assert not village_entities_stale()
+
+
+@pytest.mark.django_db
+def test_the_admins_village_import_catches_the_entities_up_once(geo):
+    import tablib
+
+    from bma.geo.resources import SettlementResource
+
+    exported = SettlementResource().export()
+    data = tablib.Dataset(headers=exported.headers)
+    for n in range(5):
+        data.append([f"V-ASH-08{n:02d}", "TJ-SU-ASH", f"Imported {n}", "", "", "", "", "official", "gazetteer"])
+    with mock.patch("bma.entities.signals.village_entity_sync") as per_village:
+        result = SettlementResource().import_data(data, raise_errors=True)
+    assert not result.has_errors() and not per_village.called
+    assert Entity.objects.get(settlement__code="V-ASH-0803").label == "Imported 3"
+    assert not village_entities_stale()
