@@ -428,6 +428,13 @@ ADMIN_MODELS: dict[str, tuple[str, str, str, str]] = {
         "302 302 302 302 302 200 200",
         "302 302 302 403 403 200 200",
     ),
+    # Entities the server refused: read only, for the district's supervisors and above.
+    "validation.entityproblem": (
+        "302 302 302 200 200 200 200",
+        "302 302 302 403 403 403 403",
+        "302 302 302 302 302 200 200",
+        "302 302 302 403 403 403 403",
+    ),
     "validation.roundqualitysettings": (
         "302 302 302 200 200 200 200",
         "302 302 302 403 403 200 200",
@@ -612,8 +619,16 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
 
     from bma.geo.models import AdminArea, Settlement
     from bma.referrals.models import ReferralMatch, VisitPlanEntry
-    from bma.validation.models import QualityIssue
+    from bma.validation.models import EntityProblem, QualityIssue
 
+    refused = EntityProblem.objects.create(
+        submission=kt_village.submission,
+        district=personas.geo.panj,
+        code="400.2",
+        row=1,
+        dataset="villages",
+        message="Required parameter label missing.",
+    )
     # The row each area-scoped model's change page is opened on: one in Khatlon.
     khatlon_rows = {
         "assessments.villageassessment": kt_village,
@@ -621,6 +636,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
         "geo.adminarea": personas.geo.khatlon,
         "geo.settlement": Settlement.objects.get(code="V-PAN-0001"),
         "validation.qualityissue": QualityIssue.objects.filter(village_assessment=kt_village).first(),
+        "validation.entityproblem": refused,
         "referrals.referralmatch": ReferralMatch.objects.filter(village_assessment=kt_village).first(),
         "referrals.visitplanentry": VisitPlanEntry.objects.filter(village__district=personas.geo.panj).first(),
     }

@@ -28,6 +28,11 @@ TITLES = {
         _("Change quality issue"),
         _("View quality issue"),
     ),
+    "validation.entityproblem": (
+        _("Entities refused by the server"),
+        _("View entity problem"),
+        _("View entity problem"),
+    ),
     "submissions.submission": (
         _("Select submission to view"),
         _("View submission"),

@@ -7,25 +7,26 @@ the integrity answer says, for each id asked, whether that entity was deleted.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Concat, Trim
 from django.utils import timezone
 
 from bma.core.db import advisory_locks
 from bma.entities.blocks import EntityBlock, entity_blocks
+from bma.entities.lists import VILLAGE_PROPERTIES
 from bma.entities.models import VILLAGES, Entity
 from bma.geo.models import AreaKind, Settlement
 
-# The properties a form reads (instance('villages')/root/item/<property>), in column order. ``code`` is
-# the gazetteer code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
-VILLAGE_PROPERTIES = ["code", "district", "jamoat", "name_ru", "name_tg", "status"]
+# The properties a form reads (instance('villages')/root/item/<property>), in column order, are
+# VILLAGE_PROPERTIES (bma/entities/lists.py: the list's CSV adds ``planned``). ``code`` is the gazetteer
+# code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
 
 # One lock for every writer of entity versions: two writers reading version N must not both write N+1.
 ENTITIES_LOCK = "entities:write"
@@ -97,10 +98,71 @@ def village_entities_sync() -> dict[str, int]:
             counts["updated"] += 1
     Entity.objects.bulk_create(new)
     counts["created"] = len(new)
+    # A village's entity whose village is gone; a tablet's provisional entity has no village yet, and
+    # one merged away has its own deletion: neither is touched here.
     counts["deleted"] = Entity.objects.filter(
-        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True
+        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True, provisional=False
     ).update(deleted_at=timezone.now(), updated_at=timezone.now())
     return counts
+
+
+def _expected_label():
+    """_label() in SQL: the English name, with the (trimmed) Tajik one beside it when it differs.
+    Reads the ``tg`` annotation (see village_entities_stale)."""
+    return Case(
+        When(
+            ~Q(tg="") & ~Q(tg=F("settlement__name_en")),
+            then=Concat("settlement__name_en", Value(" ("), "tg", Value(")"), output_field=CharField()),
+        ),
+        default=F("settlement__name_en"),
+        output_field=CharField(),
+    )
+
+
+def village_entities_stale() -> bool:
+    """Whether the gazetteer changed behind the signals' back (a queryset update, a bulk insert, a raw
+    delete): a village without an entity, a village's entity left live without its village, or one whose
+    label or properties are not the village's. Three queries the database answers from its indexes and
+    one join, without loading a village into Python: the full sync runs only when one says yes."""
+    if Settlement.objects.filter(~Exists(Entity.objects.filter(dataset=VILLAGES, settlement=OuterRef("pk")))).exists():
+        return True
+    live = Entity.objects.filter(dataset=VILLAGES, deleted_at__isnull=True)
+    if live.filter(settlement__isnull=True, provisional=False).exists():
+        return True
+    prop = {
+        name: Coalesce(KT(f"properties__{name}"), Value(""), output_field=CharField()) for name in VILLAGE_PROPERTIES
+    }
+    jamoat = Case(
+        When(settlement__area__kind=AreaKind.JAMOAT, then=F("settlement__area__code")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    expected = {
+        "code": F("settlement__code"),
+        "district": F("settlement__district__code"),
+        "jamoat": jamoat,
+        "name_ru": Coalesce("settlement__name_ru", Value(""), output_field=CharField()),
+        "name_tg": Coalesce("settlement__name_tg", Value(""), output_field=CharField()),
+        "status": F("settlement__status"),
+    }
+    differs = ~Q(label=F("expected_label"))
+    for name in VILLAGE_PROPERTIES:
+        differs |= ~Q(**{f"p_{name}": F(f"e_{name}")})
+    checked = (
+        live.filter(settlement__isnull=False)
+        .annotate(tg=Trim(Coalesce("settlement__name_tg", Value(""), output_field=CharField())))
+        .annotate(
+            expected_label=_expected_label(),
+            **{f"p_{name}": prop[name] for name in VILLAGE_PROPERTIES},
+            **{f"e_{name}": expected[name] for name in VILLAGE_PROPERTIES},
+        )
+    )
+    return checked.filter(differs).exists()
+
+
+def village_entities_sync_if_stale() -> dict[str, int] | None:
+    """The full sync, when the gazetteer changed in bulk (village_entities_stale); None when it did not."""
+    return village_entities_sync() if village_entities_stale() else None
 
 
 @transaction.atomic
@@ -130,23 +192,6 @@ def settlement_removed(settlement_id: int) -> None:
 
 
 # --- What devices get --------------------------------------------------------------------------------
-
-
-def entity_list_csv(dataset: str = VILLAGES) -> bytes:
-    """The list as Collect reads it from Central: LF line ends, no BOM, newest entity first, deleted
-    entities absent, empty properties as empty fields."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "label", "__version", *VILLAGE_PROPERTIES])
-    live = Entity.objects.filter(dataset=dataset, deleted_at__isnull=True).order_by("-created_at", "-pk")
-    for e in live.iterator():
-        writer.writerow([str(e.uuid), e.label, e.version, *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES)])
-    return buffer.getvalue().encode("utf-8")
-
-
-def entity_list_etag(content: bytes) -> str:
-    """The strong ETag and manifest hash of the list (Central's equal each other too)."""
-    return hashlib.md5(content).hexdigest()  # noqa: S324 - the protocol's change detector
 
 
 def integrity_ids(values: Iterable[str]) -> list[uuid.UUID] | None:
@@ -180,6 +225,11 @@ ENTITIES_VERSION = re.compile(r"""\bentities:entities-version\s*=\s*["']([^"']+)
 ENTITY_LISTS = {f"{VILLAGES}.csv": VILLAGES}
 
 
+def form_has_entities(xml: str) -> bool:
+    """Built with an ``entities`` sheet: its submissions carry entity blocks, its villages.csv is an entity list."""
+    return bool(ENTITIES_VERSION.search(xml))
+
+
 def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str]:
     """{filename: entity list} for the lists a form version reads as entity lists.
 
@@ -196,10 +246,23 @@ def entity_list_files(xml: str, media_filenames: Iterable[str]) -> dict[str, str
 # --- Entities created on tablets -------------------------------------------------------------------------
 
 
+# Central's problem codes for the entity errors it records (recorded in 07_entity_errors.json), kept
+# with each refused block so the desk can say what went wrong, in the reader's language.
+EMPTY_LABEL = "400.2"
+EXISTING_ID = "409.3"
+REPEAT_REFUSED = "400.43"  # a good row of a repeat not created because another row was refused
+# Not recorded from Central (its forms always send a UUID): ours, for an id that is no UUID.
+INVALID_ID = "400.id"
+
+
 @dataclass(frozen=True)
 class BlockError:
     row: int
-    problem: str
+    problem: str  # in English: the record, as Central's errorMessage
+    code: str = ""
+    entity_id: str = ""
+    label: str = ""
+    dataset: str = VILLAGES
 
 
 def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:
@@ -214,13 +277,36 @@ def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:
             ids.append(None)
     existing = {str(u) for u in Entity.objects.filter(uuid__in=[i for i in ids if i]).values_list("uuid", flat=True)}
     for block, entity_id in zip(blocks, ids, strict=True):
+        refused = {"row": block.row, "entity_id": block.id, "label": block.label, "dataset": block.dataset}
         if not block.label:
-            errors.append(BlockError(block.row, "empty label"))
+            errors.append(BlockError(problem="Required parameter label missing.", code=EMPTY_LABEL, **refused))
         elif entity_id is None:
-            errors.append(BlockError(block.row, f"id {block.id!r} is not a UUID"))
+            errors.append(BlockError(problem=f"id {block.id!r} is not a UUID", code=INVALID_ID, **refused))
         elif str(entity_id) in existing or entity_id in seen:
-            errors.append(BlockError(block.row, f"entity {entity_id} already exists"))
+            errors.append(
+                BlockError(
+                    problem=f"A resource already exists with uuid value(s) of {entity_id}.",
+                    code=EXISTING_ID,
+                    **refused,
+                )
+            )
         seen.add(entity_id)
+    if errors and len(blocks) > 1:
+        # All or nothing, as Central processes a repeat: the good rows are refused with the bad.
+        bad = {e.row for e in errors}
+        errors += [
+            BlockError(
+                b.row,
+                f"Not created: {len(bad)} of {len(blocks)} entities of the submission were refused.",
+                REPEAT_REFUSED,
+                b.id,
+                b.label,
+                b.dataset,
+            )
+            for b in blocks
+            if b.row not in bad
+        ]
+        errors.sort(key=lambda e: e.row)
     return errors
 
 
@@ -268,7 +354,7 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
 
 
 @transaction.atomic
-def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
+def provisional_entity_link(entity: Entity, settlement: Settlement, new_village: bool | None = None) -> Entity:
     """The referral queue decided what a tablet-created village is: ``settlement``. Devices must then see
     one village, named as the gazetteer names it.
 
@@ -278,6 +364,10 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
     is newer than the entity (confirmed as new from this very referral, so its entity was made for it a
     moment ago), the tablet's entity becomes the village's and that duplicate is deleted instead: the
     tablets that made it keep the id their forms hold.
+
+    ``new_village`` says which case it is when the caller knows (the referral queue: "new village" or
+    "link"; matching: a village made from this very naming): True keeps the tablet's entity, False keeps
+    the village's own. None decides by age, as above.
     """
     advisory_locks([ENTITIES_LOCK])
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
@@ -291,7 +381,9 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
     now = timezone.now()
     _update(entity, label, properties)
     entity.provisional = False
-    if own is not None and (own.created_at, own.pk) < (entity.created_at, entity.pk):
+    if new_village is None and own is not None:
+        new_village = (own.created_at, own.pk) > (entity.created_at, entity.pk)
+    if own is not None and not new_village:
         entity.deleted_at, entity.merged_into = now, settlement
         entity.save(update_fields=["provisional", "deleted_at", "merged_into", "updated_at"])
         return own
@@ -300,4 +392,17 @@ def provisional_entity_link(entity: Entity, settlement: Settlement) -> Entity:
         own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
     entity.settlement = settlement
     entity.save(update_fields=["provisional", "settlement", "updated_at"])
+    return entity
+
+
+@transaction.atomic
+def provisional_entity_drop(entity: Entity) -> Entity:
+    """The referral queue decided a tablet-created village is none to visit (rejected, not a village):
+    its entity is deleted, so the integrity URL tells the tablets that made it to drop it. It stays
+    provisional (it never became a village)."""
+    advisory_locks([ENTITIES_LOCK])
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.deleted_at is None:
+        entity.deleted_at = timezone.now()
+        entity.save(update_fields=["deleted_at", "updated_at"])
     return entity

@@ -8,6 +8,7 @@ from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
 from bma.core.spreadsheet_text import SpreadsheetSafeResource
+from bma.geo.bulk import gazetteer_bulk_write
 from bma.geo.models import AdminArea, Settlement
 from bma.geo.services import district_of
 
@@ -23,6 +24,11 @@ class SettlementResource(SpreadsheetSafeResource, resources.ModelResource):
         skip_unchanged = True
         report_skipped = False
         use_transactions = True  # all or nothing, as the gazetteer import
+
+    def import_data(self, *args, **kwargs):
+        # The villages' entities catch up once after the file, not once per row (bma/geo/bulk.py).
+        with gazetteer_bulk_write():
+            return super().import_data(*args, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.district = district_of(instance.area)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bma.core.errors import BmaError, codes, lower_lazy, message_lazy
+from bma.geo.bulk import gazetteer_bulk_write
 from bma.geo.gazetteer_file import (
     GazetteerFileError,
     Parsed,
@@ -303,7 +304,8 @@ def _import_villages(filename: str, parsed: Parsed, source: str, missing_only: b
     stored = set()
     if missing_only:
         stored = set(Settlement.objects.filter(code__in={r.code for r in parsed.rows}).values_list("code", flat=True))
-    with transaction.atomic():
+    # One catch-up of the villages' followers (their entities) for the whole file, not one per row.
+    with transaction.atomic(), gazetteer_bulk_write():
         for row in parsed.rows:
             if row.code in stored:
                 report.kept += 1

@@ -28,8 +28,9 @@ from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.core.heartbeats import SWEEP, heartbeat_record
-from bma.entities.services import submission_entities_create
+from bma.entities.services import form_has_entities, submission_entities_create
 from bma.pipeline.claims import claim_session, claimer_name, claims_alive
+from bma.referrals.entities import referral_entities_follow
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
 from bma.submissions.models import PayloadFormat, ProcessingState, Submission
@@ -47,6 +48,7 @@ from bma.submissions.services import (
     submissions_requeue,
     submissions_waiting,
 )
+from bma.validation.entity_problems import entity_problems_record
 from bma.validation.services import quality_check_stored, spot_check_compare
 
 log = logging.getLogger(__name__)
@@ -79,16 +81,22 @@ def create_entities(submissions: list[Submission]) -> None:
     """The entities a submission's form creates (a B2's referred villages), as provisional entities.
 
     As on Central, an entity the server refuses (an empty label, an id already used) fails neither the
-    submission nor the batch; it is logged (showing it on the desk is still to do, issue 32).
+    submission nor the batch; unlike Central, which only writes it to an audit log, it is kept as the
+    submission's entity problem, shown on the desk. Entities whose referral matching already decided
+    (a clear name, a new village) follow the decision at once (bma/referrals/entities.py).
     """
+    roots = []
     for submission in submissions:
         if not submission.is_current or submission.payload_format != PayloadFormat.XML or not submission.form_version:
+            continue
+        if not form_has_entities(submission.form_version.xml):
             continue
         _created, errors = submission_entities_create(
             submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
         )
-        for error in errors:
-            log.warning("Entity refused in %s, row %s: %s", submission.instance_id, error.row, error.problem)
+        entity_problems_record(submission, errors)
+        roots.append(submission.root_instance_id)
+    referral_entities_follow(roots)
 
 
 def check_payload(submission: Submission) -> None:

@@ -13,6 +13,7 @@ from bma.core.admin import run_service_action
 from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.geo.names import place_name
+from bma.referrals.entities import matches_tablet_notes
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
     VillageChoice,
@@ -53,7 +54,7 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
     scope_field = "district"
     # The decision column right after the name, so its buttons stay on screen at 1024 px; the district,
     # each candidate's score and distance are on its button, the state reads in "outcome".
-    list_display = ("name", "decide", "named_by", "outcome_now", "reason", "district_code", "village")
+    list_display = ("name", "decide", "named_by", "outcome_now", "reason", "district_code", "village", "from_tablets")
     list_filter = ("state", "outcome", "reason", "round", ("district", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("village", "decided_by", "village_assessment__village", "district_assessment__district")
     search_fields = ("name", "village__name_en", "village__code")
@@ -88,8 +89,10 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         # The candidates of the whole page at once (see matches_choices), kept on each row for `decide`.
         cl = super().get_changelist_instance(request)
         choices = matches_choices(cl.result_list, get_language() or "en")
+        notes = matches_tablet_notes(cl.result_list)
         for match in cl.result_list:
             match.choices = choices.get(match.pk)
+            match.tablet_note = notes.get(match.pk, "")
         return cl
 
     @admin.display(description=_("Candidates"))
@@ -166,6 +169,12 @@ class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
         if obj.district_assessment_id:
             return "B1 " + place_name(obj.district_assessment.district)
         return ""
+
+    @admin.display(description=_("Created on tablets"))
+    def from_tablets(self, obj):
+        """The village a tablet created offline for this name (an ODK entity) and what became of it, with
+        the other tablets that created the same village: the decision makes them one village."""
+        return getattr(obj, "tablet_note", "")
 
     @admin.display(description=_("Outcome"), ordering="outcome")
     def outcome_now(self, obj):

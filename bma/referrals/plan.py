@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from bma.assessments.models import VillageAssessment
@@ -199,3 +199,24 @@ def plan_carry_over(round_) -> int:
     ]
     VisitPlanEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+# --- The plan as the villages entity list reads it (its ``planned`` column, bma/entities/lists.py) ----
+
+# In the plan for this round: to visit, or visited. A duplicate or a village the team did not find is not.
+IN_PLAN = (PlanStatus.PLANNED, PlanStatus.ASSESSED)
+
+
+def _in_plan(round_id: int):
+    return VisitPlanEntry.objects.filter(round_id=round_id, status__in=IN_PLAN)
+
+
+def plan_village_ids(round_id: int) -> set[int]:
+    return set(_in_plan(round_id).values_list("village_id", flat=True))
+
+
+def plan_fingerprint(round_id: int) -> str:
+    """Changes whenever a village enters or leaves the round's plan, whichever way it was written (the
+    plan's status is also set by queryset updates, which leave no time stamp): one aggregate query."""
+    figures = _in_plan(round_id).aggregate(n=Count("pk"), villages=Sum("village_id"), top=Max("pk"))
+    return f"{figures['n']}:{figures['villages']}:{figures['top']}"

@@ -18,6 +18,7 @@ from bma.core.errors import BmaError, codes, message_lazy
 from bma.geo.matching import normalise
 from bma.geo.models import AreaKind, Settlement
 from bma.geo.names import name_field
+from bma.referrals.entities import referral_entity_follow
 from bma.referrals.matching import link_now, named_from, provisional_village, refresh_lists_after_commit
 from bma.referrals.models import MatchOutcome, MatchState, ReferralMatch
 
@@ -50,6 +51,7 @@ def match_link(match: ReferralMatch, village_code: str, user) -> ReferralMatch:
         )
     _decided(match, user, village, MatchState.LINKED)
     link_now(named_from(match), village)
+    referral_entity_follow(match)  # a village a tablet created offline is now this one on every tablet
     return match
 
 
@@ -64,18 +66,25 @@ def match_create_village(match: ReferralMatch, user) -> ReferralMatch:
     village = provisional_village(item, match.district)
     _decided(match, user, village, MatchState.LINKED)
     link_now(item, village)
+    referral_entity_follow(match)  # the tablet's entity becomes the new village's: its id stays
     refresh_lists_after_commit([match.round_id])
     return match
 
 
+@transaction.atomic
 def match_reject(match: ReferralMatch, user) -> ReferralMatch:
-    return _decided(match, user, None, MatchState.REJECTED)
+    _decided(match, user, None, MatchState.REJECTED)
+    referral_entity_follow(match)  # a village a tablet created for it leaves the tablets
+    return match
 
 
+@transaction.atomic
 def match_not_village(match: ReferralMatch, user) -> ReferralMatch:
     """The name is no village: the candidate is closed, nothing is added to the gazetteer or the plan,
-    and who decided it and when is kept on the match."""
-    return _decided(match, user, None, MatchState.NOT_VILLAGE)
+    and who decided it and when is kept on the match (a village a tablet created for it is deleted)."""
+    _decided(match, user, None, MatchState.NOT_VILLAGE)
+    referral_entity_follow(match)
+    return match
 
 
 def match_candidate_names(match: ReferralMatch, language: str) -> list[str]:

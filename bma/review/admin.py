@@ -45,14 +45,14 @@ from bma.review.pages import (
 )
 from bma.review.referrals_desk import referrals_section
 from bma.review.validation_desk import LIST_EXTENSION as VALIDATION_LIST_EXTENSION
-from bma.review.validation_desk import issues_section, spot_check_section
+from bma.review.validation_desk import entity_problems_section, issues_section, spot_check_section
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.submissions.attachment_serving import attachment_response
 from bma.submissions.models import SubmissionAttachment
 
 # The assessment page's sections after the decision, in order (each shows nothing for a model it has
 # nothing to say about), and what validation adds to the village assessment list.
-PAGE_SECTIONS = (issues_section, spot_check_section, referrals_section)
+PAGE_SECTIONS = (issues_section, entity_problems_section, spot_check_section, referrals_section)
 LIST_EXTENSIONS = (VALIDATION_LIST_EXTENSION,)
 
 

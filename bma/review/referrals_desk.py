@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from bma.assessments.models import DistrictAssessment, VillageAssessment
 from bma.geo.names import place_name
+from bma.referrals.entities import matches_tablet_notes
 from bma.referrals.models import MatchOutcome, MatchState, PlanStatus, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import match_outcome_now
 from bma.review.desk import Section
@@ -61,6 +62,7 @@ def referrals_section(request, assessment) -> Section | None:
         ).values_list("village_id", "status")
     )
     may_decide = request.user.has_perm("referrals.change_referralmatch")
+    tablets = matches_tablet_notes(matches)  # villages a tablet created offline for these names
     rows = [
         {
             # A name picked from the form's list is stored as the village's code: show the village.
@@ -69,6 +71,7 @@ def referrals_section(request, assessment) -> Section | None:
             "how": match_outcome_now(m),
             "state": referral_state_in_words(m, plan.get(m.village_id)),
             "pending": m.state == MatchState.PENDING,
+            "tablet": tablets.get(m.pk, ""),
             "url": reverse("admin:referrals_referralmatch_change", args=[m.pk]) if may_decide else None,
         }
         for m in matches

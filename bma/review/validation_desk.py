@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from bma.assessments.models import DistrictAssessment, SpotCheckVisit, VillageAssessment
 from bma.core.numbers import grouped
 from bma.review.desk import ListExtension, Section
-from bma.validation.models import CheckOutcome, IssueState, QualityIssue, SpotCheckAssignment
+from bma.validation.models import CheckOutcome, EntityProblem, IssueState, QualityIssue, SpotCheckAssignment
 from bma.validation.services import spot_check_rows
 
 # --- The list --------------------------------------------------------------------------------------
@@ -144,5 +144,31 @@ def visit_comparison_section(request, visit: SpotCheckVisit) -> Section:
                 (reverse("admin:assessments_villageassessment_change", args=[c.assessment_id]), c.assessment)
                 for c in checks
             ],
+        },
+    )
+
+
+def entity_problems_section(request, assessment) -> Section | None:
+    """The villages the assessment's form created on the tablet that the server refused (an empty name,
+    an entity ID already used...): ODK Central only logs these; here they are on the page. Nothing when
+    there are none."""
+    if ISSUE_FIELD.get(type(assessment)) is None:
+        return None
+    problems = list(
+        EntityProblem.objects.filter(
+            submission__root_instance_id=assessment.root_instance_id, submission__is_current=True
+        ).order_by("row")
+    )
+    if not problems:
+        return None
+    return Section(
+        key="entity-problems",
+        title=gettext("Villages created on the tablet that were refused (%(count)d)") % {"count": len(problems)},
+        template="admin/validation/desk/entity_problems.html",
+        context={
+            "problems": problems,
+            "list_url": reverse("admin:validation_entityproblem_changelist")
+            if request.user.has_perm("validation.view_entityproblem")
+            else "",
         },
     )

@@ -26,14 +26,8 @@ from bma.core.languages import device_language
 from bma.core.lockout import lockout_message
 from bma.core.openrosa_messages import openrosa_headers, openrosa_message, openrosa_xml
 from bma.core.params import text_param
-from bma.entities.services import (
-    ENTITY_LISTS,
-    entity_integrity,
-    entity_list_csv,
-    entity_list_etag,
-    entity_list_files,
-    integrity_ids,
-)
+from bma.entities.lists import entity_list_served
+from bma.entities.services import ENTITY_LISTS, entity_integrity, entity_list_files, integrity_ids
 from bma.rounds.services import round_for_collection
 from bma.submissions.auth import challenge_headers, openrosa_authenticate
 from bma.submissions.collect_login import collect_login_refusal_log
@@ -214,7 +208,7 @@ def form_manifest(request, form_id: str):
             entries.append(
                 MediaEntry(
                     filename=filename,
-                    hash="md5:" + entity_list_etag(entity_list_csv(entity_lists[filename])),
+                    hash="md5:" + entity_list_served(entity_lists[filename], round.pk if round else None)[1],
                     download_url=_url(request, f"forms/{form_id}/media/{filename}"),
                     type="entityList",
                     integrity_url=_url(request, f"datasets/{entity_lists[filename]}/integrity"),
@@ -242,7 +236,8 @@ def form_media(request, form_id: str, filename: str):
         return openrosa_message(exc.message, exc.http_status)
     entity_lists = entity_list_files(version.xml, version.media_filenames)
     if filename in entity_lists:
-        return _entity_list(request, entity_lists[filename], filename)
+        round = _round_or_none(request.openrosa_user)
+        return _entity_list(request, entity_lists[filename], filename, round.pk if round else None)
     content = list_file_content_for(
         _round_or_none(request.openrosa_user), filename, request.openrosa_user, request.openrosa_language
     )
@@ -256,11 +251,12 @@ def form_media(request, form_id: str, filename: str):
     return response
 
 
-def _entity_list(request, dataset: str, filename: str) -> HttpResponse:
+def _entity_list(request, dataset: str, filename: str, round_id: int | None) -> HttpResponse:
     """An entity list's CSV as Central serves it: a strong ETag equal to the manifest hash, and 304 to a
-    device that already holds this content (it sends the ETag back in If-None-Match)."""
-    content = entity_list_csv(dataset)
-    etag = f'"{entity_list_etag(content)}"'
+    device that already holds this content (it sends the ETag back in If-None-Match). Built once per
+    change (bma/entities/lists.py), for the device's round (its ``planned`` column)."""
+    content, tag = entity_list_served(dataset, round_id)
+    etag = f'"{tag}"'
     held = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in held or "*" in held:
         response = openrosa_headers(HttpResponse(status=304))

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -13,13 +14,20 @@ from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from bma.assessments.models import VillageAssessment
-from bma.core.admin import run_service_action
+from bma.core.admin import ReadOnlyAdmin, run_service_action
 from bma.core.admin_titles import DeclinedTitlesMixin
 from bma.core.errors import BmaError
 from bma.rounds.round_filter import round_in_filter
 from bma.rounds.scoping import AreaScopedAdminMixin, area_scope_q
 from bma.validation.comparison import tolerances_from_mapping
-from bma.validation.models import QualityIssue, RoundQualitySettings, SpotCheckAssignment, SpotCheckSample
+from bma.validation.entity_problems import assessment_urls
+from bma.validation.models import (
+    EntityProblem,
+    QualityIssue,
+    RoundQualitySettings,
+    SpotCheckAssignment,
+    SpotCheckSample,
+)
 from bma.validation.rules import Thresholds, rule_title
 from bma.validation.sampling import SamplingPlan
 from bma.validation.services import (
@@ -254,3 +262,36 @@ class RoundQualitySettingsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = round_quality_settings_save(obj.round, thresholds=obj.thresholds, tolerances=obj.tolerances)
         obj.pk = saved.pk
+
+
+@admin.register(EntityProblem)
+class EntityProblemAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, ReadOnlyAdmin):
+    """Entities the server refused, newest first: what Central hides in its audit log, in a list the
+    supervisors of the district read, each with a link to its assessment's page."""
+
+    scope_field = "district"
+    list_display = ("problem", "assessment_page", "district", "round", "created_at")
+    list_filter = ("round", ("district", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("submission", "district", "round")
+    search_fields = ("label", "entity_id", "submission__instance_id")
+    readonly_fields = ("problem", "submission", "round", "district", "row", "dataset", "entity_id", "label", "code")
+    fields = readonly_fields
+
+    def get_changelist_instance(self, request):
+        # The assessment pages of the whole page at once (assessment_urls), kept for `assessment_page`.
+        changelist = super().get_changelist_instance(request)
+        urls = assessment_urls(changelist.result_list)
+        for problem in changelist.result_list:
+            problem.assessment_url = urls.get(problem.submission_id)
+        return changelist
+
+    @admin.display(description=gettext_lazy("problem"))
+    def problem(self, obj):
+        return obj.text
+
+    @admin.display(description=gettext_lazy("assessment"))
+    def assessment_page(self, obj):
+        url = getattr(obj, "assessment_url", None)
+        if url is None:
+            return obj.submission.instance_id
+        return format_html('<a href="{}">{}</a>', url, gettext_lazy("Open the assessment"))

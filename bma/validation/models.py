@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from bma.core.models import TimeStampedModel
 from bma.validation.comparison import Outcome
+from bma.validation.entity_problem_text import entity_problem_text
 from bma.validation.issue_text import text_in_language
 from bma.validation.rules import Severity
 
@@ -188,3 +189,41 @@ class SpotCheckAssignment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.village}: {self.get_outcome_display()}"
+
+
+class EntityProblem(TimeStampedModel):
+    """An entity a submission's form created that the server refused (an empty label, an id already
+    used, a repeat with a bad row). ODK Central records these only in its audit log (``entity.error``),
+    where nobody reads them; here they are on the submission's assessment page and in a list."""
+
+    submission = models.ForeignKey(
+        "submissions.Submission", on_delete=models.CASCADE, related_name="entity_problems", verbose_name=_("submission")
+    )
+    round = models.ForeignKey(
+        "rounds.Round", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("round")
+    )
+    district = models.ForeignKey(
+        "geo.AdminArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    code = models.CharField(max_length=16, help_text=_("ODK Central's problem code."), verbose_name=_("code"))
+    row = models.PositiveIntegerField(
+        default=0, help_text=_("Which entity of the submission (1 for the first)."), verbose_name=_("row")
+    )
+    dataset = models.CharField(max_length=64, verbose_name=_("entity list"))
+    entity_id = models.CharField(max_length=255, blank=True, verbose_name=_("entity ID"))
+    label = models.CharField(max_length=400, blank=True, verbose_name=_("label"))
+    message = models.TextField(verbose_name=_("message"))  # in English, as Central's errorMessage: the record
+
+    class Meta:
+        ordering = ["-created_at", "submission", "row"]
+        constraints = [models.UniqueConstraint(fields=["submission", "row"], name="entity_problem_once_per_row")]
+        verbose_name = _("entity problem")
+        verbose_name_plural = _("entity problems")
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """What went wrong, in the reader's language."""
+        return entity_problem_text(self)

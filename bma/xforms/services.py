@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes, message_lazy
-from bma.entities.services import village_entities_sync
+from bma.entities.services import village_entities_sync_if_stale
 from bma.geo.models import AdminArea, AreaLevel, Settlement
 from bma.xforms import codelists as cl
 from bma.xforms.build import BuiltForm, xlsform_build
@@ -201,8 +201,9 @@ def list_files_refresh(round) -> dict[str, bool]:
     """
     advisory_locks([LIST_FILES_LOCK])
     # The villages entity list is refreshed with the list files: the gazetteer's signals keep it in step
-    # one village at a time; this catches bulk writes that send no signal (queryset updates).
-    village_entities_sync()
+    # one village at a time; this catches bulk writes that send no signal (queryset updates), with a
+    # few cheap queries, and runs the full sync only when they find something out of step.
+    village_entities_sync_if_stale()
     districts, villages = districts_csv(), villages_csv()
     files = [
         (None, "districts.csv", districts),

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from bma.entities.blocks import entity_blocks, saved_properties
+from bma.entities.lists import entity_list_csv
 from bma.entities.models import Entity
-from bma.entities.services import entity_integrity, entity_list_csv, provisional_entities_create
+from bma.entities.services import entity_integrity, provisional_entities_create
 from tests import factories
 
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "central_entities"
@@ -88,11 +89,13 @@ def test_a_b2_referring_two_villages_makes_two_provisional_entities_served_at_ve
 def test_one_bad_row_creates_none_as_central_does():
     good, bad = entity_blocks(_form("village_reg"), _submission(REPEAT))
     created, errors = provisional_entities_create([good, replace(bad, label="")], "uuid:1")
-    assert created == [] and [(e.row, e.problem) for e in errors] == [(2, "empty label")]
+    # Central's codes: the empty label (400.2) on its row, the good row refused with it (400.43).
+    assert created == [] and [(e.row, e.code) for e in errors] == [(1, "400.43"), (2, "400.2")]
+    assert errors[1].problem == "Required parameter label missing."
     assert not Entity.objects.exists()
     provisional_entities_create([good], "uuid:2")
     created, errors = provisional_entities_create([good], "uuid:3")  # another submission, the same id
-    assert created == [] and errors[0].problem == f"entity {IDS['E1']} already exists"
+    assert created == [] and [(e.code, e.entity_id) for e in errors] == [("409.3", IDS["E1"])]
 
 
 @pytest.mark.django_db

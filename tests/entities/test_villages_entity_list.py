@@ -13,6 +13,7 @@ import json
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -137,12 +138,12 @@ def test_the_list_csv_has_centrals_columns_headers_and_rows(device, geo):
     rows = list(csv.reader(io.StringIO(body.decode())))
     want_header = recorded["response"]["body"].split("\n", 1)[0].split(",")
     assert rows[0][:3] == want_header[:3] == ["name", "label", "__version"]
-    assert rows[0][3:] == VILLAGE_PROPERTIES
+    assert rows[0][3:] == [*VILLAGE_PROPERTIES, "planned"]
     # Newest entity first, as Central orders them; name is the entity UUID.
     expected = list(Entity.objects.filter(deleted_at__isnull=True).order_by("-created_at", "-pk"))
     assert [r[0] for r in rows[1:]] == [str(e.uuid) for e in expected]
     panj = next(r for r in rows[1:] if r[0] == str(Entity.objects.get(settlement=geo.panj_centre).uuid))
-    assert panj == [panj[0], "Panj (Панҷ)", "1", "V-PAN-0001", "TJ-KT-PAN", "", "Пяндж", "Панҷ", "official"]
+    assert panj == [panj[0], "Panj (Панҷ)", "1", "V-PAN-0001", "TJ-KT-PAN", "", "Пяндж", "Панҷ", "official", "no"]
 
 
 @pytest.mark.django_db
@@ -234,3 +235,43 @@ def test_a_form_without_entities_keeps_its_plain_list_file(device, personas):
     assert entry.attrib == {} and entry.find(f"{MANIFEST_NS}integrityUrl") is None
     rows = list(csv.reader(io.StringIO(device("forms/plain_form/media/villages.csv").content.decode())))
     assert "V-ASH-0001" in {r[0] for r in rows[1:]}
+
+
+@pytest.mark.django_db
+def test_the_list_is_built_once_and_a_change_is_served_at_once(device, geo, personas):
+    """The CSV is kept in the cache under a fingerprint of the entities and the round's plan: asked
+    again, it is not rebuilt; any change (a village renamed, an entity updated by a queryset, a village
+    planned) is in the very next download, and the manifest's hash follows it."""
+    from bma.entities import lists
+    from bma.referrals.models import PlanReason
+    from bma.referrals.services import plan_add
+
+    def download():
+        return device("forms/village_visit/media/villages.csv")
+
+    first = download()
+    with mock.patch.object(lists, "entity_list_csv", wraps=lists.entity_list_csv) as build:
+        again = download()
+        manifest_hash = _manifest(device).find(f"{MANIFEST_NS}mediaFile").findtext(f"{MANIFEST_NS}hash")
+        assert not build.called
+        assert again.content == first.content and manifest_hash == "md5:" + first["ETag"].strip('"')
+
+        factories.make_village("V-ASH-0002", geo.asht, "Shaydon Nav", name_tg="Шайдон")
+        renamed = download()
+        assert b"Shaydon Nav" in renamed.content and renamed["ETag"] != first["ETag"]
+        # A queryset update (no signal, no save): the version it writes changes the list's fingerprint.
+        Entity.objects.filter(settlement=geo.oshoba_village).update(label="Oshoba Bolo", version=2)
+        assert b"Oshoba Bolo" in download().content
+        assert build.call_count == 2
+
+    def planned(content: bytes) -> dict[str, str]:
+        return {r["code"]: r["planned"] for r in csv.DictReader(io.StringIO(content.decode()))}
+
+    assert planned(download().content)["V-ASH-0001"] == "no"
+    plan_add(personas.round.pk, geo.oshoba_village, PlanReason.CARRIED_OVER)
+    assert planned(download().content) == {
+        "V-ASH-0001": "yes",
+        "V-ASH-0002": "no",
+        "V-ASH-0003": "no",
+        "V-PAN-0001": "no",
+    }
