@@ -227,6 +227,8 @@ def entity_backlog_sweep(now: dt.datetime | None = None) -> UpdateReport:
     for held in EntityUpdateHeld.objects.filter(created_at__lte=due).order_by("base_version", "created_at", "pk"):
         if EntityUpdateHeld.objects.filter(pk=held.pk).exists():  # not applied meanwhile by its branch
             _apply(_block_of(held.block), held.source_instance_id, report, force=True)
+            # Refused meanwhile (the village was deleted): the error is recorded; it waits no longer.
+            EntityUpdateHeld.objects.filter(pk=held.pk).delete()
     return report
 
 

@@ -160,3 +160,12 @@ def test_resolving_clears_the_conflict_and_refuses_a_stale_look():
         entity_conflict_resolve(entity, seen_version=4)
     entity = entity_conflict_resolve(entity, seen_version=5)
     assert entity.conflict == "" and conflict_versions(entity) == []
+
+
+def test_a_held_update_of_a_village_deleted_meanwhile_is_recorded_as_refused_and_waits_no_longer(settings):
+    entity = _entity("E4", "Tash-Kumyr", "d2", "Таш-Кумыр")
+    _submit("05b_hard_conflict_and_backlog.json", "branch C, 2nd update (base=2, trunk=1) arrives FIRST")
+    Entity.objects.filter(pk=entity.pk).update(deleted_at=timezone.now())
+    later = timezone.now() + dt.timedelta(hours=settings.BMA_ENTITY_BACKLOG_HOURS, minutes=1)
+    assert [e.code for e in entity_backlog_sweep(now=later).errors] == ["404.11"]
+    assert not EntityUpdateHeld.objects.exists()
