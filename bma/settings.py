@@ -293,6 +293,10 @@ BMA_PERSONAL_EXPORT_DAYS = env.int("BMA_PERSONAL_EXPORT_DAYS", default=7)
 # then the beat job `contacts-purge` (or `manage.py purge_contacts`) deletes them. The figures stay.
 BMA_CONTACT_RETENTION_DAYS = env.int("BMA_CONTACT_RETENTION_DAYS", default=90)
 BMA_PROCESSING_BATCH_SIZE = env.int("BMA_PROCESSING_BATCH_SIZE", default=200)
+# An offline entity update that arrives before the earlier update of its tablet's branch is held until
+# that one arrives; after this many hours the sweep applies it anyway (Central's backlog waits 5 days).
+# Tablets in the mountain districts may sync days apart, so the default is Central's.
+BMA_ENTITY_BACKLOG_HOURS = env.int("BMA_ENTITY_BACKLOG_HOURS", default=120)
 # Processing that fails on a transient database error (deadlock, lost connection, database down) is
 # tried again after BMA_PROCESSING_RETRY_SECONDS, doubling each time, up to BMA_PROCESSING_MAX_ATTEMPTS
 # attempts in all; then the submission is marked failed with the reason. A submission still marked as

@@ -268,6 +268,16 @@ ADMIN_ROUTES: dict[str, list[Case]] = {
     "admin:referrals_referralmatch_villages": [
         Case("/admin/referrals/referralmatch/{kt_match_pk}/villages/?q=Pa", "302 302 302 404 404 200 200")
     ],
+    # Resolving a village's entity conflict from the queue: a post only; a village not in conflict (or
+    # outside the supervisor's areas) is not found (tests/entities/test_spot_check_updates.py resolves one).
+    "admin:referrals_referralmatch_entity_resolve": [
+        Case("/admin/referrals/referralmatch/entity-conflicts/{kt_entity_pk}/resolve/", "302 302 302 405 405 405 405"),
+        Case(
+            "/admin/referrals/referralmatch/entity-conflicts/{kt_entity_pk}/resolve/",
+            "302 302 302 404 404 404 404",
+            method="post",
+        ),
+    ],
 }
 
 # model: statuses of its changelist, add page, change page and delete page (of the row the seed names,
@@ -656,6 +666,7 @@ def seed(personas, published_forms, django_capture_on_commit_callbacks, tasks_in
             enumerator_pk=personas.enumerator.pk,
             export_pk=export.pk,
             kt_match_pk=khatlon_rows["referrals.referralmatch"].pk,
+            kt_entity_pk=Entity.objects.get(settlement=personas.geo.panj_centre, deleted_at__isnull=True).pk,
             personal_export_pk=personal_export.pk,
             token=token.token,
             token_pk=token.pk,

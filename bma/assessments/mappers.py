@@ -277,7 +277,8 @@ def read_informants(r: Reader) -> list[InformantValues]:
 def read_meta(r: Reader) -> None:
     """meta is the header: read by intake, recorded here so the completeness test counts it."""
     meta = r.group("meta")
-    for name in ("instanceID", "instanceName", "deprecatedID"):
+    # entity: a form with an entities sheet (the spot check's update); its block is read by bma/entities.
+    for name in ("instanceID", "instanceName", "deprecatedID", "entity"):
         meta.text(name)
 
 
@@ -393,6 +394,7 @@ def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
 def map_spot_check(tree: Tree, seen: set[str] | None = None) -> SpotCheckValues:
     r = Reader(tree, set() if seen is None else seen)
     read_meta(r)
+    read_entity_update(r)
     return SpotCheckValues(
         location=read_location(r, village=True, other_field=""),
         method=r.text("method"),
@@ -403,6 +405,13 @@ def map_spot_check(tree: Tree, seen: set[str] | None = None) -> SpotCheckValues:
         notes=r.text("notes"),
         photo=r.text("photo"),
     )
+
+
+def read_entity_update(r: Reader) -> None:
+    """Version 2026120701 updates the village's entity (bma/entities/updates.py applies it): what it
+    saves is the visit itself, already read. Read here so every field is accounted for."""
+    for name in ("village_entity", "visited", "last_visit"):
+        r.text(name)
 
 
 @dataclass(frozen=True)
@@ -437,7 +446,7 @@ MAPPERS: dict[str, Mapper] = {
             version_prefixes=B2_ROUND_VERSION_PREFIXES,
             reads_years=True,
         ),
-        Mapper("bma_spot_check", frozenset({"2026112202"}), frozenset(), map_spot_check),
+        Mapper("bma_spot_check", frozenset({"2026112202", "2026120701"}), frozenset(), map_spot_check),
     )
 }
 

@@ -47,6 +47,8 @@ class codes:  # noqa: N801 - a namespace of constants, read as codes.FORM_CLOSED
     SUBMISSION_OUTSIDE_ASSIGNMENT = ErrorCode("submission.outside_assignment", 403)
     KOBO_TOKEN_UNKNOWN = ErrorCode("kobo.token_unknown", 403)
     SERVICE_UNAVAILABLE = ErrorCode("service.unavailable", 503)
+    # Entities
+    ENTITY_CHANGED = ErrorCode("entity.changed", 409)
     # Reports
     REPORT_PUBLISH_CONFLICT = ErrorCode("report.publish_conflict", 409)
     REPORT_NOT_READY = ErrorCode("report.not_ready", 409)

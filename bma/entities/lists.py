@@ -30,8 +30,10 @@ from bma.entities.models import VILLAGES, Entity
 log = logging.getLogger(__name__)
 
 VILLAGE_PROPERTIES = ["code", "district", "jamoat", "name_ru", "name_tg", "status"]
+# The properties forms save (the spot check: bma/xforms/workbooks.py), served after the gazetteer's.
+FORM_PROPERTIES = ["visited", "last_visit"]
 PLANNED = "planned"
-LIST_COLUMNS = [*VILLAGE_PROPERTIES, PLANNED]
+LIST_COLUMNS = [*VILLAGE_PROPERTIES, *FORM_PROPERTIES, PLANNED]
 CACHE_SECONDS = 24 * 3600  # an old key is never asked for again; this only bounds the space it takes
 
 # (fingerprint of a round's plan, the ids of the villages it plans), set by the app that holds the plan.
@@ -62,7 +64,7 @@ def entity_list_csv(dataset: str = VILLAGES, round_id: int | None = None) -> byt
                 str(e.uuid),
                 e.label,
                 e.version,
-                *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES),
+                *(e.properties.get(p, "") for p in (*VILLAGE_PROPERTIES, *FORM_PROPERTIES)),
                 "yes" if e.settlement_id in planned else "no",
             ]
         )

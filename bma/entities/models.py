@@ -17,6 +17,13 @@ from bma.core.models import TimeStampedModel
 VILLAGES = "villages"
 
 
+class Conflict(models.TextChoices):
+    # soft: two devices updated one version, but no property they sent was changed meanwhile;
+    # hard: a property sent was changed on the server since the device's version (Central's words).
+    SOFT = "soft", _("soft")
+    HARD = "hard", _("hard")
+
+
 class Entity(TimeStampedModel):
     dataset = models.CharField(max_length=64, default=VILLAGES, db_index=True, verbose_name=_("entity list"))
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, verbose_name=_("entity ID"))
@@ -49,6 +56,11 @@ class Entity(TimeStampedModel):
         help_text=_("The village this one turned out to be, when it was merged."),
         verbose_name=_("merged into"),
     )
+    # Central's conflict flag: set by an update made from an older version than the server's (updates.py),
+    # cleared when a supervisor resolves it. The update is applied either way.
+    conflict = models.CharField(
+        max_length=8, choices=Conflict.choices, blank=True, default="", db_index=True, verbose_name=_("conflict")
+    )
 
     class Meta:
         ordering = ["dataset", "-created_at", "-pk"]
@@ -66,3 +78,90 @@ class Entity(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.dataset}/{self.uuid} v{self.version}"
+
+
+class EntityVersion(models.Model):
+    """One version of an entity, as Central keeps them: the full data after it and what made it.
+
+    A version a submission made says the version the device had (base_version) and, for updates made
+    offline one after another, the branch: ``trunk_version`` (the last server version the device had)
+    and ``branch_id``; ``branch_base_version`` is the device's own base within that branch.
+    """
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="versions", verbose_name=_("entity"))
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    label = models.CharField(max_length=400, verbose_name=_("label"))
+    data = models.JSONField(default=dict, blank=True, verbose_name=_("data"))
+    data_received = models.JSONField(default=dict, blank=True, verbose_name=_("data received"))
+    base_version = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("base version"))
+    trunk_version = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("trunk version"))
+    branch_id = models.CharField(max_length=64, blank=True, verbose_name=_("branch ID"))
+    branch_base_version = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("branch base version"))
+    # The submission (its root instance ID: an edit of it is the same source) or "" for the server's own.
+    source_instance_id = models.CharField(
+        max_length=255, blank=True, db_index=True, verbose_name=_("source submission")
+    )
+    conflict = models.CharField(max_length=8, choices=Conflict.choices, blank=True, verbose_name=_("conflict"))
+    conflicting_properties = models.JSONField(null=True, blank=True, verbose_name=_("conflicting properties"))
+    resolved = models.BooleanField(default=False, verbose_name=_("resolved"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["entity", "version"]
+        constraints = [models.UniqueConstraint(fields=["entity", "version"], name="entity_version_unique")]
+        indexes = [models.Index(fields=["entity", "branch_id", "branch_base_version"], name="entity_version_branch")]
+        verbose_name = _("entity version")
+        verbose_name_plural = _("entity versions")
+
+    def __str__(self) -> str:
+        return f"{self.entity_id} v{self.version}"
+
+
+class EntityUpdateHeld(models.Model):
+    """An offline update that arrived before the earlier update of its branch (Central's backlog): kept
+    until that one arrives, or applied anyway once it has waited BMA_ENTITY_BACKLOG_HOURS."""
+
+    dataset = models.CharField(max_length=64, default=VILLAGES, verbose_name=_("entity list"))
+    entity_uuid = models.UUIDField(verbose_name=_("entity ID"))
+    branch_id = models.CharField(max_length=64, verbose_name=_("branch ID"))
+    base_version = models.PositiveIntegerField(verbose_name=_("base version"))
+    block = models.JSONField(verbose_name=_("entity block"))
+    source_instance_id = models.CharField(max_length=255, verbose_name=_("source submission"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("held since"))
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_instance_id", "entity_uuid"], name="entity_update_held_once")
+        ]
+        verbose_name = _("held entity update")
+        verbose_name_plural = _("held entity updates")
+
+    def __str__(self) -> str:
+        return f"{self.entity_uuid} after v{self.base_version - 1} on branch {self.branch_id}"
+
+
+class EntityError(models.Model):
+    """An entity block the server refused, with Central's problem code (404.8 unknown entity, 404.11
+    deleted entity, 404.9 unknown base version). The submission is processed all the same; the desk
+    shows these, where Central keeps them in an audit log."""
+
+    dataset = models.CharField(max_length=64, default=VILLAGES, verbose_name=_("entity list"))
+    entity_uuid = models.CharField(max_length=64, blank=True, verbose_name=_("entity ID"))
+    source_instance_id = models.CharField(max_length=255, db_index=True, verbose_name=_("source submission"))
+    code = models.CharField(max_length=16, verbose_name=_("problem code"))
+    message = models.TextField(verbose_name=_("problem"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_instance_id", "entity_uuid", "code"], name="entity_error_once_per_submission"
+            )
+        ]
+        verbose_name = _("entity error")
+        verbose_name_plural = _("entity errors")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.entity_uuid}"

@@ -20,13 +20,16 @@ from django.utils import timezone
 
 from bma.core.db import advisory_locks
 from bma.entities.blocks import EntityBlock, entity_blocks
-from bma.entities.lists import VILLAGE_PROPERTIES
+from bma.entities.history import version_record, version_snapshot
+from bma.entities.lists import FORM_PROPERTIES, VILLAGE_PROPERTIES
 from bma.entities.models import VILLAGES, Entity
 from bma.geo.models import AreaKind, Settlement
 
 # The properties a form reads (instance('villages')/root/item/<property>), in column order, are
-# VILLAGE_PROPERTIES (bma/entities/lists.py: the list's CSV adds ``planned``). ``code`` is the gazetteer
-# code, so a device's answer (the entity UUID) and an analyst's table both lead to it.
+# VILLAGE_PROPERTIES then the forms' own FORM_PROPERTIES (bma/entities/lists.py: the list's CSV adds
+# ``planned``). ``code`` is the gazetteer code, so a device's answer (the entity UUID) and an analyst's
+# table both lead to it.
+__all__ = ["FORM_PROPERTIES", "VILLAGE_PROPERTIES"]
 
 # One lock for every writer of entity versions: two writers reading version N must not both write N+1.
 ENTITIES_LOCK = "entities:write"
@@ -54,11 +57,20 @@ def village_data(settlement: Settlement) -> tuple[str, dict[str, str]]:
 
 def _update(entity: Entity, label: str, properties: dict) -> bool:
     """Write a changed label or properties as the entity's next version. Unchanged data keeps the
-    version: devices compare it (the form's baseVersion) and would see a conflict where there is none."""
-    if entity.label == label and entity.properties == properties:
+    version: devices compare it (the form's baseVersion) and would see a conflict where there is none.
+
+    The gazetteer's properties are merged into the entity's: those forms saved (a spot check's
+    ``visited``, ``last_visit``) are the devices' and stay."""
+    merged = {**entity.properties, **properties}
+    if entity.label == label and entity.properties == merged:
         return False
-    entity.label, entity.properties, entity.version = label, properties, entity.version + 1
+    version_snapshot(entity)
+    received = {k: v for k, v in merged.items() if entity.properties.get(k) != v}
+    if entity.label != label:
+        received["label"] = label
+    entity.label, entity.properties, entity.version = label, merged, entity.version + 1
     entity.save(update_fields=["label", "properties", "version", "updated_at"])
+    version_record(entity, received)
     return True
 
 

@@ -123,7 +123,7 @@ SYLLABLES = [
 ]
 ENDINGS = ["obod", "don", "kent", "teppa", "qishloq", "bog", "dara", "ravot", "chashma", "zor"]
 # Share of villages with each fault a supervisor should see (about 0.06 open issues per village).
-SPOT_CHECK_VERSION = "2026112202"  # the shared spot-check form (forms_xls/spot_check.xlsx)
+SPOT_CHECK_VERSION = "2026120701"  # the shared spot-check form (forms_xls/spot_check.xlsx)
 # Real districts repeat village names (several Navobods in one district): that share of demo villages
 # takes the name of the district's village before it, so some referrals name two villages: unclear.
 TWIN_NAME_SHARE = 0.03
@@ -289,12 +289,18 @@ def departures_xml(rng: random.Random, village: DemoVillage, years, households: 
 
 
 def spot_check_xml(
-    rng: random.Random, village: DemoVillage, round_number: int, visit_date: str, assessed: dict[str, int | None]
+    rng: random.Random,
+    village: DemoVillage,
+    round_number: int,
+    visit_date: str,
+    assessed: dict[str, int | None],
+    entity: tuple[str, int] | None = None,
 ) -> bytes:
     """A supervisor's spot-check visit of an assessed village: the figures seen, mostly as assessed.
 
     ``assessed``: population -> the assessed total (None: absent). One visit in three finds a figure
-    far from the assessment, as a real check sometimes does."""
+    far from the assessment, as a real check sometimes does. ``entity``: the village's entity (id,
+    version) as the tablet's list holds it; the visit updates it as Collect sends an update, online."""
     off = rng.random() < 1 / 3
     parts = [
         f'<data xmlns:orx="http://openrosa.org/xforms" id="bma_spot_check" version="{SPOT_CHECK_VERSION}">',
@@ -316,5 +322,9 @@ def spot_check_xml(
         seen = total * 3 if off and population == "ret" else total
         parts.append(_el(f"sc_{population}_present", "yes") + _el(f"sc_{population}_count", seen))
     parts += [_el(f"sc_svc_{service}", "yes") for service in cl.SERVICES]
-    parts.append(f"<meta>{_el('instanceID', f'uuid:{uuid.UUID(int=rng.getrandbits(128))}')}</meta></data>")
+    entity_id, base = entity or ("", "")
+    parts += [_el("village_entity", entity_id), _el("visited", "yes"), _el("last_visit", visit_date)]
+    block = f'<entity dataset="villages" update="1" baseVersion="{base}" trunkVersion="" branchId="" id="{entity_id}"/>'
+    instance_id = _el("instanceID", f"uuid:{uuid.UUID(int=rng.getrandbits(128))}")
+    parts.append(f"<meta>{instance_id}{block}</meta></data>")
     return "".join(parts).encode("utf-8")

@@ -29,6 +29,7 @@ from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.core.heartbeats import SWEEP, heartbeat_record
 from bma.entities.services import form_has_entities, submission_entities_create
+from bma.entities.updates import entity_backlog_sweep, submission_entities_update
 from bma.pipeline.claims import claim_session, claimer_name, claims_alive
 from bma.referrals.entities import referral_entities_follow
 from bma.referrals.models import PlanReason
@@ -96,7 +97,19 @@ def create_entities(submissions: list[Submission]) -> None:
         )
         entity_problems_record(submission, errors)
         roots.append(submission.root_instance_id)
+        update_entities(submission)
     referral_entities_follow(roots)
+
+
+def update_entities(submission: Submission) -> None:
+    """The entity updates a submission's form makes (a spot check's village visited), as Central applies
+    them: versions, branches, conflicts (bma/entities/updates.py). Keyed by the edit chain's root, so an
+    edit or a reprocessing applies nothing twice; refused updates are recorded (EntityError), never raised."""
+    report = submission_entities_update(
+        submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
+    )
+    for error in report.errors:
+        log.warning("Entity update refused in %s: %s %s", submission.instance_id, error.code, error.message)
 
 
 def check_payload(submission: Submission) -> None:
@@ -459,6 +472,7 @@ def submissions_sweep_due() -> list[int]:
     (tasks.submissions_sweep) queues them."""
     heartbeat_record(SWEEP)
     submissions_release_orphaned()
+    entity_backlog_sweep()  # held entity updates whose branch's earlier update never came
     ids = submissions_waiting()
     for submission_id in ids:
         submission_release_stuck(submission_id)

@@ -14,6 +14,7 @@ from bma.core.errors import BmaError
 from bma.core.numbers import grouped
 from bma.geo.names import place_name
 from bma.referrals.entities import matches_tablet_notes
+from bma.referrals.entity_conflicts import EntityConflictsAdminMixin
 from bma.referrals.models import MatchState, ReferralMatch, VisitPlanEntry
 from bma.referrals.services import (
     VillageChoice,
@@ -48,7 +49,7 @@ class LinkForm(ActionForm):
 
 
 @admin.register(ReferralMatch)
-class ReferralMatchAdmin(AreaScopedAdminMixin, admin.ModelAdmin):
+class ReferralMatchAdmin(EntityConflictsAdminMixin, AreaScopedAdminMixin, admin.ModelAdmin):
     """The supervisors' queue of unclear names: link to a candidate, create a new village, or reject."""
 
     scope_field = "district"

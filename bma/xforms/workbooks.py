@@ -661,7 +661,8 @@ def b1_survey() -> list[dict]:
     return rows
 
 
-def spot_check_survey() -> list[dict]:
+def spot_check_survey(*, updates_entity: bool = True) -> list[dict]:
+    """``updates_entity``: version 2026120701 on; False gives the 2026112202 form (tablets may still hold it)."""
     rows = [*location_rows(with_village=True, village_file="spot_check_villages.csv")]
     rows.append(
         q(
@@ -698,8 +699,36 @@ def spot_check_survey() -> list[dict]:
     rows += [
         q("text", "notes", ("Notes", "Примечания", "Эзоҳҳо"), appearance="multiline"),
         q("image", "photo", ("Photo", "Фото", "Акс"), parameters="max-pixels=1024"),
+        *(spot_check_entity_rows() if updates_entity else []),
     ]
     return rows
+
+
+def spot_check_entity_rows() -> list[dict]:
+    """The visit updates the village's entity in the ``villages`` entity list (issue 32.3): ``visited`` and
+    the ``last_visit`` date, which the next form on the tablet reads, offline.
+
+    The question keeps offering spot_check_villages.csv (the villages drawn for checking), whose ``name``
+    is the gazetteer code: answers and the mapper stay as they were. The entity's id is looked up by that
+    code in the entity list (its ``code`` property), which the form loads as an external CSV (``csv-external``
+    adds ``instance('villages')``, the instance pyxform reads ``__version``, ``__trunkVersion`` and
+    ``__branchId`` from for the entity block)."""
+    return [
+        {"type": "csv-external", "name": "villages"},
+        {
+            "type": "calculate",
+            "name": "village_entity",
+            "calculation": "instance('villages')/root/item[code=${village}]/name",
+        },
+        {"type": "calculate", "name": "visited", "calculation": "'yes'", SAVE_TO: "visited"},
+        {"type": "calculate", "name": "last_visit", "calculation": "${visit_date}", SAVE_TO: "last_visit"},
+    ]
+
+
+SAVE_TO = "save_to"  # the survey column of the entities sheet's properties (pyxform)
+SPOT_CHECK_LEGACY_VERSION = "2026112202"  # before the visit updated the village's entity
+# The spot check's entities sheet: an update (an entity_id and no create_if) of the visited village.
+SPOT_CHECK_ENTITIES = [{"list_name": "villages", "entity_id": "${village_entity}"}]
 
 
 FORMS = {
@@ -721,7 +750,9 @@ FORMS = {
         survey=spot_check_survey,
         form_id="bma_spot_check",
         title="BMA spot-check visit",
-        version="2026112202",
+        # 2026120701 updates the village's entity (spot_check_entity_rows); 2026112202 is still read.
+        version="2026120701",
+        entities=SPOT_CHECK_ENTITIES,
         instance_name="concat('Check ', ${village}, ' ', ${visit_date})",
     ),
 }
@@ -767,6 +798,7 @@ def workbook_bytes(
     survey: list[dict] | None = None,
     version: str | None = None,
     for_round: bool = False,
+    entities: bool = True,
 ) -> bytes:
     """``for_round``: a round's own form (b2_round_workbook_bytes): its choice lists, and the personal-data
     marks written into the XForm (``bma:personal`` binds)."""
@@ -780,6 +812,9 @@ def workbook_bytes(
     # A round's own form carries the personal-data marks in the XForm (xforms/personal.py); the shared
     # forms were published without them and take the marks from these tables.
     columns = (*SURVEY_COLUMNS, PERSONAL_BIND_COLUMN) if for_round else SURVEY_COLUMNS
+    entities = spec.get("entities") if entities else None
+    if entities:  # only a form with entities has the column: the other workbooks stay as they were
+        columns = (*columns, SAVE_TO)
     sheet.append(list(columns))
     for row in survey:
         values = {**row, PERSONAL_BIND_COLUMN: "true" if row.get(PERSONAL_KEY) else ""}
@@ -788,6 +823,12 @@ def workbook_bytes(
     choices_sheet.append(choice_columns)
     for row in choice_rows:
         choices_sheet.append([row.get(column, "") for column in choice_columns])
+    if entities:
+        entity_columns = list(entities[0])
+        entities_sheet = workbook.create_sheet("entities")
+        entities_sheet.append(entity_columns)
+        for row in entities:
+            entities_sheet.append([row.get(column, "") for column in entity_columns])
     settings = workbook.create_sheet("settings")
     setting_values = {
         "form_title": spec["title"],
@@ -803,6 +844,17 @@ def workbook_bytes(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def spot_check_legacy_workbook_bytes() -> bytes:
+    """The spot-check form as version 2026112202 was published: no entity update. Its submissions are
+    still received and mapped; tests publish it beside the current one."""
+    return workbook_bytes(
+        "spot_check.xlsx",
+        survey=spot_check_survey(updates_entity=False),
+        version=SPOT_CHECK_LEGACY_VERSION,
+        entities=False,
+    )
 
 
 @cache

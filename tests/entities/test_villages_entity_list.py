@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bma.entities.models import VILLAGES, Entity
 from bma.entities.services import (
+    FORM_PROPERTIES,
     VILLAGE_PROPERTIES,
     entity_list_files,
     village_entities_sync,
@@ -138,12 +139,12 @@ def test_the_list_csv_has_centrals_columns_headers_and_rows(device, geo):
     rows = list(csv.reader(io.StringIO(body.decode())))
     want_header = recorded["response"]["body"].split("\n", 1)[0].split(",")
     assert rows[0][:3] == want_header[:3] == ["name", "label", "__version"]
-    assert rows[0][3:] == [*VILLAGE_PROPERTIES, "planned"]
+    assert rows[0][3:] == [*VILLAGE_PROPERTIES, *FORM_PROPERTIES, "planned"]
     # Newest entity first, as Central orders them; name is the entity UUID.
     expected = list(Entity.objects.filter(deleted_at__isnull=True).order_by("-created_at", "-pk"))
     assert [r[0] for r in rows[1:]] == [str(e.uuid) for e in expected]
     panj = next(r for r in rows[1:] if r[0] == str(Entity.objects.get(settlement=geo.panj_centre).uuid))
-    assert panj == [panj[0], "Panj (Панҷ)", "1", "V-PAN-0001", "TJ-KT-PAN", "", "Пяндж", "Панҷ", "official", "no"]
+    assert panj == [panj[0], "Panj (Панҷ)", "1", "V-PAN-0001", "TJ-KT-PAN", "", "Пяндж", "Панҷ", "official", "", "", "no"]
 
 
 @pytest.mark.django_db

@@ -6,34 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('geo', '0001_squashed_0002_translatable_names'),
+        ("geo", "0001_squashed_0002_translatable_names"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('dataset', models.CharField(db_index=True, default='villages', max_length=64)),
-                ('uuid', models.UUIDField(default=uuid.uuid4, unique=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('label', models.CharField(max_length=400)),
-                ('properties', models.JSONField(blank=True, default=dict)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('provisional', models.BooleanField(default=False)),
-                ('source_instance_id', models.CharField(blank=True, max_length=255)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.settlement')),
-                ('settlement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entities', to='geo.settlement')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("dataset", models.CharField(db_index=True, default="villages", max_length=64)),
+                ("uuid", models.UUIDField(default=uuid.uuid4, unique=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("label", models.CharField(max_length=400)),
+                ("properties", models.JSONField(blank=True, default=dict)),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("provisional", models.BooleanField(default=False)),
+                ("source_instance_id", models.CharField(blank=True, max_length=255)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="geo.settlement",
+                    ),
+                ),
+                (
+                    "settlement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entities",
+                        to="geo.settlement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dataset', '-created_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('settlement__isnull', False)), fields=('dataset', 'settlement'), name='entity_one_live_per_settlement'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='entity_version_positive')],
+                "ordering": ["dataset", "-created_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("deleted_at__isnull", True), ("settlement__isnull", False)),
+                        fields=("dataset", "settlement"),
+                        name="entity_one_live_per_settlement",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("version__gte", 1)), name="entity_version_positive"),
+                ],
             },
         ),
     ]

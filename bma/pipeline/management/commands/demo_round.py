@@ -183,7 +183,15 @@ class Command(BaseCommand):
         for assignment in visits:
             assessed = {p.population: (p.total if p.present else None) for p in assignment.assessment.populations.all()}
             visit = (start + dt.timedelta(days=28)).isoformat()
-            xml = spot_check_xml(work_rng, villages[assignment.village.code], round_.number, visit, assessed)
+            entity = assignment.village.entities.filter(deleted_at__isnull=True).values_list("uuid", "version").first()
+            xml = spot_check_xml(
+                work_rng,
+                villages[assignment.village.code],
+                round_.number,
+                visit,
+                assessed,
+                (str(entity[0]), entity[1]) if entity else None,
+            )
             client.post(url, {"xml_submission_file": _upload(xml)})
         self._process(round_)
         return len(visits)
