@@ -28,7 +28,7 @@ from bma.assessments.services import STORES, store_b2_batch, submission_values
 from bma.core.db import advisory_locks, transient_db_error
 from bma.core.errors import BmaError, codes
 from bma.core.heartbeats import SWEEP, heartbeat_record
-from bma.entities.services import submission_entities_create
+from bma.entities.services import ENTITIES_VERSION, submission_entities_create
 from bma.pipeline.claims import claim_session, claimer_name, claims_alive
 from bma.referrals.models import PlanReason
 from bma.referrals.services import plan_add, referrals_match
@@ -48,6 +48,7 @@ from bma.submissions.services import (
     submissions_waiting,
 )
 from bma.validation.services import quality_check_stored, spot_check_compare
+from bma.xforms.models import FormVersion
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +76,34 @@ def match_referrals(assessments: list) -> None:
 AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check_stored, compare_spot_checks, match_referrals]
 
 
+# Whether a form version creates entities, by its XML's MD5 (versions are immutable): the batch's rows
+# come without their XForm (~100 KB, deferred), and most forms create none, so neither the XML nor a
+# search through it is paid per submission.
+_CREATES_ENTITIES_BY_XML_MD5: dict[str, bool] = {}
+
+
+def _entity_forms(versions) -> dict[int, str]:
+    """{form version id: XForm} of those of these versions that create entities (their XML read once)."""
+    unknown = {v.pk for v in versions if v.xml_md5 not in _CREATES_ENTITIES_BY_XML_MD5}
+    for md5, xml in FormVersion.objects.filter(pk__in=unknown).values_list("xml_md5", "xml") if unknown else ():
+        _CREATES_ENTITIES_BY_XML_MD5[md5] = bool(ENTITIES_VERSION.search(xml))
+    creating = [v.pk for v in versions if _CREATES_ENTITIES_BY_XML_MD5.get(v.xml_md5)]
+    return dict(FormVersion.objects.filter(pk__in=creating).values_list("pk", "xml")) if creating else {}
+
+
 def create_entities(submissions: list[Submission]) -> None:
     """The entities a submission's form creates (a B2's referred villages), as provisional entities.
 
     As on Central, an entity the server refuses (an empty label, an id already used) fails neither the
     submission nor the batch; it is logged (showing it on the desk is still to do, issue 32).
     """
+    submissions = [s for s in submissions if s.is_current and s.payload_format == PayloadFormat.XML and s.form_version]
+    xforms = _entity_forms({s.form_version_id: s.form_version for s in submissions}.values())
     for submission in submissions:
-        if not submission.is_current or submission.payload_format != PayloadFormat.XML or not submission.form_version:
+        if submission.form_version_id not in xforms:
             continue
         _created, errors = submission_entities_create(
-            submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
+            xforms[submission.form_version_id], submission.payload_bytes, submission.root_instance_id
         )
         for error in errors:
             log.warning("Entity refused in %s, row %s: %s", submission.instance_id, error.row, error.problem)
