@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import hashlib
 import os
 import pstats
@@ -32,6 +33,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,20 +149,65 @@ def store(version, round_, user, items) -> None:
     )
 
 
-def drain() -> tuple[int, float]:
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU time of the PostgreSQL backend serving this process, when the server runs on this machine."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def drain() -> tuple[int, float, float, float | None]:
     """As the worker runs since intake queues one request at a time: a run takes a batch of waiting
-    submissions, then asks again while any are left. Returns (runs, seconds)."""
+    submissions, then asks again while any are left. Returns (runs, seconds, the worker's CPU seconds,
+    its database backend's CPU seconds or None): on a shared machine the wall-clock rate follows the
+    other jobs' load, the CPU the work itself took much less so."""
+    from django.db import connection
+
     from bma.pipeline.services import submission_process
     from bma.submissions.models import ProcessingState, Submission
 
     waiting = (
         Submission.objects.filter(state=ProcessingState.RECEIVED).order_by("created_at").values_list("pk", flat=True)
     )
-    runs, started = 0, time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before = backend_cpu_seconds(backend)
+    runs, started, cpu_started = 0, time.perf_counter(), time.process_time()
     while (next_id := waiting.first()) is not None:
         submission_process(next_id)
         runs += 1
-    return runs, time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    backend_after = backend_cpu_seconds(backend)
+    database_cpu = backend_after - backend_before if backend_before is not None and backend_after is not None else None
+    return runs, elapsed, cpu, database_cpu
+
+
+@contextmanager
+def gc_timed():
+    """How often and how long the garbage collector ran meanwhile (it walks every object the process
+    holds: a worker's long-lived Django state, not only the batch's)."""
+    totals = {"count": 0, "seconds": 0.0, "full": 0, "full_seconds": 0.0}
+    started = [0.0]
+
+    def callback(phase, info):
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent = time.perf_counter() - started[0]
+            totals["count"] += 1
+            totals["seconds"] += spent
+            if info["generation"] == 2:
+                totals["full"] += 1
+                totals["full_seconds"] += spent
+
+    gc.callbacks.append(callback)
+    try:
+        yield totals
+    finally:
+        gc.callbacks.remove(callback)
 
 
 def run(n: int, *, same_village: bool, profile: bool) -> None:
@@ -172,14 +219,28 @@ def run(n: int, *, same_village: bool, profile: bool) -> None:
     version, round_, user, villages = setup(n, same_village)
     store(version, round_, user, payloads(n, villages, same_village))
     load_before = os.getloadavg()[0]
-    runs, elapsed = drain()
+    print(f"objects tracked by the collector before the run: {len(gc.get_objects()):,}")
+    gc.freeze()  # as each worker pool process does once it has started (bma/celery.py)
+    with gc_timed() as collections:
+        runs, elapsed, cpu, database_cpu = drain()
     processed = Submission.objects.filter(state=ProcessingState.PROCESSED).count()
     failed = Submission.objects.filter(state=ProcessingState.FAILED).count()
     shape = "all visits of one village" if same_village else f"one visit per village, {DISTRICTS} districts"
     print(f"database: {connection.vendor}; {shape}; batches of {settings.BMA_PROCESSING_BATCH_SIZE}, {runs} runs")
     print(f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print(
-        f"{processed}/{n} B2 submissions processed ({failed} failed) in {elapsed:.2f} s: {n / elapsed:.0f} submissions/s per process"
+        f"{processed}/{n} B2 submissions processed ({failed} failed) in {elapsed:.2f} s: "
+        f"{n / elapsed:.0f} submissions/s per process"
+    )
+    database = f" + its database backend {database_cpu:.2f} s" if database_cpu is not None else ""
+    print(f"CPU: the worker process {cpu:.2f} s ({n / cpu:.0f} B2/s of its CPU){database}")
+    if database_cpu is not None:
+        print(
+            f"alone on the machine (worker and database CPU, one after the other): {n / (cpu + database_cpu):.0f} B2/s"
+        )
+    print(
+        f"garbage collection: {collections['count']} collections, {collections['seconds']:.2f} s of the run "
+        f"({collections['full']} full ones, {collections['full_seconds']:.2f} s)"
     )
     if profile:
         profile_batch(version, round_, user, villages, same_village)
@@ -214,11 +275,11 @@ def profile_batch(version, round_, user, villages, same_village: bool) -> None:
         setattr(services, name, counted(name, wrapped[name]))
     steps = list(services.AFTER_STORE_STEPS)
     services.AFTER_STORE_STEPS[:] = [counted(step.__name__, step) for step in steps]
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other jobs on the machine do not count
     try:
         with CaptureQueriesContext(connection) as queries:
             profiler.enable()
-            runs, elapsed = drain()
+            runs, elapsed, _cpu, _database_cpu = drain()
             profiler.disable()
     finally:
         for name, fn in wrapped.items():
@@ -227,6 +288,9 @@ def profile_batch(version, round_, user, villages, same_village: bool) -> None:
     print(f"\nprofiled: {size} B2s in {runs} run(s), {elapsed:.2f} s under cProfile, {len(queries)} queries")
     for name, count in step_queries.most_common():
         print(f"  {count:6d} queries in {name}")
+    print("the slowest queries:")
+    for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:12]:
+        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:150]}")
     profiler.dump_stats(PROFILE_FILE)
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     print(f"(the whole profile: {PROFILE_FILE}, for pstats or snakeviz)")
