@@ -26,7 +26,7 @@ def _no_tokens_in_worker_logs(logger=None, **kwargs):
 
 
 @signals.worker_process_init.connect
-def _collector_skips_what_the_start_made(**kwargs):
+def pool_process_started(**kwargs):
     """Each pool process starts with Django, the app and its modules loaded: ~150,000 objects that live
     as long as the process. Frozen, the garbage collector's full passes (a few a minute while a backlog
     is processed) no longer walk them each time; on benchmarks/mapping.py that was ~7% of the worker's CPU."""
