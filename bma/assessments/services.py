@@ -11,7 +11,7 @@ from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckV
 from bma.assessments.review import review_event
 from bma.assessments.source_keys import said_alike
 from bma.assessments.text_bounds import text_bounds_check
-from bma.core.bulk import rows_insert
+from bma.core.bulk import instances_insert, rows_insert
 from bma.core.db import advisory_locks
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
@@ -163,11 +163,15 @@ def _store_informants(pairs) -> None:
                 )
             )
             contacts.append((ki.name, ki.phone))
-    informants = m.Informant.objects.bulk_create(rows)
-    m.InformantContact.objects.bulk_create(
-        m.InformantContact(informant=informant, name=name, phone=phone)
-        for informant, (name, phone) in zip(informants, contacts, strict=True)
-        if name or phone
+    informants = instances_insert(rows)
+    rows_insert(
+        m.InformantContact,
+        ["informant_id", "name", "phone"],
+        (
+            (informant.pk, name, phone)
+            for informant, (name, phone) in zip(informants, contacts, strict=True)
+            if name or phone
+        ),
     )
 
 
@@ -253,7 +257,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
                     left_villages.add((assessment.round_id, previous_village))
             updated.append(assessment)
         stored.append((assessment, values))
-    m.VillageAssessment.objects.bulk_create(new)
+    instances_insert(new)
     m.ReviewEvent.objects.bulk_create(events)
     if moved:  # out of counting before they move (counting.py writes is_current, and only it)
         assessments_uncount(m.VillageAssessment.objects.filter(pk__in=moved))
@@ -263,15 +267,17 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             _clear(assessment)
     _store_informants((values, {"village_assessment": a}) for a, values in stored)
     present = [(a, pop) for a, values in stored for pop in values.populations if pop.present is not None]
-    figures = m.PopulationFigure.objects.bulk_create(
-        m.PopulationFigure(
-            assessment=a,
-            population=pop.population,
-            present=pop.present,
-            total=pop.total if pop.present else None,
-            migration_type=pop.migration_type if pop.present else "",
-        )
-        for a, pop in present
+    figures = instances_insert(
+        [
+            m.PopulationFigure(
+                assessment=a,
+                population=pop.population,
+                present=pop.present,
+                total=pop.total if pop.present else None,
+                migration_type=pop.migration_type if pop.present else "",
+            )
+            for a, pop in present
+        ]
     )
     answered = [(figure, pop) for figure, (_, pop) in zip(figures, present, strict=True) if pop.present]
     # Leaf rows (nothing refers to them) go in without model instances: see bma.core.bulk.

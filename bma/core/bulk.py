@@ -55,6 +55,41 @@ def rows_insert(model: type[Model], names: Sequence[str], rows: Iterable[Sequenc
     return len(rows)
 
 
+def instances_insert(objs: list[Model]) -> list[Model]:
+    """Insert new model instances of one model, their ids set, as bulk_create() does (no signals, no
+    save()), for rows whose ids the caller needs (their children refer to them).
+
+    On PostgreSQL the ids are drawn from the table's sequence in one query and the rows go through
+    COPY: bulk_create() would send every value as a parameter of an INSERT ... RETURNING. auto_now
+    and auto_now_add fields take the current time, as bulk_create() gives them.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objs)
+    meta = model._meta
+    now = timezone.now()
+    stamped = [f for f in meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        for f in stamped:
+            setattr(obj, f.attname, now)
+        obj._state.adding, obj._state.db = False, connection.alias
+    rows_insert(
+        model,
+        [f.attname for f in meta.concrete_fields],
+        ([getattr(obj, f.attname) for f in meta.concrete_fields] for obj in objs),
+    )
+    return objs
+
+
 # Field types whose Python values psycopg writes as the column expects, with no preparation.
 _PLAIN = frozenset(
     {

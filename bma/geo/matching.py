@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -120,8 +121,12 @@ def _strip_marks(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=200_000)
 def normalise(name: str) -> str:
-    """One comparison key for every spelling of a name: legacy fonts, scripts, romanisations, prefixes."""
+    """One comparison key for every spelling of a name: legacy fonts, scripts, romanisations, prefixes.
+
+    Remembered: every batch of referrals indexes its districts' names again, and the key of a name never
+    changes (a pure function of the text)."""
     text = unicodedata.normalize("NFC", (name or "").translate(LEGACY_FONT)).lower()
     text = _strip_marks(_transliterate(text))
     text = re.sub(r"[`'’ʻʼ\"]", "", text)  # ъ/ʿayn written as an apostrophe: Vose' = Vose

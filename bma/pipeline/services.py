@@ -51,6 +51,7 @@ from bma.submissions.services import (
 )
 from bma.validation.entity_problems import entity_problems_record
 from bma.validation.services import quality_check_stored, spot_check_compare
+from bma.xforms.models import FormVersion
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,22 @@ def match_referrals(assessments: list) -> None:
 AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check_stored, compare_spot_checks, match_referrals]
 
 
+# Whether a form version creates entities, by its XML's MD5 (versions are immutable): the batch's rows
+# come without their XForm (~100 KB, deferred), and most forms create none, so neither the XML nor a
+# search through it is paid per submission.
+_CREATES_ENTITIES_BY_XML_MD5: dict[str, bool] = {}
+
+
+def _entity_forms(versions) -> dict[int, str]:
+    """{form version id: XForm} of those of these versions built with entities, which create or update
+    them (each XML searched once per process)."""
+    unknown = {v.pk for v in versions if v.xml_md5 not in _CREATES_ENTITIES_BY_XML_MD5}
+    for md5, xml in FormVersion.objects.filter(pk__in=unknown).values_list("xml_md5", "xml") if unknown else ():
+        _CREATES_ENTITIES_BY_XML_MD5[md5] = form_has_entities(xml)
+    creating = [v.pk for v in versions if _CREATES_ENTITIES_BY_XML_MD5.get(v.xml_md5)]
+    return dict(FormVersion.objects.filter(pk__in=creating).values_list("pk", "xml")) if creating else {}
+
+
 def create_entities(submissions: list[Submission]) -> None:
     """The entities a submission's form creates (a B2's referred villages), as provisional entities.
 
@@ -86,28 +103,25 @@ def create_entities(submissions: list[Submission]) -> None:
     submission's entity problem, shown on the desk. Entities whose referral matching already decided
     (a clear name, a new village) follow the decision at once (bma/referrals/entities.py).
     """
+    submissions = [s for s in submissions if s.is_current and s.payload_format == PayloadFormat.XML and s.form_version]
+    xforms = _entity_forms({s.form_version_id: s.form_version for s in submissions}.values())
     roots = []
     for submission in submissions:
-        if not submission.is_current or submission.payload_format != PayloadFormat.XML or not submission.form_version:
+        xform = xforms.get(submission.form_version_id)
+        if xform is None:
             continue
-        if not form_has_entities(submission.form_version.xml):
-            continue
-        _created, errors = submission_entities_create(
-            submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
-        )
+        _created, errors = submission_entities_create(xform, submission.payload_bytes, submission.root_instance_id)
         entity_problems_record(submission, errors)
         roots.append(submission.root_instance_id)
-        update_entities(submission)
+        update_entities(submission, xform)
     referral_entities_follow(roots)
 
 
-def update_entities(submission: Submission) -> None:
+def update_entities(submission: Submission, xform: str) -> None:
     """The entity updates a submission's form makes (a spot check's village visited), as Central applies
     them: versions, branches, conflicts (bma/entities/updates.py). Keyed by the edit chain's root, so an
     edit or a reprocessing applies nothing twice; refused updates are recorded (EntityError), never raised."""
-    report = submission_entities_update(
-        submission.form_version.xml, submission.payload_bytes, submission.root_instance_id
-    )
+    report = submission_entities_update(xform, submission.payload_bytes, submission.root_instance_id)
     for error in report.errors:
         log.warning("Entity update refused in %s: %s %s", submission.instance_id, error.code, error.message)
 

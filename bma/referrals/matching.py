@@ -9,6 +9,7 @@ tablets offer them on their next refresh.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -20,7 +21,7 @@ from bma.assessments.services import assessment_link_village
 from bma.assessments.source_keys import named_village_keys, typed_village_key
 from bma.core.bulk import rows_insert
 from bma.geo.matching import Candidate, VillageIndex
-from bma.geo.models import AdminArea, Settlement, SettlementSource, SettlementStatus
+from bma.geo.models import AdminArea, Settlement, SettlementAlias, SettlementSource, SettlementStatus
 from bma.geo.services import settlement_upsert
 from bma.referrals.models import MatchOutcome, MatchState, PlanReason, ReferralMatch
 from bma.referrals.plan import PlanAddition, plan_add_many, plan_mark_assessed, plan_mark_assessed_many, plan_recount
@@ -122,17 +123,20 @@ def _drop_unnamed_matches(assessments, named: list[NamedVillage]) -> set[tuple[i
     return pairs
 
 
-def _index(district_codes: set[str]) -> tuple[VillageIndex, dict[str, Settlement]]:
-    settlements = list(
-        Settlement.objects.filter(district__code__in=district_codes)
-        .select_related("district")
-        .prefetch_related("aliases")
+def _index(district_codes: set[str]) -> VillageIndex:
+    """The names of these districts' villages and their aliases, read as plain values (no model
+    instances: a batch's referrals name whole districts, thousands of villages, every batch)."""
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for settlement_id, name in SettlementAlias.objects.filter(
+        settlement__district__code__in=district_codes
+    ).values_list("settlement_id", "name"):
+        aliases[settlement_id].append(name)
+    return VillageIndex(
+        Candidate(code, district_code, (name_en, name_tg, name_ru), tuple(aliases.get(pk, ())))
+        for pk, code, district_code, name_en, name_tg, name_ru in Settlement.objects.filter(
+            district__code__in=district_codes
+        ).values_list("pk", "code", "district__code", "name_en", "name_tg", "name_ru")
     )
-    index = VillageIndex(
-        Candidate(s.code, s.district.code, (s.name_en, s.name_tg, s.name_ru), tuple(a.name for a in s.aliases.all()))
-        for s in settlements
-    )
-    return index, {s.code: s for s in settlements}
 
 
 def provisional_village(item: NamedVillage, district: AdminArea) -> Settlement:
@@ -195,8 +199,8 @@ def referrals_match(assessments) -> MatchReport:
         return report
     districts = {a.code: a for a in AdminArea.objects.filter(code__in={n.district_code for n in todo})}
     picked = {s.code: s for s in Settlement.objects.filter(code__in={n.picked_code for n in todo if n.picked_code})}
-    index, known = _index(set(districts))
-    matches, additions = [], []
+    index = _index(set(districts))
+    matches, found, created = [], [], {}
     for item in todo:
         district = districts.get(item.district_code)
         match = ReferralMatch(
@@ -209,34 +213,41 @@ def referrals_match(assessments) -> MatchReport:
             village_assessment=item.village_assessment,
             district_assessment=item.district_assessment,
         )
-        village = None
+        code = None
         if item.picked_code and item.picked_code in picked:
-            village, match.outcome, match.score = picked[item.picked_code], MatchOutcome.PICKED, 100.0
+            code, match.outcome, match.score = item.picked_code, MatchOutcome.PICKED, 100.0
         elif district is None or not item.name:
             match.outcome, match.state = MatchOutcome.AMBIGUOUS, MatchState.PENDING
         else:
             result = index.match(item.name, item.district_code)
             match.score, match.candidates = result.score, result.candidates
             if result.outcome in ("exact", "alias", "fuzzy"):
-                village = known.get(result.code) or Settlement.objects.get(code=result.code)
-                match.outcome = MatchOutcome(result.outcome)
+                code, match.outcome = result.code, MatchOutcome(result.outcome)
             elif result.outcome == "ambiguous":
                 match.outcome, match.state = MatchOutcome.AMBIGUOUS, MatchState.PENDING
             else:
                 village = provisional_village(item, district)
                 index.add(Candidate(village.code, district.code, (village.name_en,)))
-                known[village.code] = village  # later names in this batch link to it without a query
-                match.outcome = MatchOutcome.NEW
+                created[village.code] = village  # later names in this batch link to it
+                code, match.outcome = village.code, MatchOutcome.NEW
                 report.created += 1
                 report.rounds_changed.add(item.round_id)
-        if village is not None:
-            match.village, match.state = village, MatchState.LINKED
-            if addition := _link(item, village):
+        matches.append(match)
+        found.append((item, match, code))
+    # The villages linked to, in one query (the index holds names, not rows).
+    villages = {**picked, **created}
+    wanted = {code for _, _, code in found if code and code not in villages}
+    if wanted:
+        villages.update((s.code, s) for s in Settlement.objects.filter(code__in=wanted))
+    additions = []
+    for item, match, code in found:
+        if code is not None:
+            match.village, match.state = villages[code], MatchState.LINKED
+            if addition := _link(item, villages[code]):
                 additions.append(addition)
             report.linked += 1
         else:
             report.pending += 1
-        matches.append(match)
     rows_insert(ReferralMatch, MATCH_FIELDS, ([getattr(match, name) for name in MATCH_FIELDS] for match in matches))
     plan_add_many(additions)
     plan_recount(recount - {(a.round_id, a.village.pk) for a in additions})

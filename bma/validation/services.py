@@ -9,7 +9,7 @@ them from here too.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
@@ -97,17 +97,47 @@ def _population_facts(assessment_ids: list[int]) -> dict[int, dict[str, Populati
     return result
 
 
+# The columns of a visit the rules read, its village's, round's and district's among them.
+VISIT_COLUMNS = (
+    "pk",
+    "round_id",
+    "village_id",
+    "district_id",
+    "enumerator_id",
+    "review_state",
+    "village_name_typed",
+    "households",
+    "latitude",
+    "longitude",
+    "started_at",
+    "ended_at",
+    "round_answered",
+    "houses_empty",
+    "houses_looked_after",
+    "village__name_en",
+    "village__latitude",
+    "village__longitude",
+    "round__number",
+    "district__path",
+    "district__code",
+)
+Visit = namedtuple("Visit", [column.replace("__", "_") for column in VISIT_COLUMNS])
+
+
 def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, AssessmentFacts]:
     """Facts for many B2 assessments in a handful of queries."""
     if not assessments:
         return {}
     ids = [a.pk for a in assessments]
-    rows = (
-        am.VillageAssessment.objects.filter(pk__in=ids)
-        .select_related("village", "round", "district")
-        .annotate(informant_count=Count("informants", distinct=True))
+    # Plain values, not model instances: a batch reads hundreds of visits with their village, round
+    # and district, and the rules need a few columns of each.
+    rows = [Visit(*row) for row in am.VillageAssessment.objects.filter(pk__in=ids).values_list(*VISIT_COLUMNS)]
+    informant_counts = dict(
+        am.Informant.objects.filter(village_assessment_id__in=ids)
+        .values_list("village_assessment_id")
+        .annotate(n=Count("pk"))
+        .values_list("village_assessment_id", "n")
     )
-    rows = list(rows)
     district_ids = {a.district_id for a in rows}
     bounds = {
         b["district_id"]: b
@@ -135,12 +165,12 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
     for a in rows:
         box = bounds.get(a.district_id)
         facts[a.pk] = AssessmentFacts(
-            village_name=str(a.village.name_en if a.village else a.village_name_typed),
+            village_name=str(a.village_name_en if a.village_id else a.village_name_typed),
             households=a.households,
-            informants=a.informant_count,
+            informants=informant_counts.get(a.pk, 0),
             populations=populations.get(a.pk, {}),
             gps=_point(a.latitude, a.longitude),
-            village_location=_point(a.village.latitude, a.village.longitude) if a.village else None,
+            village_location=_point(a.village_latitude, a.village_longitude) if a.village_id else None,
             district_bounds=BoundingBox(
                 float(box["min_lat"]), float(box["min_lon"]), float(box["max_lat"]), float(box["max_lon"])
             )
@@ -153,7 +183,7 @@ def village_facts(assessments: list[am.VillageAssessment]) -> dict[int, Assessme
             if a.village_id and a.review_state != am.ReviewState.REJECTED
             else 0,
             district_outside_assignment=_outside_assignment(a, assigned),
-            round_number=a.round.number,
+            round_number=a.round_number,
             round_answered=a.round_answered,
             housing=HousingFacts(
                 departures=departures.get(a.pk, {}),
@@ -179,16 +209,16 @@ def _assigned_paths(rows) -> dict[tuple[int, int], list[str]]:
 def _outside_assignment(a, assigned) -> str:
     # A user with no assignment in the round (a coordinator, say) collects everywhere: nothing to flag.
     paths = assigned.get((a.round_id, a.enumerator_id))
-    if not paths or a.district is None:
+    if not paths or a.district_id is None:
         return ""
-    return "" if path_within(a.district.path, paths) else a.district.code
+    return "" if path_within(a.district_path, paths) else a.district_code
 
 
 def _previous_round_totals(rows, village_ids) -> dict[int, dict[str, int]]:
     """Totals of the same village's current assessment in the round before, by population."""
     from bma.rounds.models import Round
 
-    numbers = {a.round.number for a in rows}
+    numbers = {a.round_number for a in rows}
     earlier = {r.number: r.pk for r in Round.objects.filter(number__lt=max(numbers, default=0))}
     previous_round = {n: earlier.get(max((m for m in earlier if m < n), default=-1)) for n in numbers}
     wanted_rounds = {pk for pk in previous_round.values() if pk}
@@ -200,9 +230,9 @@ def _previous_round_totals(rows, village_ids) -> dict[int, dict[str, int]]:
     ).values_list("assessment__round_id", "assessment__village_id", "population", "total"):
         totals[(round_id, village_id)][population] = total or 0
     return {
-        a.pk: totals[(previous_round[a.round.number], a.village_id)]
+        a.pk: totals[(previous_round[a.round_number], a.village_id)]
         for a in rows
-        if previous_round.get(a.round.number) and (previous_round[a.round.number], a.village_id) in totals
+        if previous_round.get(a.round_number) and (previous_round[a.round_number], a.village_id) in totals
     }
 
 
@@ -240,12 +270,14 @@ def _sync_issues(owner_field: str, results: list[tuple[object, list[Finding]]]) 
     if not results:
         return
     owners = {a.pk: a for a, _ in results}
-    existing: dict[tuple, QualityIssue] = {
-        (getattr(i, f"{owner_field}_id"), i.code, i.population): i
-        for i in QualityIssue.objects.filter(**{f"{owner_field}_id__in": list(owners)})
+    existing: dict[tuple, tuple[int, str]] = {
+        (owner, code, population): (pk, state)
+        for pk, owner, code, population, state in QualityIssue.objects.filter(
+            **{f"{owner_field}_id__in": list(owners)}
+        ).values_list("pk", f"{owner_field}_id", "code", "population", "state")
     }
     wanted = {(a.pk, f.code, f.population): (a, f) for a, findings in results for f in findings}
-    stale = [i.pk for key, i in existing.items() if key not in wanted and i.state == IssueState.OPEN]
+    stale = [pk for key, (pk, state) in existing.items() if key not in wanted and state == IssueState.OPEN]
     if stale:
         QualityIssue.objects.filter(pk__in=stale).delete()
     rows_insert(

@@ -81,3 +81,13 @@ def test_sqlite_is_not_postgresql(capsys):
         require_postgresql("sqlite:///db.sqlite3", "the workers share it")
     assert stopped.value.code == MISSING
     assert "needs PostgreSQL (the workers share it)" in capsys.readouterr().err
+
+
+def test_mapping_without_postgresql_stops_with_the_reason():
+    # Processing per worker is a PostgreSQL figure (issue 34): on SQLite it would measure something else.
+    done = run_benchmark("mapping.py", environment(), "--help")
+    assert done.returncode == MISSING
+    assert done.stderr.strip() == (
+        "benchmark not run: needs PostgreSQL (the figure is per worker on PostgreSQL): "
+        "set DATABASE_URL=postgres://user@host:5432/name"
+    )
