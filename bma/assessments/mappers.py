@@ -261,7 +261,8 @@ def _typed_village(r: Reader, field: str, other_field: str, entities: Entities |
     old); a village created on a tablet reads as typed in, by its label, exactly as "other" did, so the
     referral matching and queue take it. Left unpicked, the typed name is the answer (the form created an
     entity for it: the entity blocks, bma.entities). An entity the server does not know yet (created in a
-    submission still to come) reads by the label the device read (``<field>_label``).
+    submission still to come) reads by the label the device read (``<field>_label``); one that is no entity
+    of this server at all, by the gazetteer code the device read (``<field>_code``), checked by the store.
     """
     answer, typed = r.text(field), r.text(other_field) if other_field else ""
     device_code, device_label = r.text(f"{field}_code"), r.text(f"{field}_label")
@@ -271,6 +272,10 @@ def _typed_village(r: Reader, field: str, other_field: str, entities: Entities |
     known = (entities or {}).get(entity)
     if known is not None and known.code:
         return known.code, "", entity
+    if known is None and device_code:
+        # Not an entity of this server (a list kept elsewhere, such as a Central the form was pulled
+        # from): the code the device read stands, and the store refuses one the gazetteer lacks.
+        return device_code, "", entity
     label = known.label if known is not None else device_label
     if not label:
         raise MappingError(

@@ -100,7 +100,7 @@ def _created_entities(submission: Submission, values) -> None:
     payload = submission.payload_bytes if submission.payload_format == PayloadFormat.XML else b""
     if not any(row.name_typed and not row.entity for row in rows) or b"entity" not in payload:
         return
-    blocks = entity_blocks(submission.form_version.xml, payload)
+    blocks = entity_blocks(submission.form_version.xml, payload, submission.root_instance_id)
     if len(blocks) != len(rows):  # one block per row of the entity repeat; anything else is no match
         return
     for row, block in zip(rows, blocks, strict=True):

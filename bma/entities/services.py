@@ -97,8 +97,10 @@ def village_entities_sync() -> dict[str, int]:
             counts["updated"] += 1
     Entity.objects.bulk_create(new)
     counts["created"] = len(new)
+    # A village gone from the gazetteer leaves its entity without one; so does every village a tablet
+    # created (provisional), which stays on the list until the referral queue links it.
     counts["deleted"] = Entity.objects.filter(
-        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True
+        dataset=VILLAGES, settlement__isnull=True, deleted_at__isnull=True, provisional=False
     ).update(deleted_at=timezone.now(), updated_at=timezone.now())
     return counts
 
@@ -264,7 +266,7 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
     carries the same entity ids and creates nothing twice."""
     if not ENTITIES_VERSION.search(xform_xml):
         return [], []
-    return provisional_entities_create(entity_blocks(xform_xml, payload), chain_id)
+    return provisional_entities_create(entity_blocks(xform_xml, payload, chain_id), chain_id)
 
 
 @transaction.atomic
