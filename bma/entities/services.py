@@ -134,15 +134,27 @@ def settlement_removed(settlement_id: int) -> None:
 # --- What devices get --------------------------------------------------------------------------------
 
 
-def entity_list_csv(dataset: str = VILLAGES) -> bytes:
+# The property holding a village's name in each language a device may read it in besides the label's.
+LABEL_PROPERTIES = {"ru": "name_ru", "tg": "name_tg"}
+
+
+def entity_list_csv(dataset: str = VILLAGES, language: str = "en") -> bytes:
     """The list as Collect reads it from Central: LF line ends, no BOM, newest entity first, deleted
-    entities absent, empty properties as empty fields."""
+    entities absent, empty properties as empty fields.
+
+    ``label`` comes in the device's language where the village has a name in it (ODK clients read only
+    ``label`` from a list, as xforms/distribution.py serves the list files): a Russian-speaking enumerator
+    reads "Шайдан", as with the list file before. A village typed on a tablet has only its label."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["name", "label", "__version", *VILLAGE_PROPERTIES])
     live = Entity.objects.filter(dataset=dataset, deleted_at__isnull=True).order_by("-created_at", "-pk")
+    local = LABEL_PROPERTIES.get(language, "")
     for e in live.iterator():
-        writer.writerow([str(e.uuid), e.label, e.version, *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES)])
+        label = (e.properties.get(local) or "").strip() if local else ""
+        writer.writerow(
+            [str(e.uuid), label or e.label, e.version, *(e.properties.get(p, "") for p in VILLAGE_PROPERTIES)]
+        )
     return buffer.getvalue().encode("utf-8")
 
 

@@ -214,7 +214,7 @@ def form_manifest(request, form_id: str):
             entries.append(
                 MediaEntry(
                     filename=filename,
-                    hash="md5:" + entity_list_etag(entity_list_csv(entity_lists[filename])),
+                    hash="md5:" + entity_list_etag(entity_list_csv(entity_lists[filename], request.openrosa_language)),
                     download_url=_url(request, f"forms/{form_id}/media/{filename}"),
                     type="entityList",
                     integrity_url=_url(request, f"datasets/{entity_lists[filename]}/integrity"),
@@ -259,7 +259,7 @@ def form_media(request, form_id: str, filename: str):
 def _entity_list(request, dataset: str, filename: str) -> HttpResponse:
     """An entity list's CSV as Central serves it: a strong ETag equal to the manifest hash, and 304 to a
     device that already holds this content (it sends the ETag back in If-None-Match)."""
-    content = entity_list_csv(dataset)
+    content = entity_list_csv(dataset, request.openrosa_language)
     etag = f'"{entity_list_etag(content)}"'
     held = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in held or "*" in held:
