@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0001_squashed_0010_purge_exports'),
+        ('assessments', '0010_purge_exports'),
     ]
 
     operations = [

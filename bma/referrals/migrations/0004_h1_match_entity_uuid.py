@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0001_squashed_0003_translatable_names'),
+        ('referrals', '0003_translatable_names'),
     ]
 
     operations = [
