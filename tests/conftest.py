@@ -235,14 +235,24 @@ def built_forms():
     return {name: xlsform_build((FORMS_DIR / name).read_bytes(), name) for name in FORMS}
 
 
+@pytest.fixture(scope="session")
+def legacy_b1(built_forms):
+    """The B1 published before it read the villages entity list (workbooks.B1_CSV_VERSION)."""
+    from bma.xforms.build import xlsform_build
+    from bma.xforms.workbooks import b1_csv_workbook_bytes
+
+    return xlsform_build(b1_csv_workbook_bytes(), "b1_district.xlsx")
+
+
 @pytest.fixture
-def published_forms(db, built_forms):
-    """B1, B2 and the spot-check form published, as after `manage.py publish_forms`."""
+def published_forms(db, built_forms, legacy_b1):
+    """B1, B2 and the spot-check form published, as after `manage.py publish_forms`; the B1 and spot
+    check published before the entity list first, as on a server that had them (tablets may still send them)."""
     from bma.xforms.build import xlsform_build
     from bma.xforms.services import form_publish
     from bma.xforms.workbooks import spot_check_legacy_workbook_bytes
 
-    # The spot check's previous version too (no entity update): tablets may still send it.
+    form_publish(legacy_b1, b"")
     form_publish(xlsform_build(spot_check_legacy_workbook_bytes(), "spot_check.xlsx"), b"")
     return {built.form_id: form_publish(built, b"")[0] for built in built_forms.values()}
 

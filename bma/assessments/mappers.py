@@ -13,7 +13,8 @@ is stored in, and is checked against that column's length the same way (see ``co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -91,6 +92,9 @@ class Location:
     district_code: str
     village_code: str = ""
     village_name_typed: str = column("VillageAssessment.village_name_typed", default="")
+    # The villages entity the answer named (an entity form): kept so the referral queue can find the
+    # entity of a village created on a tablet (bma.entities.services.provisional_entity_link).
+    village_entity: str = ""
     visit_date: dt.date | None = None
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
@@ -135,6 +139,7 @@ class ReferralValues:
     name_typed: str = column("ReferredVillage.name_typed")
     populations: list[str]
     estimate: int | None
+    entity: str = ""  # the villages entity the referral named or created (an entity form), else ""
 
 
 @dataclass
@@ -173,6 +178,7 @@ class NominationValues:
     village_code: str = column("NominatedVillage.village_code")
     name_typed: str = column("NominatedVillage.name_typed")
     estimates: dict[str, int]
+    entity: str = ""  # as ReferralValues.entity
 
 
 @dataclass
@@ -225,21 +231,81 @@ def _gps(value: str) -> tuple[Decimal | None, Decimal | None, float | None]:
     return latitude, longitude, accuracy
 
 
-def _typed_village(code: str, typed: str) -> tuple[str, str]:
-    return ("", typed) if code == cl.OTHER_VILLAGE else (code, typed)
+@dataclass(frozen=True)
+class EntityVillage:
+    """What the server knows of a villages entity (bma.assessments.services.entity_villages): the code of
+    the gazetteer village it is (or was merged into), or "" for a village created on a tablet and not
+    yet linked to the gazetteer (provisional), which is then read as a typed-in village by its label."""
+
+    code: str
+    label: str
 
 
-def read_location(r: Reader, *, village: bool, other_field: str = "village_other") -> Location:
+Entities = Mapping[str, EntityVillage]
+
+
+def entity_id(answer: str) -> str:
+    """The entity UUID an answer holds, or "" for a gazetteer code, "other" or nothing. A form reading the
+    villages entity list answers with the entity's UUID; no gazetteer code is a UUID."""
+    try:
+        return str(uuid.UUID(answer)) if len(answer) == 36 else ""
+    except ValueError:
+        return ""
+
+
+def _typed_village(r: Reader, field: str, other_field: str, entities: Entities | None = None) -> tuple[str, str, str]:
+    """(village code, typed name, entity id) of a village question.
+
+    A list-file answer is a gazetteer code, or "other" with the name typed. An entity-list answer is an
+    entity UUID: the server's own record of that entity decides (the device's copy of the list may be
+    old); a village created on a tablet reads as typed in, by its label, exactly as "other" did, so the
+    referral matching and queue take it. Left unpicked, the typed name is the answer (the form created an
+    entity for it: the entity blocks, bma.entities). An entity the server does not know yet (created in a
+    submission still to come) reads by the label the device read (``<field>_label``); one that is no entity
+    of this server at all, by the gazetteer code the device read (``<field>_code``), checked by the store.
+    """
+    answer, typed = r.text(field), r.text(other_field) if other_field else ""
+    device_code, device_label = r.text(f"{field}_code"), r.text(f"{field}_label")
+    entity = entity_id(answer)
+    if not entity:
+        return ("", typed, "") if answer == cl.OTHER_VILLAGE else (answer, typed, "")
+    known = (entities or {}).get(entity)
+    if known is not None and known.code:
+        return known.code, "", entity
+    if known is None and device_code:
+        # Not an entity of this server (a list kept elsewhere, such as a Central the form was pulled
+        # from): the code the device read stands, and the store refuses one the gazetteer lacks.
+        return device_code, "", entity
+    label = known.label if known is not None else device_label
+    if not label:
+        raise MappingError(
+            f"{field}: the village entity {entity} is not known to this server and the submission names it no "
+            f"label (device code '{device_code}'). Reprocess once the submission that created it is in."
+        )
+    return "", label, entity
+
+
+def _entity_label(r: Reader) -> str:
+    """A repeat row's entity block (meta/entity, entity forms): its label is the typed name, already read;
+    the block's id and create flag are attributes, read with the blocks (bma.entities.blocks)."""
+    return r.group("meta").group("entity").text("label")
+
+
+def read_location(
+    r: Reader, *, village: bool, other_field: str = "village_other", entities: Entities | None = None
+) -> Location:
     latitude, longitude, accuracy = _gps(r.text("gps"))
-    code, typed = "", ""
+    code, typed, entity = "", "", ""
     if village:
-        code, typed = _typed_village(r.text("village"), r.text(other_field) if other_field else "")
+        code, typed, entity = _typed_village(r, "village", other_field, entities)
+        r.text("assigned_village_codes")  # the form's own cut of the list, no answer
     return Location(
         round_number=r.integer("round", ROUND),
         province_code=r.text("province"),
         district_code=read_district(r),
         village_code=code,
         village_name_typed=typed,
+        village_entity=entity,
         visit_date=_date(r.text("visit_date")),
         started_at=_datetime(r.text("started")),
         ended_at=_datetime(r.text("ended")),
@@ -326,8 +392,9 @@ def read_housing(r: Reader, years=cl.YEARS) -> HousingValues:
 # --- The three forms ----------------------------------------------------------------------------------
 
 
-def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values:
-    """``years``: the yearly fields this form version asks (read from its XForm); 2020–2023 by default."""
+def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS, entities: Entities | None = None) -> B2Values:
+    """``years``: the yearly fields this form version asks (read from its XForm); 2020–2023 by default.
+    ``entities``: the server's record of the villages entities the answers name (entity forms)."""
     r = Reader(tree, set() if seen is None else seen)
     read_meta(r)
     services_group = r.group("services")
@@ -346,7 +413,8 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
     # submission). Entries are read whatever it says: a referral sent is never dropped.
     r.text("ref_any")
     for ref in r.repeat("ref"):
-        code, typed = _typed_village(ref.text("ref_village"), ref.text("ref_village_other"))
+        code, typed, entity = _typed_village(ref, "ref_village", "ref_village_other", entities)
+        _entity_label(ref)
         referrals.append(
             ReferralValues(
                 district_code=ref.text("ref_district"),
@@ -354,10 +422,11 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
                 name_typed=typed,
                 populations=ref.choices("ref_populations"),
                 estimate=ref.integer("ref_estimate", COUNT),
+                entity=entity,
             )
         )
     return B2Values(
-        location=read_location(r, village=True),
+        location=read_location(r, village=True, entities=entities),
         informants=read_informants(r),
         households=r.integer("households", COUNT),
         populations=[read_population(r, pop, years) for pop in cl.POPULATION_CODES],
@@ -367,13 +436,15 @@ def map_b2(tree: Tree, seen: set[str] | None = None, years=cl.YEARS) -> B2Values
     )
 
 
-def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
+def map_b1(tree: Tree, seen: set[str] | None = None, entities: Entities | None = None) -> B1Values:
     r = Reader(tree, set() if seen is None else seen)
     read_meta(r)
     estimates_group = r.group("district_estimates")
     nominations = []
     for hv in r.repeat("hv"):
-        code, typed = _typed_village(hv.text("hv_village"), hv.text("hv_village_other"))
+        code, typed, entity = _typed_village(hv, "hv_village", "hv_village_other", entities)
+        hv.text("hv_district")  # the B1's district, copied into the row for the entity it creates
+        _entity_label(hv)
         estimates = {pop: hv.integer(f"hv_{pop}", COUNT) for pop in cl.POPULATION_CODES}
         nominations.append(
             NominationValues(
@@ -381,6 +452,7 @@ def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
                 village_code=code,
                 name_typed=typed,
                 estimates={pop: n for pop, n in estimates.items() if n is not None},
+                entity=entity,
             )
         )
     return B1Values(
@@ -391,12 +463,12 @@ def map_b1(tree: Tree, seen: set[str] | None = None) -> B1Values:
     )
 
 
-def map_spot_check(tree: Tree, seen: set[str] | None = None) -> SpotCheckValues:
+def map_spot_check(tree: Tree, seen: set[str] | None = None, entities: Entities | None = None) -> SpotCheckValues:
     r = Reader(tree, set() if seen is None else seen)
     read_meta(r)
     read_entity_update(r)
     return SpotCheckValues(
-        location=read_location(r, village=True, other_field=""),
+        location=read_location(r, village=True, other_field="", entities=entities),
         method=r.text("method"),
         figures=[
             (pop, r.text(f"sc_{pop}_present"), r.integer(f"sc_{pop}_count", COUNT)) for pop in cl.POPULATION_CODES
@@ -437,7 +509,8 @@ B2_REPEATS = frozenset(
 MAPPERS: dict[str, Mapper] = {
     m.form_id: m
     for m in (
-        Mapper("bma_b1", frozenset({"2026112202"}), frozenset({"ki", "hv"}), map_b1),
+        # 2026120701: the B1 reading the villages entity list (workbooks.B1_CSV_VERSION: the one before).
+        Mapper("bma_b1", frozenset({"2026112202", "2026120701"}), frozenset({"ki", "hv"}), map_b1),
         Mapper(
             "bma_b2",
             frozenset({"2026112202"}),

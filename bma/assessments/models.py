@@ -95,6 +95,12 @@ class VillageAssessment(AssessmentBase):
         help_text=_("When the village was not listed."),
         verbose_name=_("village name as typed"),
     )
+    village_entity_uuid = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text=_("The villages entity the tablet picked (forms reading the entity list)."),
+        verbose_name=_("village entity ID"),
+    )
     households = models.PositiveIntegerField(null=True, verbose_name=_("households"))
     # Whole-family departures and the houses they leave (per-round B2 versions; null when not asked).
     houses_empty = models.PositiveIntegerField(
@@ -395,6 +401,12 @@ class ReferredVillage(models.Model):
         max_length=40, blank=True, help_text=_("Picked from the list, if it was."), verbose_name=_("village code")
     )
     name_typed = models.CharField(max_length=200, blank=True, verbose_name=_("name as typed"))
+    entity_uuid = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text=_("The villages entity the tablet picked or created for it (forms reading the entity list)."),
+        verbose_name=_("entity ID"),
+    )
     populations = models.JSONField(default=list, verbose_name=_("populations"))
     estimate = models.PositiveIntegerField(null=True, verbose_name=_("estimate"))
 
@@ -433,6 +445,12 @@ class NominatedVillage(models.Model):
     flow = models.CharField(max_length=8, choices=code_choices(cl.FLOWS), verbose_name=_("flow"))
     village_code = models.CharField(max_length=40, blank=True, verbose_name=_("village code"))
     name_typed = models.CharField(max_length=200, blank=True, verbose_name=_("name as typed"))
+    entity_uuid = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text=_("The villages entity the tablet picked or created for it (forms reading the entity list)."),
+        verbose_name=_("entity ID"),
+    )
     estimates = models.JSONField(default=dict, help_text=_("{population code: count}"), verbose_name=_("estimates"))
 
     class Meta:

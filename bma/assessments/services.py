@@ -7,12 +7,22 @@ from django.db import transaction
 from bma.assessments import models as m
 from bma.assessments.counting import assessments_settle_current, assessments_uncount, villages_recheck_after_commit
 from bma.assessments.instance_tree import kobo_tree, xml_tree
-from bma.assessments.mappers import B1Values, B2Values, MappingError, SpotCheckValues, mapper_for
+from bma.assessments.mappers import (
+    B1Values,
+    B2Values,
+    EntityVillage,
+    MappingError,
+    SpotCheckValues,
+    entity_id,
+    mapper_for,
+)
 from bma.assessments.review import review_event
 from bma.assessments.source_keys import said_alike
 from bma.assessments.text_bounds import text_bounds_check
 from bma.core.bulk import instances_insert, rows_insert
 from bma.core.db import advisory_locks
+from bma.entities.blocks import entity_blocks
+from bma.entities.models import Entity
 from bma.geo.models import AdminArea, Settlement
 from bma.submissions.models import PayloadFormat, Submission
 from bma.xforms.build import form_years
@@ -45,9 +55,57 @@ def submission_values(submission: Submission):
     tree = submission_tree(submission, mapper.repeats)
     # Each version maps the years it asked, read from its own XForm (old versions: 2020–2023).
     years = {"years": version_years(submission.form_version)} if mapper.reads_years else {}
-    values = mapper.map(tree, **years)
+    values = mapper.map(tree, **years, entities=entity_villages(tree))
+    _created_entities(submission, values)
     text_bounds_check(values)  # before anything is stored: an answer too long for its column fails here
     return values
+
+
+def _entity_answers(tree) -> set[str]:
+    """Every answer of the tree that is an entity UUID (a village picked from the entity list)."""
+    found, stack = set(), [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and (entity := entity_id(node.strip())):
+            found.add(entity)
+    return found
+
+
+def entity_villages(tree) -> dict[str, EntityVillage]:
+    """The server's record of the villages entities a submission names, for the mapper (one query, none
+    for a form that reads no entity list). An entity is the gazetteer village it stands for; a deleted
+    one the village it was merged into (bma.entities: a duplicate, or a tablet's village linked to a
+    known one); one created on a tablet and not linked yet (provisional) has no code: its label is read
+    as a typed-in name."""
+    ids = _entity_answers(tree)
+    if not ids:
+        return {}
+    found = {}
+    for entity in Entity.objects.filter(uuid__in=ids).select_related("settlement", "merged_into"):
+        village = entity.merged_into if entity.deleted_at and entity.merged_into else entity.settlement
+        code = village.code if village is not None and not entity.provisional else ""
+        found[str(entity.uuid)] = EntityVillage(code, entity.label)
+    return found
+
+
+def _created_entities(submission: Submission, values) -> None:
+    """Each referral or nomination typed in on an entity form created an entity (its repeat row's block):
+    its id goes with the row, where the referral queue finds the entity to link or confirm. The block's
+    id is an attribute, which the tree leaves out: read with the blocks (bma.entities.blocks)."""
+    rows = getattr(values, "referrals", None) or getattr(values, "nominations", None) or []
+    payload = submission.payload_bytes if submission.payload_format == PayloadFormat.XML else b""
+    if not any(row.name_typed and not row.entity for row in rows) or b"entity" not in payload:
+        return
+    blocks = entity_blocks(submission.form_version.xml, payload, submission.root_instance_id)
+    if len(blocks) != len(rows):  # one block per row of the entity repeat; anything else is no match
+        return
+    for row, block in zip(rows, blocks, strict=True):
+        if block.create and row.name_typed and not row.entity:
+            row.entity = entity_id(block.id)
 
 
 class Gazetteer:
@@ -190,6 +248,7 @@ B2_FIELDS = (
     "gps_accuracy_m",
     "village",
     "village_name_typed",
+    "village_entity_uuid",
     "households",
     "round_answered",
     "houses_empty",
@@ -213,6 +272,7 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
             fields.update(
                 village=gazetteer.village(values.location.village_code),
                 village_name_typed=values.location.village_name_typed,
+                village_entity_uuid=values.location.village_entity or None,
                 households=values.households,
                 houses_empty=values.housing.houses_empty,
                 houses_looked_after=values.housing.houses_looked_after,
@@ -324,9 +384,27 @@ def store_b2_batch(items: list[tuple[Submission, B2Values]]) -> tuple[list[m.Vil
     )
     rows_insert(
         m.ReferredVillage,
-        ["assessment_id", "position", "district_code", "village_code", "name_typed", "populations", "estimate"],
+        [
+            "assessment_id",
+            "position",
+            "district_code",
+            "village_code",
+            "name_typed",
+            "entity_uuid",
+            "populations",
+            "estimate",
+        ],
         (
-            (a.pk, position, ref.district_code, ref.village_code, ref.name_typed, ref.populations, ref.estimate)
+            (
+                a.pk,
+                position,
+                ref.district_code,
+                ref.village_code,
+                ref.name_typed,
+                ref.entity or None,
+                ref.populations,
+                ref.estimate,
+            )
             for a, values in stored
             for position, ref in enumerate(values.referrals, start=1)
         ),
@@ -382,6 +460,7 @@ def _store_b1(submission: Submission, values: B1Values) -> m.DistrictAssessment:
             flow=nomination.flow,
             village_code=nomination.village_code,
             name_typed=nomination.name_typed,
+            entity_uuid=nomination.entity or None,
             estimates=nomination.estimates,
         )
         for position, nomination in enumerate(values.nominations, start=1)

@@ -9,6 +9,7 @@ Pure: XML in, blocks out.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from defusedxml.ElementTree import fromstring
@@ -71,8 +72,22 @@ def saved_properties(xform_xml: str) -> dict[str, dict[str, str]]:
     return saved
 
 
-def entity_blocks(xform_xml: str, submission_xml: bytes) -> list[EntityBlock]:
-    """Every entity block of a submission, in document order, with the properties it saves."""
+def block_id(instance_id: str, row: int) -> str:
+    """The id of a creating block its form left empty, the same on every reading of the submission.
+
+    pyxform gives a repeat row's entity its UUID by setvalue: on the form's first load for the first row,
+    on ``odk-new-repeat`` for the others. ODK's web form engine (@getodk/xforms-engine 0.22) skips the
+    first-load one while the repeat is not relevant (the round B2's referrals are behind "Do they name
+    villages?"), and sends that row's entity with ``id=""``. Central refuses such a row, and with it the
+    whole repeat; here the row's entity gets an id derived from the submission and the row instead. A
+    web form keeps no entities of its own (it reads the list again), so nothing on a device holds another.
+    """
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bma:entity:{instance_id}#{row}"))
+
+
+def entity_blocks(xform_xml: str, submission_xml: bytes, instance_id: str = "") -> list[EntityBlock]:
+    """Every entity block of a submission, in document order, with the properties it saves.
+    ``instance_id`` (the edit chain's root): a creating block with no id gets block_id's."""
     saved = saved_properties(xform_xml)
     root = fromstring(submission_xml)
     blocks = []
@@ -86,11 +101,15 @@ def entity_blocks(xform_xml: str, submission_xml: bytes) -> list[EntityBlock]:
             node = _find(container, relative)
             if node is not None:
                 properties[prop] = (node.text or "").strip()
+        create = element.get("create", "") in TRUE
+        entity_id = (element.get("id") or "").strip()
+        if create and not entity_id and instance_id:
+            entity_id = block_id(instance_id, len(blocks) + 1)
         blocks.append(
             EntityBlock(
                 dataset=element.get("dataset", ""),
-                id=(element.get("id") or "").strip(),
-                create=element.get("create", "") in TRUE,
+                id=entity_id,
+                create=create,
                 update=element.get("update", "") in TRUE,
                 label=(_find(element, "label").text or "").strip() if _find(element, "label") is not None else "",
                 properties=properties,

@@ -50,10 +50,19 @@ def _planned_ids(round_id: int | None) -> set[int]:
     return _plan_village_ids(round_id) if round_id and _plan_village_ids else set()
 
 
-def entity_list_csv(dataset: str = VILLAGES, round_id: int | None = None) -> bytes:
+# The property holding a village's name in each language a device may read it in besides the label's.
+LABEL_PROPERTIES = {"ru": "name_ru", "tg": "name_tg"}
+
+
+def entity_list_csv(dataset: str = VILLAGES, round_id: int | None = None, language: str = "en") -> bytes:
     """The list as Collect reads it from Central: LF line ends, no BOM, newest entity first, deleted
-    entities absent, empty properties as empty fields; ``planned`` for ``round_id``'s visit plan."""
+    entities absent, empty properties as empty fields; ``planned`` for ``round_id``'s visit plan.
+
+    ``label`` comes in the device's language where the village has a name in it (ODK clients read only
+    ``label`` from a list, as xforms/distribution.py serves the list files): a Russian-speaking enumerator
+    reads "Шайдан", as with the list file before. A village typed on a tablet has only its label."""
     planned = _planned_ids(round_id)
+    local = LABEL_PROPERTIES.get(language, "")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["name", "label", "__version", *LIST_COLUMNS])
@@ -62,7 +71,7 @@ def entity_list_csv(dataset: str = VILLAGES, round_id: int | None = None) -> byt
         writer.writerow(
             [
                 str(e.uuid),
-                e.label,
+                ((e.properties.get(local) or "").strip() if local else "") or e.label,
                 e.version,
                 *(e.properties.get(p, "") for p in (*VILLAGE_PROPERTIES, *FORM_PROPERTIES)),
                 "yes" if e.settlement_id in planned else "no",
@@ -99,10 +108,11 @@ def _fingerprint(dataset: str, round_id: int | None) -> str:
     return hashlib.sha1("|".join(parts).encode()).hexdigest()  # noqa: S324 - a cache key
 
 
-def entity_list_served(dataset: str = VILLAGES, round_id: int | None = None) -> tuple[bytes, str]:
-    """(the list's CSV, its ETag) for a device of ``round_id``, from the cache while nothing changed.
-    Without a cache (unreachable), built afresh: the cache is a help, never a dependency."""
-    key = f"entity-list:{_fingerprint(dataset, round_id)}"
+def entity_list_served(dataset: str = VILLAGES, round_id: int | None = None, language: str = "en") -> tuple[bytes, str]:
+    """(the list's CSV, its ETag) for a device of ``round_id`` reading ``language``, from the cache while
+    nothing changed. Without a cache (unreachable), built afresh: the cache is a help, never a dependency."""
+    language = language if language in LABEL_PROPERTIES else "en"
+    key = f"entity-list:{language}:{_fingerprint(dataset, round_id)}"
     try:
         found = cache.get(key)
     except Exception:
@@ -110,7 +120,7 @@ def entity_list_served(dataset: str = VILLAGES, round_id: int | None = None) -> 
         found = None
     if found is not None:
         return found
-    content = entity_list_csv(dataset, round_id)
+    content = entity_list_csv(dataset, round_id, language)
     served = (content, entity_list_etag(content))
     try:
         cache.set(key, served, timeout=CACHE_SECONDS)

@@ -362,7 +362,7 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
     carries the same entity ids and creates nothing twice."""
     if not ENTITIES_VERSION.search(xform_xml):
         return [], []
-    return provisional_entities_create(entity_blocks(xform_xml, payload), chain_id)
+    return provisional_entities_create(entity_blocks(xform_xml, payload, chain_id), chain_id)
 
 
 @transaction.atomic

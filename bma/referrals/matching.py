@@ -44,6 +44,8 @@ class NamedVillage:
     reason: str
     village_assessment: VillageAssessment | None = None
     district_assessment: DistrictAssessment | None = None
+    # The villages entity a tablet created or picked for the name (forms reading the entity list).
+    entity_uuid: uuid.UUID | None = None
 
 
 @dataclass
@@ -72,6 +74,7 @@ def _named_villages(assessments) -> list[NamedVillage]:
                         "",
                         PlanReason.ENUMERATOR,
                         village_assessment=a,
+                        entity_uuid=a.village_entity_uuid,
                     )
                 )
             referrals = list(a.referrals.all())
@@ -88,6 +91,7 @@ def _named_villages(assessments) -> list[NamedVillage]:
                         ref.village_code,
                         PlanReason.REFERRAL,
                         village_assessment=a,
+                        entity_uuid=ref.entity_uuid,
                     )
                 )
         elif isinstance(a, DistrictAssessment) and a.district_id:
@@ -105,6 +109,7 @@ def _named_villages(assessments) -> list[NamedVillage]:
                         nomination.village_code,
                         PlanReason.B1_NOMINATION,
                         district_assessment=a,
+                        entity_uuid=nomination.entity_uuid,
                     )
                 )
     return named
@@ -174,6 +179,7 @@ MATCH_FIELDS = [
     "score",
     "candidates",
     "village_id",
+    "entity_uuid",
     "state",
 ]
 
@@ -212,6 +218,7 @@ def referrals_match(assessments) -> MatchReport:
             source_key=item.source_key,
             village_assessment=item.village_assessment,
             district_assessment=item.district_assessment,
+            entity_uuid=item.entity_uuid,
         )
         code = None
         if item.picked_code and item.picked_code in picked:
@@ -278,4 +285,5 @@ def named_from(match: ReferralMatch) -> NamedVillage:
         match.reason,
         match.village_assessment,
         match.district_assessment,
+        match.entity_uuid,
     )

@@ -119,6 +119,9 @@ class ReferralMatch(TimeStampedModel):
     village = models.ForeignKey(
         "geo.Settlement", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("village")
     )
+    # The villages entity a tablet created (or picked) for the name, in forms reading the entity list: the
+    # queue links or confirms it with bma.entities.services.provisional_entity_link.
+    entity_uuid = models.UUIDField(null=True, blank=True, verbose_name=_("entity ID"))
     state = models.CharField(max_length=10, choices=MatchState.choices, verbose_name=_("state"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("decided by")

@@ -208,7 +208,10 @@ def form_manifest(request, form_id: str):
             entries.append(
                 MediaEntry(
                     filename=filename,
-                    hash="md5:" + entity_list_served(entity_lists[filename], round.pk if round else None)[1],
+                    hash="md5:"
+                    + entity_list_served(
+                        entity_lists[filename], round.pk if round else None, request.openrosa_language
+                    )[1],
                     download_url=_url(request, f"forms/{form_id}/media/{filename}"),
                     type="entityList",
                     integrity_url=_url(request, f"datasets/{entity_lists[filename]}/integrity"),
@@ -254,8 +257,8 @@ def form_media(request, form_id: str, filename: str):
 def _entity_list(request, dataset: str, filename: str, round_id: int | None) -> HttpResponse:
     """An entity list's CSV as Central serves it: a strong ETag equal to the manifest hash, and 304 to a
     device that already holds this content (it sends the ETag back in If-None-Match). Built once per
-    change (bma/entities/lists.py), for the device's round (its ``planned`` column)."""
-    content, tag = entity_list_served(dataset, round_id)
+    change (bma/entities/lists.py), for the device's round (its ``planned`` column) and language (its labels)."""
+    content, tag = entity_list_served(dataset, round_id, request.openrosa_language)
     etag = f'"{tag}"'
     held = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
     if etag in held or "*" in held:

@@ -90,13 +90,15 @@ def forms_publish_all(directory: Path = FORMS_DIR, user=None) -> list[tuple[Form
     return [xlsform_publish((directory / name).read_bytes(), name, user) for name in sorted(FORMS)]
 
 
-def b2_publish_for_round(round, user=None) -> tuple[FormVersion, bool]:
+def b2_publish_for_round(round, user=None, *, entity_list: bool = True) -> tuple[FormVersion, bool]:
     """Publish the B2 version of one round: its own reference years, no round question.
 
     The round's version string is unique (see workbooks.b2_round_version); publishing it again is a
     no-op, and a changed reference period of a round already published is refused by form_publish.
+    ``entity_list=False``: the round's version before the villages entity list (still accepted).
     """
-    return xlsform_publish(b2_round_workbook_bytes(round.number, round.reference_years), "b2_village.xlsx", user)
+    data = b2_round_workbook_bytes(round.number, round.reference_years, entity_list=entity_list)
+    return xlsform_publish(data, "b2_village.xlsx", user)
 
 
 def round_forms_publish(round, user=None) -> tuple[FormVersion, bool]:

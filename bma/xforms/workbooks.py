@@ -35,6 +35,10 @@ SURVEY_COLUMNS = (
     "read_only",
 )
 
+# The survey column naming the entity property a field saves (pyxform's ``save_to``); written only in
+# workbooks with an entities sheet, so the forms without one keep the workbook they were published from.
+SAVE_TO = "save_to"
+
 PERSONAL_KEY = "personal"
 # The XML namespace of the personal-data marks our forms carry (bind::bma:personal); read back by
 # xforms/personal.py, which imports it from here.
@@ -137,11 +141,95 @@ SEARCH_VILLAGE_HINT = (
 )
 
 
+# --- Villages from the ``villages`` entity list (issue 32) -------------------------------------------------
+# A form built with an ``entities`` sheet reads villages.csv as the entity list (bma.entities): the answer
+# is the entity's UUID, and the villages a form on this tablet created offline are on the list at once.
+# An entity list holds entities only, so there is no "Not on the list" row (cl.OTHER_VILLAGE): the
+# village is left unpicked and its name typed below; the typed name is the label of the entity the
+# form creates (the entities sheet's create_if: the village was not picked). A calculate beside each
+# village question carries the gazetteer code and label the device read from the list, so the
+# submission reads without this server too; the server resolves the UUID itself (mappers.py).
+ENTITY_LIST = "villages"
+ENTITY_VILLAGE_HINT = (
+    "Type to search the village. If it is not on the list, leave this empty and type its name below.",
+    "Начните вводить название села. Если его нет в списке, оставьте пустым и впишите название ниже.",
+    "Номи деҳаро нависед. Агар дар рӯйхат набошад, холӣ гузоред ва номашро дар поён нависед.",
+)
+ENTITY_OTHER_LABEL = (
+    "Village not on the list: its name as the informants say it",
+    "Села нет в списке: название со слов информаторов",
+    "Деҳа дар рӯйхат нест: номаш аз рӯи гуфтаи иттилоотдиҳандагон",
+)
+TWO_LETTERS = ("Type at least two letters.", "Введите не менее двух букв.", "Ақаллан ду ҳарф нависед.")
+
+
+def entity_village_rows(
+    name: str, district: str, *, label=("Village", "Село", "Деҳа"), choice_filter: str = "", **kw
+) -> list[dict]:
+    """A village picked from the entity list, or left unpicked and typed (``<name>_other``), with the
+    code and label the device read for it (``<name>_code``, ``<name>_label``)."""
+    item = f"instance('{ENTITY_LIST}')/root/item[name=${{{name}}}]"
+    return [
+        q(
+            "select_one_from_file villages.csv",
+            name,
+            label,
+            hint=ENTITY_VILLAGE_HINT,
+            choice_filter=choice_filter or f"district=${{{district}}}",
+            **kw,
+        ),
+        {"type": "calculate", "name": f"{name}_code", "calculation": f"if(${{{name}}} = '', '', {item}/code)"},
+        {"type": "calculate", "name": f"{name}_label", "calculation": f"if(${{{name}}} = '', '', {item}/label)"},
+        q(
+            "text",
+            f"{name}_other",
+            ENTITY_OTHER_LABEL,
+            required=True,
+            relevant=f"${{{name}}} = ''",
+            constraint="string-length(normalize-space(.)) >= 2",
+            message=TWO_LETTERS,
+        ),
+    ]
+
+
+def entity_location_village_rows() -> list[dict]:
+    """The round B2's own village, from the entity list and still cut to the enumerator's areas.
+
+    The entity list is one list for every device (the referral questions need every district), so the
+    server cannot cut it per enumerator as it cuts assigned_villages.csv. The form cuts it instead: it
+    still reads assigned_villages.csv (cut by the server, xforms/distribution.py) as an external list,
+    and offers a gazetteer village only when its code is in that file, plus the villages created on
+    tablets (no code yet) in the chosen district, which is itself from the cut assigned_districts.csv.
+    So the enumerator sees exactly the villages they saw before, and the ones their tablet just heard of.
+    """
+    allowed = "assigned_village_codes"
+    return [
+        {"type": "csv-external", "name": "assigned_villages"},
+        {
+            "type": "calculate",
+            "name": allowed,
+            "calculation": "concat(' ', join(' ', instance('assigned_villages')/root/item/name), ' ')",
+        },
+        *entity_village_rows(
+            "village",
+            "district",
+            choice_filter=f"district=${{district}} and (code = '' or contains(${{{allowed}}}, concat(' ', code, ' ')))",
+            appearance="minimal autocomplete",
+        ),
+    ]
+
+
 def location_rows(
-    *, with_village: bool, village_file: str = "villages.csv", ask_round: bool = True, assigned_lists: bool = False
+    *,
+    with_village: bool,
+    village_file: str = "villages.csv",
+    ask_round: bool = True,
+    assigned_lists: bool = False,
+    entity_list: bool = False,
 ) -> list[dict]:
     """``assigned_lists``: a round's own form reads assigned_*.csv, the lists the server cuts to each
-    enumerator's areas (xforms/distribution.py); the shared forms keep the lists they were published with."""
+    enumerator's areas (xforms/distribution.py); the shared forms keep the lists they were published with.
+    ``entity_list``: the village is picked from the ``villages`` entity list (entity_village_rows)."""
     rows = [
         # Device timestamps: the quality rule on implausibly fast interviews reads them.
         {"type": "start", "name": "started"},
@@ -181,7 +269,9 @@ def location_rows(
             **({"default": only_choice("assigned_districts")} if assigned_lists else {}),
         ),
     ]
-    if with_village:
+    if with_village and entity_list:
+        rows += entity_location_village_rows() if assigned_lists else entity_village_rows("village", "district")
+    elif with_village:
         other_allowed = village_file == "villages.csv"
         rows.append(
             q(
@@ -429,9 +519,11 @@ def service_rows() -> list[dict]:
     return rows
 
 
-def referral_rows(*, for_round: bool = False) -> list[dict]:
+def referral_rows(*, for_round: bool = False, entity_list: bool = False) -> list[dict]:
     """Villages the informants refer. ``for_round``: behind a yes/no, so a village with no referrals is
-    sent without an empty required entry to delete (the repeat's first entry is only asked on "yes")."""
+    sent without an empty required entry to delete (the repeat's first entry is only asked on "yes").
+    ``entity_list``: picked from the villages entity list; a village typed in creates an entity
+    (B2_ENTITY), saving its district so the next form's district filter finds it."""
     asked = []
     if for_round:
         asked = [
@@ -458,7 +550,32 @@ def referral_rows(*, for_round: bool = False) -> list[dict]:
             ),
             **({"relevant": "${ref_any} = 'yes'"} if for_round else {}),
         ),
-        q("select_one_from_file districts.csv", "ref_district", ("District", "Район", "Ноҳия"), required=True),
+        q(
+            "select_one_from_file districts.csv",
+            "ref_district",
+            ("District", "Район", "Ноҳия"),
+            required=True,
+            **({SAVE_TO: "district"} if entity_list else {}),
+        ),
+        *(entity_village_rows("ref_village", "ref_district") if entity_list else _csv_referral_village()),
+        q(
+            "select_multiple populations",
+            "ref_populations",
+            ("Which groups live there?", "Какие группы там есть?", "Кадом гурӯҳҳо он ҷо ҳастанд?"),
+            required=True,
+        ),
+        count(
+            "ref_estimate",
+            ("Rough number of people", "Примерное число людей", "Шумораи тахминии одамон"),
+            required=False,
+        ),
+        end("repeat"),
+    ]
+
+
+def _csv_referral_village() -> list[dict]:
+    """The referred village in a form reading villages.csv as a list file: codes, and "Not on the list"."""
+    return [
         q(
             "select_one_from_file villages.csv",
             "ref_village",
@@ -473,18 +590,6 @@ def referral_rows(*, for_round: bool = False) -> list[dict]:
             required=True,
             relevant=f"${{ref_village}} = '{cl.OTHER_VILLAGE}'",
         ),
-        q(
-            "select_multiple populations",
-            "ref_populations",
-            ("Which groups live there?", "Какие группы там есть?", "Кадом гурӯҳҳо он ҷо ҳастанд?"),
-            required=True,
-        ),
-        count(
-            "ref_estimate",
-            ("Rough number of people", "Примерное число людей", "Шумораи тахминии одамон"),
-            required=False,
-        ),
-        end("repeat"),
     ]
 
 
@@ -589,12 +694,13 @@ def departure_rows(years) -> list[dict]:
     return rows
 
 
-def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
+def b2_survey(years=cl.YEARS, *, for_round: bool = False, entity_list: bool = False) -> list[dict]:
     """The B2 survey asking one figure per year of ``years``; the default is the legacy 2020–2023 form
     shared by all rounds. ``for_round``: a round's own form (workbooks.b2_round_version): it knows its
-    round, lists every country, defines the totals and asks about whole-family departures."""
+    round, lists every country, defines the totals and asks about whole-family departures.
+    ``entity_list``: its villages come from the villages entity list and referrals create entities."""
     rows = [
-        *location_rows(with_village=True, ask_round=not for_round, assigned_lists=for_round),
+        *location_rows(with_village=True, ask_round=not for_round, assigned_lists=for_round, entity_list=entity_list),
         *informant_rows(),
     ]
     rows.append(
@@ -609,11 +715,13 @@ def b2_survey(years=cl.YEARS, *, for_round: bool = False) -> list[dict]:
     if for_round:
         rows += departure_rows(years)
     rows += service_rows()
-    rows += referral_rows(for_round=for_round)
+    rows += referral_rows(for_round=for_round, entity_list=entity_list)
     return rows
 
 
-def b1_survey() -> list[dict]:
+def b1_survey(*, entity_list: bool = True) -> list[dict]:
+    """``entity_list`` (the B1 published since 2026120701): nominated villages come from the villages
+    entity list, and one typed in creates an entity (B1_ENTITY); False builds the version before it."""
     rows = [*location_rows(with_village=False), *informant_rows()]
     rows.append(begin("group", "district_estimates", ("District estimates", "Оценки по району", "Арзёбии ноҳия")))
     for pop in cl.POPULATION_CODES:
@@ -640,21 +748,31 @@ def b1_survey() -> list[dict]:
             ("Inflow or outflow?", "Приток или отток?", "Воридот ё хуруҷ?"),
             required=True,
         ),
-        q(
-            "select_one_from_file villages.csv",
-            "hv_village",
-            ("Village", "Село", "Деҳа"),
-            required=True,
-            choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'",
-        ),
-        q(
-            "text",
-            "hv_village_other",
-            ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
-            required=True,
-            relevant=f"${{hv_village}} = '{cl.OTHER_VILLAGE}'",
-        ),
     ]
+    if entity_list:
+        rows += [
+            *entity_village_rows("hv_village", "district"),
+            # An entity property is saved from a field of its own repeat row (pyxform): the district
+            # the B1 is about, copied into the row.
+            {"type": "calculate", "name": "hv_district", "calculation": "${district}", SAVE_TO: "district"},
+        ]
+    else:
+        rows += [
+            q(
+                "select_one_from_file villages.csv",
+                "hv_village",
+                ("Village", "Село", "Деҳа"),
+                required=True,
+                choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'",
+            ),
+            q(
+                "text",
+                "hv_village_other",
+                ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
+                required=True,
+                relevant=f"${{hv_village}} = '{cl.OTHER_VILLAGE}'",
+            ),
+        ]
     for pop in cl.POPULATION_CODES:
         rows.append(count(f"hv_{pop}", population_label(pop, "estimate", "оценка", "арзёбӣ"), required=False))
     rows.append(end("repeat"))
@@ -730,13 +848,31 @@ SPOT_CHECK_LEGACY_VERSION = "2026112202"  # before the visit updated the village
 # The spot check's entities sheet: an update (an entity_id and no create_if) of the visited village.
 SPOT_CHECK_ENTITIES = [{"list_name": "villages", "entity_id": "${village_entity}"}]
 
+# The entities sheets: one entity declaration per form (pyxform allows no more), created from the repeat
+# of named villages, one per row whose village was typed in rather than picked: a village picked from
+# the list (a gazetteer village, or one this tablet created before) is never created twice.
+B2_ENTITY = {
+    "list_name": ENTITY_LIST,
+    "label": "${ref_village_other}",
+    "repeat": "${ref}",
+    "create_if": "${ref_village} = ''",
+}
+B1_ENTITY = {
+    "list_name": ENTITY_LIST,
+    "label": "${hv_village_other}",
+    "repeat": "${hv}",
+    "create_if": "${hv_village} = ''",
+}
+# The shared B1 before it read the entity list: still accepted and read (bma.assessments.mappers).
+B1_CSV_VERSION = "2026112202"
 
 FORMS = {
     "b1_district.xlsx": dict(
         survey=b1_survey,
         form_id="bma_b1",
         title="BMA B1 district assessment",
-        version="2026112202",
+        version="2026120701",
+        entities=[B1_ENTITY],
         instance_name="concat('B1 ', ${district}, ' ', ${visit_date})",
     ),
     "b2_village.xlsx": dict(
@@ -763,14 +899,18 @@ FORMS = {
 # A new prefix is a new content of the round form: "20261203" asked the round's years only; "20261204"
 # adds the full country list, the defined totals and whole-family departures; "20261205" reads the
 # location lists cut to the enumerator's assignment (assigned_*.csv); "20261207" names the total in the
-# refusal of a year above it and searches the village list. Older prefixes stay
-# readable (their submissions are kept and replayed); only the first is built.
-B2_ROUND_VERSION_PREFIXES = ("20261207", "20261205", "20261204", "20261203")
+# refusal of a year above it and searches the village list; "20261208" reads the villages as the
+# ``villages`` entity list and creates an entity per referred village typed in (issue 32). Older
+# prefixes stay readable (their submissions are kept and replayed); only the first is built, but for
+# "20261207", which b2_round_workbook_bytes(entity_list=False) still builds (the same form as then).
+B2_ROUND_VERSION_PREFIXES = ("20261208", "20261207", "20261205", "20261204", "20261203")
+B2_CSV_ROUND_PREFIX = "20261207"
 ROUND_VERSION_DIGITS = 3
+B2_ROUND_INSTANCE_NAME = "concat('B2 ', ${district}, ' ', if(${village} = '', ${village_other}, ${village_label}))"
 
 
-def b2_round_version(round_number: int) -> str:
-    return f"{B2_ROUND_VERSION_PREFIXES[0]}{round_number:0{ROUND_VERSION_DIGITS}d}"
+def b2_round_version(round_number: int, prefix: str = B2_ROUND_VERSION_PREFIXES[0]) -> str:
+    return f"{prefix}{round_number:0{ROUND_VERSION_DIGITS}d}"
 
 
 def version_round_number(version: str) -> int | None:
@@ -782,14 +922,30 @@ def version_round_number(version: str) -> int | None:
     return None
 
 
-def b2_round_workbook_bytes(round_number: int, years) -> bytes:
-    """The B2 workbook for one round: asks that round's reference years and not the round number."""
+def b2_round_workbook_bytes(round_number: int, years, *, entity_list: bool = True) -> bytes:
+    """The B2 workbook for one round: asks that round's reference years and not the round number.
+    ``entity_list=False``: the version before the entity list ("20261207"), with list files only."""
+    if not entity_list:
+        return workbook_bytes(
+            "b2_village.xlsx",
+            survey=b2_survey(tuple(years), for_round=True),
+            version=b2_round_version(round_number, B2_CSV_ROUND_PREFIX),
+            for_round=True,
+        )
     return workbook_bytes(
         "b2_village.xlsx",
-        survey=b2_survey(tuple(years), for_round=True),
+        survey=b2_survey(tuple(years), for_round=True, entity_list=True),
         version=b2_round_version(round_number),
         for_round=True,
+        entities=[B2_ENTITY],
+        instance_name=B2_ROUND_INSTANCE_NAME,
     )
+
+
+def b1_csv_workbook_bytes() -> bytes:
+    """The shared B1 as published before the entity list (B1_CSV_VERSION): tests and a server that
+    never had it published can still build it."""
+    return workbook_bytes("b1_district.xlsx", survey=b1_survey(entity_list=False), version=B1_CSV_VERSION, entities=[])
 
 
 def workbook_bytes(
@@ -798,12 +954,15 @@ def workbook_bytes(
     survey: list[dict] | None = None,
     version: str | None = None,
     for_round: bool = False,
-    entities: bool = True,
+    entities: list[dict] | None = None,
+    instance_name: str | None = None,
 ) -> bytes:
     """``for_round``: a round's own form (b2_round_workbook_bytes): its choice lists, and the personal-data
-    marks written into the XForm (``bma:personal`` binds)."""
+    marks written into the XForm (``bma:personal`` binds). ``entities``: the entities sheet's rows (the
+    form's own from FORMS when None; [] for none)."""
     spec = FORMS[filename]
     survey = spec["survey"]() if survey is None else survey
+    entities = spec.get("entities", []) if entities is None else entities
     choice_rows = common_choices(for_round=for_round)
     choice_columns = ["list_name", "name", *[f"label::{lang}" for lang in LANG_NAMES], "pops"]
     workbook = Workbook()
@@ -812,7 +971,6 @@ def workbook_bytes(
     # A round's own form carries the personal-data marks in the XForm (xforms/personal.py); the shared
     # forms were published without them and take the marks from these tables.
     columns = (*SURVEY_COLUMNS, PERSONAL_BIND_COLUMN) if for_round else SURVEY_COLUMNS
-    entities = spec.get("entities") if entities else None
     if entities:  # only a form with entities has the column: the other workbooks stay as they were
         columns = (*columns, SAVE_TO)
     sheet.append(list(columns))
@@ -835,7 +993,7 @@ def workbook_bytes(
         "form_id": spec["form_id"],
         "version": version or spec["version"],
         "default_language": LANG_NAMES[0],
-        "instance_name": spec["instance_name"],
+        "instance_name": instance_name or spec["instance_name"],
     }
     if for_round:
         setting_values["namespaces"] = f'bma="{PERSONAL_NAMESPACE}"'
@@ -853,7 +1011,7 @@ def spot_check_legacy_workbook_bytes() -> bytes:
         "spot_check.xlsx",
         survey=spot_check_survey(updates_entity=False),
         version=SPOT_CHECK_LEGACY_VERSION,
-        entities=False,
+        entities=[],
     )
 
 

@@ -64,7 +64,7 @@ def test_a_rounds_own_b2_exports_departures_empty_houses_and_migration_type(rece
     from bma.assessments import models as am
     from bma.xforms.services import b2_publish_for_round
 
-    b2_publish_for_round(personas.round)
+    b2_publish_for_round(personas.round, entity_list=False)  # the fixture's version
     receive("b2_round_20261207002.xml")
     am.VillageAssessment.objects.update(review_state=am.ReviewState.APPROVED)
     tables = _csv_tables(personas.round)

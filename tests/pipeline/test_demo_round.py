@@ -32,7 +32,7 @@ def test_demo_round_fills_a_round_through_openrosa(
     villages = VillageAssessment.objects.count()
     b2s = Submission.objects.filter(source=SubmissionSource.OPENROSA, form__xml_form_id="bma_b2")
     assert b2s.count() == villages >= 150
-    assert set(VillageAssessment.objects.values_list("form_version", flat=True)) == {"20261207002"}
+    assert set(VillageAssessment.objects.values_list("form_version", flat=True)) == {"20261208002"}
     first, last = open_round.reference_years[0], open_round.reference_years[-1]
 
     open_issues = QualityIssue.objects.filter(state=IssueState.OPEN)

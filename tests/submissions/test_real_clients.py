@@ -75,6 +75,8 @@ def test_an_enumerator_of_one_district_is_offered_only_its_villages_a_coordinato
     require(shutil.which("java") is not None, "ODK Validate needs Java")
     require(shutil.which("node") is not None, "Node 20 is needed for ODK's form engine")
     call_command("publish_forms", "--round", str(personas.round.number))  # the round's own B2, as the demo
+    # Villages tablets created (a B2's referrals), in Asht and in Panj: on the list, not yet linked.
+    asht, panj = _tablet_villages(("Kuhistan", "TJ-SU-ASH"), ("Yangiobod", "TJ-KT-PAN"))
 
     mine = _offered_over_openrosa(
         live_server,
@@ -91,9 +93,32 @@ def test_an_enumerator_of_one_district_is_offered_only_its_villages_a_coordinato
 
     assert mine["/data/province"] == ["TJ-SU"]
     assert mine["/data/district"] == ["TJ-SU-ASH"]  # not Khujand, also in Sughd
-    assert set(mine["/data/village"]) == {"V-ASH-0001", "V-ASH-0002", "V-ASH-0003", "other"}
+    # The round's B2 reads the villages entity list (answers are entity ids), still cut to the assignment,
+    # and offers the villages tablets created in the chosen district.
+    entity = _village_entities()
+    assert set(mine["/data/village"]) == {entity["V-ASH-0001"], entity["V-ASH-0002"], entity["V-ASH-0003"], asht}
     assert set(everything["/data/province"]) == {"TJ-SU", "TJ-KT"}
-    assert set(everything["/data/village"]) == {"V-PAN-0001", "other"}
+    assert set(everything["/data/village"]) == {entity["V-PAN-0001"], panj}
+
+
+def _village_entities() -> dict[str, str]:
+    from bma.entities.models import Entity
+
+    return {e.settlement.code: str(e.uuid) for e in Entity.objects.filter(settlement__isnull=False, deleted_at=None)}
+
+
+def _tablet_villages(*named: tuple[str, str]) -> list[str]:
+    import uuid
+
+    from bma.entities.blocks import EntityBlock
+    from bma.entities.services import provisional_entities_create
+
+    blocks = [
+        EntityBlock("villages", str(uuid.uuid4()), True, False, name, {"district": district}, row=n)
+        for n, (name, district) in enumerate(named, start=1)
+    ]
+    created, _errors = provisional_entities_create(blocks, "uuid:tablet")
+    return [str(e.uuid) for e in created]
 
 
 @pytest.mark.node
@@ -112,6 +137,7 @@ def test_an_enumerator_filling_the_b2_in_russian_reads_the_russian_district_and_
     shown = _offered_over_openrosa(live_server, personas.enumerator, location, tmp_path, shown=True)
 
     assert shown["/data/district"] == {"TJ-SU-ASH": "Аштский район"}
-    assert shown["/data/village"]["V-ASH-0002"] == "Шайдан"
-    assert shown["/data/village"]["other"] == "Нет в списке"
+    # The villages entity list, its labels in the enumerator's language (an entity list has no "Not on
+    # the list" row: a village left unpicked is typed below).
+    assert shown["/data/village"][_village_entities()["V-ASH-0002"]] == "Шайдан"
     assert shown["/data/province"] == {"TJ-SU": "Согдийская область"}

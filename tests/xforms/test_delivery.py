@@ -24,7 +24,7 @@ from bma.xforms.workbooks import b2_round_version
 from tests import factories
 from tests.conftest import REPO_ROOT
 from tests.support import require
-from tests.xforms.test_engine import round_answers
+from tests.xforms.test_engine import entity_answers, round_answers
 
 ENGINE = REPO_ROOT / "tools" / "odk_engine" / "fill.mjs"
 OPENROSA = {"X-OpenRosa-Version": "1.0"}
@@ -164,12 +164,13 @@ def test_a_round_opened_in_the_admin_reaches_collect_with_its_village_lists_and_
     assert {name.decode() for name in reads} == set(manifest) >= {"villages.csv", "assigned_villages.csv"}
     served = _fetch_media(manifest)
 
-    # Choose from the lists as served: a village of the enumerator's district, and "not on the list"
-    # for a referred village that the village list does not hold.
+    # Choose from the lists as served: a village of the enumerator's district, picked from the villages
+    # entity list (its entity id), and a referred village the list does not hold, left unpicked and typed.
     village = next(r["name"] for r in _rows(served["assigned_villages.csv"]) if r["district"] == "TJ-SU-ASH")
-    assert any(r["name"] == "other" for r in _rows(served["villages.csv"]))
+    entity = next(r["name"] for r in _rows(served["villages.csv"]) if r["code"] == village)
+    assert not any(r["name"] == "other" for r in _rows(served["villages.csv"]))
     assert not any("Yangiobod" in r["label"] for r in _rows(served["villages.csv"]))
-    steps = round_answers(village=village)  # refers "Yangiobod" in Panj, typed in
+    steps = entity_answers(round_answers(village=village))  # refers "Yangiobod" in Panj, typed in
     steps += [["/data/departures/houses_empty", 0], ["/data/departures/elderly_alone", "no"]]
     for filename, content in served.items():
         (tmp_path / filename).write_bytes(content)
@@ -185,7 +186,7 @@ def test_a_round_opened_in_the_admin_reaches_collect_with_its_village_lists_and_
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert result["status"] == "ready", result["violations"]
-    assert village in result["labels"]["/data/village"]
+    assert entity in result["labels"]["/data/village"]
 
     posted = requests.post(
         f"{base}submission",

@@ -7,7 +7,10 @@ import subprocess
 import pytest
 from django.db.models import Q
 
+from bma.entities.lists import entity_list_csv
+from bma.entities.services import ENTITIES_VERSION
 from bma.xforms import codelists as cl
+from bma.xforms.distribution import list_file_for
 from bma.xforms.services import b2_publish_for_round, list_files_refresh
 from tests.conftest import REPO_ROOT
 from tests.support import require
@@ -29,7 +32,15 @@ def engine(tmp_path, built_forms, open_round, geo):
 
     def fill(form_file: str, steps: list, xml: str | None = None) -> dict:
         form = tmp_path / "form.xml"
-        form.write_text(xml or built_forms[form_file].xml, encoding="utf-8")
+        xml = xml or built_forms[form_file].xml
+        form.write_text(xml, encoding="utf-8")
+        if ENTITIES_VERSION.search(xml):
+            # A form reading the villages entity list gets it as a device does (name = entity UUID), and a
+            # village is answered as a device answers it: by its entity, "other" by leaving it unpicked.
+            (tmp_path / "villages.csv").write_bytes(entity_list_csv())
+            steps = entity_answers(steps)
+        else:
+            (tmp_path / "villages.csv").write_bytes(bytes(list_file_for(open_round, "villages.csv").content))
         answers = tmp_path / "answers.json"
         answers.write_text(json.dumps(steps), encoding="utf-8")
         done = subprocess.run(
@@ -43,6 +54,21 @@ def engine(tmp_path, built_forms, open_round, geo):
         return json.loads(done.stdout)
 
     return fill
+
+
+def entity_answers(steps: list) -> list:
+    """Steps written with gazetteer codes, as the same answers in a form reading the entity list."""
+    from bma.entities.models import Entity
+
+    uuids = {e.settlement.code: str(e.uuid) for e in Entity.objects.filter(settlement__isnull=False, deleted_at=None)}
+    out = []
+    for step in steps:
+        if isinstance(step[0], str) and step[0].endswith("village") and isinstance(step[1], str):
+            if step[1] == cl.OTHER_VILLAGE:
+                continue
+            step = [step[0], uuids.get(step[1], step[1])]
+        out.append(step)
+    return out
 
 
 def location(village="V-ASH-0001"):
