@@ -144,7 +144,20 @@ def test_the_list_csv_has_centrals_columns_headers_and_rows(device, geo):
     expected = list(Entity.objects.filter(deleted_at__isnull=True).order_by("-created_at", "-pk"))
     assert [r[0] for r in rows[1:]] == [str(e.uuid) for e in expected]
     panj = next(r for r in rows[1:] if r[0] == str(Entity.objects.get(settlement=geo.panj_centre).uuid))
-    assert panj == [panj[0], "Panj (Панҷ)", "1", "V-PAN-0001", "TJ-KT-PAN", "", "Пяндж", "Панҷ", "official", "", "", "no"]
+    assert panj == [
+        panj[0],
+        "Panj (Панҷ)",
+        "1",
+        "V-PAN-0001",
+        "TJ-KT-PAN",
+        "",
+        "Пяндж",
+        "Панҷ",
+        "official",
+        "",
+        "",
+        "no",
+    ]
 
 
 @pytest.mark.django_db
