@@ -138,7 +138,10 @@ def _version_creator(row: EntityVersion, entity: Entity, creators: dict[str, Cre
 
 
 def _data(values: dict, properties: list[str]) -> dict:
-    return {name: values[name] for name in properties if name in values}
+    """The data in the list's column order, then any other property it holds (one a form saved that no
+    published form declares any more): Central shows an entity's whole data."""
+    listed = {name: values[name] for name in properties if name in values}
+    return listed | {k: v for k, v in values.items() if k not in listed}
 
 
 def _version_time(entity: Entity) -> dt.datetime:
