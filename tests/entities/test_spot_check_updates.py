@@ -154,3 +154,21 @@ def test_a_supervisor_does_not_see_or_resolve_conflicts_outside_their_areas(rece
     assert str(entity.uuid) not in client.get(reverse("admin:referrals_referralmatch_changelist")).content.decode()
     response = client.post(reverse("admin:referrals_referralmatch_entity_resolve", args=[entity.pk]), {"version": 1})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_held_visit_refused_when_the_sweep_applies_it_is_its_own_submissions_problem(receive, geo, settings):
+    """A tablet's second offline update arrives alone (held for its branch); the village is then deleted;
+    the sweep's refusal is kept on that submission, as any refused entity."""
+    from bma.pipeline.services import submissions_sweep_due
+    from bma.validation.models import EntityAction, EntityProblem
+
+    entity = _village_entity(geo)
+    submission = _visit(receive, entity, base=2, trunk=1, branch="8d997b31-5b7a-4d5a-aefa-58282599b870")
+    assert submission.state == ProcessingState.PROCESSED, submission.last_error
+    assert entity.versions.count() <= 1 and not EntityProblem.objects.exists()  # held, not refused
+    Entity.objects.filter(pk=entity.pk).update(deleted_at="2026-12-01T00:00:00Z")
+    settings.BMA_ENTITY_BACKLOG_HOURS = 0
+    submissions_sweep_due()
+    problem = EntityProblem.objects.get()
+    assert (problem.submission_id, problem.code, problem.action) == (submission.pk, "404.11", EntityAction.UPDATE)
