@@ -3,8 +3,8 @@
 One project, id 1, holds the server's entity lists (today ``villages``): the list is the same for every
 round (the gazetteer and the villages tablets added), so a project per round would repeat it. Any other
 project id is Central's 404. What is served: the lists and their properties, the entities (``?deleted=true``
-for the deleted ones), one entity with its data, its versions (the current one: earlier ones are not kept
-here), the OData service, its ``$metadata`` and ``Entities`` feed (``$top``, ``$skip``, ``$count``,
+for the deleted ones), one entity with its data, its versions (its history, with Central's conflict fields;
+``?relevantToConflict=true`` for those a conflict concerns), the OData service, its ``$metadata`` and ``Entities`` feed (``$top``, ``$skip``, ``$count``,
 ``$filter``, ``$orderby``, ``$select``), and the admin CSV export. Read-only: nothing here changes an entity.
 
 The entity list is what every tablet downloads (no informant's data), so it is not narrowed to the
@@ -120,8 +120,9 @@ class EntityListApi(CentralApiMixin, APIView):
         dataset = _dataset(project_id, dataset)
         deleted = request.query_params.get("deleted", "").lower() == "true"
         rows = list(central.entities(dataset, deleted=deleted))
-        creators = _creators(e.source_instance_id for e in rows)
-        return central_json([central.entity_json(e, creators) for e in rows])
+        current = central.current_rows(rows)
+        creators = _creators([e.source_instance_id for e in rows] + [r.source_instance_id for r in current.values()])
+        return central_json([central.entity_json(e, creators, row=current.get(e.pk)) for e in rows])
 
 
 def _entity(dataset: str, entity_id: str):
@@ -137,15 +138,18 @@ def _entity(dataset: str, entity_id: str):
 class EntityApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str, entity_id: str):
         entity = _entity(_dataset(project_id, dataset), entity_id)
-        creators = _creators([entity.source_instance_id])
-        return central_json(central.entity_json(entity, creators, _properties(dataset)))
+        row = central.current_rows([entity]).get(entity.pk)
+        creators = _creators([entity.source_instance_id, row.source_instance_id if row else ""])
+        return central_json(central.entity_json(entity, creators, _properties(dataset), row))
 
 
 class EntityVersionsApi(CentralApiMixin, APIView):
     def get(self, request, project_id: int, dataset: str, entity_id: str):
         entity = _entity(_dataset(project_id, dataset), entity_id)
-        creators = _creators([entity.source_instance_id])
-        return central_json(central.entity_versions_json(entity, creators, _properties(dataset)))
+        sources = entity.versions.values_list("source_instance_id", flat=True)
+        creators = _creators([entity.source_instance_id, *sources])
+        relevant_only = request.query_params.get("relevantToConflict", "").lower() == "true"
+        return central_json(central.entity_versions_json(entity, creators, _properties(dataset), relevant_only))
 
 
 class EntityCsvApi(CentralApiMixin, APIView):

@@ -139,29 +139,3 @@ class EntityUpdateHeld(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_uuid} after v{self.base_version - 1} on branch {self.branch_id}"
-
-
-class EntityError(models.Model):
-    """An entity block the server refused, with Central's problem code (404.8 unknown entity, 404.11
-    deleted entity, 404.9 unknown base version). The submission is processed all the same; the desk
-    shows these, where Central keeps them in an audit log."""
-
-    dataset = models.CharField(max_length=64, default=VILLAGES, verbose_name=_("entity list"))
-    entity_uuid = models.CharField(max_length=64, blank=True, verbose_name=_("entity ID"))
-    source_instance_id = models.CharField(max_length=255, db_index=True, verbose_name=_("source submission"))
-    code = models.CharField(max_length=16, verbose_name=_("problem code"))
-    message = models.TextField(verbose_name=_("problem"))
-    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source_instance_id", "entity_uuid", "code"], name="entity_error_once_per_submission"
-            )
-        ]
-        verbose_name = _("entity error")
-        verbose_name_plural = _("entity errors")
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.entity_uuid}"

@@ -134,10 +134,13 @@ def _system(name: str, op: str, literal: _Literal, token: _Token) -> Q:
             raise _unparsable(f"Expected a number at {token.at}")
         return _compare("version", op, literal.value + (1 if name == "updates" else 0))
     if name == "conflict":
-        # Conflicts are not kept here (yet): every entity's conflict is null.
-        if literal.kind != "null":
-            return Q() if op == "ne" else NOTHING
-        return Q() if op == "eq" else NOTHING
+        # The entity's conflict ("soft", "hard"), stored as "" when there is none: Central's null.
+        if literal.kind not in ("string", "null"):
+            raise _unparsable(f"Expected a string at {token.at}")
+        value = literal.value or ""
+        if op not in ("eq", "ne"):  # an order against null is never true, as in SQL
+            return NOTHING if literal.value is None else Q(**{f"conflict__{OPERATORS[op]}": value}) & ~Q(conflict="")
+        return Q(conflict=value) if op == "eq" else ~Q(conflict=value)
     raise LookupError(name)
 
 
@@ -238,6 +241,7 @@ ORDER_FIELDS = {
     "__system/createdAt": "created_at",
     "__system/updatedAt": "updated_at",
     "__system/version": "version",
+    "__system/conflict": "conflict",
     "__id": "uuid",
     "label": "label",
 }
@@ -251,8 +255,6 @@ def odata_orderby(text: str) -> list[str]:
         direction = words[1].lower() if len(words) == 2 else "asc"
         if not words or len(words) > 2 or direction not in ("asc", "desc"):
             raise _unparsable(f"Invalid $orderby {part.strip()!r}")
-        if words[0] == "__system/conflict":  # every entity's is null: no order to give
-            continue
         name = ORDER_FIELDS.get(words[0])
         if name is None:
             raise _unsupported(words[0], 0)

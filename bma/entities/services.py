@@ -275,6 +275,12 @@ class BlockError:
     entity_id: str = ""
     label: str = ""
     dataset: str = VILLAGES
+    # An update refused (404.8, 404.11, 404.9, 400.2 for a missing baseVersion) rather than a creation:
+    # Central's 400.2 means either, so the desk words it by both.
+    update: bool = False
+    # The submission (its root instance ID) the block came from: a held update applied later, by another
+    # submission's processing or the backlog sweep, is still its own submission's problem.
+    instance_id: str = ""
 
 
 def _block_errors(blocks: list[EntityBlock]) -> list[BlockError]:

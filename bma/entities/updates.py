@@ -16,7 +16,8 @@ tablet had from the server), each one's ``baseVersion`` the previous one's resul
   applied when that one arrives. If it never does, the sweep applies it after BMA_ENTITY_BACKLOG_HOURS
   against the current version, as Central's backlog does after 5 days.
 * An update of an unknown entity (Central's 404.8), of a deleted one (404.11) or from a base version the
-  server never had (404.9) is recorded as an EntityError; the submission is processed all the same.
+  server never had (404.9) is reported (BlockError, Central's codes) and processing keeps it as its
+  submission's entity problem, beside refused creations; the submission is processed all the same.
 * A submission processed again (an edit, a reprocessing) applies its update once: versions remember
   their source (the submission's root instance ID).
 """
@@ -36,15 +37,15 @@ from bma.core.db import advisory_locks
 from bma.core.errors import BmaError, codes, message_lazy
 from bma.entities.blocks import EntityBlock, entity_blocks
 from bma.entities.history import version_record, version_snapshot
-from bma.entities.models import VILLAGES, Conflict, Entity, EntityError, EntityUpdateHeld, EntityVersion
-from bma.entities.services import ENTITIES_LOCK, ENTITIES_VERSION
+from bma.entities.models import VILLAGES, Conflict, Entity, EntityUpdateHeld, EntityVersion
+from bma.entities.services import ENTITIES_LOCK, ENTITIES_VERSION, BlockError
 
 
 @dataclass
 class UpdateReport:
     applied: list[EntityVersion] = field(default_factory=list)
     held: list[EntityUpdateHeld] = field(default_factory=list)
-    errors: list[EntityError] = field(default_factory=list)
+    errors: list[BlockError] = field(default_factory=list)  # refused updates, each with its submission
 
 
 def _number(value: str) -> int | None:
@@ -72,13 +73,18 @@ def _block_of(data: dict) -> EntityBlock:
 
 
 def _error(report: UpdateReport, block: EntityBlock, instance_id: str, code: str, message: str) -> None:
-    error, _created = EntityError.objects.get_or_create(
-        source_instance_id=instance_id,
-        entity_uuid=block.id[:64],
-        code=code,
-        defaults={"dataset": block.dataset, "message": message},
+    report.errors.append(
+        BlockError(
+            row=block.row,
+            problem=message,
+            code=code,
+            entity_id=block.id,
+            label=block.label,
+            dataset=block.dataset,
+            update=True,
+            instance_id=instance_id,
+        )
     )
-    report.errors.append(error)
 
 
 def _entity(block: EntityBlock) -> Entity | None:
@@ -227,7 +233,7 @@ def entity_backlog_sweep(now: dt.datetime | None = None) -> UpdateReport:
     for held in EntityUpdateHeld.objects.filter(created_at__lte=due).order_by("base_version", "created_at", "pk"):
         if EntityUpdateHeld.objects.filter(pk=held.pk).exists():  # not applied meanwhile by its branch
             _apply(_block_of(held.block), held.source_instance_id, report, force=True)
-            # Refused meanwhile (the village was deleted): the error is recorded; it waits no longer.
+            # Refused meanwhile (the village was deleted): the error is reported; it waits no longer.
             EntityUpdateHeld.objects.filter(pk=held.pk).delete()
     return report
 

@@ -49,7 +49,7 @@ from bma.submissions.services import (
     submissions_requeue,
     submissions_waiting,
 )
-from bma.validation.entity_problems import entity_problems_record
+from bma.validation.entity_problems import entity_problems_add, entity_problems_record
 from bma.validation.services import quality_check_stored, spot_check_compare
 from bma.xforms.models import FormVersion
 
@@ -100,8 +100,9 @@ def create_entities(submissions: list[Submission]) -> None:
 
     As on Central, an entity the server refuses (an empty label, an id already used) fails neither the
     submission nor the batch; unlike Central, which only writes it to an audit log, it is kept as the
-    submission's entity problem, shown on the desk. Entities whose referral matching already decided
-    (a clear name, a new village) follow the decision at once (bma/referrals/entities.py).
+    submission's entity problem, shown on the desk, as are its refused updates (one record kind).
+    Entities whose referral matching already decided (a clear name) follow the decision at once
+    (bma/referrals/entities.py).
     """
     submissions = [s for s in submissions if s.is_current and s.payload_format == PayloadFormat.XML and s.form_version]
     xforms = _entity_forms({s.form_version_id: s.form_version for s in submissions}.values())
@@ -111,19 +112,24 @@ def create_entities(submissions: list[Submission]) -> None:
         if xform is None:
             continue
         _created, errors = submission_entities_create(xform, submission.payload_bytes, submission.root_instance_id)
-        entity_problems_record(submission, errors)
+        refused_updates = update_entities(submission, xform)
+        own = [e for e in refused_updates if e.instance_id == submission.root_instance_id]
+        entity_problems_record(submission, errors + own)
+        # Held updates of other submissions that this one's update let through, and were refused.
+        entity_problems_add([e for e in refused_updates if e.instance_id != submission.root_instance_id])
         roots.append(submission.root_instance_id)
-        update_entities(submission, xform)
     referral_entities_follow(roots)
 
 
-def update_entities(submission: Submission, xform: str) -> None:
+def update_entities(submission: Submission, xform: str) -> list:
     """The entity updates a submission's form makes (a spot check's village visited), as Central applies
     them: versions, branches, conflicts (bma/entities/updates.py). Keyed by the edit chain's root, so an
-    edit or a reprocessing applies nothing twice; refused updates are recorded (EntityError), never raised."""
+    edit or a reprocessing applies nothing twice; refused updates are returned (BlockErrors, each with
+    its submission) to be kept as entity problems, never raised."""
     report = submission_entities_update(xform, submission.payload_bytes, submission.root_instance_id)
     for error in report.errors:
-        log.warning("Entity update refused in %s: %s %s", submission.instance_id, error.code, error.message)
+        log.warning("Entity update refused in %s: %s %s", submission.instance_id, error.code, error.problem)
+    return report.errors
 
 
 def check_payload(submission: Submission) -> None:
@@ -486,7 +492,8 @@ def submissions_sweep_due() -> list[int]:
     (tasks.submissions_sweep) queues them."""
     heartbeat_record(SWEEP)
     submissions_release_orphaned()
-    entity_backlog_sweep()  # held entity updates whose branch's earlier update never came
+    # Held entity updates whose branch's earlier update never came; those refused are their submissions' problems.
+    entity_problems_add(entity_backlog_sweep().errors)
     ids = submissions_waiting()
     for submission_id in ids:
         submission_release_stuck(submission_id)

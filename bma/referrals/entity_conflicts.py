@@ -3,8 +3,8 @@ conflicts: which properties, from which submissions and versions, soft or hard, 
 
 Two tablets that updated one village from the same version end as one village (the updates are both
 applied, bma/entities/updates.py); the supervisor reads what each sent and accepts the result. Entity
-updates the server refused (an unknown or deleted village) are listed too: Central keeps them in an audit
-log nobody reads.
+updates the server refused (an unknown or deleted village) are entity problems of their submissions, with
+the refused creations in one list (validation's EntityProblem): the queue links to it.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 
 from bma.core.errors import BmaError
-from bma.core.roles import user_sees_everything
-from bma.entities.models import Conflict, Entity, EntityError
+from bma.entities.models import Conflict, Entity
 from bma.entities.updates import conflict_versions, entity_conflict_resolve
 from bma.geo.names import place_name
 from bma.rounds.scoping import area_scope_q
 from bma.submissions.models import Submission
-
-ERRORS_SHOWN = 20
 
 
 def _conflict_in_words(conflict: str) -> str:
@@ -84,14 +81,6 @@ def entity_conflict_rows(user) -> list[dict]:
     return rows
 
 
-def entity_error_rows(user) -> list[EntityError]:
-    """The latest refused entity updates. They name no area (the village is unknown or gone), so only
-    those who see every area read them."""
-    if not user_sees_everything(user):
-        return []
-    return list(EntityError.objects.all()[:ERRORS_SHOWN])
-
-
 class EntityConflictsAdminMixin:
     """For the referral queue's ModelAdmin: the conflicts above the queue, and their Resolve action.
     The queue's template (admin/referrals/referralmatch/change_list.html) shows them."""
@@ -110,7 +99,9 @@ class EntityConflictsAdminMixin:
         context = {
             **(extra_context or {}),
             "entity_conflicts": entity_conflict_rows(request.user),
-            "entity_errors": entity_error_rows(request.user),
+            "entity_problems_url": reverse("admin:validation_entityproblem_changelist") + "?action__exact=update"
+            if request.user.has_perm("validation.view_entityproblem")
+            else "",
             "may_resolve": self.has_change_permission(request),
         }
         return super().changelist_view(request, context)

@@ -149,9 +149,9 @@ def visit_comparison_section(request, visit: SpotCheckVisit) -> Section:
 
 
 def entity_problems_section(request, assessment) -> Section | None:
-    """The villages the assessment's form created on the tablet that the server refused (an empty name,
-    an entity ID already used...): ODK Central only logs these; here they are on the page. Nothing when
-    there are none."""
+    """The villages the assessment's form created or updated on the tablet that the server refused (an
+    empty name, an entity ID already used, a village deleted meanwhile...): ODK Central only logs these;
+    here they are on the page. Nothing when there are none."""
     if ISSUE_FIELD.get(type(assessment)) is None:
         return None
     problems = list(
@@ -163,7 +163,8 @@ def entity_problems_section(request, assessment) -> Section | None:
         return None
     return Section(
         key="entity-problems",
-        title=gettext("Villages created on the tablet that were refused (%(count)d)") % {"count": len(problems)},
+        title=gettext("Villages the tablet created or updated that the server refused (%(count)d)")
+        % {"count": len(problems)},
         template="admin/validation/desk/entity_problems.html",
         context={
             "problems": problems,

@@ -266,15 +266,26 @@ class RoundQualitySettingsAdmin(admin.ModelAdmin):
 
 @admin.register(EntityProblem)
 class EntityProblemAdmin(DeclinedTitlesMixin, AreaScopedAdminMixin, ReadOnlyAdmin):
-    """Entities the server refused, newest first: what Central hides in its audit log, in a list the
-    supervisors of the district read, each with a link to its assessment's page."""
+    """Entities the server refused, created or updated, newest first: what Central hides in its audit log,
+    in one list the supervisors of the submission's district read, each with a link to its assessment's page."""
 
     scope_field = "district"
-    list_display = ("problem", "assessment_page", "district", "round", "created_at")
-    list_filter = ("round", ("district", admin.RelatedOnlyFieldListFilter))
+    list_display = ("problem", "action", "assessment_page", "district", "round", "created_at")
+    list_filter = ("action", "round", ("district", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("submission", "district", "round")
     search_fields = ("label", "entity_id", "submission__instance_id")
-    readonly_fields = ("problem", "submission", "round", "district", "row", "dataset", "entity_id", "label", "code")
+    readonly_fields = (
+        "problem",
+        "action",
+        "submission",
+        "round",
+        "district",
+        "row",
+        "dataset",
+        "entity_id",
+        "label",
+        "code",
+    )
     fields = readonly_fields
 
     def get_changelist_instance(self, request):

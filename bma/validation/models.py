@@ -191,10 +191,17 @@ class SpotCheckAssignment(TimeStampedModel):
         return f"{self.village}: {self.get_outcome_display()}"
 
 
+class EntityAction(models.TextChoices):
+    CREATE = "create", _("creation")
+    UPDATE = "update", _("update")
+
+
 class EntityProblem(TimeStampedModel):
-    """An entity a submission's form created that the server refused (an empty label, an id already
-    used, a repeat with a bad row). ODK Central records these only in its audit log (``entity.error``),
-    where nobody reads them; here they are on the submission's assessment page and in a list."""
+    """An entity block of a submission that the server refused: a creation (an empty label, an id
+    already used, a repeat with a bad row) or an update (an unknown or deleted village, a base version
+    the server never had). ODK Central records these only in its audit log (``entity.error``), where
+    nobody reads them; here they are the one record of both, on the submission's assessment page and in
+    one list, scoped by the district the submission names."""
 
     submission = models.ForeignKey(
         "submissions.Submission", on_delete=models.CASCADE, related_name="entity_problems", verbose_name=_("submission")
@@ -206,6 +213,9 @@ class EntityProblem(TimeStampedModel):
         "geo.AdminArea", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
     )
     code = models.CharField(max_length=16, help_text=_("ODK Central's problem code."), verbose_name=_("code"))
+    action = models.CharField(
+        max_length=8, choices=EntityAction.choices, default=EntityAction.CREATE, verbose_name=_("refused")
+    )
     row = models.PositiveIntegerField(
         default=0, help_text=_("Which entity of the submission (1 for the first)."), verbose_name=_("row")
     )

@@ -69,10 +69,15 @@ def test_a_repeat_with_an_empty_label_is_kept_as_problems_with_centrals_codes_an
 
 @pytest.mark.django_db
 def test_the_assessment_page_shows_its_refused_villages_and_links_the_list(receive, personas, client):
+    """Refused creations and refused updates are one record kind: on the page and in the one list, scoped."""
     submission = receive("b2_2026112202.xml")
+    deleted = "The entity with UUID (37fa696d) has been deleted."
     entity_problems_record(
         submission,
-        [BlockError(1, "A resource already exists with uuid value(s) of x.", "409.3", "1d60e55b", "Navobod")],
+        [
+            BlockError(1, "A resource already exists with uuid value(s) of x.", "409.3", "1d60e55b", "Navobod"),
+            BlockError(2, deleted, "404.11", "37fa696d", update=True, instance_id=submission.root_instance_id),
+        ],
     )
     from bma.assessments.models import VillageAssessment
 
@@ -80,12 +85,18 @@ def test_the_assessment_page_shows_its_refused_villages_and_links_the_list(recei
     client.force_login(personas.supervisor)
     url = reverse("admin:assessments_villageassessment_change", args=[assessment.pk])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Villages created on the tablet that were refused (1)" in page
+    assert "Villages the tablet created or updated that the server refused (2)" in page
     assert "Village 1 (“Navobod”) was not added: its entity ID 1d60e55b is already used by another village." in page
+    assert "The update of village 2 was refused: the village (entity ID 37fa696d) was deleted on the server" in page
     assert reverse(LIST) in page
-    # The list: the supervisor of the district sees it, with the way to the assessment's page.
+    # The list: the supervisor of the district sees both, with the way to the assessment's page, and
+    # Central's codes are kept.
     listing = client.get(reverse(LIST), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "already used by another village" in listing and url in listing
+    assert "was deleted on the server" in listing
+    updates = client.get(reverse(LIST) + "?action__exact=update", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "was deleted on the server" in updates and "already used by another village" not in updates
+    assert sorted(EntityProblem.objects.values_list("code", "action")) == [("404.11", "update"), ("409.3", "create")]
     # A supervisor of another province does not.
     from bma.core.roles import Role
     from tests import factories
@@ -93,4 +104,5 @@ def test_the_assessment_page_shows_its_refused_villages_and_links_the_list(recei
     other = factories.make_user("supervisor-kt", Role.SUPERVISOR)
     factories.assign(other, personas.geo.khatlon, personas.round, "supervisor")
     client.force_login(other)
-    assert "already used by another village" not in client.get(reverse(LIST)).content.decode()
+    listing = client.get(reverse(LIST)).content.decode()
+    assert "already used by another village" not in listing and "was deleted on the server" not in listing

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from bma.entities.blocks import entity_blocks
-from bma.entities.models import Entity, EntityError, EntityUpdateHeld
+from bma.entities.models import Entity, EntityUpdateHeld
 from bma.entities.updates import (
     conflict_versions,
     entity_backlog_sweep,
@@ -137,7 +137,7 @@ def test_updates_of_unknown_and_deleted_entities_are_recorded_with_centrals_code
     Entity.objects.filter(uuid=IDS["E2"]).update(deleted_at=timezone.now())
     unknown = _submit("07_entity_errors.json", "U update of an unknown entity")
     deleted = _submit("07_entity_errors.json", "U update of the deleted entity E2")
-    assert [(e.code, e.message) for e in unknown.errors + deleted.errors] == [
+    assert [(e.code, e.problem) for e in unknown.errors + deleted.errors] == [
         (
             "404.8",
             "The entity with UUID (3f128ec2-9275-44ae-b7cc-93e41440caae) specified in the submission does not "
@@ -145,8 +145,9 @@ def test_updates_of_unknown_and_deleted_entities_are_recorded_with_centrals_code
         ),
         ("404.11", "The entity with UUID (37fa696d-a07d-4c05-b460-9379024af0f1) has been deleted."),
     ]
-    _submit("07_entity_errors.json", "U update of an unknown entity")  # processed again: recorded once
-    assert EntityError.objects.count() == 2
+    assert all(e.update and e.instance_id.startswith("uuid:") for e in unknown.errors + deleted.errors)
+    again = _submit("07_entity_errors.json", "U update of an unknown entity")  # processed again: the same refusal
+    assert again.errors == unknown.errors
     assert Entity.objects.get(uuid=IDS["E2"]).version == 1
 
 

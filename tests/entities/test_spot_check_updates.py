@@ -11,7 +11,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from bma.entities.models import Entity, EntityError
+from bma.entities.models import Entity
 from bma.submissions.auth import collect_token_issue
 from bma.submissions.models import ProcessingState
 
@@ -81,12 +81,33 @@ def test_the_previous_spot_check_version_still_maps_and_updates_nothing(receive,
 
 
 @pytest.mark.django_db
-def test_a_visit_of_a_village_the_server_deleted_is_processed_and_the_refusal_recorded(receive, geo):
+def test_a_visit_of_a_village_the_server_deleted_is_processed_and_the_refusal_recorded(receive, personas, geo, client):
     entity = _village_entity(geo)
     Entity.objects.filter(pk=entity.pk).update(deleted_at="2026-12-01T00:00:00Z")
     submission = _visit(receive, entity)
     assert submission.state == ProcessingState.PROCESSED, submission.last_error
-    assert EntityError.objects.get().code == "404.11"
+    # One record kind with refused creations: the submission's entity problem, in its district.
+    from bma.validation.models import EntityAction, EntityProblem
+
+    problem = EntityProblem.objects.get()
+    assert (problem.code, problem.action, problem.submission_id) == ("404.11", EntityAction.UPDATE, submission.pk)
+    assert problem.district is not None and problem.district.code == submission.district_code
+    assert problem.entity_id == str(entity.uuid)
+    assert "was deleted on the server" in problem.text
+
+    # Processed again: still one record, not two.
+    from bma.pipeline.services import submission_process
+    from bma.submissions.services import submissions_requeue
+
+    submissions_requeue(type(submission).objects.filter(pk=submission.pk))
+    submission_process(submission.pk)
+    assert EntityProblem.objects.get().code == "404.11"
+    # The referral queue, where the conflicts are, leads to the one list's refused updates.
+    client.force_login(personas.coordinator)
+    queue = client.get(reverse("admin:referrals_referralmatch_changelist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listing = reverse("admin:validation_entityproblem_changelist") + "?action__exact=update"
+    assert listing in queue
+    assert "was deleted on the server" in client.get(listing, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 @pytest.mark.django_db
@@ -133,3 +154,21 @@ def test_a_supervisor_does_not_see_or_resolve_conflicts_outside_their_areas(rece
     assert str(entity.uuid) not in client.get(reverse("admin:referrals_referralmatch_changelist")).content.decode()
     response = client.post(reverse("admin:referrals_referralmatch_entity_resolve", args=[entity.pk]), {"version": 1})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_held_visit_refused_when_the_sweep_applies_it_is_its_own_submissions_problem(receive, geo, settings):
+    """A tablet's second offline update arrives alone (held for its branch); the village is then deleted;
+    the sweep's refusal is kept on that submission, as any refused entity."""
+    from bma.pipeline.services import submissions_sweep_due
+    from bma.validation.models import EntityAction, EntityProblem
+
+    entity = _village_entity(geo)
+    submission = _visit(receive, entity, base=2, trunk=1, branch="8d997b31-5b7a-4d5a-aefa-58282599b870")
+    assert submission.state == ProcessingState.PROCESSED, submission.last_error
+    assert entity.versions.count() <= 1 and not EntityProblem.objects.exists()  # held, not refused
+    Entity.objects.filter(pk=entity.pk).update(deleted_at="2026-12-01T00:00:00Z")
+    settings.BMA_ENTITY_BACKLOG_HOURS = 0
+    submissions_sweep_due()
+    problem = EntityProblem.objects.get()
+    assert (problem.submission_id, problem.code, problem.action) == (submission.pk, "404.11", EntityAction.UPDATE)

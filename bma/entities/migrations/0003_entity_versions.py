@@ -16,26 +16,6 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, db_index=True, default="", max_length=8),
         ),
         migrations.CreateModel(
-            name="EntityError",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                ("dataset", models.CharField(default="villages", max_length=64)),
-                ("entity_uuid", models.CharField(blank=True, max_length=64)),
-                ("source_instance_id", models.CharField(db_index=True, max_length=255)),
-                ("code", models.CharField(max_length=16)),
-                ("message", models.TextField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-            ],
-            options={
-                "ordering": ["-created_at", "-pk"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("source_instance_id", "entity_uuid", "code"), name="entity_error_once_per_submission"
-                    )
-                ],
-            },
-        ),
-        migrations.CreateModel(
             name="EntityUpdateHeld",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),

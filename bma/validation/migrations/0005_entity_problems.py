@@ -21,6 +21,7 @@ class Migration(migrations.Migration):
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('code', models.CharField(max_length=16)),
+                ('action', models.CharField(choices=[('create', 'creation'), ('update', 'update')], default='create', max_length=8)),
                 ('row', models.PositiveIntegerField(default=0)),
                 ('dataset', models.CharField(max_length=64)),
                 ('entity_id', models.CharField(blank=True, max_length=255)),
