@@ -23,7 +23,7 @@ from bma.entities.blocks import EntityBlock, entity_blocks
 from bma.entities.history import version_record, version_snapshot
 from bma.entities.lists import FORM_PROPERTIES, VILLAGE_PROPERTIES
 from bma.entities.models import VILLAGES, Entity
-from bma.geo.models import AreaKind, Settlement
+from bma.geo.models import AreaKind, Settlement, SettlementStatus
 
 # The properties a form reads (instance('villages')/root/item/<property>), in column order, are
 # VILLAGE_PROPERTIES then the forms' own FORM_PROPERTIES (bma/entities/lists.py: the list's CSV adds
@@ -74,6 +74,12 @@ def _update(entity: Entity, label: str, properties: dict) -> bool:
     return True
 
 
+def _awaiting_decision(entity: Entity, settlement: Settlement) -> bool:
+    """A tablet's entity attached to the provisional village matching added for it (provisional_entity_attach):
+    it keeps the tablet's label and version until the referral queue decides or the village is confirmed."""
+    return entity.provisional and settlement.status == SettlementStatus.PROVISIONAL
+
+
 @transaction.atomic
 def village_entity_sync(settlement: Settlement) -> Entity | None:
     """Create or update the entity of one village. A village whose entity was retired or merged
@@ -82,7 +88,12 @@ def village_entity_sync(settlement: Settlement) -> Entity | None:
     label, properties = village_data(settlement)
     entities = list(Entity.objects.select_for_update().filter(dataset=VILLAGES, settlement=settlement))
     live = next((e for e in entities if e.deleted_at is None), None)
+    if live is not None and _awaiting_decision(live, settlement):
+        return live
     if live is not None:
+        if live.provisional:  # the village it was attached to has been confirmed in the gazetteer
+            live.provisional = False
+            live.save(update_fields=["provisional", "updated_at"])
         _update(live, label, properties)
         return live
     if entities:
@@ -106,8 +117,12 @@ def village_entities_sync() -> dict[str, int]:
         entity = entities.get(settlement.pk)
         if entity is None:
             new.append(Entity(dataset=VILLAGES, settlement=settlement, label=label, properties=properties))
-        elif entity.deleted_at is None and _update(entity, label, properties):
-            counts["updated"] += 1
+        elif entity.deleted_at is None and not _awaiting_decision(entity, settlement):
+            if entity.provisional:
+                entity.provisional = False
+                entity.save(update_fields=["provisional", "updated_at"])
+            if _update(entity, label, properties):
+                counts["updated"] += 1
     Entity.objects.bulk_create(new)
     counts["created"] = len(new)
     # A village's entity whose village is gone; a tablet's provisional entity has no village yet, and
@@ -162,6 +177,7 @@ def village_entities_stale() -> bool:
         differs |= ~Q(**{f"p_{name}": F(f"e_{name}")})
     checked = (
         live.filter(settlement__isnull=False)
+        .exclude(provisional=True, settlement__status=SettlementStatus.PROVISIONAL)  # _awaiting_decision
         .annotate(tg=Trim(Coalesce("settlement__name_tg", Value(""), output_field=CharField())))
         .annotate(
             expected_label=_expected_label(),
@@ -369,6 +385,31 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
     if not ENTITIES_VERSION.search(xform_xml):
         return [], []
     return provisional_entities_create(entity_blocks(xform_xml, payload, chain_id), chain_id)
+
+
+@transaction.atomic
+def provisional_entity_attach(entity: Entity, settlement: Settlement) -> Entity:
+    """Referral matching added a tablet's new village to the gazetteer by itself (a provisional village,
+    which no supervisor has looked at yet). Devices keep the one entry the tablet made: the village's own
+    fresh entity is retired in its favour (the integrity URL drops it), and the tablet's entity stays
+    provisional, with its label and version, until the referral queue links it or confirms the village
+    (provisional_entity_link), or the village is confirmed in the gazetteer (village_entity_sync)."""
+    advisory_locks([ENTITIES_LOCK])
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if entity.settlement_id == settlement.pk:
+        return entity
+    own = (
+        Entity.objects.select_for_update()
+        .filter(dataset=entity.dataset, settlement=settlement, deleted_at__isnull=True)
+        .exclude(pk=entity.pk)
+        .first()
+    )
+    if own is not None:
+        own.deleted_at, own.merged_into = timezone.now(), settlement
+        own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+    entity.settlement = settlement
+    entity.save(update_fields=["settlement", "updated_at"])
+    return entity
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 
 from bma.assessments.source_keys import said_alike
 from bma.entities.models import VILLAGES, Entity
-from bma.entities.services import provisional_entity_drop, provisional_entity_link
+from bma.entities.services import provisional_entity_attach, provisional_entity_drop, provisional_entity_link
 from bma.referrals.models import MatchOutcome, MatchState, ReferralMatch
 
 
@@ -75,6 +75,10 @@ def match_entity(match: ReferralMatch) -> Entity | None:
 
 
 @transaction.atomic
+def _added_unseen(match: ReferralMatch) -> bool:
+    return match.outcome == MatchOutcome.NEW and match.decided_by_id is None
+
+
 def referral_entity_follow(match: ReferralMatch) -> Entity | None:
     """Bring the tablet-created entity of a decided referral in line with the decision. Idempotent: an
     entity already linked or deleted is left as it is. Returns the entity devices keep (None: none)."""
@@ -84,6 +88,10 @@ def referral_entity_follow(match: ReferralMatch) -> Entity | None:
     if match.state in (MatchState.REJECTED, MatchState.NOT_VILLAGE):
         provisional_entity_drop(entity)
         return None
+    if match.state == MatchState.LINKED and match.village is not None and _added_unseen(match):
+        # Matching added the name as a new provisional village and no supervisor has looked yet: the
+        # tablet's entry becomes that village's, still provisional, until the queue decides.
+        return provisional_entity_attach(entity, match.village)
     if match.state == MatchState.LINKED and match.village is not None:
         # A village made from this very naming (new in the queue, or no match at all) takes the tablet's
         # id, which that tablet's forms already hold; a known village keeps its own.
@@ -94,7 +102,8 @@ def referral_entity_follow(match: ReferralMatch) -> Entity | None:
 
 def referral_entities_follow(root_instance_ids) -> None:
     """After processing created a submission's entities: those whose name matching already decided
-    (an exact, alias or clear match, or a new village) follow at once; unclear ones wait for the queue."""
+    (an exact, alias or clear match) follow at once; a name matching added as a new provisional village
+    is attached to it and stays provisional; unclear ones wait for the queue."""
     roots = [r for r in set(root_instance_ids) if r]
     if not roots:
         return

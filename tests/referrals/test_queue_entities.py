@@ -156,8 +156,9 @@ def test_two_offline_creations_of_one_village_end_as_one_village_with_the_confli
 
 
 def test_names_matching_decides_at_once_make_the_tablets_entities_one_village(receive, personas, device):
-    """No supervisor needed: a name nothing matches becomes a new village at processing, and takes the
-    first tablet's entity; the second tablet's same name then matches that village exactly, and its
+    """No supervisor needed for one entry on the tablets: a name nothing matches becomes a new provisional
+    village at processing, and takes the first tablet's entity (still provisional, at version 1, until a
+    supervisor confirms it); the second tablet's same name then matches that village exactly, and its
     entity is deleted as merged into it (bma/referrals/entities.py: referral_entities_follow)."""
     from bma.referrals.entities import referral_entities_follow
 
@@ -175,7 +176,13 @@ def test_names_matching_decides_at_once_make_the_tablets_entities_one_village(re
 
     assert [str(e.uuid) for e in Entity.objects.filter(settlement=first.village, deleted_at__isnull=True)] == [TABLET_1]
     assert deleted(device, TABLET_1, TABLET_2) == {TABLET_1: False, TABLET_2: True}
+    assert served(device)[TABLET_1]["__version"] == "1"
+    assert Entity.objects.get(uuid=TABLET_1).provisional
+    # Confirmed in the gazetteer: the entry becomes the village's, named as the gazetteer names it.
+    first.village.status = "official"
+    first.village.save()
     assert served(device)[TABLET_1]["__version"] == "2"
+    assert not Entity.objects.get(uuid=TABLET_1).provisional
 
 
 def test_the_assessment_page_says_what_became_of_the_village_its_tablet_created(
