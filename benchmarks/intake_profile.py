@@ -107,7 +107,7 @@ def _profile(token: str, args) -> None:
     django.setup()
     middleware = list(settings.MIDDLEWARE)
     probes = _probe_classes(len(middleware))
-    settings.MIDDLEWARE = [name for pair in zip(probes, middleware + [""]) for name in pair if name]
+    settings.MIDDLEWARE = [name for pair in zip(probes, middleware + [""], strict=True) for name in pair if name]
 
     import redis
     from django.core.handlers.wsgi import WSGIHandler
