@@ -9,6 +9,8 @@ database as ingest.py does, then sends REQUESTS (default 400) B2 POSTs to
 (no network, no gunicorn), and prints, per request (medians):
 - the time each middleware takes itself (a probe between every two middleware, so a layer's own time
   is its time minus the time of what it calls);
+- the whole request's wall time and the CPU time of the request's thread (on a loaded machine the wall
+  time is mostly waiting for a core; the CPU time is what one request costs this process);
 - the view's time, the SQL statements (CaptureQueriesContext) and the Redis commands sent, from the
   request thread and from the processing hand-off thread;
 - with --cprofile, the functions taking most time over all requests.
@@ -160,7 +162,7 @@ def _profile(token: str, args) -> None:
     processing_request_wait()
     _TIMES.clear()
     commands.clear()
-    totals, queries = [], []
+    totals, cpu, queries = [], [], []
     profiler = None
     if args.cprofile:
         import cProfile
@@ -169,9 +171,10 @@ def _profile(token: str, args) -> None:
         profiler.enable()
     for _ in range(args.requests):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             status = one()
             totals.append(time.perf_counter() - started)
+            cpu.append(time.thread_time() - cpu_started)
         if status != 201:
             sys.exit(f"answered {status}")
         queries.append([q["sql"] for q in captured.captured_queries])
@@ -183,7 +186,9 @@ def _profile(token: str, args) -> None:
         return statistics.median(values) * 1000
 
     print(f"{args.requests} submissions, one after another, in-process WSGI handler, PostgreSQL + Redis")
-    print(f"whole request (handler call): median {median_ms(totals):.2f} ms")
+    print(
+        f"whole request (handler call): median {median_ms(totals):.2f} ms wall, {median_ms(cpu):.2f} ms CPU (this thread)"
+    )
     for index, name in enumerate(middleware):
         own = [outer - inner for outer, inner in zip(_TIMES[index], _TIMES[index + 1], strict=True)]
         print(f"  {name:<60} {median_ms(own):6.3f} ms")
