@@ -29,9 +29,37 @@ T = TypeVar("T")
 
 
 def _version_read() -> int:
+    """The version, read as the request's first statement; it doubles as Django's connection health check.
+
+    CONN_HEALTH_CHECKS sends a ``SELECT 1`` before a request's first query, so that a connection left
+    dead by a database restart is replaced instead of failing the request: a round trip of its own on
+    every submission. Here the version read is that check: marked done, and if the persistent connection
+    turns out dead (outside a transaction, so nothing is lost), it is replaced and the read made again,
+    as the health check would have done.
+    """
+    from django.db import DatabaseError, connection
+
     from bma.core.models import ReferenceVersion
 
-    return ReferenceVersion.objects.values_list("value", flat=True).filter(pk=1).first() or 0
+    def read() -> int:
+        return ReferenceVersion.objects.values_list("value", flat=True).filter(pk=1).first() or 0
+
+    unchecked = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    )
+    if not unchecked:
+        return read()
+    connection.health_check_done = True  # the read below is the check
+    try:
+        return read()
+    except DatabaseError:
+        if connection.is_usable():
+            raise  # the connection works: a real error, not a stale connection
+        connection.close()
+        return read()
 
 
 class ReferenceCache:
