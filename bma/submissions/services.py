@@ -97,11 +97,12 @@ class ReceiveResult:
     attachments_added: list[str] = field(default_factory=list)
 
 
-def _insert(values: dict) -> Submission | None:
-    """Insert, or return None when the unique constraint says this instance is already stored."""
+def _insert(values: dict, files: list[IncomingFile] = ()) -> Submission | None:
+    """Insert, or return None when the unique constraint says this instance is already stored.
+    ``files``: on PostgreSQL only, inserted by the same statement (_store_new)."""
     submission = Submission(**values)
     if connection.vendor == "postgresql":
-        return submission if _insert_unless_stored(submission) else None
+        return submission if _insert_unless_stored(submission, files) else None
     try:
         with transaction.atomic():
             submission.save(force_insert=True)
@@ -192,8 +193,8 @@ def _store_new(values: dict, files: list[IncomingFile]) -> ReceiveResult | None:
     one round trip (autocommit: the statement is its own transaction, so it is whole or not at all).
     None when the instance is already stored: the caller's transaction decides what that means."""
     files = _one_per_name(files)
-    submission = Submission(**values)
-    if not _insert_unless_stored(submission, files):
+    submission = _insert(values, files)
+    if submission is None:
         return None
     _request_processing(submission.pk)  # outside a transaction: at once, after the commit above
     return ReceiveResult(submission, Outcome.CREATED, [f.filename for f in files])
