@@ -44,7 +44,17 @@ from benchmarks.minimal_intake import CREATE_TABLE  # noqa: E402
 from benchmarks.requirements import require_module, require_postgresql, require_redis_broker  # noqa: E402
 
 PYTHON = sys.executable
-PROJECT_PORT, MINIMAL_PORT = 8765, 8766
+
+
+def free_port() -> int:
+    """A port nothing listens on now: several sessions may run this benchmark on one machine."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 BOUNDARY = "bma-benchmark-boundary-7d1f"
 HEADERS = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", "X-OpenRosa-Version": "1.0"}
 FIXTURE = ROOT / "tests" / "assessments" / "fixtures" / "b2_2026112202.xml"
@@ -229,12 +239,13 @@ def main() -> None:
     try:
         token = project_setup(env)
         psql(server_url, CREATE_TABLE, database)
-        project = gunicorn("bma.wsgi:application", PROJECT_PORT, env, workers)
-        minimal = gunicorn("benchmarks.minimal_intake.app:application", MINIMAL_PORT, env, workers)
+        project_port, minimal_port = free_port(), free_port()
+        project = gunicorn("bma.wsgi:application", project_port, env, workers)
+        minimal = gunicorn("benchmarks.minimal_intake.app:application", minimal_port, env, workers)
         processes += [project, minimal]
         targets = {
-            "project": (PROJECT_PORT, f"/collect/key/{token}/submission"),
-            "minimal": (MINIMAL_PORT, "/submission"),
+            "project": (project_port, f"/collect/key/{token}/submission"),
+            "minimal": (minimal_port, "/submission"),
         }
         wait_answering(*targets["project"], project)
         wait_answering(*targets["minimal"], minimal)

@@ -64,25 +64,27 @@ INSTALLED_APPS = [
     "bma.api",
 ]
 
+# Page and login middleware goes through bma.core.page_middleware: the same classes, stepped over on the
+# device-token URLs (/collect/key/<token>/, /kobo/<token>/), which need none of it (issue 34).
 MIDDLEWARE = [
     # First: every answer, a redirect or a refusal too, carries X-Request-ID, and every log line the id.
     "bma.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every answer (settings below); a view that needs more says so itself.
-    "csp.middleware.CSPMiddleware",
+    "bma.core.page_middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, which refuses a Host outside ALLOWED_HOSTS (see SECURE_REDIRECT_EXEMPT).
     "bma.core.middleware.HealthCheckMiddleware",
     # /readyz and /metrics, answered before the host check as /healthz is (bma/pipeline/probes.py).
     "bma.pipeline.probes.ProbeMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "bma.core.page_middleware.SessionMiddleware",
+    "bma.core.page_middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bma.core.page_middleware.AuthenticationMiddleware",
     # After authentication: a signed-in user's own language choice wins over the browser's.
-    "bma.core.middleware.UserLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "bma.core.page_middleware.UserLanguageMiddleware",
+    "bma.core.page_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view failing because the database is down answers 503 + Retry-After, not a bare HTML 500.
     "bma.core.middleware.DatabaseUnavailableMiddleware",

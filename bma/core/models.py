@@ -47,3 +47,20 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ReferenceVersion(models.Model):
+    """One row whose value changes, in the same transaction, with any data the intake caches per process
+    (device tokens, users, forms and versions, rounds, assignments, languages: bma.core.reference_cache).
+    Each request reads it once: a process whose cache was filled under another value drops it, so a change
+    made anywhere takes effect on the next request in every process. A random value, not a counter, so a
+    rolled-back change can never be mistaken for a later one."""
+
+    value = models.BigIntegerField(default=0, verbose_name=_("value"))
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return str(self.value)

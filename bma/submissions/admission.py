@@ -115,7 +115,11 @@ def submission_admit(
             ),
         )
     round = into_round or intake_cache.get_or_load(("round", user.pk), lambda: round_for_collection(user))
-    assignment_refuse_outside(round, user, header.district)
+    # Only an acceptance is kept (a refusal raises): per user, round and district.
+    intake_cache.get_or_load(
+        ("inside", user.pk, round.pk, header.district),
+        lambda: assignment_refuse_outside(round, user, header.district) or True,
+    )
     return Admission(form, version, round)
 
 

@@ -27,20 +27,21 @@ def _store_attachments(submission: Submission, files: list[IncomingFile]) -> lis
     have = set(submission.attachments.values_list("filename", flat=True))
     new = [f for f in files if f.filename not in have]
     SubmissionAttachment.objects.bulk_create(
-        [
-            SubmissionAttachment(
-                submission=submission,
-                filename=f.filename,
-                content_type=f.content_type,
-                content=f.content,
-                size=len(f.content),
-                sha256=sha256(f.content),
-            )
-            for f in new
-        ],
+        [_attachment(submission, f) for f in new],
         ignore_conflicts=True,  # a concurrent chunk of the same submission may insert the same file
     )
     return [f.filename for f in new]
+
+
+def _attachment(submission: Submission | None, incoming: IncomingFile) -> SubmissionAttachment:
+    return SubmissionAttachment(
+        submission=submission,
+        filename=incoming.filename,
+        content_type=incoming.content_type,
+        content=incoming.content,
+        size=len(incoming.content),
+        sha256=sha256(incoming.content),
+    )
 
 
 def _carry_over_attachments(parent: Submission, child: Submission, payload: bytes) -> None:

@@ -39,7 +39,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 
 from bma.core.lockout import lockout_allowed, lockout_failure, lockout_forget
-from bma.core.reference_cache import intake_cache
+from bma.core.reference_cache import intake_cache, reference_data_changed
 from bma.core.roles import GROUP_NAMES, Role
 from bma.submissions.models import CollectToken, DigestCredential, DigestNonceUse
 
@@ -289,7 +289,7 @@ def collect_token_issue(user, label: str = "") -> CollectToken:
 
 def collect_token_revoke(token: CollectToken) -> None:
     CollectToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    intake_cache.clear()
+    reference_data_changed()  # the intake caches token -> user in every process
 
 
 def collect_token_for_setup(user) -> CollectToken:
@@ -306,5 +306,5 @@ def collect_tokens_revoke(tokens) -> int:
     """Revoke each of ``tokens`` (a queryset or list); returns how many were still active."""
     ids = [token.pk for token in tokens]
     count = CollectToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    intake_cache.clear()  # the intake caches token -> user; a revoked device must be refused at once
+    reference_data_changed()  # the intake caches token -> user in every process; a revoked device is refused at once
     return count

@@ -30,7 +30,13 @@ from bma.submissions.admission import (
     submission_version_resolve,
 )
 from bma.submissions.answers import same_answers
-from bma.submissions.attachment_storing import IncomingFile, _carry_over_attachments, _store_attachments, sha256
+from bma.submissions.attachment_storing import (
+    IncomingFile,
+    _attachment,
+    _carry_over_attachments,
+    _store_attachments,
+    sha256,
+)
 from bma.submissions.edit_chains import _edit_parent, _refuse_edit_by_another, header_as_edit_of_current
 from bma.submissions.header import HeaderError, SubmissionHeader, parse_kobo_json, parse_xml_header
 from bma.submissions.models import (
@@ -38,6 +44,7 @@ from bma.submissions.models import (
     PayloadFormat,
     RejectedAttempt,
     Submission,
+    SubmissionAttachment,
     SubmissionSource,
 )
 from bma.submissions.processing_bookkeeping import (
@@ -90,17 +97,23 @@ class ReceiveResult:
     attachments_added: list[str] = field(default_factory=list)
 
 
-def _insert(values: dict) -> Submission | None:
-    """Insert, or return None when the unique constraint says this instance is already stored."""
+def _insert(values: dict, files: list[IncomingFile] = ()) -> Submission | None:
+    """Insert, or return None when the unique constraint says this instance is already stored.
+    ``files``: on PostgreSQL only, inserted by the same statement (_store_new)."""
     submission = Submission(**values)
     if connection.vendor == "postgresql":
-        return submission if _insert_unless_stored(submission) else None
+        return submission if _insert_unless_stored(submission, files) else None
     try:
         with transaction.atomic():
             submission.save(force_insert=True)
             return submission
     except IntegrityError:
         return None
+
+
+def _prepared(instance, fields) -> list:
+    """Values as save() would send them: prepared by the fields themselves, timestamps included."""
+    return [f.get_db_prep_save(f.pre_save(instance, add=True), connection) for f in fields]
 
 
 @cache
@@ -119,14 +132,44 @@ def _insert_unless_stored_sql() -> tuple[str, list]:
     return sql, fields
 
 
-def _insert_unless_stored(submission: Submission) -> bool:
-    """The intake's hot path on PostgreSQL: one statement, no savepoint, the same unique constraint.
+@cache
+def _attachment_fields() -> list:
+    return [f for f in SubmissionAttachment._meta.concrete_fields if not f.primary_key and f.name != "submission"]
+
+
+@cache
+def _insert_with_files_sql(count: int) -> str:
+    """The submission and ``count`` attachments in one statement: the attachments' INSERT reads the new
+    row's id from the first (a data-modifying CTE), and inserts nothing when the submission conflicted."""
+    submission_sql, _ = _insert_unless_stored_sql()
+    quote = connection.ops.quote_name
+    meta = SubmissionAttachment._meta
+    fields = _attachment_fields()
+    columns = [f"c{i}" for i in range(len(fields))]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return (
+        f"WITH s AS ({submission_sql}), a AS ("
+        f"INSERT INTO {quote(meta.db_table)} ({quote(meta.get_field('submission').column)}, "
+        f"{', '.join(quote(f.column) for f in fields)}) "
+        f"SELECT s.{quote(Submission._meta.pk.column)}, {', '.join(f'v.{c}' for c in columns)} "
+        f"FROM s CROSS JOIN (VALUES {', '.join([row] * count)}) AS v({', '.join(columns)}) "
+        f"ON CONFLICT DO NOTHING) SELECT * FROM s"
+    )
+
+
+def _insert_unless_stored(submission: Submission, files: list[IncomingFile] = ()) -> bool:
+    """The intake's hot path on PostgreSQL: one statement, no savepoint, the same unique constraints.
 
     create() in a savepoint took three round-trips and ~3 ms of a ~9 ms request on the benchmark
-    machine. Values are prepared by the fields themselves, as save() does (timestamps included).
+    machine. With attachments, they go in the same statement. False when the instance is already
+    stored: then nothing was inserted, attachments neither.
     """
     sql, fields = _insert_unless_stored_sql()
-    params = [f.get_db_prep_save(f.pre_save(submission, add=True), connection) for f in fields]
+    params = _prepared(submission, fields)
+    if files:
+        sql = _insert_with_files_sql(len(files))
+        for incoming in files:
+            params += _prepared(_attachment(None, incoming), _attachment_fields())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -135,6 +178,26 @@ def _insert_unless_stored(submission: Submission) -> bool:
     submission.pk = row[0]
     submission._state.adding, submission._state.db = False, connection.alias
     return True
+
+
+def _one_per_name(files: list[IncomingFile]) -> list[IncomingFile]:
+    """The first file of each name, as the unique (submission, filename) constraint keeps."""
+    seen: dict[str, IncomingFile] = {}
+    for incoming in files:
+        seen.setdefault(incoming.filename, incoming)
+    return list(seen.values())
+
+
+def _store_new(values: dict, files: list[IncomingFile]) -> ReceiveResult | None:
+    """A new submission that edits nothing, on PostgreSQL: stored with its files in one statement and
+    one round trip (autocommit: the statement is its own transaction, so it is whole or not at all).
+    None when the instance is already stored: the caller's transaction decides what that means."""
+    files = _one_per_name(files)
+    submission = _insert(values, files)
+    if submission is None:
+        return None
+    _request_processing(submission.pk)  # outside a transaction: at once, after the commit above
+    return ReceiveResult(submission, Outcome.CREATED, [f.filename for f in files])
 
 
 def _request_processing(submission_id: int) -> None:
@@ -158,27 +221,31 @@ def _same_instance(existing: Submission, payload: bytes, payload_format: str) ->
 
 
 def _receive(*, form, version, header, payload, payload_format, source, user, round, device_id, files):
+    values = dict(
+        form=form,
+        form_version=version,
+        round=round,
+        instance_id=header.instance_id,
+        root_instance_id=header.root_instance_id or header.instance_id,
+        deprecated_id=header.deprecated_id,
+        instance_name=header.instance_name,
+        source=source,
+        payload_format=payload_format,
+        payload=payload,
+        payload_sha256=sha256(payload),
+        submitted_by=user,
+        device_id=device_id[:255],
+        district_code=header.district,
+    )
+    if connection.vendor == "postgresql" and not header.deprecated_id:
+        stored = _store_new({**values, "is_current": True}, files)
+        if stored is not None:
+            return stored
     with transaction.atomic():
         parent = _edit_parent(form, header) if header.deprecated_id else None
         if parent is not None:
             _refuse_edit_by_another(parent, user)
-        root = parent.root_instance_id if parent else (header.root_instance_id or header.instance_id)
-        values = dict(
-            form=form,
-            form_version=version,
-            round=round,
-            instance_id=header.instance_id,
-            root_instance_id=root,
-            deprecated_id=header.deprecated_id,
-            instance_name=header.instance_name,
-            source=source,
-            payload_format=payload_format,
-            payload=payload,
-            payload_sha256=sha256(payload),
-            submitted_by=user,
-            device_id=device_id[:255],
-            district_code=header.district,
-        )
+            values["root_instance_id"] = parent.root_instance_id
         # An edit goes in as not current and takes over below, so an identical resend of the edit
         # still finds its own row through the unique constraint and gets a success.
         submission = _insert({**values, "is_current": parent is None})

@@ -1,4 +1,4 @@
-"""Keep the Digest credential in step with the password and the role; clear the intake's cache on change.
+"""Keep the Digest credential in step with the password and the role; a new reference version on change.
 
 Signals, against our services-not-signals rule, because passwords and roles change in many places we
 do not own (createsuperuser, the admin's user and group forms, changepassword): Django keeps the raw
@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from bma.core.reference_cache import intake_cache
+from bma.core.models import UserLanguage
+from bma.core.reference_cache import reference_data_changed
+from bma.geo.models import AdminArea
 from bma.rounds.models import Assignment, Round
 from bma.submissions.auth import digest_credential_store, digest_credentials_prune
 from bma.submissions.models import CollectToken, DigestCredential
@@ -40,11 +42,17 @@ def prune_digest_credentials_on_role_change(sender, instance, action, reverse=Fa
         digest_credentials_prune(pk_set)
 
 
-def _clear_intake_cache(sender, **kwargs):
-    intake_cache.clear()
+# What the intake caches (reference_cache), or reads to decide what it caches: a save or delete here gives
+# the reference data a new version in the same transaction, so every process drops its cache on its next
+# request. Bulk updates that send no signal (revoking tokens) call reference_data_changed themselves.
+_CACHED = (Form, FormVersion, Round, Assignment, CollectToken, get_user_model(), UserLanguage, AdminArea)
+for model in _CACHED:
+    post_save.connect(reference_data_changed, sender=model, dispatch_uid=f"bma_reference_save_{model.__name__}")
+    post_delete.connect(reference_data_changed, sender=model, dispatch_uid=f"bma_reference_delete_{model.__name__}")
 
 
-# What the intake caches (reference_cache): a save or delete here is seen by this process at once.
-for model in (Form, FormVersion, Round, Assignment, CollectToken, get_user_model()):
-    post_save.connect(_clear_intake_cache, sender=model, dispatch_uid=f"bma_intake_cache_save_{model.__name__}")
-    post_delete.connect(_clear_intake_cache, sender=model, dispatch_uid=f"bma_intake_cache_delete_{model.__name__}")
+@receiver(m2m_changed, sender=get_user_model().groups.through, dispatch_uid="bma_reference_groups")
+def roles_changed(sender, action, **kwargs):
+    # A role decides where a user without an assignment collects (round_for_collection).
+    if action in ("post_add", "post_remove", "post_clear"):
+        reference_data_changed()

@@ -1,5 +1,7 @@
 """Taking submissions from ODK Collect: stored losslessly, duplicates and edits handled, bad input refused."""
 
+import hashlib
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -49,6 +51,23 @@ def test_a_new_submission_is_stored_byte_for_byte_and_processed(
     assert [(a.filename, bytes(a.content)) for a in stored.attachments.all()] == [("p.jpg", b"\xff\xd8jpeg")]
     stored.refresh_from_db()
     assert stored.state == ProcessingState.PROCESSED
+
+
+def test_a_submission_and_its_files_are_stored_together_once(enumerator_client):
+    """On PostgreSQL one statement stores the row and its files (issue 34): all of them, with their sizes
+    and hashes, and a resend of the whole POST adds nothing."""
+    xml = submission_xml("uuid:f1", photo="p1.jpg")
+    files = [("p1.jpg", b"\xff\xd8one"), ("p2.jpg", b"two"), ("sig.png", b"")]
+    assert post(enumerator_client, xml, *files).status_code == 201
+    stored = Submission.objects.get(instance_id="uuid:f1")
+    assert [(a.filename, bytes(a.content), a.size, a.content_type) for a in stored.attachments.all()] == [
+        ("p1.jpg", b"\xff\xd8one", 5, "image/jpeg"),
+        ("p2.jpg", b"two", 3, "image/jpeg"),
+        ("sig.png", b"", 0, "image/jpeg"),
+    ]
+    assert stored.attachments.get(filename="p2.jpg").sha256 == hashlib.sha256(b"two").hexdigest()
+    assert post(enumerator_client, xml, *files).status_code == 201
+    assert Submission.objects.filter(instance_id="uuid:f1").count() == 1 and stored.attachments.count() == 3
 
 
 def test_identical_resend_succeeds_and_keeps_new_attachments(enumerator_client):
