@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.minimal_intake import CREATE_TABLE  # noqa: E402
 from benchmarks.requirements import require_module, require_postgresql, require_redis_broker  # noqa: E402
+from benchmarks.throwaway import served_project_environment  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -218,20 +219,10 @@ def main() -> None:
     if args.worker:
         require_module("celery", "--worker starts a Celery worker")
 
-    database = f"bma_bench_ingest_{os.getpid()}"
-    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{database}"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "MINIMAL_DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SETTINGS_MODULE": "bma.settings",
-        "BMA_CACHE_PREFIX": f"bma-bench-ingest-{os.getpid()}",
-    }
+    project = served_project_environment(server_url, broker, "ingest")
+    database_url = project["DATABASE_URL"]
+    database = urlsplit(database_url).path.lstrip("/")
+    env = {**os.environ, **project, "MINIMAL_DATABASE_URL": database_url}
     workers = os.environ.get("BENCH_WORKERS", "3")  # as the Dockerfile and docker-compose run gunicorn
     psql(server_url, f"CREATE DATABASE {database}")
     processes: list[subprocess.Popen] = []

@@ -28,13 +28,14 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.ingest import BOUNDARY, body_maker, project_setup, psql  # noqa: E402
 from benchmarks.requirements import require_postgresql, require_redis_broker  # noqa: E402
+from benchmarks.throwaway import served_project_environment  # noqa: E402
 
 _TIMES: dict[int, list[float]] = defaultdict(list)
 _STACK: list[float] = []
@@ -75,18 +76,8 @@ def main() -> None:
     broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
     require_postgresql(server_url, "intake stores into it")
     require_redis_broker(broker, "intake hands processing to the broker, as deployed")
-    database = f"bma_bench_profile_{os.getpid()}"
-    database_url = urlunsplit(urlsplit(server_url)._replace(path=f"/{database}"))
-    env = {
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "SECRET_KEY": "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SETTINGS_MODULE": "bma.settings",
-        "BMA_CACHE_PREFIX": f"bma-bench-profile-{os.getpid()}",
-    }
+    env = served_project_environment(server_url, broker, "profile")
+    database = urlsplit(env["DATABASE_URL"]).path.lstrip("/")
     os.environ.update(env)
     psql(server_url, f"CREATE DATABASE {database}")
     try:

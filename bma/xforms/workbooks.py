@@ -557,7 +557,11 @@ def referral_rows(*, for_round: bool = False, entity_list: bool = False) -> list
             required=True,
             **({SAVE_TO: "district"} if entity_list else {}),
         ),
-        *(entity_village_rows("ref_village", "ref_district") if entity_list else _csv_referral_village()),
+        *(
+            entity_village_rows("ref_village", "ref_district")
+            if entity_list
+            else csv_village_rows("ref_village", "ref_district")
+        ),
         q(
             "select_multiple populations",
             "ref_populations",
@@ -573,22 +577,23 @@ def referral_rows(*, for_round: bool = False, entity_list: bool = False) -> list
     ]
 
 
-def _csv_referral_village() -> list[dict]:
-    """The referred village in a form reading villages.csv as a list file: codes, and "Not on the list"."""
+def csv_village_rows(field: str, district_field: str) -> list[dict]:
+    """A named village in a form reading villages.csv as a list file: codes filtered by the district
+    question, and "Not on the list" with the name typed in ``<field>_other``."""
     return [
         q(
             "select_one_from_file villages.csv",
-            "ref_village",
+            field,
             ("Village", "Село", "Деҳа"),
             required=True,
-            choice_filter=f"district=${{ref_district}} or name='{cl.OTHER_VILLAGE}'",
+            choice_filter=f"district=${{{district_field}}} or name='{cl.OTHER_VILLAGE}'",
         ),
         q(
             "text",
-            "ref_village_other",
+            f"{field}_other",
             ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
             required=True,
-            relevant=f"${{ref_village}} = '{cl.OTHER_VILLAGE}'",
+            relevant=f"${{{field}}} = '{cl.OTHER_VILLAGE}'",
         ),
     ]
 
@@ -757,22 +762,7 @@ def b1_survey(*, entity_list: bool = True) -> list[dict]:
             {"type": "calculate", "name": "hv_district", "calculation": "${district}", SAVE_TO: "district"},
         ]
     else:
-        rows += [
-            q(
-                "select_one_from_file villages.csv",
-                "hv_village",
-                ("Village", "Село", "Деҳа"),
-                required=True,
-                choice_filter=f"district=${{district}} or name='{cl.OTHER_VILLAGE}'",
-            ),
-            q(
-                "text",
-                "hv_village_other",
-                ("Village name as said", "Название села со слов", "Номи деҳа аз рӯи гуфта"),
-                required=True,
-                relevant=f"${{hv_village}} = '{cl.OTHER_VILLAGE}'",
-            ),
-        ]
+        rows += csv_village_rows("hv_village", "district")
     for pop in cl.POPULATION_CODES:
         rows.append(count(f"hv_{pop}", population_label(pop, "estimate", "оценка", "арзёбӣ"), required=False))
     rows.append(end("repeat"))
