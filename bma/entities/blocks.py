@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from defusedxml.ElementTree import fromstring
 
@@ -46,11 +47,15 @@ def _paths(element, prefix: str = ""):
         yield from _paths(child, path)
 
 
+@lru_cache(maxsize=32)
 def saved_properties(xform_xml: str) -> dict[str, dict[str, str]]:
     """{container path: {property: field path relative to the container}} from the form's saveto binds.
 
     The container is where the block's ``meta`` sits: ``/data`` for one entity per submission, the
     repeat (``/data/ref``) for one per row. A field saves to the nearest container above it.
+    Kept per XForm (a version never changes): processing reads each entity form's blocks up to three
+    times per submission (the mapper's entity ids, creations, updates), and the round B2's XForm is
+    ~100 KB to parse. The answer is shared: read it, never change it.
     """
     root = fromstring(xform_xml.encode("utf-8"))
     model = root.find(f"{XHTML_NS}head/{XFORMS_NS}model")
