@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from celery.signals import task_prerun
 from django.conf import settings
 from django.core.signals import request_started
 
@@ -120,13 +121,5 @@ def reference_data_changed(**kwargs) -> None:
     intake_cache.clear()
 
 
-def _task_started(**kwargs) -> None:
-    intake_cache.unit_started()
-
-
-try:  # a Celery task (a pull from Central or Kobo) is a unit of work like a request
-    from celery.signals import task_prerun
-
-    task_prerun.connect(_task_started, dispatch_uid="bma.core.reference_cache", weak=False)
-except ImportError:  # pragma: no cover - celery is a dependency
-    pass
+# A Celery task (a pull from Central or Kobo) is a unit of work like a request.
+task_prerun.connect(intake_cache.unit_started, dispatch_uid="bma.core.reference_cache", weak=False)
