@@ -387,6 +387,22 @@ def submission_entities_create(xform_xml: str, payload: bytes, chain_id: str) ->
     return provisional_entities_create(entity_blocks(xform_xml, payload, chain_id), chain_id)
 
 
+def _other_live_entity(entity: Entity, settlement: Settlement) -> Entity | None:
+    """The village's own live entity besides ``entity`` (locked): the duplicate one of the two must go."""
+    return (
+        Entity.objects.select_for_update()
+        .filter(dataset=entity.dataset, settlement=settlement, deleted_at__isnull=True)
+        .exclude(pk=entity.pk)
+        .first()
+    )
+
+
+def _retire_as_merged(entity: Entity, settlement: Settlement, now) -> None:
+    """Delete ``entity`` as a duplicate of ``settlement``'s entry: the integrity URL tells devices to drop it."""
+    entity.deleted_at, entity.merged_into = now, settlement
+    entity.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+
+
 @transaction.atomic
 def provisional_entity_attach(entity: Entity, settlement: Settlement) -> Entity:
     """Referral matching added a tablet's new village to the gazetteer by itself (a provisional village,
@@ -398,15 +414,9 @@ def provisional_entity_attach(entity: Entity, settlement: Settlement) -> Entity:
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     if entity.settlement_id == settlement.pk:
         return entity
-    own = (
-        Entity.objects.select_for_update()
-        .filter(dataset=entity.dataset, settlement=settlement, deleted_at__isnull=True)
-        .exclude(pk=entity.pk)
-        .first()
-    )
+    own = _other_live_entity(entity, settlement)
     if own is not None:
-        own.deleted_at, own.merged_into = timezone.now(), settlement
-        own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+        _retire_as_merged(own, settlement, timezone.now())
     entity.settlement = settlement
     entity.save(update_fields=["settlement", "updated_at"])
     return entity
@@ -431,12 +441,7 @@ def provisional_entity_link(entity: Entity, settlement: Settlement, new_village:
     advisory_locks([ENTITIES_LOCK])
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
     label, properties = village_data(settlement)
-    own = (
-        Entity.objects.select_for_update()
-        .filter(dataset=entity.dataset, settlement=settlement, deleted_at__isnull=True)
-        .exclude(pk=entity.pk)
-        .first()
-    )
+    own = _other_live_entity(entity, settlement)
     now = timezone.now()
     _update(entity, label, properties)
     entity.provisional = False
@@ -447,8 +452,7 @@ def provisional_entity_link(entity: Entity, settlement: Settlement, new_village:
         entity.save(update_fields=["provisional", "deleted_at", "merged_into", "updated_at"])
         return own
     if own is not None:
-        own.deleted_at, own.merged_into = now, settlement
-        own.save(update_fields=["deleted_at", "merged_into", "updated_at"])
+        _retire_as_merged(own, settlement, now)
     entity.settlement = settlement
     entity.save(update_fields=["provisional", "settlement", "updated_at"])
     return entity
