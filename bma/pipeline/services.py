@@ -79,20 +79,20 @@ def match_referrals(assessments: list) -> None:
 AFTER_STORE_STEPS: list[Callable[[list], None]] = [quality_check_stored, compare_spot_checks, match_referrals]
 
 
-# Whether a form version creates entities, by its XML's MD5 (versions are immutable): the batch's rows
-# come without their XForm (~100 KB, deferred), and most forms create none, so neither the XML nor a
-# search through it is paid per submission.
-_CREATES_ENTITIES_BY_XML_MD5: dict[str, bool] = {}
+# Whether a form version was built with entities (creates or updates them), by its XML's MD5 (versions
+# are immutable): the batch's rows come without their XForm (~100 KB, deferred), and most forms have
+# none, so neither the XML nor a search through it is paid per submission.
+_WITH_ENTITIES_BY_XML_MD5: dict[str, bool] = {}
 
 
 def _entity_forms(versions) -> dict[int, str]:
     """{form version id: XForm} of those of these versions built with entities, which create or update
     them (each XML searched once per process)."""
-    unknown = {v.pk for v in versions if v.xml_md5 not in _CREATES_ENTITIES_BY_XML_MD5}
+    unknown = {v.pk for v in versions if v.xml_md5 not in _WITH_ENTITIES_BY_XML_MD5}
     for md5, xml in FormVersion.objects.filter(pk__in=unknown).values_list("xml_md5", "xml") if unknown else ():
-        _CREATES_ENTITIES_BY_XML_MD5[md5] = form_has_entities(xml)
-    creating = [v.pk for v in versions if _CREATES_ENTITIES_BY_XML_MD5.get(v.xml_md5)]
-    return dict(FormVersion.objects.filter(pk__in=creating).values_list("pk", "xml")) if creating else {}
+        _WITH_ENTITIES_BY_XML_MD5[md5] = form_has_entities(xml)
+    with_entities = [v.pk for v in versions if _WITH_ENTITIES_BY_XML_MD5.get(v.xml_md5)]
+    return dict(FormVersion.objects.filter(pk__in=with_entities).values_list("pk", "xml")) if with_entities else {}
 
 
 def create_entities(submissions: list[Submission]) -> None:
